@@ -1,0 +1,738 @@
+//! Envelopes and event lines: what a user gives ([`NewEvent`]), what the store keeps ([`RecordedEvent`]), the
+//! JSON Lines format of both, and the SHA-256 chain that seals each stored line.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::body::*;
+use crate::{EventId, PartialDate, StreamId};
+
+/// The longest event line accepted, in bytes (64 KiB), input or stored.
+///
+/// Keeps every event far below the size at which the store would move it out of its log into a separate file,
+/// and bounds the memory one line can take.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// The longest `recorded_by`, in bytes.
+pub const MAX_RECORDER_BYTES: usize = 200;
+
+/// Where a fact comes from: a document, a place in it, and optionally the words themselves.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The document's title.
+    pub document: String,
+    /// Where in the document: section number and heading, page.
+    pub locator: String,
+    /// The words quoted, exactly as in the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+}
+
+/// An event as a user gives it, before the store assigns version, position, time and hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    /// The event's id: given on the line, or derived from its content ([`NewEvent::content_id`]).
+    pub id: EventId,
+    /// The stream it is appended to.
+    pub stream: StreamId,
+    /// When it happened (valid time), as precise as the source.
+    pub occurred: PartialDate,
+    /// Where the fact comes from.
+    pub source: Source,
+    /// The fact itself.
+    pub body: Body,
+    /// Who records it, when the line says so; else the recorder of the whole append.
+    pub recorded_by: Option<String>,
+}
+
+/// An event as the store keeps it: a [`NewEvent`] with its place in the log, its transaction time and its hashes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedEvent {
+    /// The event's id, unique in the store.
+    pub id: EventId,
+    /// Its stream.
+    pub stream: StreamId,
+    /// Its version in the stream: 1, 2, 3, ... without gaps.
+    pub version: u64,
+    /// Its position in the whole log: 1, 2, 3, ... without gaps, in commit order.
+    pub position: u64,
+    /// When it happened (valid time), as precise as the source.
+    pub occurred: PartialDate,
+    /// When the store appended it (transaction time): a UTC instant, never earlier than the previous event's.
+    pub recorded_at: Timestamp,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// Where the fact comes from.
+    pub source: Source,
+    /// The fact itself.
+    pub body: Body,
+    /// The hash of the event at the previous position ([`Hash::ZERO`] for position 1).
+    pub prev_hash: Hash,
+    /// The SHA-256 of this event's line without its `hash` member ([`seal`]).
+    pub hash: Hash,
+}
+
+/// A SHA-256 digest, written as 64 lowercase hexadecimal digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// The `prev_hash` of the first event: 64 zeros.
+    pub const ZERO: Hash = Hash([0; 32]);
+
+    /// Parses 64 hexadecimal digits.
+    ///
+    /// # Errors
+    /// A message naming the text when it is not 64 hexadecimal digits.
+    pub fn parse(text: &str) -> Result<Hash, String> {
+        let b = text.as_bytes();
+        let nibble = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        if b.len() != 64 {
+            return Err(format!("`{text}` is not a SHA-256 hash (64 lowercase hexadecimal digits)"));
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in b.chunks(2).enumerate() {
+            match (nibble(pair[0]), nibble(pair[1])) {
+                (Some(h), Some(l)) => out[i] = h << 4 | l,
+                _ => return Err(format!("`{text}` is not a SHA-256 hash (64 lowercase hexadecimal digits)")),
+            }
+        }
+        Ok(Hash(out))
+    }
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hash({self})")
+    }
+}
+
+impl Serialize for Hash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Hash {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <Cow<'de, str>>::deserialize(d)?;
+        Hash::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What is wrong with one event line: the field (a dotted path such as `data.verdict`, when known) and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub struct LineError {
+    /// The field at fault, as a path into the line's JSON object (`data.evidence[1]`), or `None` for the whole line.
+    pub field: Option<String>,
+    /// What is wrong, lowercase, no final period.
+    pub message: String,
+}
+
+impl LineError {
+    /// An error about one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> LineError {
+        LineError { field: Some(field.into()), message: message.into() }
+    }
+
+    /// An error about the line as a whole.
+    pub fn line(message: impl Into<String>) -> LineError {
+        LineError { field: None, message: message.into() }
+    }
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "field `{field}`: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// One decoded line of an input or exported file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Line {
+    /// A line without store fields: to be appended.
+    New(NewEvent),
+    /// A line with every store field (an exported line), whose `hash` matches its bytes.
+    Recorded(RecordedEvent),
+}
+
+/// The namespace of derived event ids: `uuid5(NAMESPACE_URL, "https://followup.invalid/event")`.
+fn id_namespace() -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://followup.invalid/event")
+}
+
+/// The `data` member of a body: the variant's fields without the type tag.
+struct Data<'a>(&'a Body);
+
+impl Serialize for Data<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Body::ReportPublished(b) => b.serialize(s),
+            Body::RecommendationIssued(b) => b.serialize(s),
+            Body::ExecutiveResponded(b) => b.serialize(s),
+            Body::AuditorCommented(b) | Body::ContextNoted(b) => b.serialize(s),
+            Body::CommitteeDiscussed(b) => b.serialize(s),
+            Body::CouncilDecided(b) => b.serialize(s),
+            Body::CouncilMotionVoted(b) => b.serialize(s),
+            Body::CommitmentMade(b) => b.serialize(s),
+            Body::ActionTaken(b) => b.serialize(s),
+            Body::StatusAssessed(b) => b.serialize(s),
+            Body::EventRetracted(b) => b.serialize(s),
+            Body::CommitmentRevised(b) => b.serialize(s),
+            Body::ExecutiveReported(b) => b.serialize(s),
+        }
+    }
+}
+
+/// The canonical content of an event, the input of its derived id and of "same content" checks.
+#[derive(Serialize)]
+struct Content<'a> {
+    stream: &'a StreamId,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    occurred: &'a PartialDate,
+    source: &'a Source,
+    data: Data<'a>,
+}
+
+/// A stored line before its `hash` member is added. Field order is the stored format.
+#[derive(Serialize)]
+struct Unsealed<'a> {
+    id: EventId,
+    stream: &'a StreamId,
+    version: u64,
+    position: u64,
+    occurred: &'a PartialDate,
+    recorded_at: Timestamp,
+    recorded_by: &'a str,
+    source: &'a Source,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    data: Data<'a>,
+    prev_hash: Hash,
+}
+
+impl NewEvent {
+    /// A new event whose id is derived from its content.
+    pub fn new(stream: StreamId, occurred: PartialDate, source: Source, body: Body) -> NewEvent {
+        let mut event =
+            NewEvent { id: EventId::from_uuid(Uuid::nil()), stream, occurred, source, body, recorded_by: None };
+        event.id = event.content_id();
+        event
+    }
+
+    /// The canonical JSON of the event's content: `{"stream", "type", "occurred", "source", "data"}` in that order,
+    /// without whitespace.
+    pub fn content_bytes(&self) -> Vec<u8> {
+        content_bytes(&self.stream, &self.occurred, &self.source, &self.body)
+    }
+
+    /// The id derived from the content: a version 5 UUID of [`NewEvent::content_bytes`].
+    pub fn content_id(&self) -> EventId {
+        EventId::from_uuid(Uuid::new_v5(&id_namespace(), &self.content_bytes()))
+    }
+
+    /// Checks the rules a single event must meet on its own, beyond its JSON shape.
+    ///
+    /// Rules: `report_published` on a report stream; `recommendation_issued` and `status_assessed` on a
+    /// recommendation stream, the former with the stream's number; `recommendations` only on a report stream,
+    /// each from 1 to 9999 and named once; evidence named once; texts not blank and without control characters
+    /// other than tab and line breaks.
+    ///
+    /// # Errors
+    /// The first rule broken, with the field.
+    pub fn validate(&self) -> Result<(), LineError> {
+        validate(&self.stream, &self.source, &self.body, self.recorded_by.as_deref())
+    }
+}
+
+fn content_bytes(stream: &StreamId, occurred: &PartialDate, source: &Source, body: &Body) -> Vec<u8> {
+    let content = Content { stream, kind: body.type_name(), occurred, source, data: Data(body) };
+    serde_json::to_vec(&content).unwrap_or_default()
+}
+
+/// Appends the `hash` member to an unsealed line and returns the hash and the sealed line.
+///
+/// The hash of a stored line is the SHA-256 of the line's bytes with its final `,"hash":"…"` member removed;
+/// since the line holds `prev_hash`, the hashes chain the log in position order.
+fn seal(mut unsealed: Vec<u8>) -> (Hash, Vec<u8>) {
+    let hash = Hash(Sha256::digest(&unsealed).into());
+    unsealed.pop();
+    unsealed.extend_from_slice(b",\"hash\":\"");
+    unsealed.extend_from_slice(hash.to_string().as_bytes());
+    unsealed.extend_from_slice(b"\"}");
+    (hash, unsealed)
+}
+
+/// The length of the final member `,"hash":"<64 hex>"}`.
+const HASH_TAIL: usize = 9 + 64 + 2;
+
+/// Recomputes the hash of a stored line: `(hash written in the line, hash of its bytes)`.
+///
+/// # Errors
+/// When the line does not end in a `,"hash":"<64 hex>"}` member.
+pub fn line_hashes(line: &[u8]) -> Result<(Hash, Hash), LineError> {
+    let n = line.len();
+    let bad = || LineError::field("hash", "the line does not end with its \"hash\" member");
+    if n < HASH_TAIL + 2 || !line[n - HASH_TAIL..].starts_with(b",\"hash\":\"") || !line.ends_with(b"\"}") {
+        return Err(bad());
+    }
+    let written = std::str::from_utf8(&line[n - 66..n - 2]).map_err(|_| bad())?;
+    let written = Hash::parse(written).map_err(|m| LineError::field("hash", m))?;
+    let mut hasher = Sha256::new();
+    hasher.update(&line[..n - HASH_TAIL]);
+    hasher.update(b"}");
+    Ok((written, Hash(hasher.finalize().into())))
+}
+
+impl RecordedEvent {
+    /// Gives a new event its place in the log and seals it: returns the recorded event and its stored line
+    /// (canonical JSON, no trailing newline), whose last member is `hash`.
+    pub fn seal(
+        event: NewEvent,
+        version: u64,
+        position: u64,
+        recorded_at: Timestamp,
+        recorded_by: String,
+        prev_hash: Hash,
+    ) -> (RecordedEvent, Vec<u8>) {
+        let unsealed = Unsealed {
+            id: event.id,
+            stream: &event.stream,
+            version,
+            position,
+            occurred: &event.occurred,
+            recorded_at,
+            recorded_by: &recorded_by,
+            source: &event.source,
+            kind: event.body.type_name(),
+            data: Data(&event.body),
+            prev_hash,
+        };
+        let (hash, line) = seal(serde_json::to_vec(&unsealed).unwrap_or_default());
+        let NewEvent { id, stream, occurred, source, body, .. } = event;
+        let recorded = RecordedEvent {
+            id,
+            stream,
+            version,
+            position,
+            occurred,
+            recorded_at,
+            recorded_by,
+            source,
+            body,
+            prev_hash,
+            hash,
+        };
+        (recorded, line)
+    }
+
+    /// Decodes a stored line without checking its hash (the store checks the chain in `verify`).
+    ///
+    /// # Errors
+    /// When the line is not a complete stored line.
+    pub fn decode(line: &[u8]) -> Result<RecordedEvent, LineError> {
+        match decode(line)? {
+            Line::Recorded(e) => Ok(e),
+            Line::New(_) => Err(LineError::line(
+                "the line lacks the store's fields (id, version, position, recorded_at, recorded_by, prev_hash, hash)",
+            )),
+        }
+    }
+
+    /// Whether `new` states the same fact: same id, stream, occurred, source, type and data.
+    pub fn same_content(&self, new: &NewEvent) -> bool {
+        self.id == new.id
+            && self.stream == new.stream
+            && self.occurred == new.occurred
+            && self.source == new.source
+            && self.body == new.body
+    }
+
+    /// The canonical JSON of the content, as [`NewEvent::content_bytes`].
+    pub fn content_bytes(&self) -> Vec<u8> {
+        content_bytes(&self.stream, &self.occurred, &self.source, &self.body)
+    }
+
+    /// The event as a [`NewEvent`]: what a user gave, without the store's fields.
+    pub fn to_new(&self) -> NewEvent {
+        NewEvent {
+            id: self.id,
+            stream: self.stream.clone(),
+            occurred: self.occurred.clone(),
+            source: self.source.clone(),
+            body: self.body.clone(),
+            recorded_by: Some(self.recorded_by.clone()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLine<'a> {
+    #[serde(default)]
+    id: Option<EventId>,
+    stream: StreamId,
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default)]
+    position: Option<u64>,
+    occurred: PartialDate,
+    #[serde(default)]
+    recorded_at: Option<Timestamp>,
+    #[serde(default)]
+    recorded_by: Option<String>,
+    source: Source,
+    #[serde(rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    data: &'a RawValue,
+    #[serde(default)]
+    prev_hash: Option<Hash>,
+    #[serde(default)]
+    hash: Option<Hash>,
+}
+
+/// Strips serde_json's " at line L column C", which counts within the one line decoded.
+fn tidy(message: String) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    }
+}
+
+fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> LineError {
+    let path = e.path().to_string();
+    let message = tidy(e.into_inner().to_string());
+    let path = match (prefix, path.as_str()) {
+        (_, ".") => (!prefix.is_empty()).then(|| prefix.to_owned()),
+        ("", p) => Some(p.to_owned()),
+        (pre, p) => Some(format!("{pre}.{p}")),
+    };
+    LineError { field: path, message }
+}
+
+/// Decodes the body of an event from its type name and its `data` JSON.
+///
+/// # Errors
+/// An unknown type (field `type`) or data that does not fit the type (a field under `data`).
+pub fn decode_body(kind: &str, data: &str) -> Result<Body, LineError> {
+    if !Body::TYPES.contains(&kind) {
+        return Err(LineError::field(
+            "type",
+            format!("unknown event type `{kind}` (known: {})", Body::TYPES.join(", ")),
+        ));
+    }
+    let json = format!("{{\"type\":\"{kind}\",\"data\":{data}}}");
+    let de = &mut serde_json::Deserializer::from_str(&json);
+    serde_path_to_error::deserialize::<_, Body>(de).map_err(|e| path_error(e, ""))
+}
+
+/// Decodes one line of JSON Lines: an input line (no store fields) or a stored/exported line (all of them).
+///
+/// Input lines without `id` get one derived from their content. Stored lines must carry all of `id`, `version`,
+/// `position`, `recorded_at`, `recorded_by`, `prev_hash` and `hash`, and their hash must match their bytes.
+/// Both kinds are validated with [`NewEvent::validate`].
+///
+/// # Errors
+/// [`LineError`] naming the field: invalid JSON, a missing, unknown or duplicate field, a value of the wrong
+/// shape, an impossible date, a malformed id, a broken rule, a line longer than [`MAX_LINE_BYTES`].
+pub fn decode(line: &[u8]) -> Result<Line, LineError> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(LineError::line(format!("the line is {} bytes long; the limit is {MAX_LINE_BYTES}", line.len())));
+    }
+    let text = std::str::from_utf8(line)
+        .map_err(|e| LineError::line(format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1)))?;
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let raw: RawLine<'_> = serde_path_to_error::deserialize(&mut *de).map_err(|e| path_error(e, ""))?;
+    de.end()
+        .map_err(|e| LineError::line(format!("trailing characters after the JSON object: {}", tidy(e.to_string()))))?;
+    let body = decode_body(&raw.kind, raw.data.get())?;
+    if let Some(by) = &raw.recorded_by {
+        check_text("recorded_by", by)?;
+    }
+    validate(&raw.stream, &raw.source, &body, raw.recorded_by.as_deref())?;
+    let store_fields = [
+        ("version", raw.version.is_some()),
+        ("position", raw.position.is_some()),
+        ("recorded_at", raw.recorded_at.is_some()),
+        ("prev_hash", raw.prev_hash.is_some()),
+        ("hash", raw.hash.is_some()),
+    ];
+    if store_fields.iter().all(|(_, given)| !given) {
+        let mut event = NewEvent {
+            id: raw.id.unwrap_or(EventId::from_uuid(Uuid::nil())),
+            stream: raw.stream,
+            occurred: raw.occurred,
+            source: raw.source,
+            body,
+            recorded_by: raw.recorded_by,
+        };
+        if raw.id.is_none() {
+            event.id = event.content_id();
+        }
+        return Ok(Line::New(event));
+    }
+    let missing = |name: &str| {
+        LineError::field(
+            name,
+            "missing: a line with store fields needs all of id, version, position, recorded_at, recorded_by, prev_hash and hash",
+        )
+    };
+    let given = [
+        ("id", raw.id.is_some()),
+        ("version", raw.version.is_some()),
+        ("position", raw.position.is_some()),
+        ("recorded_at", raw.recorded_at.is_some()),
+        ("recorded_by", raw.recorded_by.is_some()),
+        ("prev_hash", raw.prev_hash.is_some()),
+        ("hash", raw.hash.is_some()),
+    ];
+    let (Some(id), Some(version), Some(position), Some(recorded_at), Some(recorded_by), Some(prev_hash), Some(hash)) =
+        (raw.id, raw.version, raw.position, raw.recorded_at, raw.recorded_by, raw.prev_hash, raw.hash)
+    else {
+        let name = given.into_iter().find(|(_, given)| !given).map_or("hash", |(name, _)| name);
+        return Err(missing(name));
+    };
+    if version == 0 {
+        return Err(LineError::field("version", "versions start at 1"));
+    }
+    if position == 0 {
+        return Err(LineError::field("position", "positions start at 1"));
+    }
+    let (written, computed) = line_hashes(line)?;
+    if written != hash || written != computed {
+        return Err(LineError::field(
+            "hash",
+            format!("the line's bytes hash to {computed}, not to the {written} it states"),
+        ));
+    }
+    Ok(Line::Recorded(RecordedEvent {
+        id,
+        stream: raw.stream,
+        version,
+        position,
+        occurred: raw.occurred,
+        recorded_at,
+        recorded_by,
+        source: raw.source,
+        body,
+        prev_hash,
+        hash,
+    }))
+}
+
+fn check_text(field: &str, text: &str) -> Result<(), LineError> {
+    if text.trim().is_empty() {
+        return Err(LineError::field(field, "is blank"));
+    }
+    if let Some(c) = text.chars().find(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')) {
+        return Err(LineError::field(field, format!("contains the control character {:?}", c)));
+    }
+    Ok(())
+}
+
+fn validate(stream: &StreamId, source: &Source, body: &Body, recorded_by: Option<&str>) -> Result<(), LineError> {
+    check_text("source.document", &source.document)?;
+    check_text("source.locator", &source.locator)?;
+    if let Some(q) = &source.quote {
+        check_text("source.quote", q)?;
+    }
+    if let Some(by) = recorded_by {
+        check_text("recorded_by", by)?;
+        if by.len() > MAX_RECORDER_BYTES {
+            return Err(LineError::field("recorded_by", format!("is longer than {MAX_RECORDER_BYTES} bytes")));
+        }
+    }
+    let kind = body.type_name();
+    let number = stream.recommendation();
+    match (body, number) {
+        (Body::ReportPublished(_), Some(_)) => {
+            return Err(LineError::field(
+                "stream",
+                format!("{kind} belongs on a report stream, not on recommendation stream `{stream}`"),
+            ));
+        }
+        (Body::RecommendationIssued(_) | Body::StatusAssessed(_), None) => {
+            let what = if matches!(body, Body::StatusAssessed(_)) { "a verdict" } else { kind };
+            return Err(LineError::field(
+                "stream",
+                format!(
+                    "{what} belongs on a recommendation stream such as `{stream}/1`, not on report stream `{stream}`"
+                ),
+            ));
+        }
+        (Body::RecommendationIssued(b), Some(n)) if b.number != n => {
+            return Err(LineError::field(
+                "data.number",
+                format!("is {} but the stream is recommendation {n}", b.number),
+            ));
+        }
+        _ => {}
+    }
+    let recs = body.recommendations();
+    if !recs.is_empty() && number.is_some() {
+        return Err(LineError::field(
+            "data.recommendations",
+            format!(
+                "names recommendations, which only a report-level event may do; `{stream}` is a recommendation stream"
+            ),
+        ));
+    }
+    for (i, n) in recs.iter().enumerate() {
+        if !(1..=crate::MAX_RECOMMENDATION).contains(n) {
+            return Err(LineError::field(
+                format!("data.recommendations[{i}]"),
+                format!("{n} is not a recommendation number from 1 to 9999"),
+            ));
+        }
+        if recs[..i].contains(n) {
+            return Err(LineError::field(
+                format!("data.recommendations[{i}]"),
+                format!("names recommendation {n} twice"),
+            ));
+        }
+    }
+    let texts: Vec<(&str, &str)> = match body {
+        Body::ReportPublished(b) => {
+            let mut t =
+                vec![("data.title", b.title.as_str()), ("data.auditor", &b.auditor), ("data.summary", &b.summary)];
+            if let Some(u) = &b.url {
+                t.push(("data.url", u));
+            }
+            t
+        }
+        Body::RecommendationIssued(b) => {
+            if b.number == 0 || b.number > crate::MAX_RECOMMENDATION {
+                return Err(LineError::field(
+                    "data.number",
+                    format!("{} is not a recommendation number from 1 to 9999", b.number),
+                ));
+            }
+            let mut t = vec![("data.text", b.text.as_str())];
+            if let Some(x) = &b.explanation {
+                t.push(("data.explanation", x));
+            }
+            t
+        }
+        Body::CommitteeDiscussed(b) => vec![("data.committee", b.committee.as_str()), ("data.summary", &b.summary)],
+        Body::CouncilMotionVoted(b) => vec![("data.motion", b.motion.as_str()), ("data.summary", &b.summary)],
+        Body::StatusAssessed(b) => {
+            for (i, id) in b.evidence.iter().enumerate() {
+                if b.evidence[..i].contains(id) {
+                    return Err(LineError::field(format!("data.evidence[{i}]"), format!("names event {id} twice")));
+                }
+            }
+            vec![("data.assessor", b.assessor.as_str()), ("data.rationale", &b.rationale)]
+        }
+        Body::EventRetracted(b) => vec![("data.reason", b.reason.as_str())],
+        Body::CommitmentRevised(b) => vec![("data.reason", b.reason.as_str())],
+        other => vec![("data.summary", other.summary())],
+    };
+    for (field, text) in texts {
+        check_text(field, text)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_line(json: &str) -> Result<NewEvent, LineError> {
+        match decode(json.as_bytes())? {
+            Line::New(e) => Ok(e),
+            Line::Recorded(_) => panic!("not a new line"),
+        }
+    }
+
+    const LINE: &str = r#"{"stream":"r/1","type":"action_taken","occurred":"2015","source":{"document":"D","locator":"3"},"data":{"summary":"s","amount":{"value":500000,"currency":"EUR"}}}"#;
+
+    #[test]
+    fn an_input_line_without_id_gets_its_content_id() {
+        let e = new_line(LINE).unwrap();
+        assert_eq!(e.id, e.content_id());
+        assert_eq!(e.id.uuid().get_version_num(), 5);
+        let spaced = LINE.replace(',', ", ");
+        assert_eq!(new_line(&spaced).unwrap().id, e.id, "whitespace does not change the content");
+    }
+
+    #[test]
+    fn a_sealed_line_decodes_to_itself_and_its_hash_covers_every_byte() {
+        let e = new_line(LINE).unwrap();
+        let at: Timestamp = "2026-01-02T03:04:05.123456Z".parse().unwrap();
+        let (rec, line) = RecordedEvent::seal(e, 1, 1, at, "tester".into(), Hash::ZERO);
+        assert_eq!(decode(&line).unwrap(), Line::Recorded(rec.clone()));
+        let (written, computed) = line_hashes(&line).unwrap();
+        assert_eq!((written, computed), (rec.hash, rec.hash));
+        for i in 0..line.len() - 2 {
+            let mut edited = line.clone();
+            edited[i] ^= 1;
+            assert!(decode(&edited).is_err(), "edit at byte {i} of {}", String::from_utf8_lossy(&line));
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (LINE.replace("action_taken", "action_took"), "type"),
+            (LINE.replace("2015", "2015-02-29"), "occurred"),
+            (LINE.replace(r#""summary":"s""#, r#""summary":"s","sum":1"#), "data.sum"),
+            (LINE.replace(r#""summary":"s","#, ""), "data"),
+            (LINE.replace("500000", "0.001"), "data.amount"),
+            (LINE.replace(r#""stream":"r/1""#, r#""stream":"../x""#), "stream"),
+            (LINE.replace(r#""locator":"3""#, r#""locator":" ""#), "source.locator"),
+            (LINE.replace(r#"{"stream""#, r#"{"id":"nope","stream""#), "id"),
+            (LINE.replace(r#"{"stream""#, r#"{"version":3,"stream""#), "id"),
+            (LINE.replace(r#"{"stream":"r/1""#, r#"{"stream":"r/1","stream":"r/2""#), ""),
+        ];
+        for (line, field) in cases {
+            let err = new_line(&line).unwrap_err();
+            assert_eq!(err.field.as_deref().unwrap_or(""), field, "{line}: {err}");
+        }
+    }
+
+    #[test]
+    fn stream_rules_are_checked() {
+        let verdict = r#"{"stream":"r","type":"status_assessed","occurred":"2017-11","source":{"document":"D","locator":"5"},"data":{"verdict":"implemented","as_of":"2017-11","assessor":"A","rationale":"R","evidence":[]}}"#;
+        let err = new_line(verdict).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("stream"));
+        assert!(err.message.contains("a verdict belongs on a recommendation stream"), "{err}");
+        let recs = LINE.replace(r#""summary":"s""#, r#""summary":"s","recommendations":[1]"#);
+        assert_eq!(new_line(&recs).unwrap_err().field.as_deref(), Some("data.recommendations"));
+        let report = recs.replace(r#""stream":"r/1""#, r#""stream":"r""#);
+        assert!(new_line(&report).is_ok());
+        let issued = r#"{"stream":"r/2","type":"recommendation_issued","occurred":"2013-05","source":{"document":"D","locator":"2"},"data":{"number":3,"text":"T"}}"#;
+        assert_eq!(new_line(issued).unwrap_err().field.as_deref(), Some("data.number"));
+    }
+
+    #[test]
+    fn oversized_lines_are_refused_before_parsing() {
+        let long = format!("{{\"x\":\"{}\"}}", "a".repeat(MAX_LINE_BYTES));
+        assert!(decode(long.as_bytes()).unwrap_err().message.contains("limit is 65536"));
+    }
+}
