@@ -1,1 +1,291 @@
-fn main() {}
+//! The `followup` command line: record, import, export, and read the status and timelines of audit
+//! recommendations kept in a sled event store.
+
+mod cli;
+
+use std::io::{self, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use events::{Date, PartialDate, Timestamp};
+use followup::{EventStore, ImportError, OpenError, SledStore};
+use projections::{TimelineFilter, Window};
+
+/// The exit code when another process holds the store (sysexits EX_TEMPFAIL: try again later).
+const EXIT_IN_USE: u8 = 75;
+
+/// Event-sourced follow-up of audit recommendations: record what happened, read status and timelines.
+#[derive(Parser)]
+#[command(name = "followup", version, about, long_about = None)]
+struct Cli {
+    /// The store's directory [default: $FOLLOWUP_STORE, else the user's data directory]
+    #[arg(long, global = true, env = "FOLLOWUP_STORE", value_name = "DIR")]
+    store: Option<PathBuf>,
+    /// Output for people (text) or machines (json)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the main job on the embedded Amsterdam case in a fresh temporary store: status, timeline, chain check
+    Demo,
+    /// Import a JSON Lines file of events: all or nothing; importing the same file again adds nothing
+    Import {
+        /// The file (JSON Lines; `-` for standard input)
+        file: PathBuf,
+        /// Who records the events that do not say [default: $USER]
+        #[arg(long, env = "FOLLOWUP_RECORDED_BY")]
+        recorded_by: Option<String>,
+    },
+    /// Record one event, given as a JSON line or by its fields
+    Record(cli::record::RecordArgs),
+    /// Where each recommendation stands: stance, council, commitments, actions, verdict
+    Status {
+        /// Only events that certainly occurred by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+        /// Only this report
+        #[arg(long, value_name = "REPORT")]
+        report: Option<String>,
+    },
+    /// Dated entries in timeline order: by start of the date's interval, then its end, then position
+    Timeline {
+        /// Only this recommendation (`report/N`) or report
+        #[arg(long, value_name = "STREAM")]
+        rec: Option<events::StreamId>,
+        /// Only entries that reach this date or later (EDTF; its first day counts)
+        #[arg(long, value_name = "DATE")]
+        from: Option<PartialDate>,
+        /// Only entries that start by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        to: Option<PartialDate>,
+        /// Only events that certainly occurred by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+    },
+    /// Write the whole log, envelopes included, as JSON Lines in position order
+    Export {
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Parses an RFC 3339 instant, or a calendar date meaning the last instant of that day in UTC.
+fn parse_instant(text: &str) -> Result<Timestamp, String> {
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    let day: Date =
+        text.parse().map_err(|_| format!("`{text}` is not an RFC 3339 instant (2017-12-31T23:59:59Z) or a date"))?;
+    let next = day.tomorrow().map_err(|e| e.to_string())?;
+    let midnight = jiff::tz::TimeZone::UTC
+        .to_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|e| e.to_string())?;
+    midnight.checked_sub(jiff::SignedDuration::from_nanos(1)).map_err(|e| e.to_string())
+}
+
+fn default_store() -> Result<PathBuf> {
+    let base =
+        dirs::data_dir().context("no --store given, FOLLOWUP_STORE is not set and there is no user data directory")?;
+    Ok(base.join("followup"))
+}
+
+fn open_store(dir: &Option<PathBuf>) -> Result<SledStore> {
+    let dir = match dir {
+        Some(d) => d.clone(),
+        None => default_store()?,
+    };
+    Ok(SledStore::open(&dir)?)
+}
+
+fn recorder(given: Option<String>) -> String {
+    given.or_else(|| std::env::var("USER").ok()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "unknown".into())
+}
+
+fn window(as_of: Option<PartialDate>, known_at: Option<Timestamp>) -> Window {
+    Window { as_of: as_of.map(|d| d.end()), known_at }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<io::Error>() {
+                if io.kind() == io::ErrorKind::BrokenPipe {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            if let Some(ImportError::Invalid(problems)) = e.downcast_ref::<ImportError>() {
+                for p in problems {
+                    eprintln!("line {}: {}", p.line, p.message);
+                }
+            }
+            let code = match e.downcast_ref::<OpenError>() {
+                Some(OpenError::InUse { .. }) => EXIT_IN_USE,
+                _ => 1,
+            };
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let format = cli.format;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Command::Demo => cli::demo::run(&mut out, format)?,
+        Command::Import { file, recorded_by } => {
+            let store = open_store(&cli.store)?;
+            let by = recorder(recorded_by);
+            let report = if file == Path::new("-") {
+                followup::import(&store, io::stdin().lock(), &by, |_| {})?
+            } else {
+                let f = std::fs::File::open(&file).with_context(|| format!("could not open {}", file.display()))?;
+                let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                let bar = cli::progress_bar(size);
+                let report =
+                    followup::import(&store, BufReader::with_capacity(1 << 20, f), &by, |n| bar.set_position(n))
+                        .with_context(|| format!("import of {} failed", file.display()))?;
+                bar.finish_and_clear();
+                report
+            };
+            match format {
+                Format::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"events": report.events, "appended": report.appended, "already_present": report.already,
+                        "head": {"position": report.head.position, "hash": report.head.hash.to_string()}})
+                )?,
+                Format::Text => writeln!(
+                    out,
+                    "imported {} events: {} appended, {} already present; log head at position {} ({})",
+                    report.events, report.appended, report.already, report.head.position, report.head.hash
+                )?,
+            }
+        }
+        Command::Record(args) => {
+            let store = open_store(&cli.store)?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let (event, expected) = args.event()?;
+            let by = recorder(args.recorded_by.clone());
+            let stream = event.stream.clone();
+            let id = event.id;
+            let mut event = event;
+            event.recorded_by.get_or_insert(by);
+            let outcome = rt.block_on(store.append(&stream, expected, vec![event]))?;
+            let position = outcome.positions.first().copied().unwrap_or(0);
+            match format {
+                Format::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"event_id": id.to_string(), "stream": stream.as_str(), "position": position,
+                        "version": outcome.version, "appended": outcome.appended})
+                )?,
+                Format::Text if outcome.appended == 0 => {
+                    writeln!(out, "already recorded: event {id} is at position {position} of the log")?
+                }
+                Format::Text => writeln!(
+                    out,
+                    "recorded event {id} in {stream} at version {}, position {position}",
+                    outcome.version.unwrap_or(0)
+                )?,
+            }
+        }
+        Command::Status { as_of, known_at, report } => {
+            let store = open_store(&cli.store)?;
+            let mut fold = projections::StatusFold::new(window(as_of, known_at));
+            for e in store.events(1) {
+                fold.apply(&e?);
+            }
+            let mut status = fold.finish();
+            if let Some(r) = &report {
+                status.recommendations.retain(|s| &s.report == r);
+            }
+            cli::output::status(&mut out, format, &status)?;
+        }
+        Command::Timeline { rec, from, to, as_of, known_at } => {
+            let store = open_store(&cli.store)?;
+            let filter = TimelineFilter { stream: rec, from: from.map(|d| d.start()), to: to.map(|d| d.end()) };
+            let mut fold = projections::TimelineFold::new(window(as_of, known_at), filter);
+            for e in store.events(1) {
+                fold.apply(&e?);
+            }
+            cli::output::timeline(&mut out, format, &fold.finish())?;
+        }
+        Command::Export { out: file } => {
+            let store = open_store(&cli.store)?;
+            match file {
+                Some(path) => {
+                    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                        .with_context(|| format!("could not create a file in {}", dir.display()))?;
+                    let n = export(&store, &mut io::BufWriter::new(tmp.as_file_mut()))?;
+                    tmp.as_file().sync_all()?;
+                    tmp.persist(&path).with_context(|| format!("could not write {}", path.display()))?;
+                    if format == Format::Json {
+                        writeln!(out, "{}", serde_json::json!({"events": n, "file": path.display().to_string()}))?;
+                    } else {
+                        eprintln!("exported {n} events to {}", path.display());
+                    }
+                }
+                None => {
+                    export(&store, &mut out)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes every stored line in position order, each followed by a newline; returns how many.
+fn export(store: &SledStore, out: &mut impl Write) -> Result<u64> {
+    let mut n = 0;
+    for item in store.lines(1) {
+        let (position, line) = item?;
+        if position != n + 1 {
+            bail!("the log has no event at position {}", n + 1);
+        }
+        out.write_all(&line)?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    if n != store.head().position {
+        return Err(anyhow!("the log ends at position {n}, its head says {}", store.head().position));
+    }
+    Ok(n)
+}

@@ -1,0 +1,168 @@
+//! The timeline projection: dated entries in timeline order, for a report, a recommendation or the whole log.
+
+use std::collections::HashSet;
+
+use events::{Body, Date, EventId, PartialDate, RecordedEvent, Source, StreamId, Votes};
+use serde::Serialize;
+
+use crate::Window;
+
+/// Which entries a timeline shows, beyond the bitemporal window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimelineFilter {
+    /// Only this recommendation (its own events and the report-level events that name it or the whole report)
+    /// or this report (all its streams).
+    pub stream: Option<StreamId>,
+    /// Only entries whose interval ends on or after this day.
+    pub from: Option<Date>,
+    /// Only entries whose interval starts on or before this day.
+    pub to: Option<Date>,
+}
+
+/// One dated entry of a timeline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    /// The event's position in the log.
+    pub position: u64,
+    /// The event's id.
+    pub event_id: EventId,
+    /// Its stream.
+    pub stream: StreamId,
+    /// When it happened, as precise as the source.
+    pub occurred: PartialDate,
+    /// The event type, as on disk (`status_assessed`).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The event's own text: its summary, the recommendation's wording, a verdict's rationale.
+    pub summary: String,
+    /// The key fact in a few words, in codes: `stance adopted_with_reservations`, `verdict implemented as of
+    /// 2017-11`, `amount EUR 500000`, `motion adopted unanimous`; empty when the summary says it all.
+    pub detail: String,
+    /// The recommendations it concerns: the stream's own number, or those a report-level event names (empty:
+    /// the whole report).
+    pub recommendations: Vec<u32>,
+    /// Where the fact comes from.
+    pub source: Source,
+}
+
+/// A timeline: entries by the first day of their interval, then its last day, then position.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Timeline {
+    /// The entries, in timeline order.
+    pub entries: Vec<TimelineEntry>,
+}
+
+fn detail(body: &Body) -> String {
+    let votes = |v: &Votes| match v {
+        Votes::Unanimous(_) => "unanimous".to_owned(),
+        Votes::Counted(c) => format!("{}-{}", c.in_favour, c.against),
+    };
+    match body {
+        Body::ExecutiveResponded(b) => format!("stance {}", b.stance.code()),
+        Body::StatusAssessed(b) => format!("verdict {} as of {}", b.verdict.code(), b.as_of),
+        Body::ActionTaken(b) => {
+            b.amount.map(|m| format!("amount {} {}", m.currency_code(), m.value_text())).unwrap_or_default()
+        }
+        Body::CouncilMotionVoted(b) => format!("motion {} {}", b.result.code(), votes(&b.votes)),
+        Body::CouncilDecided(b) => b.votes.as_ref().map(|v| format!("vote {}", votes(v))).unwrap_or_default(),
+        Body::CommitmentMade(b) => b.due.as_ref().map(|d| format!("due {d}")).unwrap_or_default(),
+        Body::CommitmentRevised(b) => format!("due {} (commitment {})", b.due, b.commitment),
+        Body::EventRetracted(b) => format!("retracts {}", b.target),
+        Body::ExecutiveReported(b) => format!(
+            "claim {}",
+            match b.claim {
+                events::Claim::Done => "done",
+                events::Claim::InProgress => "in_progress",
+                events::Claim::NotStarted => "not_started",
+            }
+        ),
+        Body::CommitteeDiscussed(b) => format!("committee {}", b.committee),
+        _ => String::new(),
+    }
+}
+
+/// Folds events (in position order) into a timeline.
+pub struct TimelineFold {
+    window: Window,
+    filter: TimelineFilter,
+    entries: Vec<TimelineEntry>,
+    retracted: HashSet<EventId>,
+}
+
+impl TimelineFold {
+    /// An empty fold.
+    pub fn new(window: Window, filter: TimelineFilter) -> TimelineFold {
+        TimelineFold { window, filter, entries: Vec::new(), retracted: HashSet::new() }
+    }
+
+    fn concerns(&self, e: &RecordedEvent) -> bool {
+        let Some(want) = &self.filter.stream else { return true };
+        if e.stream.report() != want.report() {
+            return false;
+        }
+        match (want.recommendation(), e.stream.recommendation()) {
+            (None, _) => true,
+            (Some(n), Some(m)) => n == m,
+            (Some(n), None) => {
+                let named = e.body.recommendations();
+                named.is_empty() || named.contains(&n)
+            }
+        }
+    }
+
+    /// Takes in the next event of the log.
+    pub fn apply(&mut self, e: &RecordedEvent) {
+        if !self.window.known(e) {
+            return;
+        }
+        if let Body::EventRetracted(r) = &e.body {
+            self.retracted.insert(r.target);
+        }
+        if !self.window.occurred(e) || !self.concerns(e) {
+            return;
+        }
+        if self.filter.from.is_some_and(|d| e.occurred.end() < d)
+            || self.filter.to.is_some_and(|d| e.occurred.start() > d)
+        {
+            return;
+        }
+        let recommendations = match e.stream.recommendation() {
+            Some(n) => vec![n],
+            None => e.body.recommendations().to_vec(),
+        };
+        self.entries.push(TimelineEntry {
+            position: e.position,
+            event_id: e.id,
+            stream: e.stream.clone(),
+            occurred: e.occurred.clone(),
+            kind: e.body.type_name(),
+            summary: e.body.summary().to_owned(),
+            detail: detail(&e.body),
+            recommendations,
+            source: e.source.clone(),
+        });
+    }
+
+    /// The timeline, without retracted events, in timeline order.
+    pub fn finish(self) -> Timeline {
+        let TimelineFold { mut entries, retracted, .. } = self;
+        entries.retain(|e| !retracted.contains(&e.event_id));
+        entries.sort_by(|a, b| {
+            (a.occurred.start(), a.occurred.end(), a.position).cmp(&(b.occurred.start(), b.occurred.end(), b.position))
+        });
+        Timeline { entries }
+    }
+}
+
+/// The timeline of `events` (in position order) through `window` and `filter`.
+pub fn timeline<'a>(
+    events: impl IntoIterator<Item = &'a RecordedEvent>,
+    window: Window,
+    filter: TimelineFilter,
+) -> Timeline {
+    let mut fold = TimelineFold::new(window, filter);
+    for e in events {
+        fold.apply(e);
+    }
+    fold.finish()
+}

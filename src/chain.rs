@@ -1,0 +1,114 @@
+//! The hash chain check: recompute every line's SHA-256 and follow `prev_hash` from the first position.
+
+use events::{Hash, Line};
+
+use crate::store::{ReadError, SledStore};
+
+/// The first place where a chain is broken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The first position whose line is wrong, missing or out of place.
+    pub position: u64,
+    /// What is wrong there.
+    pub reason: String,
+}
+
+/// The result of checking a chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainReport {
+    /// How many lines were checked and found sound (all of them when the chain is intact).
+    pub events: u64,
+    /// The hash of the last sound line ([`Hash::ZERO`] for an empty log).
+    pub head: Hash,
+    /// Where the chain breaks, if it does.
+    pub broken: Option<ChainBreak>,
+}
+
+impl ChainReport {
+    /// Whether every line checked out.
+    pub fn ok(&self) -> bool {
+        self.broken.is_none()
+    }
+}
+
+/// Checks lines given in order, each with the position it is stored at when that is known (a store's key).
+///
+/// Each line must decode as a stored line whose bytes hash to its `hash`, stand at the next position (1, 2,
+/// 3, ...), name the previous line's hash as `prev_hash` (64 zeros for the first), and not be recorded before
+/// the line preceding it. The check stops at the first line that does not.
+pub fn check_chain<I>(lines: I) -> ChainReport
+where
+    I: IntoIterator<Item = Result<(Option<u64>, Vec<u8>), String>>,
+{
+    let mut report = ChainReport { events: 0, head: Hash::ZERO, broken: None };
+    let mut last_at = None;
+    for item in lines {
+        let expected = report.events + 1;
+        let fail = |reason: String| Some(ChainBreak { position: expected, reason });
+        let (key, line) = match item {
+            Ok(x) => x,
+            Err(reason) => {
+                report.broken = fail(reason);
+                break;
+            }
+        };
+        let broken = match events::decode(&line) {
+            Err(e) => fail(e.to_string()),
+            Ok(Line::New(_)) => fail("the line lacks the store's fields".into()),
+            Ok(Line::Recorded(e)) => {
+                if key.is_some_and(|k| k != expected) {
+                    fail(format!(
+                        "the log has no event at position {expected}; the next is stored at {}",
+                        key.unwrap_or(0)
+                    ))
+                } else if e.position != expected {
+                    fail(format!("the line states position {}, expected {expected}", e.position))
+                } else if e.prev_hash != report.head {
+                    fail(format!("its prev_hash {} is not the hash {} of the line before", e.prev_hash, report.head))
+                } else if last_at.is_some_and(|t| e.recorded_at < t) {
+                    fail("it was recorded before the line preceding it".into())
+                } else {
+                    last_at = Some(e.recorded_at);
+                    report.head = e.hash;
+                    report.events = expected;
+                    None
+                }
+            }
+        };
+        if broken.is_some() {
+            report.broken = broken;
+            break;
+        }
+    }
+    report
+}
+
+/// Checks the chain of every line in `store`, and that it ends at the store's head.
+///
+/// # Errors
+/// A storage failure while reading.
+pub fn verify_chain(store: &SledStore) -> Result<ChainReport, ReadError> {
+    let mut failure = None;
+    let lines = store.lines(1).map_while(|r| match r {
+        Ok((p, line)) => Some(Ok((Some(p), line.to_vec()))),
+        Err(e) => {
+            failure = Some(e);
+            None
+        }
+    });
+    let mut report = check_chain(lines);
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let head = store.head();
+    if report.ok() && (report.events != head.position || report.head != head.hash) {
+        report.broken = Some(ChainBreak {
+            position: report.events + 1,
+            reason: format!(
+                "the log ends at position {} but the store's head is position {} ({})",
+                report.events, head.position, head.hash
+            ),
+        });
+    }
+    Ok(report)
+}

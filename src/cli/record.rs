@@ -1,0 +1,87 @@
+//! `followup record`: one event from a JSON line or from its fields, decoded by the same rules as an import.
+
+use std::io::Read;
+
+use anyhow::{bail, Context, Result};
+use events::{Line, NewEvent};
+use followup::ExpectedVersion;
+
+/// The arguments of `record`.
+#[derive(clap::Args)]
+pub struct RecordArgs {
+    /// The event as one JSON line (as in an import file); `-` reads it from standard input
+    #[arg(value_name = "JSON", conflicts_with_all = ["stream", "kind", "occurred", "document", "locator", "quote", "data", "id"])]
+    line: Option<String>,
+    /// The stream: a report, or `report/N` for recommendation N
+    #[arg(long)]
+    stream: Option<String>,
+    /// The event type, such as `action_taken`
+    #[arg(long = "type", value_name = "TYPE")]
+    kind: Option<String>,
+    /// When it happened (EDTF: 2013, 2013-05, 2013-07-04, 2016-23, 2015-36, with ~ or ?)
+    #[arg(long, value_name = "DATE")]
+    occurred: Option<String>,
+    /// The source document
+    #[arg(long)]
+    document: Option<String>,
+    /// Where in the source document: section, page
+    #[arg(long)]
+    locator: Option<String>,
+    /// The source's words
+    #[arg(long)]
+    quote: Option<String>,
+    /// The event's data, a JSON object
+    #[arg(long, value_name = "JSON")]
+    data: Option<String>,
+    /// The event's id (a UUID); derived from the content when absent
+    #[arg(long)]
+    id: Option<String>,
+    /// The stream's expected version: a number, `any`, or `no-stream` (also `0`)
+    #[arg(long, default_value = "any", value_parser = ExpectedVersion::parse)]
+    expect: ExpectedVersion,
+    /// Who records the event [default: $USER]
+    #[arg(long, env = "FOLLOWUP_RECORDED_BY")]
+    pub recorded_by: Option<String>,
+}
+
+impl RecordArgs {
+    /// The event to append and the expected version.
+    pub fn event(&self) -> Result<(NewEvent, ExpectedVersion)> {
+        let line = match &self.line {
+            Some(l) if l == "-" => {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text).context("could not read the event from standard input")?;
+                text
+            }
+            Some(l) => l.clone(),
+            None => {
+                let need = |v: &Option<String>, flag: &str| -> Result<String> {
+                    v.clone().with_context(|| format!("give the event as a JSON line, or give --{flag} (and --stream, --type, --occurred, --document, --locator, --data)"))
+                };
+                let data: serde_json::Value =
+                    serde_json::from_str(&need(&self.data, "data")?).context("--data is not JSON")?;
+                let mut source = serde_json::json!({"document": need(&self.document, "document")?, "locator": need(&self.locator, "locator")?});
+                if let Some(q) = &self.quote {
+                    source["quote"] = q.clone().into();
+                }
+                let mut obj = serde_json::json!({
+                    "stream": need(&self.stream, "stream")?,
+                    "type": need(&self.kind, "type")?,
+                    "occurred": need(&self.occurred, "occurred")?,
+                    "source": source,
+                    "data": data,
+                });
+                if let Some(id) = &self.id {
+                    obj["id"] = id.clone().into();
+                }
+                obj.to_string()
+            }
+        };
+        let trimmed = line.trim_start_matches('\u{feff}').trim();
+        match events::decode(trimmed.as_bytes()) {
+            Ok(Line::New(e)) => Ok((e, self.expect)),
+            Ok(Line::Recorded(_)) => bail!("the event carries store fields (version, position, hash...): record takes a new event; use import for an exported log"),
+            Err(e) => bail!("invalid event: {e}"),
+        }
+    }
+}

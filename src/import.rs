@@ -1,0 +1,175 @@
+//! Import of JSON Lines files: read and decode every line, report every bad one, then write all in one commit.
+
+use std::io::{BufRead, Read};
+
+use events::{Line, MAX_LINE_BYTES};
+
+use crate::store::{AppendError, Head, Pending, SledStore};
+
+/// One line that could not be imported: its number (from 1) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineProblem {
+    /// The line number in the file, from 1.
+    pub line: usize,
+    /// What is wrong, naming the field when there is one.
+    pub message: String,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// Some lines are invalid; every one is listed, in file order.
+    #[error("{} invalid line{}; nothing was imported", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Invalid(Vec<LineProblem>),
+    /// The file holds no events: it is empty or all its lines are blank.
+    #[error("nothing to import: the file has no events (it is empty or holds only blank lines)")]
+    Empty,
+    /// The store refused an event; nothing was written.
+    #[error("line {line}: {error}; nothing was imported")]
+    Store {
+        /// The line of the refused event.
+        line: usize,
+        /// Why.
+        error: AppendError,
+    },
+    /// The file could not be read.
+    #[error("could not read the file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Events in the file.
+    pub events: usize,
+    /// Events added to the store.
+    pub appended: usize,
+    /// Events already in the store with the same content, left as they were.
+    pub already: usize,
+    /// The log head afterwards.
+    pub head: Head,
+}
+
+/// Reads one line of at most `MAX_LINE_BYTES` (without its line end) into `buf`; returns `None` at the end,
+/// `Some(false)` for a line that was too long (its bytes are skipped), `Some(true)` otherwise.
+fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let limit = MAX_LINE_BYTES as u64 + 2;
+    let n = reader.by_ref().take(limit).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() != Some(&b'\n') && n as u64 == limit {
+        // Too long: drop the rest of the line.
+        loop {
+            let (done, used) = {
+                let available = reader.fill_buf()?;
+                match available.iter().position(|&c| c == b'\n') {
+                    Some(i) => (true, i + 1),
+                    None => (available.is_empty(), available.len()),
+                }
+            };
+            reader.consume(used);
+            if done {
+                return Ok(Some(false));
+            }
+        }
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(Some(true))
+}
+
+/// Decodes every line of a JSON Lines stream into events to write, with their line numbers.
+///
+/// A UTF-8 byte order mark at the start and CRLF line ends are accepted; blank lines are skipped. `progress` is
+/// called with the number of bytes read so far, every 4096 lines.
+///
+/// # Errors
+/// [`ImportError::Invalid`] listing every bad line; [`ImportError::Empty`] when no line holds an event;
+/// [`ImportError::Io`].
+pub fn read_events(
+    mut reader: impl BufRead,
+    mut progress: impl FnMut(u64),
+) -> Result<Vec<(usize, Pending)>, ImportError> {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut buf = Vec::new();
+    let mut number = 0usize;
+    let mut bytes = 0u64;
+    while let Some(fits) = next_line(&mut reader, &mut buf)? {
+        number += 1;
+        bytes += buf.len() as u64 + 1;
+        if number % 4096 == 0 {
+            progress(bytes);
+        }
+        if !fits {
+            problems.push(LineProblem {
+                line: number,
+                message: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+            });
+            continue;
+        }
+        let mut line = buf.as_slice();
+        if number == 1 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match events::decode(line) {
+            Ok(Line::New(e)) => out.push((number, Pending::New(e))),
+            Ok(Line::Recorded(e)) => out.push((number, Pending::Restored(e, line.to_vec()))),
+            Err(e) => problems.push(LineProblem { line: number, message: e.to_string() }),
+        }
+    }
+    progress(bytes);
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid(problems));
+    }
+    if out.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    Ok(out)
+}
+
+/// Imports decoded events into `store` in one atomic, durable commit; `recorded_by` records lines that do not
+/// name their recorder. Events already stored with the same content are left as they are.
+///
+/// # Errors
+/// [`ImportError::Store`] with the line of the first event the store refuses; nothing is written.
+pub fn import_events(
+    store: &SledStore,
+    events: Vec<(usize, Pending)>,
+    recorded_by: &str,
+) -> Result<ImportReport, ImportError> {
+    let (lines, items): (Vec<usize>, Vec<Pending>) = events.into_iter().unzip();
+    let total = items.len();
+    let written =
+        store.write(items, None, recorded_by).map_err(|(i, error)| ImportError::Store { line: lines[i], error })?;
+    Ok(ImportReport {
+        events: total,
+        appended: written.appended,
+        already: total - written.appended,
+        head: written.head,
+    })
+}
+
+/// Reads and imports a JSON Lines stream: all or nothing.
+///
+/// # Errors
+/// As [`read_events`] and [`import_events`].
+pub fn import(
+    store: &SledStore,
+    reader: impl BufRead,
+    recorded_by: &str,
+    progress: impl FnMut(u64),
+) -> Result<ImportReport, ImportError> {
+    let events = read_events(reader, progress)?;
+    import_events(store, events, recorded_by)
+}

@@ -1,0 +1,16 @@
+//! `followup`: an event-sourced workflow engine for the follow-up of audit recommendations.
+//!
+//! This crate holds the sled event store, the import of JSON Lines files, and the `followup` command line.
+//! The event schema is the `events` crate; status and timeline are pure folds in the `projections` crate.
+
+mod chain;
+mod import;
+mod store;
+
+pub use chain::{check_chain, verify_chain, ChainBreak, ChainReport};
+pub use import::{import, import_events, read_events, ImportError, ImportReport, LineProblem};
+
+pub use store::{
+    AppendError, AppendOutcome, EventStore, ExpectedVersion, Head, OpenError, Pending, ReadError, SledStore,
+    Subscription, Written,
+};

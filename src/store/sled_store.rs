@@ -1,0 +1,420 @@
+//! [`SledStore`]: the event store in an embedded sled database, with one writer at a time and an fsync per commit.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use events::{EventId, Hash, NewEvent, RecordedEvent, StreamId, Timestamp};
+use tokio::sync::broadcast;
+
+use super::{keys, AppendError, AppendOutcome, EventStore, ExpectedVersion, Head, OpenError, ReadError, Subscription};
+
+/// sled's segment size. sled writes a page larger than a quarter of a segment to a separate blob file, which it
+/// does not fsync; 8 MiB segments put that threshold at 2 MiB, above any leaf of at most 17 lines of at most
+/// [`events::MAX_LINE_BYTES`] each, so every write goes through the log file that [`SledStore`] syncs.
+const SEGMENT_SIZE: usize = 8 << 20;
+
+/// How many committed events a slow subscriber may fall behind before it re-reads them from the store.
+const BROADCAST_CAPACITY: usize = 4096;
+
+/// A source of transaction time.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The event store kept in a sled database in one directory.
+///
+/// Cheap to clone: clones share the database. One process at a time may open a directory.
+#[derive(Clone)]
+pub struct SledStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+    /// sled's log file, opened again to fdatasync it: sled's own flush only calls sync_file_range.
+    log_file: File,
+    head: RwLock<Head>,
+    writer: Mutex<()>,
+    tx: broadcast::Sender<Arc<RecordedEvent>>,
+    clock: Clock,
+}
+
+/// One event to write: a new one, or one of an exported log with its line, kept byte for byte.
+#[derive(Clone, Debug)]
+pub enum Pending {
+    /// A new event, to be given its version, position, time and hash.
+    New(NewEvent),
+    /// An exported event with its exact line, to be written at the position it states.
+    Restored(RecordedEvent, Vec<u8>),
+}
+
+/// What a write did: for each pending event its position, and how many it added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The position of each pending event, in order; known events keep their original positions.
+    pub positions: Vec<u64>,
+    /// How many events were added.
+    pub appended: usize,
+    /// The log head afterwards.
+    pub head: Head,
+}
+
+impl SledStore {
+    /// Opens the store in `dir`, creating it if absent.
+    ///
+    /// # Errors
+    /// [`OpenError::InUse`] when another process holds it; [`OpenError::Format`] when a newer release wrote it;
+    /// storage, IO and damage errors naming the directory.
+    pub fn open(dir: &Path) -> Result<SledStore, OpenError> {
+        SledStore::open_with_clock(dir, Arc::new(Timestamp::now))
+    }
+
+    /// Opens the store with a given source of transaction time (for tests and replays).
+    ///
+    /// # Errors
+    /// As [`SledStore::open`].
+    pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<SledStore, OpenError> {
+        let path = dir.display().to_string();
+        let io = |source| OpenError::Io { path: path.clone(), source };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let db = sled::Config::new().path(dir).segment_size(SEGMENT_SIZE).open().map_err(|source| {
+            let held = matches!(&source, sled::Error::Io(e) if e.to_string().contains("could not acquire lock"));
+            if held {
+                OpenError::InUse { path: path.clone() }
+            } else {
+                OpenError::Storage { path: path.clone(), source }
+            }
+        })?;
+        let storage = |source| OpenError::Storage { path: path.clone(), source };
+        let tree = db.open_tree(keys::TREE).map_err(storage)?;
+        match tree.get(keys::FORMAT).map_err(storage)? {
+            None => {
+                tree.insert(keys::FORMAT, &keys::FORMAT_VERSION.to_be_bytes()).map_err(storage)?;
+            }
+            Some(v) => {
+                let found = v.as_ref().try_into().map(u32::from_be_bytes).unwrap_or(u32::MAX);
+                if found != keys::FORMAT_VERSION {
+                    return Err(OpenError::Format { path, found, supported: keys::FORMAT_VERSION });
+                }
+            }
+        }
+        let head = match tree.get(keys::HEAD).map_err(storage)? {
+            None => Head { position: 0, hash: Hash::ZERO, recorded_at: None },
+            Some(v) => {
+                let (position, hash, ns) = keys::decode_head(&v).ok_or_else(|| OpenError::Corrupt {
+                    path: path.clone(),
+                    reason: "the head record is damaged".into(),
+                })?;
+                let recorded_at = Timestamp::from_nanosecond(ns).ok();
+                Head { position, hash, recorded_at }
+            }
+        };
+        let log_file = File::open(dir.join("db")).map_err(io)?;
+        db.flush().map_err(storage)?;
+        log_file.sync_data().map_err(io)?;
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let inner = Inner {
+            path: dir.to_owned(),
+            db,
+            tree,
+            log_file,
+            head: RwLock::new(head),
+            writer: Mutex::new(()),
+            tx,
+            clock,
+        };
+        Ok(SledStore { inner: Arc::new(inner) })
+    }
+
+    /// The store's directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The end of the log.
+    pub fn head(&self) -> Head {
+        *self.inner.head.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, sled::Error> {
+        Ok(self.inner.tree.get(keys::id(id))?.and_then(|v| keys::decode_u64(&v)))
+    }
+
+    fn version_of(&self, stream: &str) -> Result<Option<u64>, sled::Error> {
+        Ok(self.inner.tree.get(keys::stream_head(stream))?.and_then(|v| keys::decode_u64(&v)))
+    }
+
+    /// The stored line at `position`, as written.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn line(&self, position: u64) -> Result<Option<sled::IVec>, ReadError> {
+        Ok(self.inner.tree.get(keys::line(position))?)
+    }
+
+    /// The event at `position`.
+    ///
+    /// # Errors
+    /// Storage failure or a damaged line.
+    pub fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        match self.line(position)? {
+            None => Ok(None),
+            Some(line) => decode_at(position, &line).map(Some),
+        }
+    }
+
+    /// The stored lines from `from` up to the head as it is now, in position order, as written.
+    pub fn lines(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), ReadError>> + '_ {
+        let end = self.head().position;
+        self.inner.tree.range(keys::line(from.max(1))..=keys::line(end)).map(|kv| {
+            let (k, v) = kv?;
+            let position = keys::decode_u64(&k[1..]).unwrap_or(0);
+            Ok((position, v))
+        })
+    }
+
+    /// The events from `from` up to the head as it is now, decoded, in position order.
+    pub fn events(&self, from: u64) -> impl Iterator<Item = Result<RecordedEvent, ReadError>> + '_ {
+        self.lines(from).map(|r| r.and_then(|(p, line)| decode_at(p, &line)))
+    }
+
+    /// Writes `items` in one atomic, durable commit: new events get the next versions and positions; exported
+    /// events must continue the log exactly where it ends. With `expect`, every new event must belong to that
+    /// stream and the stream's version must meet the expectation (unless every event is a resend).
+    /// `recorded_by` is used for new events that do not name their recorder.
+    ///
+    /// # Errors
+    /// The index of the first offending item and why; nothing is written.
+    pub fn write(
+        &self,
+        items: Vec<Pending>,
+        expect: Option<(&StreamId, ExpectedVersion)>,
+        recorded_by: &str,
+    ) -> Result<Written, (usize, AppendError)> {
+        let inner = &*self.inner;
+        let _writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let head = self.head();
+        let storage = |i: usize| move |e: sled::Error| (i, AppendError::Storage(e));
+
+        // A resend of events already stored with the same content writes nothing.
+        let mut known: Vec<Option<u64>> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let (id, same) = match item {
+                Pending::New(e) => (e.id, None),
+                Pending::Restored(e, line) => (e.id, Some(line)),
+            };
+            let found = match self.position_of(&id).map_err(storage(i))? {
+                None => None,
+                Some(p) => {
+                    let stored = self.line(p).map_err(|e| (i, read_to_append(e)))?.unwrap_or_default();
+                    let equal = match (item, same) {
+                        (Pending::Restored(e, _), Some(line)) => p == e.position && stored.as_ref() == line.as_slice(),
+                        (Pending::New(e), _) => {
+                            decode_at(p, &stored).map_err(|e| (i, read_to_append(e)))?.same_content(e)
+                        }
+                        _ => false,
+                    };
+                    if !equal {
+                        return Err((i, AppendError::IdConflict(id)));
+                    }
+                    Some(p)
+                }
+            };
+            known.push(found);
+        }
+        if known.iter().all(Option::is_some) {
+            return Ok(Written { positions: known.into_iter().flatten().collect(), appended: 0, head });
+        }
+        if let Some((stream, expected)) = expect {
+            let actual = self.version_of(stream.as_str()).map_err(storage(0))?;
+            if !expected.admits(actual) {
+                return Err((0, AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual }));
+            }
+        }
+
+        let now = (inner.clock)().round(jiff::Unit::Microsecond).unwrap_or_else(|_| (inner.clock)());
+        let now = match head.recorded_at {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        let mut batch = sled::Batch::default();
+        let mut versions: HashMap<StreamId, u64> = HashMap::new();
+        let mut in_batch: HashMap<EventId, usize> = HashMap::new();
+        let mut records: Vec<Arc<RecordedEvent>> = Vec::new();
+        let mut positions = Vec::with_capacity(items.len());
+        let (mut next, mut prev, mut last_at) = (head.position + 1, head.hash, head.recorded_at);
+
+        for (i, (item, found)) in items.into_iter().zip(known).enumerate() {
+            if let Some(p) = found {
+                positions.push(p);
+                continue;
+            }
+            let (id, stream, body) = match &item {
+                Pending::New(e) => (e.id, &e.stream, &e.body),
+                Pending::Restored(e, _) => (e.id, &e.stream, &e.body),
+            };
+            if let Some(&j) = in_batch.get(&id) {
+                let same = match &item {
+                    Pending::New(e) => records[j].same_content(e),
+                    Pending::Restored(..) => false,
+                };
+                if !same {
+                    return Err((i, AppendError::IdConflict(id)));
+                }
+                positions.push(records[j].position);
+                continue;
+            }
+            if let Some((s, _)) = expect {
+                if s != stream {
+                    let error =
+                        events::LineError::field("stream", format!("is `{stream}`, but this append is to `{s}`"));
+                    return Err((i, AppendError::Invalid { event: id, error }));
+                }
+            }
+            for reference in body.references() {
+                if !in_batch.contains_key(&reference) && self.position_of(&reference).map_err(storage(i))?.is_none() {
+                    return Err((i, AppendError::UnknownReference { event: id, reference }));
+                }
+            }
+            let current = match versions.get(stream) {
+                Some(v) => Some(*v),
+                None => self.version_of(stream.as_str()).map_err(storage(i))?,
+            };
+            let version = current.unwrap_or(0) + 1;
+            let (record, line) = match item {
+                Pending::New(e) => {
+                    e.validate().map_err(|error| (i, AppendError::Invalid { event: id, error }))?;
+                    let by = e.recorded_by.clone().unwrap_or_else(|| recorded_by.to_owned());
+                    RecordedEvent::seal(e, version, next, now, by, prev)
+                }
+                Pending::Restored(e, line) => {
+                    let fail = |reason: String| Err((i, AppendError::Discontinuous { position: e.position, reason }));
+                    if e.position != next {
+                        return fail(format!("the store's next position is {next}"));
+                    }
+                    if e.prev_hash != prev {
+                        return fail(format!("its prev_hash is {}, the store's head hash is {prev}", e.prev_hash));
+                    }
+                    if e.version != version {
+                        return fail(format!(
+                            "its version is {}, stream {} is at {}",
+                            e.version,
+                            e.stream,
+                            version - 1
+                        ));
+                    }
+                    if last_at.is_some_and(|t| e.recorded_at < t) {
+                        return fail("it was recorded before the event preceding it".into());
+                    }
+                    (e, line)
+                }
+            };
+            batch.insert(&keys::line(next), line);
+            batch.insert(keys::stream_version(record.stream.as_str(), version), &next.to_be_bytes());
+            batch.insert(&keys::id(&id), &next.to_be_bytes());
+            versions.insert(record.stream.clone(), version);
+            in_batch.insert(id, records.len());
+            positions.push(next);
+            prev = record.hash;
+            last_at = Some(record.recorded_at);
+            next += 1;
+            records.push(Arc::new(record));
+        }
+        if records.is_empty() {
+            return Ok(Written { positions, appended: 0, head });
+        }
+        for (stream, version) in &versions {
+            batch.insert(keys::stream_head(stream.as_str()), &version.to_be_bytes());
+        }
+        let new_head = Head { position: next - 1, hash: prev, recorded_at: last_at };
+        let ns = last_at.map_or(0, |t| t.as_nanosecond());
+        batch.insert(keys::HEAD, &keys::encode_head(new_head.position, &new_head.hash, ns)[..]);
+        let last = records.len() - 1;
+        inner.tree.apply_batch(batch).map_err(storage(last))?;
+        inner.db.flush().map_err(storage(last))?;
+        inner.log_file.sync_data().map_err(|e| (last, AppendError::Io(e)))?;
+        *inner.head.write().unwrap_or_else(|e| e.into_inner()) = new_head;
+        let appended = records.len();
+        for record in records {
+            let _ = inner.tx.send(record);
+        }
+        Ok(Written { positions, appended, head: new_head })
+    }
+
+    pub(crate) fn sender(&self) -> &broadcast::Sender<Arc<RecordedEvent>> {
+        &self.inner.tx
+    }
+
+    fn read_stream_sync(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
+        let Some(version) = self.version_of(stream.as_str())? else {
+            return Ok(None);
+        };
+        let mut out = Vec::new();
+        for v in from.max(1)..=version {
+            let Some(p) = self.inner.tree.get(keys::stream_version(stream.as_str(), v))? else { break };
+            let position = keys::decode_u64(&p).unwrap_or(0);
+            match self.event(position)? {
+                Some(e) => out.push(e),
+                None => {
+                    return Err(ReadError::Corrupt { position, error: "the stream index names a missing event".into() })
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+fn read_to_append(e: ReadError) -> AppendError {
+    match e {
+        ReadError::Storage(s) => AppendError::Storage(s),
+        other => AppendError::Writer(other.to_string()),
+    }
+}
+
+fn decode_at(position: u64, line: &[u8]) -> Result<RecordedEvent, ReadError> {
+    RecordedEvent::decode(line).map_err(|e| ReadError::Corrupt { position, error: e.to_string() })
+}
+
+#[async_trait::async_trait]
+impl EventStore for SledStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, AppendError> {
+        let store = self.clone();
+        let stream = stream.clone();
+        let by = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        tokio::task::spawn_blocking(move || {
+            let items = events.into_iter().map(Pending::New).collect();
+            let written = store.write(items, Some((&stream, expected)), &by).map_err(|(_, e)| e)?;
+            let version = store.version_of(stream.as_str())?;
+            Ok(AppendOutcome { positions: written.positions, appended: written.appended, version, head: written.head })
+        })
+        .await
+        .map_err(|e| AppendError::Writer(e.to_string()))?
+    }
+
+    async fn read_stream(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
+        self.read_stream_sync(stream, from)
+    }
+
+    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.events(from).take(limit).collect()
+    }
+
+    async fn stream_head(&self, stream: &StreamId) -> Result<Option<u64>, ReadError> {
+        Ok(self.version_of(stream.as_str())?)
+    }
+
+    fn head(&self) -> Head {
+        SledStore::head(self)
+    }
+
+    fn subscribe(&self, from: u64) -> Subscription {
+        Subscription::new(self.clone(), from)
+    }
+}
