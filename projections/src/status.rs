@@ -273,9 +273,10 @@ impl StatusFold {
             list.sort_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)));
             let s = summarise(report, number, &list);
             if s.issued.is_none() {
+                let first = list.iter().min_by_key(|k| k.position);
                 anomalies.push(Anomaly {
-                    position: None,
-                    event_id: None,
+                    position: first.map(|k| k.position),
+                    event_id: first.map(|k| k.id),
                     message: format!("recommendation {} has events but was never issued", s.id),
                 });
             }
@@ -340,4 +341,143 @@ pub fn status<'a>(events: impl IntoIterator<Item = &'a RecordedEvent>, window: W
         fold.apply(e);
     }
     fold.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::given::{self, at, line, log};
+    use expect_test::expect;
+
+    fn check(lines: &[String], window: Window) -> Status {
+        status(&log(lines), window)
+    }
+
+    fn day(s: &str) -> events::Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn given_a_follow_up_when_folded_then_each_recommendation_has_its_stance_council_actions_and_verdict() {
+        let s = check(&given::follow_up(), Window::default());
+        assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
+        let summary: Vec<String> = s
+            .recommendations
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {:?} {:?} {:?} council={} commitments={} actions={} totals={:?} events={}",
+                    r.id,
+                    r.stance,
+                    r.verdict,
+                    r.verdict_as_of.as_ref().map(|d| d.as_str()),
+                    r.council.len(),
+                    r.commitments.len(),
+                    r.actions.len(),
+                    r.totals_cents,
+                    r.events
+                )
+            })
+            .collect();
+        expect![[r#"
+            [
+                "r/1 Some(Adopted) Some(PartiallyImplemented) Some(\"2017-11\") council=1 commitments=1 actions=2 totals={\"EUR\": 58000050} events=8",
+                "r/2 Some(AdoptedWithReservations) None None council=2 commitments=0 actions=0 totals={} events=5",
+            ]
+        "#]]
+        .assert_debug_eq(&summary);
+    }
+
+    #[test]
+    fn given_as_of_a_date_when_folded_then_only_events_certainly_occurred_by_then_count() {
+        // The 2015 action ends on 2015-12-31: not certain by 2015-06-30, certain by 2015-12-31.
+        let mid = check(&given::follow_up(), Window { as_of: Some(day("2015-06-30")), known_at: None });
+        assert_eq!(mid.recommendations[0].actions.len(), 0);
+        assert_eq!(mid.recommendations[0].verdict, None);
+        let end = check(&given::follow_up(), Window { as_of: Some(day("2015-12-31")), known_at: None });
+        assert_eq!(end.recommendations[0].totals_cents.get("EUR"), Some(&50_000_000));
+        assert_eq!(end.recommendations[0].stance, Some(Stance::Adopted));
+    }
+
+    #[test]
+    fn given_known_at_an_instant_when_folded_then_only_what_the_log_held_then_counts() {
+        // Position 4 (the response to 1) was recorded at hour 4.
+        let s = check(&given::follow_up(), Window { as_of: None, known_at: Some(at(4)) });
+        assert_eq!(s.recommendations[0].stance, Some(Stance::Adopted));
+        assert_eq!(s.recommendations[1].stance, None);
+        assert_eq!(s.recommendations[0].verdict, None);
+    }
+
+    #[test]
+    fn given_a_later_response_when_folded_then_the_stance_is_the_latest_by_occurred_date() {
+        let mut lines = given::follow_up();
+        // Recorded last but occurred before the 2013 response: the 2013 stance stands.
+        lines.push(line(None, "r/1", "executive_responded", "2012", r#"{"stance":"rejected","summary":"no"}"#));
+        assert_eq!(check(&lines, Window::default()).recommendations[0].stance, Some(Stance::Adopted));
+        lines.push(line(
+            None,
+            "r/1",
+            "executive_responded",
+            "2014-01",
+            r#"{"stance":"rejected","summary":"changed mind"}"#,
+        ));
+        assert_eq!(check(&lines, Window::default()).recommendations[0].stance, Some(Stance::Rejected));
+    }
+
+    #[test]
+    fn given_two_verdicts_when_folded_then_the_latest_as_of_wins_and_both_are_in_the_history() {
+        let mut lines = given::follow_up();
+        lines.push(line(
+            None,
+            "r/1",
+            "status_assessed",
+            "2016",
+            &format!(
+                r#"{{"verdict":"in_progress","as_of":"2016","assessor":"RA","rationale":"going","evidence":["{}"]}}"#,
+                given::A1
+            ),
+        ));
+        let s = check(&lines, Window::default());
+        let r = &s.recommendations[0];
+        assert_eq!(r.verdict, Some(Verdict::PartiallyImplemented));
+        let history: Vec<(Verdict, &str)> = r.verdicts.iter().map(|v| (v.verdict, v.as_of.as_str())).collect();
+        assert_eq!(history, [(Verdict::InProgress, "2016"), (Verdict::PartiallyImplemented, "2017-11")]);
+    }
+
+    #[test]
+    fn given_a_retraction_when_folded_then_its_target_no_longer_counts_from_when_it_was_known() {
+        let mut lines = given::follow_up();
+        lines.push(line(
+            None,
+            "r/1",
+            "event_retracted",
+            "2018",
+            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
+        ));
+        let after = check(&lines, Window::default());
+        assert_eq!(after.recommendations[0].actions.len(), 1);
+        assert_eq!(after.recommendations[0].totals_cents.get("EUR"), Some(&50_000_000));
+        // Known at hour 11, before the retraction (position 12), the action still counts.
+        let before = check(&lines, Window { as_of: None, known_at: Some(at(11)) });
+        assert_eq!(before.recommendations[0].actions.len(), 2);
+    }
+
+    #[test]
+    fn given_events_of_an_unissued_recommendation_when_folded_then_an_anomaly_is_reported() {
+        let mut lines = given::follow_up();
+        lines.push(line(None, "r/3", "action_taken", "2015", r#"{"summary":"orphan"}"#));
+        lines.push(line(None, "r", "context_noted", "2015", r#"{"summary":"names 9","recommendations":[9]}"#));
+        let s = check(&lines, Window::default());
+        let messages: Vec<&str> = s.anomalies.iter().map(|a| a.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["recommendation r/3 has events but was never issued", "names recommendation 9 of r, which has no events"]
+        );
+        assert_eq!(s.recommendations.len(), 3);
+    }
+
+    #[test]
+    fn given_no_events_when_folded_then_the_status_is_empty() {
+        assert_eq!(check(&[], Window::default()), Status::default());
+    }
 }

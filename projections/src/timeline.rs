@@ -166,3 +166,98 @@ pub fn timeline<'a>(
     }
     fold.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::given::{self, line, log};
+
+    fn check(lines: &[String], window: Window, filter: TimelineFilter) -> Vec<(String, String, u64)> {
+        timeline(&log(lines), window, filter)
+            .entries
+            .into_iter()
+            .map(|e| (e.occurred.as_str().to_owned(), e.kind.to_owned(), e.position))
+            .collect()
+    }
+
+    fn owned(v: &[(&str, &str, u64)]) -> Vec<(String, String, u64)> {
+        v.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), *c)).collect()
+    }
+
+    #[test]
+    fn given_partial_dates_when_folded_then_entries_sort_by_interval_start_end_then_position() {
+        let lines = vec![
+            line(None, "r", "context_noted", "2013-07-04", r#"{"summary":"a"}"#),
+            line(None, "r", "context_noted", "2013", r#"{"summary":"b"}"#),
+            line(None, "r", "context_noted", "2013-05", r#"{"summary":"c"}"#),
+            line(None, "r", "context_noted", "2013-05-01", r#"{"summary":"d"}"#),
+            line(None, "r", "context_noted", "2012-24", r#"{"summary":"e"}"#),
+            line(None, "r", "context_noted", "2013-05", r#"{"summary":"f"}"#),
+        ];
+        let got = check(&lines, Window::default(), TimelineFilter::default());
+        assert_eq!(
+            got,
+            owned(&[
+                ("2012-24", "context_noted", 5),
+                ("2013", "context_noted", 2),
+                ("2013-05-01", "context_noted", 4),
+                ("2013-05", "context_noted", 3),
+                ("2013-05", "context_noted", 6),
+                ("2013-07-04", "context_noted", 1),
+            ])
+        );
+    }
+
+    #[test]
+    fn given_a_recommendation_filter_when_folded_then_its_events_and_the_report_level_ones_that_concern_it_remain() {
+        let rec1 = StreamId::parse("r/1").unwrap();
+        let got =
+            check(&given::follow_up(), Window::default(), TimelineFilter { stream: Some(rec1), from: None, to: None });
+        let positions: Vec<u64> = got.iter().map(|g| g.2).collect();
+        // Report (1), issued (2), response (4), council for all (6), commitment (8), actions (9, 10), verdict (11);
+        // not the motion naming only recommendation 2 (7).
+        assert_eq!(positions, [1, 2, 4, 8, 6, 9, 10, 11]);
+    }
+
+    #[test]
+    fn given_from_and_to_when_folded_then_entries_overlapping_the_window_remain() {
+        let from = Some("2015-06-01".parse().unwrap());
+        let to = Some("2016-12-31".parse().unwrap());
+        let got = check(&given::follow_up(), Window::default(), TimelineFilter { stream: None, from, to });
+        assert_eq!(got, owned(&[("2015", "action_taken", 9), ("2016-23", "action_taken", 10)]));
+    }
+
+    #[test]
+    fn given_a_retraction_when_folded_then_the_target_is_gone_and_the_retraction_is_shown() {
+        let mut lines = given::follow_up();
+        lines.push(line(
+            None,
+            "r/1",
+            "event_retracted",
+            "2018",
+            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
+        ));
+        let got = check(&lines, Window::default(), TimelineFilter::default());
+        assert!(!got.iter().any(|g| g.2 == 10));
+        assert_eq!(got.last(), Some(&("2018".to_owned(), "event_retracted".to_owned(), 12)));
+    }
+
+    #[test]
+    fn given_entries_when_folded_then_details_state_the_key_fact() {
+        let t = timeline(&log(&given::follow_up()), Window::default(), TimelineFilter::default());
+        let details: Vec<&str> = t.entries.iter().map(|e| e.detail.as_str()).filter(|d| !d.is_empty()).collect();
+        assert_eq!(
+            details,
+            [
+                "stance adopted",
+                "stance adopted_with_reservations",
+                "due 2014",
+                "vote unanimous",
+                "motion adopted unanimous",
+                "amount EUR 500000",
+                "amount EUR 80000.50",
+                "verdict partially_implemented as of 2017-11",
+            ]
+        );
+    }
+}

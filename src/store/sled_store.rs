@@ -114,6 +114,9 @@ impl SledStore {
         let log_file = File::open(dir.join("db")).map_err(io)?;
         db.flush().map_err(storage)?;
         log_file.sync_data().map_err(io)?;
+        // A new store's files and their directory entries must survive a power loss too.
+        File::open(dir.join("conf")).and_then(|f| f.sync_all()).map_err(io)?;
+        File::open(dir).and_then(|f| f.sync_all()).map_err(io)?;
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let inner = Inner {
             path: dir.to_owned(),

@@ -1,0 +1,220 @@
+//! The `followup` command line as a user runs it: the Amsterdam case end to end, all-or-nothing import,
+//! export round trips, record with expected versions, and a held store.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const CASE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam.jsonl");
+
+fn followup(store: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("followup").unwrap();
+    cmd.arg("--store").arg(store).env_remove("FOLLOWUP_STORE").env("FOLLOWUP_RECORDED_BY", "cli test");
+    cmd
+}
+
+fn json(cmd: &mut Command) -> Value {
+    let out = cmd.arg("--format").arg("json").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn export(store: &Path) -> Vec<u8> {
+    let out = followup(store).arg("export").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+fn field(status: &Value, name: &str) -> Vec<Value> {
+    status["recommendations"].as_array().unwrap().iter().map(|r| r[name].clone()).collect()
+}
+
+#[test]
+fn demo_prints_the_five_verdicts_the_timeline_and_an_intact_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = json(followup(dir.path()).arg("demo"));
+    assert_eq!(
+        field(&out["status"], "verdict"),
+        ["not_implemented", "implemented", "implemented", "implemented", "partially_implemented"]
+    );
+    let entries = out["timeline"]["entries"].as_array().unwrap();
+    assert_eq!(entries.last().unwrap()["occurred"], "2017-12");
+    assert!(entries.iter().any(|e| e["occurred"] == "2013-05" && e["type"] == "report_published"));
+    assert_eq!(out["chain"]["ok"], true);
+    assert_eq!(out["chain"]["events"], 79);
+
+    let text = followup(dir.path()).arg("demo").output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    for words in [
+        "not implemented",
+        "partially implemented",
+        "adopted with reservations",
+        "December 2017",
+        "Hash chain intact: 79 events",
+    ] {
+        assert!(text.contains(words), "demo output lacks {words:?}");
+    }
+}
+
+#[test]
+fn importing_the_case_twice_adds_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = json(followup(dir.path()).arg("import").arg(CASE));
+    assert_eq!((first["events"].as_u64(), first["appended"].as_u64()), (Some(79), Some(79)));
+    let second = json(followup(dir.path()).arg("import").arg(CASE));
+    assert_eq!((second["appended"].as_u64(), second["already_present"].as_u64()), (Some(0), Some(79)));
+    assert_eq!(second["head"], first["head"]);
+}
+
+#[test]
+fn status_as_of_2016_shows_no_verdicts_and_the_2013_stances_and_today_the_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    followup(dir.path()).arg("import").arg(CASE).assert().success();
+    let then = json(followup(dir.path()).args(["status", "--as-of", "2016-12-31"]));
+    assert_eq!(field(&then, "verdict"), [Value::Null, Value::Null, Value::Null, Value::Null, Value::Null]);
+    assert_eq!(field(&then, "stance"), ["adopted", "adopted_with_reservations", "adopted", "adopted", "adopted"]);
+    assert_eq!(field(&then, "id"), (1..=5).map(|n| format!("ra-amsterdam-2013-nazorg/{n}")).collect::<Vec<_>>());
+    let now = json(followup(dir.path()).arg("status"));
+    assert_eq!(
+        field(&now, "verdict"),
+        ["not_implemented", "implemented", "implemented", "implemented", "partially_implemented"]
+    );
+    assert_eq!(field(&now, "verdict_as_of"), ["2017-11", "2017-11", "2017-11", "2017-12", "2017-11"]);
+    assert_eq!(now["recommendations"][2]["totals_cents"]["EUR"], 159_500_000);
+}
+
+#[test]
+fn a_file_with_one_bad_line_is_refused_whole_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    followup(dir.path()).arg("import").arg(CASE).assert().success();
+    let before = export(dir.path());
+    let good = r#"{"stream":"ra-amsterdam-2013-nazorg","type":"context_noted","occurred":"2018","source":{"document":"D","locator":"L"},"data":{"summary":"new"}}"#;
+    let bad = good.replace("2018", "2018-02-30");
+    let file = dir.path().join("bad.jsonl");
+    std::fs::write(&file, format!("{good}\n{}\n{bad}\n", good.replace("new", "newer"))).unwrap();
+    let out = followup(dir.path()).arg("import").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("line 3: field `occurred`"), "{stderr}");
+    assert!(stderr.contains("2018-02-30"), "{stderr}");
+    assert_eq!(export(dir.path()), before, "the store is unchanged");
+}
+
+#[test]
+fn an_export_imported_into_an_empty_store_exports_the_same_bytes() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    followup(a.path()).arg("import").arg(CASE).assert().success();
+    followup(a.path())
+        .args([
+            "record",
+            "--stream",
+            "ra-amsterdam-2013-nazorg/5",
+            "--type",
+            "executive_reported",
+            "--occurred",
+            "2018-03",
+        ])
+        .args([
+            "--document",
+            "Brief",
+            "--locator",
+            "p. 2",
+            "--data",
+            r#"{"claim":"in_progress","summary":"monitor grows"}"#,
+        ])
+        .assert()
+        .success();
+    let file = a.path().join("export.jsonl");
+    followup(a.path()).args(["export", "--out"]).arg(&file).assert().success();
+    let exported = std::fs::read(&file).unwrap();
+    assert_eq!(exported, export(a.path()));
+    followup(b.path()).arg("import").arg(&file).assert().success();
+    assert_eq!(export(b.path()), exported);
+    let again = json(followup(b.path()).arg("import").arg(&file));
+    assert_eq!(again["appended"], 0);
+}
+
+#[test]
+fn record_honours_the_expected_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |summary: &str| {
+        format!(
+            r#"{{"stream":"x-2020/1","type":"recommendation_issued","occurred":"2020-01-02","source":{{"document":"D","locator":"1"}},"data":{{"number":1,"text":"{summary}"}}}}"#
+        )
+    };
+    let first = json(followup(dir.path()).args(["record", "--expect", "no-stream"]).arg(line("one")));
+    assert_eq!(
+        (first["version"].as_u64(), first["position"].as_u64(), first["appended"].as_u64()),
+        (Some(1), Some(1), Some(1))
+    );
+    let out = followup(dir.path()).args(["record", "--expect", "no-stream"]).arg(line("two")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stream x-2020/1 is at version 1, expected no-stream"));
+    let out = followup(dir.path()).args(["record", "--expect", "5"]).arg(line("two")).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is at version 1, expected 5"));
+    let ok = json(followup(dir.path()).args(["record", "--expect", "1"]).arg(line("two")));
+    assert_eq!((ok["version"].as_u64(), ok["position"].as_u64()), (Some(2), Some(2)));
+    let resent = json(followup(dir.path()).args(["record", "--expect", "1"]).arg(line("two")));
+    assert_eq!((resent["appended"].as_u64(), resent["position"].as_u64()), (Some(0), Some(2)), "a resend is a no-op");
+}
+
+#[test]
+fn record_refuses_invalid_events_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = followup(dir.path())
+        .args([
+            "record",
+            "--stream",
+            "r",
+            "--type",
+            "status_assessed",
+            "--occurred",
+            "2017",
+            "--document",
+            "D",
+            "--locator",
+            "L",
+        ])
+        .args(["--data", r#"{"verdict":"implemented","as_of":"2017","assessor":"A","rationale":"R","evidence":[]}"#])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("field `stream`: a verdict belongs on a recommendation stream"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+}
+
+#[test]
+fn a_held_store_gives_a_clear_error_and_its_own_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = followup::SledStore::open(dir.path()).unwrap();
+    let out = followup(dir.path()).arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(75));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("store in use"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_timeline_of_one_recommendation_is_in_timeline_order() {
+    let dir = tempfile::tempdir().unwrap();
+    followup(dir.path()).arg("import").arg(CASE).assert().success();
+    let t = json(followup(dir.path()).args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/3"]));
+    let entries = t["entries"].as_array().unwrap();
+    let keys: Vec<(events::Date, events::Date, u64)> = entries
+        .iter()
+        .map(|e| {
+            let d: events::PartialDate = e["occurred"].as_str().unwrap().parse().unwrap();
+            (d.start(), d.end(), e["position"].as_u64().unwrap())
+        })
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert!(entries
+        .iter()
+        .all(|e| e["stream"] == "ra-amsterdam-2013-nazorg/3" || e["stream"] == "ra-amsterdam-2013-nazorg"));
+    assert_eq!(entries.iter().filter(|e| e["type"] == "status_assessed").count(), 1);
+    let again = json(followup(dir.path()).args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/3"]));
+    assert_eq!(again, t, "the same order on every run");
+}
