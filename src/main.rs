@@ -126,6 +126,10 @@ fn window(as_of: Option<PartialDate>, known_at: Option<Timestamp>) -> Window {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FOLLOWUP_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(io::stderr)
+        .init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

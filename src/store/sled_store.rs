@@ -117,6 +117,7 @@ impl SledStore {
         // A new store's files and their directory entries must survive a power loss too.
         File::open(dir.join("conf")).and_then(|f| f.sync_all()).map_err(io)?;
         File::open(dir).and_then(|f| f.sync_all()).map_err(io)?;
+        tracing::debug!(path = %dir.display(), head = head.position, "store opened");
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let inner = Inner {
             path: dir.to_owned(),
@@ -340,6 +341,7 @@ impl SledStore {
         inner.log_file.sync_data().map_err(|e| (last, AppendError::Io(e)))?;
         *inner.head.write().unwrap_or_else(|e| e.into_inner()) = new_head;
         let appended = records.len();
+        tracing::debug!(appended, head = new_head.position, "commit durable");
         for record in records {
             let _ = inner.tx.send(record);
         }
