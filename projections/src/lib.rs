@@ -7,15 +7,18 @@
 mod filter;
 mod status;
 mod timeline;
+mod verify;
 
 use events::{EventId, RecordedEvent};
 use serde::Serialize;
 
 pub use filter::Window;
 pub use status::{
-    status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, RecommendationStatus, Status, StatusFold, VerdictEntry,
+    status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, RecommendationStatus, Revision, Status, StatusFold,
+    VerdictEntry,
 };
 pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold};
+pub use verify::{verify_verdicts, Failure, Judgement, VerdictCheck, Verification, VerifyFold};
 
 /// A fact that did not fit a projection: reported beside the result, never a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

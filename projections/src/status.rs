@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use events::{Body, EventId, MotionResult, PartialDate, RecordedEvent, Stance, StreamId, Verdict, Votes};
+use events::{Body, Claim, EventId, MotionResult, PartialDate, RecordedEvent, Stance, StreamId, Verdict, Votes};
 use serde::Serialize;
 
 use crate::{Anomaly, Window};
@@ -31,7 +31,14 @@ pub struct RecommendationStatus {
     pub issued: Option<PartialDate>,
     /// The executive's latest stance (by occurred date, then position); `None` before any response.
     pub stance: Option<Stance>,
-    /// The latest verdict (greatest as-of date, then latest recorded); `None` before the first assessment.
+    /// The executive's latest own claim of progress (by occurred date, then position).
+    pub claim: Option<Claim>,
+    /// Whether that claim disagrees with the latest verdict (`done` against anything but `implemented` or
+    /// `no_longer_relevant`, `in_progress` against anything but `in_progress` or `partially_implemented`,
+    /// `not_started` against anything but `not_implemented`); `None` unless both exist.
+    pub claim_disagrees: Option<bool>,
+    /// The latest verdict (greatest as-of date, then latest recorded) among those not superseded; `None` before
+    /// the first assessment.
     pub verdict: Option<Verdict>,
     /// The as-of date of that verdict.
     pub verdict_as_of: Option<PartialDate>,
@@ -64,6 +71,10 @@ pub struct VerdictEntry {
     pub assessor: String,
     /// Whether a shortfall is attributable to the executive, when said.
     pub attributable: Option<bool>,
+    /// The assessment this one replaces, when it says so.
+    pub supersedes: Option<EventId>,
+    /// The later assessment that replaces this one, if any.
+    pub superseded_by: Option<EventId>,
 }
 
 /// A council decision or motion.
@@ -96,6 +107,25 @@ pub struct CommitmentEntry {
     pub summary: String,
     /// The due date first given.
     pub due: Option<PartialDate>,
+    /// The due date now: the last revision's, else the first.
+    pub current_due: Option<PartialDate>,
+    /// Every revision of the due date, in timeline order.
+    pub revisions: Vec<Revision>,
+    /// How many revisions moved the due date later.
+    pub slips: usize,
+}
+
+/// A revision of a commitment's due date.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Revision {
+    /// The `commitment_revised` event.
+    pub event_id: EventId,
+    /// When the revision happened.
+    pub occurred: PartialDate,
+    /// The new due date.
+    pub due: PartialDate,
+    /// Why.
+    pub reason: String,
 }
 
 /// An action, with its amount.
@@ -135,6 +165,7 @@ enum Fact {
     Commitment(CommitmentEntry),
     Action(ActionEntry),
     Verdict(VerdictEntry),
+    Claim(Claim),
     Other,
 }
 
@@ -167,6 +198,9 @@ impl Kept {
                 occurred: occurred.clone(),
                 summary: b.summary.clone(),
                 due: b.due.clone(),
+                current_due: b.due.clone(),
+                revisions: Vec::new(),
+                slips: 0,
             }),
             Body::ActionTaken(b) => Fact::Action(ActionEntry {
                 event_id: e.id,
@@ -181,7 +215,10 @@ impl Kept {
                 as_of: b.as_of.clone(),
                 assessor: b.assessor.clone(),
                 attributable: b.attributable,
+                supersedes: b.supersedes,
+                superseded_by: None,
             }),
+            Body::ExecutiveReported(b) => Fact::Claim(b.claim),
             _ => Fact::Other,
         };
         Kept { id: e.id, position: e.position, occurred, fact }
@@ -204,13 +241,20 @@ pub struct StatusFold {
     window: Window,
     recs: BTreeMap<(String, u32), Vec<std::sync::Arc<Kept>>>,
     report_level: Vec<ReportFact>,
+    revisions: Vec<(EventId, u64, Revision)>,
     retracted: HashSet<EventId>,
 }
 
 impl StatusFold {
     /// An empty fold over `window`.
     pub fn new(window: Window) -> StatusFold {
-        StatusFold { window, recs: BTreeMap::new(), report_level: Vec::new(), retracted: HashSet::new() }
+        StatusFold {
+            window,
+            recs: BTreeMap::new(),
+            report_level: Vec::new(),
+            revisions: Vec::new(),
+            retracted: HashSet::new(),
+        }
     }
 
     /// Takes in the next event of the log.
@@ -225,6 +269,15 @@ impl StatusFold {
         if !self.window.occurred(event) {
             return;
         }
+        if let Body::CommitmentRevised(r) = &event.body {
+            let revision = Revision {
+                event_id: event.id,
+                occurred: event.occurred.clone(),
+                due: r.due.clone(),
+                reason: r.reason.clone(),
+            };
+            self.revisions.push((r.commitment, event.position, revision));
+        }
         let kept = std::sync::Arc::new(Kept::of(event));
         match event.stream.recommendation() {
             Some(n) => self.recs.entry((event.stream.report().to_owned(), n)).or_default().push(kept),
@@ -238,7 +291,13 @@ impl StatusFold {
 
     /// The status of every recommendation.
     pub fn finish(self) -> Status {
-        let StatusFold { mut recs, report_level, retracted, .. } = self;
+        let StatusFold { mut recs, report_level, mut revisions, retracted, .. } = self;
+        revisions.retain(|(_, _, r)| !retracted.contains(&r.event_id));
+        revisions.sort_by(|a, b| a.2.occurred.cmp(&b.2.occurred).then(a.1.cmp(&b.1)));
+        let mut revisions_of: HashMap<EventId, Vec<Revision>> = HashMap::new();
+        for (target, _, r) in revisions {
+            revisions_of.entry(target).or_default().push(r);
+        }
         let mut anomalies = Vec::new();
         let mut per_report: HashMap<String, Vec<u32>> = HashMap::new();
         for (report, n) in recs.keys() {
@@ -271,7 +330,7 @@ impl StatusFold {
         for ((report, number), mut list) in recs {
             list.retain(|k| !retracted.contains(&k.id));
             list.sort_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)));
-            let s = summarise(report, number, &list);
+            let s = summarise(report, number, &list, &revisions_of);
             if s.issued.is_none() {
                 let first = list.iter().min_by_key(|k| k.position);
                 anomalies.push(Anomaly {
@@ -288,7 +347,12 @@ impl StatusFold {
 }
 
 /// Builds one recommendation's status from what was kept of its events, in timeline order.
-fn summarise(report: String, number: u32, list: &[std::sync::Arc<Kept>]) -> RecommendationStatus {
+fn summarise(
+    report: String,
+    number: u32,
+    list: &[std::sync::Arc<Kept>],
+    revisions_of: &HashMap<EventId, Vec<Revision>>,
+) -> RecommendationStatus {
     let id = StreamId::parse(&format!("{report}/{number}"))
         .expect("a stream id's report with a valid number is a stream id");
     let mut s = RecommendationStatus {
@@ -298,6 +362,8 @@ fn summarise(report: String, number: u32, list: &[std::sync::Arc<Kept>]) -> Reco
         text: None,
         issued: None,
         stance: None,
+        claim: None,
+        claim_disagrees: None,
         verdict: None,
         verdict_as_of: None,
         verdicts: Vec::new(),
@@ -315,7 +381,18 @@ fn summarise(report: String, number: u32, list: &[std::sync::Arc<Kept>]) -> Reco
             }
             Fact::Stance(stance) => s.stance = Some(*stance),
             Fact::Council(c) => s.council.push(c.clone()),
-            Fact::Commitment(c) => s.commitments.push(c.clone()),
+            Fact::Commitment(c) => {
+                let mut c = c.clone();
+                for r in revisions_of.get(&c.event_id).into_iter().flatten() {
+                    if c.current_due.as_ref().is_none_or(|d| r.due.end() > d.end()) {
+                        c.slips += 1;
+                    }
+                    c.current_due = Some(r.due.clone());
+                    c.revisions.push(r.clone());
+                }
+                s.commitments.push(c);
+            }
+            Fact::Claim(claim) => s.claim = Some(*claim),
             Fact::Action(a) => {
                 if let Some(m) = &a.amount {
                     *s.totals_cents.entry(m.currency.clone()).or_default() += m.cents;
@@ -327,11 +404,29 @@ fn summarise(report: String, number: u32, list: &[std::sync::Arc<Kept>]) -> Reco
         }
     }
     s.verdicts.sort_by(|a, b| a.as_of.cmp(&b.as_of).then(a.position.cmp(&b.position)));
-    if let Some(last) = s.verdicts.last() {
+    let replaced: HashMap<EventId, EventId> =
+        s.verdicts.iter().filter_map(|v| v.supersedes.map(|old| (old, v.event_id))).collect();
+    for v in &mut s.verdicts {
+        v.superseded_by = replaced.get(&v.event_id).copied();
+    }
+    if let Some(last) = s.verdicts.iter().rev().find(|v| v.superseded_by.is_none()) {
         s.verdict = Some(last.verdict);
         s.verdict_as_of = Some(last.as_of.clone());
     }
+    s.claim_disagrees = match (s.claim, s.verdict) {
+        (Some(c), Some(v)) => Some(!claim_agrees(c, v)),
+        _ => None,
+    };
     s
+}
+
+/// Whether the executive's claim matches the auditor's verdict.
+fn claim_agrees(claim: Claim, verdict: Verdict) -> bool {
+    match claim {
+        Claim::Done => matches!(verdict, Verdict::Implemented | Verdict::NoLongerRelevant),
+        Claim::InProgress => matches!(verdict, Verdict::InProgress | Verdict::PartiallyImplemented),
+        Claim::NotStarted => verdict == Verdict::NotImplemented,
+    }
 }
 
 /// The status of every recommendation from `events` in position order, seen through `window`.

@@ -19,7 +19,7 @@ pub enum ExpectedVersion {
     Any,
     /// The stream must not exist yet (version 0); written `no-stream` or `0`.
     NoStream,
-    /// The stream must be at exactly this version (1 or more).
+    /// The stream must be at exactly this version; `Exact(0)` is the same as `NoStream`.
     Exact(u64),
 }
 
@@ -43,7 +43,7 @@ impl ExpectedVersion {
     pub fn admits(&self, actual: Option<u64>) -> bool {
         match self {
             ExpectedVersion::Any => true,
-            ExpectedVersion::NoStream => actual.is_none(),
+            ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => actual.is_none(),
             ExpectedVersion::Exact(n) => actual == Some(*n),
         }
     }
@@ -140,6 +140,9 @@ pub enum AppendError {
     /// The writing task ended abnormally.
     #[error("the writer stopped: {0}")]
     Writer(String),
+    /// An earlier commit could not be made durable; the store takes no writes until it is reopened.
+    #[error("the store refuses writes since a commit could not be made durable ({0}); reopen it")]
+    Failed(String),
 }
 
 /// Why a read failed.
@@ -220,7 +223,7 @@ pub trait EventStore: Send + Sync {
     ///
     /// Events whose id is already stored with the same content are not written again and keep their original
     /// positions; if the whole batch is such a resend, nothing is written and the expectation is not checked.
-    /// An empty batch writes nothing. Every event must belong to `stream`.
+    /// An empty batch writes nothing but is checked against the expectation. Every event must belong to `stream`.
     ///
     /// # Errors
     /// [`AppendError::WrongExpectedVersion`] with the actual version; [`AppendError::IdConflict`];
@@ -256,6 +259,6 @@ pub trait EventStore: Send + Sync {
     fn head(&self) -> Head;
 
     /// Every event from position `from` on, first those already stored and then each new one as it is committed,
-    /// each exactly once and in position order.
+    /// each exactly once and in position order. A subscription keeps the store open while it lives.
     fn subscribe(&self, from: u64) -> Subscription;
 }

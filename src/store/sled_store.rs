@@ -37,6 +37,8 @@ struct Inner {
     log_file: File,
     head: RwLock<Head>,
     writer: Mutex<()>,
+    /// Set when a commit could not be made durable: the store refuses writes from then on.
+    failed: std::sync::OnceLock<String>,
     tx: broadcast::Sender<Arc<RecordedEvent>>,
     clock: Clock,
 }
@@ -57,6 +59,9 @@ pub struct Written {
     pub positions: Vec<u64>,
     /// How many events were added.
     pub appended: usize,
+    /// The version of the expected stream right after this write (`None` when it does not exist, or when the
+    /// write expected no stream).
+    pub version: Option<u64>,
     /// The log head afterwards.
     pub head: Head,
 }
@@ -126,6 +131,7 @@ impl SledStore {
             log_file,
             head: RwLock::new(head),
             writer: Mutex::new(()),
+            failed: Default::default(),
             tx,
             clock,
         };
@@ -155,6 +161,14 @@ impl SledStore {
     /// # Errors
     /// Storage failure.
     pub fn line(&self, position: u64) -> Result<Option<sled::IVec>, ReadError> {
+        if position > self.head().position {
+            return Ok(None);
+        }
+        self.raw_line(position)
+    }
+
+    /// The line at `position` even if its commit is still being made durable (for the writer only).
+    fn raw_line(&self, position: u64) -> Result<Option<sled::IVec>, ReadError> {
         Ok(self.inner.tree.get(keys::line(position))?)
     }
 
@@ -199,8 +213,29 @@ impl SledStore {
     ) -> Result<Written, (usize, AppendError)> {
         let inner = &*self.inner;
         let _writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(reason) = inner.failed.get() {
+            return Err((0, AppendError::Failed(reason.clone())));
+        }
         let head = self.head();
         let storage = |i: usize| move |e: sled::Error| (i, AppendError::Storage(e));
+        let expected_version = |this: &SledStore| -> Result<Option<u64>, (usize, AppendError)> {
+            match expect {
+                Some((stream, _)) => this.version_of(stream.as_str()).map_err(storage(0)),
+                None => Ok(None),
+            }
+        };
+        if items.is_empty() {
+            let version = expected_version(self)?;
+            if let Some((stream, expected)) = expect {
+                if !expected.admits(version) {
+                    return Err((
+                        0,
+                        AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual: version },
+                    ));
+                }
+            }
+            return Ok(Written { positions: Vec::new(), appended: 0, version, head });
+        }
 
         // A resend of events already stored with the same content writes nothing.
         let mut known: Vec<Option<u64>> = Vec::with_capacity(items.len());
@@ -212,7 +247,7 @@ impl SledStore {
             let found = match self.position_of(&id).map_err(storage(i))? {
                 None => None,
                 Some(p) => {
-                    let stored = self.line(p).map_err(|e| (i, read_to_append(e)))?.unwrap_or_default();
+                    let stored = self.raw_line(p).map_err(|e| (i, read_to_append(e)))?.unwrap_or_default();
                     let equal = match (item, same) {
                         (Pending::Restored(e, _), Some(line)) => p == e.position && stored.as_ref() == line.as_slice(),
                         (Pending::New(e), _) => {
@@ -229,7 +264,8 @@ impl SledStore {
             known.push(found);
         }
         if known.iter().all(Option::is_some) {
-            return Ok(Written { positions: known.into_iter().flatten().collect(), appended: 0, head });
+            let version = expected_version(self)?;
+            return Ok(Written { positions: known.into_iter().flatten().collect(), appended: 0, version, head });
         }
         if let Some((stream, expected)) = expect {
             let actual = self.version_of(stream.as_str()).map_err(storage(0))?;
@@ -326,8 +362,15 @@ impl SledStore {
             next += 1;
             records.push(Arc::new(record));
         }
+        let version = match expect {
+            Some((stream, _)) => match versions.get(stream) {
+                Some(v) => Some(*v),
+                None => expected_version(self)?,
+            },
+            None => None,
+        };
         if records.is_empty() {
-            return Ok(Written { positions, appended: 0, head });
+            return Ok(Written { positions, appended: 0, version, head });
         }
         for (stream, version) in &versions {
             batch.insert(keys::stream_head(stream.as_str()), &version.to_be_bytes());
@@ -337,29 +380,58 @@ impl SledStore {
         batch.insert(keys::HEAD, &keys::encode_head(new_head.position, &new_head.hash, ns)[..]);
         let last = records.len() - 1;
         inner.tree.apply_batch(batch).map_err(storage(last))?;
-        inner.db.flush().map_err(storage(last))?;
-        inner.log_file.sync_data().map_err(|e| (last, AppendError::Io(e)))?;
+        // Once applied, the batch is in sled's memory; if it cannot be made durable, whether it survives is
+        // unknown, so the store takes no more writes until it is reopened and its log read back.
+        let durable = inner
+            .db
+            .flush()
+            .map(|_| ())
+            .map_err(AppendError::Storage)
+            .and_then(|()| inner.log_file.sync_data().map_err(AppendError::Io));
+        if let Err(e) = durable {
+            let _ = inner.failed.set(e.to_string());
+            return Err((last, e));
+        }
         *inner.head.write().unwrap_or_else(|e| e.into_inner()) = new_head;
         let appended = records.len();
         tracing::debug!(appended, head = new_head.position, "commit durable");
         for record in records {
             let _ = inner.tx.send(record);
         }
-        Ok(Written { positions, appended, head: new_head })
+        Ok(Written { positions, appended, version, head: new_head })
     }
 
     pub(crate) fn sender(&self) -> &broadcast::Sender<Arc<RecordedEvent>> {
         &self.inner.tx
     }
 
+    /// The positions of `stream`'s versions from `from` on, up to the published head: a commit still being made
+    /// durable is not visible. `None` when the stream has no durable event.
+    fn stream_positions(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<u64>>, ReadError> {
+        let end = self.head().position;
+        let prefix = keys::stream_prefix(stream.as_str());
+        let mut exists = false;
+        let mut out = Vec::new();
+        for kv in self.inner.tree.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            let position = keys::decode_u64(&v).unwrap_or(u64::MAX);
+            if position > end {
+                break;
+            }
+            exists = true;
+            if keys::decode_u64(&k[prefix.len()..]).unwrap_or(0) >= from {
+                out.push(position);
+            }
+        }
+        Ok(exists.then_some(out))
+    }
+
     fn read_stream_sync(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
-        let Some(version) = self.version_of(stream.as_str())? else {
+        let Some(positions) = self.stream_positions(stream, from.max(1))? else {
             return Ok(None);
         };
-        let mut out = Vec::new();
-        for v in from.max(1)..=version {
-            let Some(p) = self.inner.tree.get(keys::stream_version(stream.as_str(), v))? else { break };
-            let position = keys::decode_u64(&p).unwrap_or(0);
+        let mut out = Vec::with_capacity(positions.len());
+        for position in positions {
             match self.event(position)? {
                 Some(e) => out.push(e),
                 None => {
@@ -368,6 +440,19 @@ impl SledStore {
             }
         }
         Ok(Some(out))
+    }
+
+    /// The stream's durable version: that of its last event at or before the published head.
+    fn durable_version(&self, stream: &StreamId) -> Result<Option<u64>, ReadError> {
+        let end = self.head().position;
+        let prefix = keys::stream_prefix(stream.as_str());
+        for kv in self.inner.tree.scan_prefix(&prefix).rev() {
+            let (k, v) = kv?;
+            if keys::decode_u64(&v).is_some_and(|p| p <= end) {
+                return Ok(keys::decode_u64(&k[prefix.len()..]));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -396,8 +481,8 @@ impl EventStore for SledStore {
         tokio::task::spawn_blocking(move || {
             let items = events.into_iter().map(Pending::New).collect();
             let written = store.write(items, Some((&stream, expected)), &by).map_err(|(_, e)| e)?;
-            let version = store.version_of(stream.as_str())?;
-            Ok(AppendOutcome { positions: written.positions, appended: written.appended, version, head: written.head })
+            let Written { positions, appended, version, head } = written;
+            Ok(AppendOutcome { positions, appended, version, head })
         })
         .await
         .map_err(|e| AppendError::Writer(e.to_string()))?
@@ -412,7 +497,7 @@ impl EventStore for SledStore {
     }
 
     async fn stream_head(&self, stream: &StreamId) -> Result<Option<u64>, ReadError> {
-        Ok(self.version_of(stream.as_str())?)
+        self.durable_version(stream)
     }
 
     fn head(&self) -> Head {

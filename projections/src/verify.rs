@@ -1,0 +1,346 @@
+//! Verdict verification: replay the log and judge every `status_assessed` against the evidence it names.
+//!
+//! The rules, and where they come from:
+//! - **V1** the recommendation was issued before it was assessed: a `recommendation_issued` on the same stream
+//!   recorded earlier, whose date does not start after the assessment's. An assessment of nothing is no verdict.
+//! - **V2** every piece of evidence exists, belongs to the same recommendation or to its report (a report-level
+//!   event that names the recommendation or the whole report), was recorded before the assessment, certainly
+//!   occurred by the assessment's as-of date, and had not been retracted when the assessment was recorded. A
+//!   retraction recorded after the assessment leaves the verdict *undermined*: it was sound when given, but one of
+//!   its grounds has since been withdrawn. (Follow-up audit practice: a verdict on the state of affairs at a date
+//!   rests on facts of that date, traceable to their source.)
+//! - **V3** the verdict fits its evidence: `implemented` and `partially_implemented` rest on at least one
+//!   `action_taken`; `in_progress` on a `commitment_made` or an `action_taken`; `not_implemented` says whether the
+//!   shortfall is attributable to the executive; `no_longer_relevant` rests on a `context_noted` or a
+//!   `council_decided`. (The verdict scale of the Rekenkamer Amsterdam follow-up: *uitgevoerd* means something was
+//!   done; *niet uitgevoerd* comes with whether it is *te wijten aan* the executive.)
+//! - **V4** `implemented` on a recommendation whose latest stance, as the log stood at the assessment, is
+//!   `rejected`: flagged, since a rejected recommendation implemented without a change of stance needs explaining.
+//! - **V5** per recommendation, an assessment recorded later does not move the as-of date backwards unless it
+//!   names, in `supersedes`, the assessment it replaces.
+//!
+//! A verdict with no failure is *supported*; with a V1 to V5 failure *unsupported*; with only later retractions
+//! of its evidence *undermined*.
+
+use std::collections::HashMap;
+
+use events::{Body, EventId, PartialDate, RecordedEvent, Stance, StreamId, Verdict};
+use serde::Serialize;
+
+use crate::Window;
+
+/// The judgement of one verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    /// Every rule holds.
+    Supported,
+    /// A rule fails.
+    Unsupported,
+    /// Every rule held when it was recorded, but evidence was retracted since.
+    Undermined,
+}
+
+/// One rule that a verdict fails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// `V1` to `V5`.
+    pub rule: &'static str,
+    /// What fails, naming the events.
+    pub message: String,
+}
+
+/// One verdict and its judgement.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VerdictCheck {
+    /// The recommendation's stream.
+    pub recommendation: StreamId,
+    /// The `status_assessed` event.
+    pub event_id: EventId,
+    /// Its position.
+    pub position: u64,
+    /// The verdict given.
+    pub verdict: Verdict,
+    /// The state of affairs it describes.
+    pub as_of: PartialDate,
+    /// The judgement.
+    pub result: Judgement,
+    /// Every rule it fails, in rule order; for an undermined verdict, the retractions.
+    pub failures: Vec<Failure>,
+}
+
+/// The judgement of every verdict, in log order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Verification {
+    /// One entry per `status_assessed` in the window, by position.
+    pub verdicts: Vec<VerdictCheck>,
+}
+
+impl Verification {
+    /// Whether every verdict is supported.
+    pub fn all_supported(&self) -> bool {
+        self.verdicts.iter().all(|v| v.result == Judgement::Supported)
+    }
+}
+
+/// What verification keeps of an event that may be evidence.
+struct Fact {
+    position: u64,
+    stream: StreamId,
+    occurred: PartialDate,
+    kind: &'static str,
+    named: Vec<u32>,
+}
+
+struct Response {
+    occurred: PartialDate,
+    position: u64,
+    id: EventId,
+    stance: Stance,
+}
+
+struct Assessment {
+    event: RecordedEvent,
+}
+
+/// Folds the log (in position order) into the judgement of every verdict.
+pub struct VerifyFold {
+    window: Window,
+    facts: HashMap<EventId, Fact>,
+    /// Retraction target -> positions of its retractions.
+    retractions: HashMap<EventId, Vec<u64>>,
+    /// Stream -> issue positions and dates.
+    issued: HashMap<StreamId, Vec<(u64, PartialDate)>>,
+    /// Recommendation -> responses (by report and number; report-level ones under each they name, or under
+    /// the report with number 0 when they name none).
+    stances: HashMap<(String, u32), Vec<Response>>,
+    assessments: Vec<Assessment>,
+}
+
+impl VerifyFold {
+    /// An empty fold over `window`: `known_at` judges the log as it stood then; `as_of` judges only assessments
+    /// that certainly occurred by then.
+    pub fn new(window: Window) -> VerifyFold {
+        VerifyFold {
+            window,
+            facts: HashMap::new(),
+            retractions: HashMap::new(),
+            issued: HashMap::new(),
+            stances: HashMap::new(),
+            assessments: Vec::new(),
+        }
+    }
+
+    /// Takes in the next event of the log.
+    pub fn apply(&mut self, e: &RecordedEvent) {
+        if !self.window.known(e) {
+            return;
+        }
+        self.facts.insert(
+            e.id,
+            Fact {
+                position: e.position,
+                stream: e.stream.clone(),
+                occurred: e.occurred.clone(),
+                kind: e.body.type_name(),
+                named: e.body.recommendations().to_vec(),
+            },
+        );
+        match &e.body {
+            Body::EventRetracted(r) => self.retractions.entry(r.target).or_default().push(e.position),
+            Body::RecommendationIssued(_) => {
+                self.issued.entry(e.stream.clone()).or_default().push((e.position, e.occurred.clone()))
+            }
+            Body::ExecutiveResponded(b) => {
+                let numbers = match e.stream.recommendation() {
+                    Some(n) => vec![n],
+                    None if b.recommendations.is_empty() => vec![0],
+                    None => b.recommendations.clone(),
+                };
+                for n in numbers {
+                    let r = Response { occurred: e.occurred.clone(), position: e.position, id: e.id, stance: b.stance };
+                    self.stances.entry((e.stream.report().to_owned(), n)).or_default().push(r);
+                }
+            }
+            Body::StatusAssessed(_) if self.window.occurred(e) => {
+                self.assessments.push(Assessment { event: e.clone() })
+            }
+            _ => {}
+        }
+    }
+
+    fn retracted_before(&self, id: &EventId, position: u64) -> Option<u64> {
+        self.retractions.get(id).and_then(|ps| ps.iter().copied().filter(|p| *p < position).min())
+    }
+
+    fn retracted_after(&self, id: &EventId, position: u64) -> Option<u64> {
+        self.retractions.get(id).and_then(|ps| ps.iter().copied().filter(|p| *p > position).min())
+    }
+
+    /// The latest stance on `stream` (by occurred date, then position) among responses recorded before `position`
+    /// and not retracted by then.
+    fn stance_at(&self, stream: &StreamId, position: u64) -> Option<Stance> {
+        let n = stream.recommendation()?;
+        let report = stream.report().to_owned();
+        [n, 0]
+            .iter()
+            .filter_map(|k| self.stances.get(&(report.clone(), *k)))
+            .flatten()
+            .filter(|r| r.position < position && self.retracted_before(&r.id, position).is_none())
+            .max_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)))
+            .map(|r| r.stance)
+    }
+
+    /// The judgement of every verdict.
+    pub fn finish(self) -> Verification {
+        let mut verdicts = Vec::with_capacity(self.assessments.len());
+        // Per recommendation, the assessments recorded so far: (position, id, as_of).
+        let mut earlier: HashMap<&StreamId, Vec<(u64, EventId, &PartialDate)>> = HashMap::new();
+        for a in &self.assessments {
+            let e = &a.event;
+            let Body::StatusAssessed(b) = &e.body else { continue };
+            let mut failures = Vec::new();
+            let mut undermining = Vec::new();
+            let mut fail = |rule: &'static str, message: String| failures.push(Failure { rule, message });
+
+            // V1
+            let issued = self
+                .issued
+                .get(&e.stream)
+                .into_iter()
+                .flatten()
+                .find(|(p, d)| *p < e.position && d.start() <= e.occurred.start());
+            if issued.is_none() {
+                fail("V1", format!("{} was not issued before this assessment", e.stream));
+            }
+
+            // V2, collecting the kinds of sound evidence for V3.
+            let mut kinds: Vec<&'static str> = Vec::new();
+            for id in &b.evidence {
+                let Some(f) = self.facts.get(id) else {
+                    fail("V2", format!("evidence {id} is not in the log"));
+                    continue;
+                };
+                let n = e.stream.recommendation();
+                let same_rec = f.stream == e.stream;
+                let same_report = f.stream.recommendation().is_none()
+                    && f.stream.report() == e.stream.report()
+                    && (f.named.is_empty() || n.is_some_and(|n| f.named.contains(&n)));
+                if !same_rec && !same_report {
+                    fail(
+                        "V2",
+                        format!(
+                            "evidence {id} ({}) belongs to {}, not to {} or its report",
+                            f.kind, f.stream, e.stream
+                        ),
+                    );
+                    continue;
+                }
+                if f.position > e.position {
+                    fail(
+                        "V2",
+                        format!(
+                            "evidence {id} ({}) was recorded after the assessment, at position {}",
+                            f.kind, f.position
+                        ),
+                    );
+                    continue;
+                }
+                if !f.occurred.certainly_by(b.as_of.end()) {
+                    fail(
+                        "V2",
+                        format!(
+                            "evidence {id} ({}) dated {} did not certainly occur by the as-of date {}",
+                            f.kind, f.occurred, b.as_of
+                        ),
+                    );
+                    continue;
+                }
+                if let Some(p) = self.retracted_before(id, e.position) {
+                    fail(
+                        "V2",
+                        format!("evidence {id} ({}) had been retracted at position {p} before the assessment", f.kind),
+                    );
+                    continue;
+                }
+                if let Some(p) = self.retracted_after(id, e.position) {
+                    undermining.push(Failure {
+                        rule: "V2",
+                        message: format!(
+                            "evidence {id} ({}) was retracted at position {p}, after the assessment",
+                            f.kind
+                        ),
+                    });
+                    continue;
+                }
+                kinds.push(f.kind);
+            }
+
+            // V3
+            let has = |ks: &[&str]| kinds.iter().any(|k| ks.contains(k));
+            match b.verdict {
+                Verdict::Implemented | Verdict::PartiallyImplemented if !has(&["action_taken"]) => {
+                    fail("V3", format!("{} rests on no action_taken", b.verdict.code()))
+                }
+                Verdict::InProgress if !has(&["commitment_made", "action_taken"]) => {
+                    fail("V3", "in_progress rests on no commitment_made or action_taken".into())
+                }
+                Verdict::NotImplemented if b.attributable.is_none() => fail(
+                    "V3",
+                    "not_implemented does not say whether the shortfall is attributable to the executive".into(),
+                ),
+                Verdict::NoLongerRelevant if !has(&["context_noted", "council_decided"]) => {
+                    fail("V3", "no_longer_relevant rests on no context_noted or council_decided".into())
+                }
+                _ => {}
+            }
+
+            // V4
+            if b.verdict == Verdict::Implemented && self.stance_at(&e.stream, e.position) == Some(Stance::Rejected) {
+                fail(
+                    "V4",
+                    "implemented, but the executive rejected the recommendation and did not change its stance".into(),
+                );
+            }
+
+            // V5
+            let before = earlier.entry(&e.stream).or_default();
+            for (p, id, as_of) in before.iter() {
+                if b.as_of < **as_of && b.supersedes != Some(*id) {
+                    fail(
+                        "V5",
+                        format!("as of {} moves back from the assessment {id} (position {p}) as of {as_of} without superseding it", b.as_of),
+                    );
+                }
+            }
+            before.push((e.position, e.id, &b.as_of));
+
+            let result = match (failures.is_empty(), undermining.is_empty()) {
+                (true, true) => Judgement::Supported,
+                (true, false) => Judgement::Undermined,
+                (false, _) => Judgement::Unsupported,
+            };
+            failures.extend(undermining);
+            failures.sort_by_key(|f| f.rule);
+            verdicts.push(VerdictCheck {
+                recommendation: e.stream.clone(),
+                event_id: e.id,
+                position: e.position,
+                verdict: b.verdict,
+                as_of: b.as_of.clone(),
+                result,
+                failures,
+            });
+        }
+        Verification { verdicts }
+    }
+}
+
+/// Judges every verdict of `events` (in position order) through `window`.
+pub fn verify_verdicts<'a>(events: impl IntoIterator<Item = &'a RecordedEvent>, window: Window) -> Verification {
+    let mut fold = VerifyFold::new(window);
+    for e in events {
+        fold.apply(e);
+    }
+    fold.finish()
+}
