@@ -4,10 +4,12 @@
 //! The event schema is the `events` crate; status and timeline are pure folds in the `projections` crate.
 
 mod chain;
+mod generate;
 mod import;
 mod store;
 
 pub use chain::{check_chain, verify_chain, ChainBreak, ChainReport};
+pub use generate::{generate, GenerateOptions};
 pub use import::{import, import_events, read_events, ImportError, ImportReport, LineProblem};
 
 pub use store::{

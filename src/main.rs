@@ -80,6 +80,28 @@ enum Command {
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
     },
+    /// Replay the log: judge every verdict against its evidence (rules V1 to V5) and check the hash chain.
+    /// Exit 0 when all verdicts are supported and the chain intact, 1 when a verdict is not, 2 when integrity fails
+    Verify {
+        /// Check this exported log (JSON Lines) instead of the store
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// Judge only assessments that certainly occurred by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Judge the verdicts as the log stood at this UTC instant (RFC 3339, or a date meaning the end of that day)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+    },
+    /// Commitments overdue on a date: due date passed, and the recommendation not (yet) judged implemented
+    Due {
+        /// The date to judge on (EDTF; its last day counts) [default: today, UTC]
+        #[arg(long, value_name = "DATE")]
+        on: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+    },
     /// Write the whole log, envelopes included, as JSON Lines in position order
     Export {
         /// Write to this file instead of standard output
@@ -248,6 +270,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 fold.apply(&e?);
             }
             cli::output::timeline(&mut out, format, &fold.finish())?;
+        }
+        Command::Verify { log, as_of, known_at } => {
+            let outcome = match log {
+                Some(path) => cli::verify::log(&path, window(as_of, known_at))?,
+                None => cli::verify::store(&open_store(&cli.store)?, window(as_of, known_at))?,
+            };
+            cli::verify::write(&mut out, format, &outcome)?;
+            out.flush()?;
+            return Ok(ExitCode::from(outcome.exit_code()));
+        }
+        Command::Due { on, known_at } => {
+            let store = open_store(&cli.store)?;
+            let day = match on {
+                Some(d) => d.end(),
+                None => Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
+            };
+            let mut fold = projections::StatusFold::new(Window { as_of: Some(day), known_at });
+            for e in store.events(1) {
+                fold.apply(&e?);
+            }
+            cli::output::due(&mut out, format, day, &projections::overdue(&fold.finish(), day))?;
         }
         Command::Export { out: file } => {
             let store = open_store(&cli.store)?;

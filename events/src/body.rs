@@ -319,6 +319,9 @@ pub struct ActionTaken {
     /// An amount spent, budgeted or allotted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Money>,
+    /// The `commitment_made` events this action keeps, each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fulfils: Vec<EventId>,
     /// On a report stream, the recommendations concerned; empty means the whole report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recommendations: Vec<u32>,
@@ -513,12 +516,14 @@ impl Body {
         }
     }
 
-    /// The ids this event refers to: evidence, a retraction's target, a revised commitment; each must exist.
+    /// The ids this event refers to: evidence, a superseded assessment, a retraction's target, a revised or kept
+    /// commitment; each must exist.
     pub fn references(&self) -> Vec<EventId> {
         match self {
             Body::StatusAssessed(b) => b.evidence.iter().copied().chain(b.supersedes).collect(),
             Body::EventRetracted(b) => vec![b.target],
             Body::CommitmentRevised(b) => vec![b.commitment],
+            Body::ActionTaken(b) => b.fulfils.clone(),
             _ => Vec::new(),
         }
     }

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 pub use filter::Window;
 pub use status::{
-    status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, RecommendationStatus, Revision, Status, StatusFold,
-    VerdictEntry,
+    overdue, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue, RecommendationStatus, Revision,
+    Status, StatusFold, VerdictEntry,
 };
 pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold};
 pub use verify::{verify_verdicts, Failure, Judgement, VerdictCheck, Verification, VerifyFold};

@@ -113,6 +113,8 @@ pub struct CommitmentEntry {
     pub revisions: Vec<Revision>,
     /// How many revisions moved the due date later.
     pub slips: usize,
+    /// The first action recorded as keeping this commitment (`action_taken.fulfils`), if any.
+    pub kept_by: Option<EventId>,
 }
 
 /// A revision of a commitment's due date.
@@ -201,6 +203,7 @@ impl Kept {
                 current_due: b.due.clone(),
                 revisions: Vec::new(),
                 slips: 0,
+                kept_by: None,
             }),
             Body::ActionTaken(b) => Fact::Action(ActionEntry {
                 event_id: e.id,
@@ -242,6 +245,8 @@ pub struct StatusFold {
     recs: BTreeMap<(String, u32), Vec<std::sync::Arc<Kept>>>,
     report_level: Vec<ReportFact>,
     revisions: Vec<(EventId, u64, Revision)>,
+    /// Commitment -> the actions that keep it: (position, action id).
+    kept: HashMap<EventId, Vec<(u64, EventId)>>,
     retracted: HashSet<EventId>,
 }
 
@@ -253,6 +258,7 @@ impl StatusFold {
             recs: BTreeMap::new(),
             report_level: Vec::new(),
             revisions: Vec::new(),
+            kept: HashMap::new(),
             retracted: HashSet::new(),
         }
     }
@@ -268,6 +274,11 @@ impl StatusFold {
         }
         if !self.window.occurred(event) {
             return;
+        }
+        if let Body::ActionTaken(a) = &event.body {
+            for c in &a.fulfils {
+                self.kept.entry(*c).or_default().push((event.position, event.id));
+            }
         }
         if let Body::CommitmentRevised(r) = &event.body {
             let revision = Revision {
@@ -291,7 +302,13 @@ impl StatusFold {
 
     /// The status of every recommendation.
     pub fn finish(self) -> Status {
-        let StatusFold { mut recs, report_level, mut revisions, retracted, .. } = self;
+        let StatusFold { mut recs, report_level, mut revisions, kept, retracted, .. } = self;
+        let kept_by: HashMap<EventId, EventId> = kept
+            .into_iter()
+            .filter_map(|(c, actions)| {
+                actions.into_iter().filter(|(_, a)| !retracted.contains(a)).min().map(|(_, a)| (c, a))
+            })
+            .collect();
         revisions.retain(|(_, _, r)| !retracted.contains(&r.event_id));
         revisions.sort_by(|a, b| a.2.occurred.cmp(&b.2.occurred).then(a.1.cmp(&b.1)));
         let mut revisions_of: HashMap<EventId, Vec<Revision>> = HashMap::new();
@@ -330,7 +347,7 @@ impl StatusFold {
         for ((report, number), mut list) in recs {
             list.retain(|k| !retracted.contains(&k.id));
             list.sort_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)));
-            let s = summarise(report, number, &list, &revisions_of);
+            let s = summarise(report, number, &list, &revisions_of, &kept_by);
             if s.issued.is_none() {
                 let first = list.iter().min_by_key(|k| k.position);
                 anomalies.push(Anomaly {
@@ -352,6 +369,7 @@ fn summarise(
     number: u32,
     list: &[std::sync::Arc<Kept>],
     revisions_of: &HashMap<EventId, Vec<Revision>>,
+    kept_by: &HashMap<EventId, EventId>,
 ) -> RecommendationStatus {
     let id = StreamId::parse(&format!("{report}/{number}"))
         .expect("a stream id's report with a valid number is a stream id");
@@ -383,6 +401,7 @@ fn summarise(
             Fact::Council(c) => s.council.push(c.clone()),
             Fact::Commitment(c) => {
                 let mut c = c.clone();
+                c.kept_by = kept_by.get(&c.event_id).copied();
                 for r in revisions_of.get(&c.event_id).into_iter().flatten() {
                     if c.current_due.as_ref().is_none_or(|d| r.due.end() > d.end()) {
                         c.slips += 1;
@@ -436,6 +455,50 @@ pub fn status<'a>(events: impl IntoIterator<Item = &'a RecordedEvent>, window: W
         fold.apply(e);
     }
     fold.finish()
+}
+
+/// A commitment overdue on a day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Overdue {
+    /// The recommendation it serves.
+    pub recommendation: StreamId,
+    /// The commitment, with its due dates.
+    pub commitment: CommitmentEntry,
+    /// Whole days from the last day of its current due date to the day judged.
+    pub days_overdue: i64,
+    /// The recommendation's latest verdict, if any.
+    pub verdict: Option<Verdict>,
+}
+
+/// The commitments overdue on `day`, by current due date, then recommendation.
+///
+/// A commitment is overdue when its current due date (the last revision's, else the first) ends before `day`,
+/// no action keeps it (`action_taken.fulfils`), and the recommendation it serves has no verdict of
+/// `implemented` or `no_longer_relevant`. Commitments without a due date
+/// are never overdue. `status` should be folded with `as_of` = `day`, so that only what happened by then counts.
+pub fn overdue(status: &Status, day: events::Date) -> Vec<Overdue> {
+    let mut out = Vec::new();
+    for r in &status.recommendations {
+        if matches!(r.verdict, Some(Verdict::Implemented | Verdict::NoLongerRelevant)) {
+            continue;
+        }
+        for c in &r.commitments {
+            let Some(due) = &c.current_due else { continue };
+            if c.kept_by.is_some() {
+                continue;
+            }
+            if due.end() >= day {
+                continue;
+            }
+            let days_overdue = due.end().until(day).map(|s| i64::from(s.get_days())).unwrap_or(0);
+            out.push(Overdue { recommendation: r.id.clone(), commitment: c.clone(), days_overdue, verdict: r.verdict });
+        }
+    }
+    out.sort_by(|a, b| {
+        let due = |o: &Overdue| o.commitment.current_due.as_ref().map(|d| (d.start(), d.end()));
+        due(a).cmp(&due(b)).then_with(|| a.recommendation.cmp(&b.recommendation))
+    });
+    out
 }
 
 #[cfg(test)]

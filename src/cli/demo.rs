@@ -35,11 +35,13 @@ pub fn run(out: &mut impl Write, format: Format) -> Result<()> {
     let earlier = projections::timeline(&events, Window::default(), TimelineFilter::default()).entries.len()
         - timeline.entries.len();
     let chain = followup::verify_chain(&store)?;
+    let verified = super::verify::events(&events, chain.clone());
     if format == Format::Json {
         let json = serde_json::json!({
             "imported": report.appended,
             "status": status,
             "timeline": timeline,
+            "verdicts": verified.verification.verdicts,
             "chain": {"ok": chain.ok(), "events": chain.events, "head": chain.head.to_string()},
         });
         serde_json::to_writer(&mut *out, &json)?;
@@ -63,10 +65,7 @@ pub fn run(out: &mut impl Write, format: Format) -> Result<()> {
             "({earlier} entries of background before the report are left out here; `followup timeline` shows them)"
         )?;
     }
-    writeln!(out)?;
-    match &chain.broken {
-        None => writeln!(out, "Hash chain intact: {} events, log head {}", chain.events, chain.head)?,
-        Some(b) => writeln!(out, "Hash chain BROKEN at position {}: {}", b.position, b.reason)?,
-    }
+    writeln!(out, "\nVerification: every verdict replayed against its evidence, and the hash chain")?;
+    super::verify::write(out, format, &verified)?;
     Ok(())
 }

@@ -100,6 +100,15 @@ pub fn motion(result: MotionResult, votes: Option<&Votes>) -> String {
     }
 }
 
+/// The executive's claim in words.
+pub fn claim(c: events::Claim) -> &'static str {
+    match c {
+        events::Claim::Done => "says done",
+        events::Claim::InProgress => "says in progress",
+        events::Claim::NotStarted => "says not started",
+    }
+}
+
 /// An event type in words: `status_assessed` -> `status assessed`.
 pub fn kind(type_name: &str) -> String {
     type_name.replace('_', " ")

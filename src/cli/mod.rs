@@ -4,6 +4,7 @@ pub mod demo;
 pub mod human;
 pub mod output;
 pub mod record;
+pub mod verify;
 
 /// A progress bar on standard error for reading `size` bytes; drawn only on a terminal and for files over 4 MiB.
 pub fn progress_bar(size: u64) -> indicatif::ProgressBar {

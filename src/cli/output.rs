@@ -9,7 +9,8 @@ use projections::{Status, Timeline};
 use super::human;
 use crate::Format;
 
-fn table(header: &[&str]) -> Table {
+/// A table with the house style.
+pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(160);
     t.set_header(header.iter().map(Cell::new));
@@ -23,7 +24,12 @@ pub fn status(out: &mut impl Write, format: Format, status: &Status) -> Result<(
         writeln!(out)?;
         return Ok(());
     }
-    let mut t = table(&["Recommendation", "Stance", "Council", "Commitments", "Actions", "Verdict"]);
+    let claims = status.recommendations.iter().any(|r| r.claim.is_some());
+    let mut header = vec!["Recommendation", "Stance", "Council", "Commitments", "Actions", "Verdict"];
+    if claims {
+        header.push("Executive claims");
+    }
+    let mut t = table(&header);
     for r in &status.recommendations {
         let text = r.text.as_deref().unwrap_or("(not issued)");
         let council = r
@@ -47,14 +53,28 @@ pub fn status(out: &mut impl Write, format: Format, status: &Status) -> Result<(
             (Some(v), Some(d)) => format!("{}\nas of {}", human::verdict(*v), human::date(d)),
             _ => "not assessed".into(),
         };
-        t.add_row(vec![
+        let revised = r.commitments.iter().filter(|c| !c.revisions.is_empty()).count();
+        let commitments = match revised {
+            0 => r.commitments.len().to_string(),
+            n => format!("{}\n{n} revised", r.commitments.len()),
+        };
+        let mut row = vec![
             Cell::new(format!("{}. {}\n{}", r.number, text, r.id)),
             Cell::new(r.stance.map_or("no response", human::stance)),
             Cell::new(council),
-            Cell::new(r.commitments.len()),
+            Cell::new(commitments),
             Cell::new(actions),
             Cell::new(verdict),
-        ]);
+        ];
+        if claims {
+            let claim = match (r.claim, r.claim_disagrees) {
+                (None, _) => String::new(),
+                (Some(c), Some(true)) => format!("{}\nDISAGREES with verdict", human::claim(c)),
+                (Some(c), _) => human::claim(c).to_owned(),
+            };
+            row.push(Cell::new(claim));
+        }
+        t.add_row(row);
     }
     writeln!(out, "{t}")?;
     for a in &status.anomalies {
@@ -89,5 +109,36 @@ pub fn timeline(out: &mut impl Write, format: Format, timeline: &Timeline) -> Re
     }
     writeln!(out, "{t}")?;
     writeln!(out, "{} entries", timeline.entries.len())?;
+    Ok(())
+}
+
+/// Writes the overdue commitments on `day`: `{"on", "overdue": [...]}` or a table.
+pub fn due(out: &mut impl Write, format: Format, day: events::Date, overdue: &[projections::Overdue]) -> Result<()> {
+    if format == Format::Json {
+        serde_json::to_writer(&mut *out, &serde_json::json!({"on": day.to_string(), "overdue": overdue}))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if overdue.is_empty() {
+        writeln!(out, "No commitment is overdue on {day}.")?;
+        return Ok(());
+    }
+    let mut t = table(&["Recommendation", "Commitment", "Made", "Due first", "Due now", "Slipped", "Days overdue"]);
+    for o in overdue {
+        let c = &o.commitment;
+        let d = |x: &Option<events::PartialDate>| x.as_ref().map(human::date).unwrap_or_default();
+        t.add_row(vec![
+            Cell::new(&o.recommendation),
+            Cell::new(&c.summary),
+            Cell::new(human::date(&c.occurred)),
+            Cell::new(d(&c.due)),
+            Cell::new(d(&c.current_due)),
+            Cell::new(format!("{}x", c.slips)),
+            Cell::new(o.days_overdue),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    let n = overdue.len();
+    writeln!(out, "{n} commitment{} overdue on {day}", if n == 1 { "" } else { "s" })?;
     Ok(())
 }
