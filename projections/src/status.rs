@@ -638,4 +638,108 @@ mod tests {
     fn given_no_events_when_folded_then_the_status_is_empty() {
         assert_eq!(check(&[], Window::default()), Status::default());
     }
+
+    const C1: &str = "00000000-0000-5000-8000-0000000000c1";
+
+    fn lineage() -> Vec<String> {
+        let mut lines = given::follow_up();
+        lines.push(line(Some(C1), "r/2", "commitment_made", "2013-06", r#"{"summary":"a plan","due":"2014-23"}"#));
+        lines.push(line(
+            None,
+            "r/2",
+            "commitment_revised",
+            "2014-10",
+            &format!(r#"{{"commitment":"{C1}","due":"2015-34","reason":"staff"}}"#),
+        ));
+        lines.push(line(
+            None,
+            "r/2",
+            "commitment_revised",
+            "2015-05",
+            &format!(r#"{{"commitment":"{C1}","due":"2015-06","reason":"earlier after all"}}"#),
+        ));
+        lines.push(line(
+            None,
+            "r/2",
+            "commitment_revised",
+            "2015-06",
+            &format!(r#"{{"commitment":"{C1}","due":"2016","reason":"elections"}}"#),
+        ));
+        lines
+    }
+
+    #[test]
+    fn given_revised_due_dates_when_folded_then_the_commitment_shows_first_and_current_due_and_its_slips() {
+        let s = check(&lineage(), Window::default());
+        let c = &s.recommendations[1].commitments[0];
+        let got = (
+            c.due.as_ref().map(|d| d.as_str()),
+            c.current_due.as_ref().map(|d| d.as_str()),
+            c.revisions.len(),
+            c.slips,
+        );
+        // 2014-23 -> 2015-34 (later), -> 2015-06 (same last day: not a slip), -> 2016 (later)
+        assert_eq!(got, (Some("2014-23"), Some("2016"), 3, 2));
+        let mid = check(&lineage(), Window { as_of: Some(day("2015-05-31")), known_at: None });
+        let c = &mid.recommendations[1].commitments[0];
+        assert_eq!((c.current_due.as_ref().map(|d| d.as_str()), c.slips), (Some("2015-06"), 1));
+    }
+
+    #[test]
+    fn given_a_day_when_overdue_is_asked_then_open_commitments_past_their_due_date_are_listed() {
+        let s = check(&lineage(), Window { as_of: Some(day("2017-01-01")), known_at: None });
+        let due = overdue(&s, day("2017-01-01"));
+        let got: Vec<(&str, Option<&str>, i64)> = due
+            .iter()
+            .map(|o| (o.recommendation.as_str(), o.commitment.current_due.as_ref().map(|d| d.as_str()), o.days_overdue))
+            .collect();
+        // r/1's commitment (due 2014) is overdue too: its verdict is only partial.
+        assert_eq!(got, [("r/1", Some("2014"), 732), ("r/2", Some("2016"), 1)]);
+        assert!(overdue(&s, day("2014-12-31")).iter().all(|o| o.recommendation.as_str() != "r/2"));
+    }
+
+    #[test]
+    fn given_an_action_that_keeps_a_commitment_when_folded_then_it_is_not_overdue() {
+        let mut lines = lineage();
+        lines.push(line(
+            None,
+            "r/2",
+            "action_taken",
+            "2016-03",
+            &format!(r#"{{"summary":"kept","fulfils":["{C1}"]}}"#),
+        ));
+        let s = check(&lines, Window::default());
+        assert!(s.recommendations[1].commitments[0].kept_by.is_some());
+        let late = overdue(&s, day("2020-01-01"));
+        let due: Vec<&str> = late.iter().map(|o| o.recommendation.as_str()).collect();
+        assert_eq!(due, ["r/1"]);
+    }
+
+    #[test]
+    fn given_an_executive_claim_when_folded_then_it_is_shown_beside_the_verdict_and_disagreement_flagged() {
+        let mut lines = given::follow_up();
+        lines.push(line(None, "r/1", "executive_reported", "2017-06", r#"{"claim":"done","summary":"all done"}"#));
+        lines.push(line(None, "r/2", "executive_reported", "2017-06", r#"{"claim":"in_progress","summary":"busy"}"#));
+        let s = check(&lines, Window::default());
+        let got: Vec<(Option<Claim>, Option<bool>)> =
+            s.recommendations.iter().map(|r| (r.claim, r.claim_disagrees)).collect();
+        assert_eq!(got, [(Some(Claim::Done), Some(true)), (Some(Claim::InProgress), None)]);
+        lines.push(line(None, "r/1", "executive_reported", "2017-09", r#"{"claim":"in_progress","summary":"half"}"#));
+        assert_eq!(check(&lines, Window::default()).recommendations[0].claim_disagrees, Some(false));
+    }
+
+    #[test]
+    fn given_a_superseding_assessment_when_folded_then_it_replaces_the_one_it_names() {
+        let mut lines = given::follow_up();
+        lines.push(line(None, "r/1", "status_assessed", "2017-12", &format!(
+            r#"{{"verdict":"in_progress","as_of":"2017-06","assessor":"RA","rationale":"corrected","evidence":["{}"],"supersedes":"{}"}}"#,
+            given::A1, given::V1
+        )));
+        let r = &check(&lines, Window::default()).recommendations[0];
+        assert_eq!(
+            (r.verdict, r.verdict_as_of.as_ref().map(|d| d.as_str())),
+            (Some(Verdict::InProgress), Some("2017-06"))
+        );
+        assert_eq!(r.verdicts[1].superseded_by, Some(r.verdicts[0].event_id));
+    }
 }

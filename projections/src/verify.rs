@@ -263,6 +263,7 @@ impl VerifyFold {
                     );
                     continue;
                 }
+                // The verdict is judged on the log as it stood when it was recorded; a later retraction undermines it.
                 if let Some(p) = self.retracted_after(id, e.position) {
                     undermining.push(Failure {
                         rule: "V2",
@@ -271,7 +272,6 @@ impl VerifyFold {
                             f.kind
                         ),
                     });
-                    continue;
                 }
                 kinds.push(f.kind);
             }
@@ -343,4 +343,197 @@ pub fn verify_verdicts<'a>(events: impl IntoIterator<Item = &'a RecordedEvent>, 
         fold.apply(e);
     }
     fold.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::given::{self, at, line, log, A1, A2, V1};
+
+    const C1: &str = "00000000-0000-5000-8000-0000000000c1";
+    const X1: &str = "00000000-0000-5000-8000-0000000000d1";
+
+    /// Judges the log and returns, per verdict, its result and the rules it fails.
+    fn check(lines: &[String], window: Window) -> Vec<(Judgement, Vec<&'static str>)> {
+        verify_verdicts(&log(lines), window)
+            .verdicts
+            .into_iter()
+            .map(|v| (v.result, v.failures.iter().map(|f| f.rule).collect()))
+            .collect()
+    }
+
+    fn assessed(id: Option<&str>, stream: &str, verdict: &str, as_of: &str, evidence: &[&str], extra: &str) -> String {
+        let evidence: Vec<String> = evidence.iter().map(|e| format!("\"{e}\"")).collect();
+        line(
+            id,
+            stream,
+            "status_assessed",
+            as_of,
+            &format!(
+                r#"{{"verdict":"{verdict}","as_of":"{as_of}","assessor":"RA","rationale":"why","evidence":[{}]{extra}}}"#,
+                evidence.join(",")
+            ),
+        )
+    }
+
+    fn with(mut lines: Vec<String>, more: &[String]) -> Vec<String> {
+        lines.extend_from_slice(more);
+        lines
+    }
+
+    const SUPPORTED: (Judgement, Vec<&str>) = (Judgement::Supported, vec![]);
+
+    #[test]
+    fn given_a_verdict_resting_on_an_action_when_verified_then_it_is_supported() {
+        assert_eq!(check(&given::follow_up(), Window::default()), [SUPPORTED]);
+    }
+
+    #[test]
+    fn given_an_assessment_of_an_unissued_recommendation_when_verified_then_v1_fails() {
+        let lines = with(
+            given::follow_up(),
+            &[assessed(None, "r/3", "not_implemented", "2017-11", &[], r#","attributable":true"#)],
+        );
+        assert_eq!(check(&lines, Window::default())[1], (Judgement::Unsupported, vec!["V1"]));
+    }
+
+    #[test]
+    fn given_a_recommendation_issued_after_its_assessment_when_verified_then_v1_fails() {
+        let lines = vec![
+            line(Some(X1), "r/4", "action_taken", "2016", r#"{"summary":"done"}"#),
+            assessed(None, "r/4", "implemented", "2017", &[X1], ""),
+            line(None, "r/4", "recommendation_issued", "2018", r#"{"number":4,"text":"late"}"#),
+        ];
+        assert_eq!(check(&lines, Window::default()), [(Judgement::Unsupported, vec!["V1"])]);
+    }
+
+    #[test]
+    fn given_evidence_that_is_missing_foreign_or_too_late_when_verified_then_v2_fails() {
+        let foreign = line(Some(X1), "r/2", "action_taken", "2015", r#"{"summary":"for two"}"#);
+        let lines = with(given::follow_up(), &[foreign]);
+        let missing = "00000000-0000-5000-8000-0000000000ff";
+        for evidence in [[A1, missing], [A1, X1], [A1, A2]] {
+            // A2 (autumn 2016) is not certain by an as-of date of 2016-06.
+            let supersedes = format!(r#","supersedes":"{V1}""#);
+            let lines = with(
+                lines.clone(),
+                &[assessed(None, "r/1", "partially_implemented", "2016-06", &evidence, &supersedes)],
+            );
+            assert_eq!(check(&lines, Window::default())[1], (Judgement::Unsupported, vec!["V2"]), "{evidence:?}");
+        }
+    }
+
+    #[test]
+    fn given_report_level_evidence_when_verified_then_it_counts_only_if_it_concerns_the_recommendation() {
+        let about_two = line(Some(X1), "r", "action_taken", "2015", r#"{"summary":"for two","recommendations":[2]}"#);
+        let about_all = line(Some(C1), "r", "action_taken", "2015", r#"{"summary":"for all"}"#);
+        let lines = with(given::follow_up(), &[about_two, about_all]);
+        let lines = with(
+            lines,
+            &[
+                assessed(None, "r/1", "implemented", "2017-12", &[X1], ""),
+                assessed(None, "r/2", "implemented", "2017-12", &[X1], ""),
+                assessed(None, "r/1", "implemented", "2018", &[C1], ""),
+            ],
+        );
+        let got = check(&lines, Window::default());
+        assert_eq!(got[1..], [(Judgement::Unsupported, vec!["V2", "V3"]), SUPPORTED, SUPPORTED]);
+    }
+
+    #[test]
+    fn given_evidence_retracted_before_the_assessment_when_verified_then_v2_fails_and_after_it_is_undermined() {
+        let retract =
+            line(None, "r/1", "event_retracted", "2017-12", &format!(r#"{{"target":"{A1}","reason":"wrong"}}"#));
+        let after = with(given::follow_up(), std::slice::from_ref(&retract));
+        assert_eq!(check(&after, Window::default()), [(Judgement::Undermined, vec!["V2"])]);
+        let mut before = given::follow_up();
+        let verdict = before.pop().unwrap();
+        before.extend([retract, verdict]);
+        assert_eq!(check(&before, Window::default()), [(Judgement::Unsupported, vec!["V2", "V3"])]);
+    }
+
+    #[test]
+    fn given_a_retraction_when_verified_known_at_before_and_after_it_then_the_verdict_is_supported_then_undermined() {
+        let retract =
+            line(None, "r/1", "event_retracted", "2017-12", &format!(r#"{{"target":"{A1}","reason":"wrong"}}"#));
+        let lines = with(given::follow_up(), &[retract]);
+        // The retraction is position 12, recorded at hour 12.
+        let before = Window { as_of: None, known_at: Some(at(11)) };
+        let after = Window { as_of: None, known_at: Some(at(12)) };
+        assert_eq!(check(&lines, before), [SUPPORTED]);
+        assert_eq!(check(&lines, after), [(Judgement::Undermined, vec!["V2"])]);
+        // Valid time does not hide a retraction: it is a correction of the record, known from when it was made.
+        let as_of = Window { as_of: Some("2017-11-30".parse().unwrap()), known_at: None };
+        assert_eq!(check(&lines, as_of), [(Judgement::Undermined, vec!["V2"])]);
+    }
+
+    #[test]
+    fn given_verdicts_that_do_not_fit_their_evidence_when_verified_then_v3_fails() {
+        let commitment = line(Some(C1), "r/2", "commitment_made", "2014", r#"{"summary":"will do"}"#);
+        let context = line(Some(X1), "r/2", "context_noted", "2015", r#"{"summary":"law changed"}"#);
+        let cases = [
+            (assessed(None, "r/2", "implemented", "2017", &[C1], ""), vec!["V3"]),
+            (assessed(None, "r/2", "partially_implemented", "2017", &[X1], ""), vec!["V3"]),
+            (assessed(None, "r/2", "in_progress", "2017", &[C1], ""), vec![]),
+            (assessed(None, "r/2", "in_progress", "2017", &[X1], ""), vec!["V3"]),
+            (assessed(None, "r/2", "not_implemented", "2017", &[C1], ""), vec!["V3"]),
+            (assessed(None, "r/2", "not_implemented", "2017", &[], r#","attributable":false"#), vec![]),
+            (assessed(None, "r/2", "no_longer_relevant", "2017", &[X1], ""), vec![]),
+            (assessed(None, "r/2", "no_longer_relevant", "2017", &[C1], ""), vec!["V3"]),
+        ];
+        for (verdict, rules) in cases {
+            let lines = with(given::follow_up(), &[commitment.clone(), context.clone(), verdict.clone()]);
+            let got = check(&lines, Window::default()).pop().unwrap();
+            assert_eq!(got.1, rules, "{verdict}");
+        }
+    }
+
+    #[test]
+    fn given_a_rejected_recommendation_when_judged_implemented_then_v4_flags_it_unless_the_stance_changed() {
+        let reject = line(None, "r/2", "executive_responded", "2013-06", r#"{"stance":"rejected","summary":"no"}"#);
+        let act = line(Some(X1), "r/2", "action_taken", "2015", r#"{"summary":"did it anyway"}"#);
+        let verdict = assessed(None, "r/2", "implemented", "2017", &[X1], "");
+        let lines = with(given::follow_up(), &[reject.clone(), act.clone(), verdict.clone()]);
+        assert_eq!(check(&lines, Window::default())[1], (Judgement::Unsupported, vec!["V4"]));
+        let adopt =
+            line(None, "r/2", "executive_responded", "2014", r#"{"stance":"adopted","summary":"yes after all"}"#);
+        let lines = with(given::follow_up(), &[reject, adopt, act, verdict]);
+        assert_eq!(check(&lines, Window::default())[1], SUPPORTED);
+    }
+
+    #[test]
+    fn given_a_later_assessment_with_an_earlier_as_of_when_verified_then_v5_fails_unless_it_supersedes() {
+        let back = assessed(None, "r/1", "partially_implemented", "2016-12", &[A1], "");
+        let lines = with(given::follow_up(), &[back]);
+        assert_eq!(check(&lines, Window::default())[1], (Judgement::Unsupported, vec!["V5"]));
+        let superseding =
+            assessed(None, "r/1", "partially_implemented", "2016-12", &[A1], &format!(r#","supersedes":"{V1}""#));
+        let lines = with(given::follow_up(), &[superseding]);
+        assert_eq!(check(&lines, Window::default())[1], SUPPORTED);
+    }
+
+    #[test]
+    fn given_as_of_a_date_when_verified_then_only_assessments_made_by_then_are_judged() {
+        let early = Window { as_of: Some("2017-10-31".parse().unwrap()), known_at: None };
+        assert_eq!(check(&given::follow_up(), early), []);
+        let late = Window { as_of: Some("2017-11-30".parse().unwrap()), known_at: None };
+        assert_eq!(check(&given::follow_up(), late), [SUPPORTED]);
+    }
+
+    #[test]
+    fn given_a_failing_verdict_when_verified_then_each_failure_names_the_evidence() {
+        let lines = with(
+            given::follow_up(),
+            &[assessed(None, "r/1", "implemented", "2017-12", &["00000000-0000-5000-8000-0000000000ff"], "")],
+        );
+        let v = verify_verdicts(&log(&lines), Window::default()).verdicts.pop().unwrap();
+        let messages: Vec<String> = v.failures.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
+        assert_eq!(
+            messages,
+            [
+                "V2: evidence 00000000-0000-5000-8000-0000000000ff is not in the log",
+                "V3: implemented rests on no action_taken",
+            ]
+        );
+    }
 }

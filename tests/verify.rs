@@ -1,0 +1,301 @@
+//! Verification end to end: the Amsterdam case's verdicts, a verdict without evidence, a retracted piece of
+//! evidence, tampered exports, bitemporal verification, and, on generated histories, that verification and
+//! projections do not depend on how the log was built.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use events::{Body, RecordedEvent};
+use followup::{generate, EventStore, GenerateOptions, SledStore};
+use projections::{TimelineFilter, Window};
+use proptest::prelude::*;
+use serde_json::Value;
+
+const CASE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam.jsonl");
+/// Recommendation 5's verdict and one of the events it rests on (the monitor, an action_taken).
+const REC5_VERDICT: &str = "72343897-27c8-5b8d-9794-291c1304f1b1";
+
+fn followup(store: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("followup").unwrap();
+    cmd.arg("--store").arg(store).env_remove("FOLLOWUP_STORE").env("FOLLOWUP_RECORDED_BY", "verify test");
+    cmd
+}
+
+fn case_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    followup(dir.path()).arg("import").arg(CASE).assert().success();
+    dir
+}
+
+/// Runs `verify --format json` with `args`; returns the exit code and the JSON.
+fn verify(store: &Path, args: &[&str]) -> (i32, Value) {
+    let out = followup(store).arg("verify").args(args).args(["--format", "json"]).output().unwrap();
+    let json =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), json)
+}
+
+fn results(v: &Value) -> Vec<(String, String)> {
+    v["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["recommendation"].as_str().unwrap().to_owned(), v["result"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+fn record(store: &Path, line: &str) {
+    followup(store).arg("record").arg(line).assert().success();
+}
+
+#[test]
+fn the_demo_ends_with_five_supported_verdicts_an_intact_chain_and_the_head_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = followup(dir.path()).arg("demo").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let tail: Vec<&str> = text.lines().rev().take(2).collect();
+    assert_eq!(tail[1], "5 verdicts: 5 supported, 0 unsupported, 0 undermined");
+    let head = tail[0].strip_prefix("Hash chain intact: 79 events; verdicts verified against log head ").unwrap();
+    assert!(head.len() == 64 && head.bytes().all(|b| b.is_ascii_hexdigit()), "{head}");
+}
+
+#[test]
+fn the_case_verifies_with_exit_0() {
+    let dir = case_store();
+    let (code, v) = verify(dir.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(v["chain"]["ok"], true);
+    assert_eq!(v["chain"]["events"], 79);
+    assert!(results(&v).iter().all(|(_, r)| r == "supported"));
+    assert_eq!(results(&v).len(), 5);
+}
+
+#[test]
+fn an_implemented_verdict_citing_no_action_exits_1_and_names_v3() {
+    let dir = case_store();
+    record(
+        dir.path(),
+        r#"{"stream":"ra-amsterdam-2013-nazorg/1","type":"status_assessed","occurred":"2018-03","source":{"document":"Test","locator":"1"},"data":{"verdict":"implemented","as_of":"2018-03","assessor":"Someone","rationale":"looks done","evidence":[]}}"#,
+    );
+    let (code, v) = verify(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let added = v["verdicts"].as_array().unwrap().iter().find(|x| x["as_of"] == "2018-03").unwrap();
+    assert_eq!(added["recommendation"], "ra-amsterdam-2013-nazorg/1");
+    assert_eq!(added["result"], "unsupported");
+    let rules: Vec<&str> = added["failures"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["V3"]);
+    let text = followup(dir.path()).arg("verify").output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("V3: implemented rests on no action_taken"));
+}
+
+/// The first action_taken among recommendation 5's verdict's evidence.
+fn rec5_action_evidence(store: &Path) -> String {
+    let export = followup(store).arg("export").output().unwrap().stdout;
+    let lines: Vec<Value> =
+        export.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let verdict = lines.iter().find(|l| l["id"] == REC5_VERDICT).unwrap();
+    let evidence: Vec<&str> =
+        verdict["data"]["evidence"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    let action =
+        lines.iter().find(|l| evidence.contains(&l["id"].as_str().unwrap()) && l["type"] == "action_taken").unwrap();
+    action["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn retracting_evidence_of_recommendation_5_undermines_its_verdict_from_then_on() {
+    let dir = case_store();
+    let target = rec5_action_evidence(dir.path());
+    let before = chrono_now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    record(
+        dir.path(),
+        &format!(
+            r#"{{"stream":"ra-amsterdam-2013-nazorg/5","type":"event_retracted","occurred":"2018-02","source":{{"document":"Correction","locator":"1"}},"data":{{"target":"{target}","reason":"not about the monitor"}}}}"#
+        ),
+    );
+    let (code, v) = verify(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let got = results(&v);
+    assert_eq!(got.iter().filter(|(_, r)| r == "undermined").count(), 1);
+    assert!(got.contains(&("ra-amsterdam-2013-nazorg/5".to_owned(), "undermined".to_owned())));
+    // As the log stood before the retraction, every verdict is supported.
+    let (code, v) = verify(dir.path(), &["--known-at", &before]);
+    assert_eq!(code, 0, "{v}");
+    // The status no longer counts the retracted action; the timeline shows the retraction.
+    let status = followup(dir.path()).args(["status", "--format", "json"]).output().unwrap();
+    let status: Value = serde_json::from_slice(&status.stdout).unwrap();
+    let actions = status["recommendations"][4]["actions"].as_array().unwrap();
+    assert!(actions.iter().all(|a| a["event_id"] != target.as_str()));
+    let timeline = followup(dir.path())
+        .args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/5", "--format", "json"])
+        .output()
+        .unwrap();
+    let timeline: Value = serde_json::from_slice(&timeline.stdout).unwrap();
+    let last = timeline["entries"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["type"].as_str(), last["occurred"].as_str()), (Some("event_retracted"), Some("2018-02")));
+}
+
+fn chrono_now() -> String {
+    events::Timestamp::now().to_string()
+}
+
+/// Exports the case, applies `tamper` to its lines, writes them back, and runs `verify --log` on the file.
+fn verify_tampered(tamper: impl FnOnce(&mut Vec<Vec<u8>>)) -> (i32, Value) {
+    let dir = case_store();
+    let export = followup(dir.path()).arg("export").output().unwrap().stdout;
+    let mut lines: Vec<Vec<u8>> = export.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(<[u8]>::to_vec).collect();
+    tamper(&mut lines);
+    let file = dir.path().join("tampered.jsonl");
+    let mut text = lines.join(&b'\n');
+    text.push(b'\n');
+    std::fs::write(&file, text).unwrap();
+    verify(dir.path(), &["--log", file.to_str().unwrap()])
+}
+
+#[test]
+fn an_intact_export_verifies_without_a_store() {
+    let (code, v) = verify_tampered(|_| {});
+    assert_eq!((code, v["chain"]["ok"].as_bool(), v["chain"]["events"].as_u64()), (0, Some(true), Some(79)));
+    assert_eq!(results(&v).len(), 5);
+}
+
+#[test]
+fn one_changed_byte_in_a_body_makes_verify_log_exit_2_naming_that_position() {
+    for position in [1usize, 40, 79] {
+        let (code, v) = verify_tampered(|lines| {
+            let line = &mut lines[position - 1];
+            // The first character of the first string value in the body (`data`).
+            let data = line.windows(7).position(|w| w == b"\"data\":").unwrap();
+            let at = data + line[data..].windows(2).position(|w| w == b":\"").unwrap() + 2;
+            line[at] = if line[at] == b'x' { b'y' } else { b'x' };
+        });
+        assert_eq!(code, 2, "position {position}");
+        assert_eq!(v["chain"]["broken"]["position"], position as u64);
+        assert_eq!(v["chain"]["events"], position as u64 - 1);
+    }
+}
+
+#[test]
+fn a_deleted_line_swapped_lines_or_a_changed_position_make_verify_log_exit_2() {
+    let (code, v) = verify_tampered(|lines| {
+        lines.remove(30);
+    });
+    assert_eq!((code, v["chain"]["broken"]["position"].as_u64()), (2, Some(31)));
+    let (code, v) = verify_tampered(|lines| lines.swap(10, 11));
+    assert_eq!((code, v["chain"]["broken"]["position"].as_u64()), (2, Some(11)));
+    let (code, v) = verify_tampered(|lines| {
+        let text = String::from_utf8(lines[19].clone()).unwrap().replace("\"position\":20,", "\"position\":21,");
+        lines[19] = text.into_bytes();
+    });
+    assert_eq!((code, v["chain"]["broken"]["position"].as_u64()), (2, Some(20)));
+    let (code, v) = verify_tampered(|lines| {
+        lines.pop();
+    });
+    assert_eq!(
+        (code, v["chain"]["ok"].as_bool(), v["chain"]["events"].as_u64()),
+        (0, Some(true), Some(78)),
+        "a shortened log is still a sound prefix; its head differs"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Determinism and independence from how the log was built.
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Every projection of a log, serialised: status, timeline and verification.
+fn projections_of(events: &[RecordedEvent]) -> Vec<u8> {
+    let status = projections::status(events, Window::default());
+    let timeline = projections::timeline(events, Window::default(), TimelineFilter::default());
+    let verification = projections::verify_verdicts(events, Window::default());
+    serde_json::to_vec(&(status, timeline, verification)).unwrap()
+}
+
+fn store_events(store: &SledStore) -> Vec<RecordedEvent> {
+    store.events(1).collect::<Result<_, _>>().unwrap()
+}
+
+fn import_lines(store: &SledStore, lines: &[String]) {
+    followup::import(store, lines.join("\n").as_bytes(), "test", |_| {}).unwrap();
+}
+
+#[test]
+fn projections_rebuilt_from_scratch_are_identical_and_equal_to_incremental_state() {
+    let case: Vec<String> = std::fs::read_to_string(CASE).unwrap().lines().map(str::to_owned).collect();
+    let generated: Vec<String> =
+        generate(GenerateOptions { reports: 150, seed: 42 }).iter().map(|e| e.to_line()).collect();
+    for lines in [case, generated] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        // Incremental: folds fed by a live subscription while the log is written in several commits.
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let mut sub = store.subscribe(1);
+        let mut status = projections::StatusFold::new(Window::default());
+        let mut timeline = projections::TimelineFold::new(Window::default(), TimelineFilter::default());
+        let mut verify = projections::VerifyFold::new(Window::default());
+        for chunk in lines.chunks(lines.len() / 7 + 1) {
+            import_lines(&store, chunk);
+            rt.block_on(async {
+                while sub.next_position() <= store.head().position {
+                    let e = sub.next().await.unwrap();
+                    status.apply(&e);
+                    timeline.apply(&e);
+                    verify.apply(&e);
+                }
+            });
+        }
+        let incremental = serde_json::to_vec(&(status.finish(), timeline.finish(), verify.finish())).unwrap();
+        let first = projections_of(&store_events(&store));
+        let second = projections_of(&store_events(&store));
+        assert_eq!(first, second, "two rebuilds differ");
+        assert_eq!(first, incremental, "rebuild differs from the incrementally maintained state");
+        drop(sub);
+        drop(store);
+        let reopened = SledStore::open(dir.path()).unwrap();
+        assert_eq!(projections_of(&store_events(&reopened)), first, "rebuild after reopen differs");
+    }
+}
+
+#[test]
+fn a_generated_history_verifies_and_yields_every_kind_of_judgement() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let lines: Vec<String> = generate(GenerateOptions { reports: 60, seed: 3 }).iter().map(|e| e.to_line()).collect();
+    import_lines(&store, &lines);
+    assert!(followup::verify_chain(&store).unwrap().ok());
+    let events = store_events(&store);
+    let v = projections::verify_verdicts(&events, Window::default());
+    let assessed = events.iter().filter(|e| matches!(e.body, Body::StatusAssessed(_))).count();
+    assert_eq!(v.verdicts.len(), assessed);
+    let supported = v.verdicts.iter().filter(|x| x.result == projections::Judgement::Supported).count();
+    assert!(supported * 10 >= assessed * 8, "{supported} of {assessed} supported");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// For random valid histories, verification on the live store equals verification on its export imported
+    /// into a fresh store, and so do the chain heads.
+    #[test]
+    fn verify_on_the_live_store_equals_verify_on_its_export_imported_afresh(seed in any::<u64>(), reports in 1usize..6) {
+        let live_dir = tempfile::tempdir().unwrap();
+        let live = SledStore::open(live_dir.path()).unwrap();
+        let history = generate(GenerateOptions { reports, seed });
+        // Written in several commits, as a team would.
+        let lines: Vec<String> = history.iter().map(|e| e.to_line()).collect();
+        for chunk in lines.chunks(17) {
+            import_lines(&live, chunk);
+        }
+        let export: Vec<String> =
+            live.lines(1).map(|r| String::from_utf8(r.unwrap().1.to_vec()).unwrap()).collect();
+        let copy_dir = tempfile::tempdir().unwrap();
+        let copy = SledStore::open(copy_dir.path()).unwrap();
+        import_lines(&copy, &export);
+        let (a, b) = (store_events(&live), store_events(&copy));
+        prop_assert_eq!(
+            serde_json::to_string(&projections::verify_verdicts(&a, Window::default())).unwrap(),
+            serde_json::to_string(&projections::verify_verdicts(&b, Window::default())).unwrap()
+        );
+        prop_assert_eq!(followup::verify_chain(&live).unwrap(), followup::verify_chain(&copy).unwrap());
+        prop_assert_eq!(projections_of(&a), projections_of(&b));
+    }
+}
