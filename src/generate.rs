@@ -188,7 +188,11 @@ pub fn generate(options: GenerateOptions) -> Vec<NewEvent> {
             } else {
                 Votes::Counted(VoteCount { in_favour: g.rng.random_range(20..40), against: g.rng.random_range(0..20) })
             };
-            let result = if g.rng.random_bool(0.8) { MotionResult::Adopted } else { MotionResult::Rejected };
+            let result = match votes {
+                Votes::Counted(c) if c.in_favour <= c.against => MotionResult::Rejected,
+                _ if g.rng.random_bool(0.05) => MotionResult::Withdrawn,
+                _ => MotionResult::Adopted,
+            };
             let body = CouncilMotionVoted {
                 motion: g.text(40, 100),
                 result,

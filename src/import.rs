@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, Read};
 
-use events::{Line, MAX_LINE_BYTES};
+use events::{Line, MAX_STORED_LINE_BYTES};
 
 use crate::store::{AppendError, Head, Pending, SledStore};
 
@@ -25,14 +25,9 @@ pub enum ImportError {
     /// The file holds no events: it is empty or all its lines are blank.
     #[error("nothing to import: the file has no events (it is empty or holds only blank lines)")]
     Empty,
-    /// The store refused an event; nothing was written.
-    #[error("line {line}: {error}; nothing was imported")]
-    Store {
-        /// The line of the refused event.
-        line: usize,
-        /// Why.
-        error: AppendError,
-    },
+    /// The store refused events; every one is listed (up to 1000), in file order. Nothing was written.
+    #[error("{} event{} refused by the store; nothing was imported", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Refused(Vec<(usize, AppendError)>),
     /// The file could not be read.
     #[error("could not read the file: {0}")]
     Io(#[from] std::io::Error),
@@ -51,11 +46,11 @@ pub struct ImportReport {
     pub head: Head,
 }
 
-/// Reads one line of at most `MAX_LINE_BYTES` (without its line end) into `buf`; returns `None` at the end,
+/// Reads one line of at most `MAX_STORED_LINE_BYTES` (without its line end) into `buf`; returns `None` at the end,
 /// `Some(false)` for a line that was too long (its bytes are skipped), `Some(true)` otherwise.
 fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
     buf.clear();
-    let limit = MAX_LINE_BYTES as u64 + 2;
+    let limit = MAX_STORED_LINE_BYTES as u64 + 2;
     let n = reader.by_ref().take(limit).read_until(b'\n', buf)?;
     if n == 0 {
         return Ok(None);
@@ -85,50 +80,86 @@ fn next_line(reader: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Op
     Ok(Some(true))
 }
 
+/// One non-blank line of a JSON Lines stream: its number (from 1) and its bytes without the line end, or
+/// `None` when it was longer than [`MAX_STORED_LINE_BYTES`] (its bytes are skipped).
+pub type NumberedLine = (usize, Option<Vec<u8>>);
+
+/// The non-blank lines of a JSON Lines stream, as import and `verify --log` read them: a UTF-8 byte order mark
+/// at the start and CRLF line ends are accepted, blank lines skipped, over-long lines reported without being
+/// held in memory. `progress` is called with the bytes read so far, every 4096 lines.
+pub struct Lines<R, P> {
+    reader: R,
+    progress: P,
+    buf: Vec<u8>,
+    number: usize,
+    bytes: u64,
+}
+
+impl<R: BufRead, P: FnMut(u64)> Lines<R, P> {
+    /// Reads `reader`.
+    pub fn new(reader: R, progress: P) -> Lines<R, P> {
+        Lines { reader, progress, buf: Vec::new(), number: 0, bytes: 0 }
+    }
+}
+
+impl<R: BufRead, P: FnMut(u64)> Iterator for Lines<R, P> {
+    type Item = std::io::Result<NumberedLine>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let fits = match next_line(&mut self.reader, &mut self.buf) {
+                Err(e) => return Some(Err(e)),
+                Ok(None) => {
+                    (self.progress)(self.bytes);
+                    return None;
+                }
+                Ok(Some(fits)) => fits,
+            };
+            self.number += 1;
+            self.bytes += self.buf.len() as u64 + 1;
+            if self.number % 4096 == 0 {
+                (self.progress)(self.bytes);
+            }
+            if !fits {
+                return Some(Ok((self.number, None)));
+            }
+            let mut line = self.buf.as_slice();
+            if self.number == 1 {
+                line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+            }
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Some(Ok((self.number, Some(line.to_vec()))));
+        }
+    }
+}
+
 /// Decodes every line of a JSON Lines stream into events to write, with their line numbers.
 ///
-/// A UTF-8 byte order mark at the start and CRLF line ends are accepted; blank lines are skipped. `progress` is
-/// called with the number of bytes read so far, every 4096 lines.
+/// Lines are read as [`Lines`] reads them. `progress` is called with the number of bytes read so far.
 ///
 /// # Errors
 /// [`ImportError::Invalid`] listing every bad line; [`ImportError::Empty`] when no line holds an event;
 /// [`ImportError::Io`].
-pub fn read_events(
-    mut reader: impl BufRead,
-    mut progress: impl FnMut(u64),
-) -> Result<Vec<(usize, Pending)>, ImportError> {
+pub fn read_events(reader: impl BufRead, progress: impl FnMut(u64)) -> Result<Vec<(usize, Pending)>, ImportError> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
-    let mut buf = Vec::new();
-    let mut number = 0usize;
-    let mut bytes = 0u64;
-    while let Some(fits) = next_line(&mut reader, &mut buf)? {
-        number += 1;
-        bytes += buf.len() as u64 + 1;
-        if number % 4096 == 0 {
-            progress(bytes);
-        }
-        if !fits {
+    for item in Lines::new(reader, progress) {
+        let (number, line) = item?;
+        let Some(line) = line else {
             problems.push(LineProblem {
                 line: number,
-                message: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+                message: format!("the line is longer than the limit of {MAX_STORED_LINE_BYTES} bytes"),
             });
             continue;
-        }
-        let mut line = buf.as_slice();
-        if number == 1 {
-            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match events::decode(line) {
+        };
+        match events::decode(&line) {
             Ok(Line::New(e)) => out.push((number, Pending::New(e))),
-            Ok(Line::Recorded(e)) => out.push((number, Pending::Restored(e, line.to_vec()))),
+            Ok(Line::Recorded(e)) => out.push((number, Pending::Restored(e, line))),
             Err(e) => problems.push(LineProblem { line: number, message: e.to_string() }),
         }
     }
-    progress(bytes);
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }
@@ -142,7 +173,7 @@ pub fn read_events(
 /// name their recorder. Events already stored with the same content are left as they are.
 ///
 /// # Errors
-/// [`ImportError::Store`] with the line of the first event the store refuses; nothing is written.
+/// [`ImportError::Refused`] with the line of every event the store refuses; nothing is written.
 pub fn import_events(
     store: &SledStore,
     events: Vec<(usize, Pending)>,
@@ -150,8 +181,9 @@ pub fn import_events(
 ) -> Result<ImportReport, ImportError> {
     let (lines, items): (Vec<usize>, Vec<Pending>) = events.into_iter().unzip();
     let total = items.len();
-    let written =
-        store.write(items, None, recorded_by).map_err(|(i, error)| ImportError::Store { line: lines[i], error })?;
+    let written = store
+        .write(items, None, recorded_by)
+        .map_err(|errors| ImportError::Refused(errors.into_iter().map(|(i, e)| (lines[i], e)).collect()))?;
     Ok(ImportReport {
         events: total,
         appended: written.appended,

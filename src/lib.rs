@@ -10,7 +10,7 @@ mod store;
 
 pub use chain::{check_chain, verify_chain, ChainBreak, ChainReport};
 pub use generate::{generate, GenerateOptions};
-pub use import::{import, import_events, read_events, ImportError, ImportReport, LineProblem};
+pub use import::{import, import_events, read_events, ImportError, ImportReport, LineProblem, Lines, NumberedLine};
 
 pub use store::{
     AppendError, AppendOutcome, EventStore, ExpectedVersion, Head, OpenError, Pending, ReadError, SledStore,

@@ -3,7 +3,7 @@
 
 mod cli;
 
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -15,6 +15,18 @@ use projections::{TimelineFilter, Window};
 
 /// The exit code when another process holds the store (sysexits EX_TEMPFAIL: try again later).
 const EXIT_IN_USE: u8 = 75;
+/// The exit code for a command line that is not understood (sysexits EX_USAGE).
+const EXIT_USAGE: u8 = 64;
+
+/// Marks an error of `verify` that is not a verdict or integrity failure: it exits 3, not 1 or 2.
+#[derive(Debug)]
+struct VerifyFailed;
+
+impl std::fmt::Display for VerifyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("verification could not run")
+    }
+}
 
 /// Event-sourced follow-up of audit recommendations: record what happened, read status and timelines.
 #[derive(Parser)]
@@ -38,7 +50,8 @@ enum Format {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the main job on the embedded Amsterdam case in a fresh temporary store: status, timeline, chain check
+    /// Run the main job on the embedded Amsterdam case in a fresh temporary store (never --store): status,
+    /// timeline, verification
     Demo,
     /// Import a JSON Lines file of events: all or nothing; importing the same file again adds nothing
     Import {
@@ -59,7 +72,7 @@ enum Command {
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
         /// Only this report
-        #[arg(long, value_name = "REPORT")]
+        #[arg(long, value_name = "REPORT", value_parser = parse_report)]
         report: Option<String>,
     },
     /// Dated entries in timeline order: by start of the date's interval, then its end, then position
@@ -92,6 +105,9 @@ enum Command {
         /// Judge the verdicts as the log stood at this UTC instant (RFC 3339, or a date meaning the end of that day)
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
+        /// The head hash the log must end at (as cited in a report): a log cut short or extended gives exit 2
+        #[arg(long, value_name = "HASH", value_parser = |s: &str| events::Hash::parse(s))]
+        expect_head: Option<events::Hash>,
     },
     /// Commitments overdue on a date: due date passed, and the recommendation not (yet) judged implemented
     Due {
@@ -110,13 +126,30 @@ enum Command {
     },
 }
 
+/// Parses a report id: a stream id without a recommendation number.
+fn parse_report(text: &str) -> Result<String, String> {
+    let id = events::StreamId::parse(text).map_err(|e| e.to_string())?;
+    match id.recommendation() {
+        None => Ok(text.to_owned()),
+        Some(_) => Err(format!("`{text}` is a recommendation; --report takes a report id such as `{}`", id.report())),
+    }
+}
+
 /// Parses an RFC 3339 instant, or a calendar date meaning the last instant of that day in UTC.
 fn parse_instant(text: &str) -> Result<Timestamp, String> {
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }
-    let day: Date =
-        text.parse().map_err(|_| format!("`{text}` is not an RFC 3339 instant (2017-12-31T23:59:59Z) or a date"))?;
+    let bad = || {
+        format!(
+            "`{text}` is not an instant: give RFC 3339 with an offset (2017-12-31T23:59:59Z) or a date (2017-12-31)"
+        )
+    };
+    let is_date = text.len() == 10 && text.as_bytes()[4] == b'-' && text.as_bytes()[7] == b'-';
+    if !is_date {
+        return Err(bad());
+    }
+    let day: Date = text.parse().map_err(|_| bad())?;
     let next = day.tomorrow().map_err(|e| e.to_string())?;
     let midnight = jiff::tz::TimeZone::UTC
         .to_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
@@ -130,16 +163,26 @@ fn default_store() -> Result<PathBuf> {
     Ok(base.join("followup"))
 }
 
-fn open_store(dir: &Option<PathBuf>) -> Result<SledStore> {
-    let dir = match dir {
-        Some(d) => d.clone(),
-        None => default_store()?,
-    };
-    Ok(SledStore::open(&dir)?)
+fn store_dir(dir: &Option<PathBuf>) -> Result<PathBuf> {
+    match dir {
+        Some(d) => Ok(d.clone()),
+        None => default_store(),
+    }
 }
 
+/// Opens the store for writing, creating it if need be.
+fn open_store(dir: &Option<PathBuf>) -> Result<SledStore> {
+    Ok(SledStore::open(&store_dir(dir)?)?)
+}
+
+/// Opens an existing store for reading: a read never creates a store.
+fn read_store(dir: &Option<PathBuf>) -> Result<SledStore> {
+    Ok(SledStore::open_existing(&store_dir(dir)?)?)
+}
+
+/// The recorder: as given, else `$USER`, else `unknown`.
 fn recorder(given: Option<String>) -> String {
-    given.or_else(|| std::env::var("USER").ok()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "unknown".into())
+    given.or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty())).unwrap_or_else(|| "unknown".into())
 }
 
 fn window(as_of: Option<PartialDate>, known_at: Option<Timestamp>) -> Window {
@@ -147,26 +190,54 @@ fn window(as_of: Option<PartialDate>, known_at: Option<Timestamp>) -> Window {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("error: {first} (see followup --help)");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FOLLOWUP_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FOLLOWUP_LOG").unwrap_or_else(|_| "warn,sled=error".into()),
+        )
+        .with_ansi(io::stderr().is_terminal())
         .with_writer(io::stderr)
         .init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            if let Some(io) = e.downcast_ref::<io::Error>() {
-                if io.kind() == io::ErrorKind::BrokenPipe {
-                    return ExitCode::SUCCESS;
-                }
+            let broken_pipe = e.chain().any(|c| {
+                c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+                    || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind())
+                        == Some(io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
+                return ExitCode::SUCCESS;
             }
-            if let Some(ImportError::Invalid(problems)) = e.downcast_ref::<ImportError>() {
-                for p in problems {
-                    eprintln!("line {}: {}", p.line, p.message);
+            match e.downcast_ref::<ImportError>() {
+                Some(ImportError::Invalid(problems)) => {
+                    for p in problems {
+                        eprintln!("line {}: {}", p.line, p.message);
+                    }
                 }
+                Some(ImportError::Refused(problems)) => {
+                    for (line, error) in problems {
+                        eprintln!("line {line}: {error}");
+                    }
+                }
+                _ => {}
             }
             let code = match e.downcast_ref::<OpenError>() {
                 Some(OpenError::InUse { .. }) => EXIT_IN_USE,
+                _ if e.downcast_ref::<VerifyFailed>().is_some() => cli::verify::EXIT_ERROR,
                 _ => 1,
             };
             eprintln!("error: {}", one_line(&e));
@@ -194,20 +265,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Demo => cli::demo::run(&mut out, format)?,
         Command::Import { file, recorded_by } => {
-            let store = open_store(&cli.store)?;
+            // Read and check the whole file before the store is opened: the store is held only to write.
             let by = recorder(recorded_by);
-            let report = if file == Path::new("-") {
-                followup::import(&store, io::stdin().lock(), &by, |_| {})?
+            events::check_recorder(&by).context("--recorded-by")?;
+            let name = file.display().to_string();
+            let events = if file == Path::new("-") {
+                followup::read_events(io::stdin().lock(), |_| {}).context("import from standard input failed")?
             } else {
-                let f = std::fs::File::open(&file).with_context(|| format!("could not open {}", file.display()))?;
+                let f = std::fs::File::open(&file).with_context(|| format!("could not open {name}"))?;
                 let size = f.metadata().map(|m| m.len()).unwrap_or(0);
                 let bar = cli::progress_bar(size);
-                let report =
-                    followup::import(&store, BufReader::with_capacity(1 << 20, f), &by, |n| bar.set_position(n))
-                        .with_context(|| format!("import of {} failed", file.display()))?;
+                let events = followup::read_events(BufReader::with_capacity(1 << 20, f), |n| bar.set_position(n))
+                    .with_context(|| format!("import of {name} failed"))?;
                 bar.finish_and_clear();
-                report
+                events
             };
+            let store = open_store(&cli.store)?;
+            let spinner = cli::spinner(events.len());
+            let report =
+                followup::import_events(&store, events, &by).with_context(|| format!("import of {name} failed"))?;
+            spinner.finish_and_clear();
             match format {
                 Format::Json => writeln!(
                     out,
@@ -217,16 +294,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )?,
                 Format::Text => writeln!(
                     out,
-                    "imported {} events: {} appended, {} already present; log head at position {} ({})",
-                    report.events, report.appended, report.already, report.head.position, report.head.hash
+                    "read {} event{}: {} appended, {} already present; log head at position {} ({})",
+                    report.events,
+                    if report.events == 1 { "" } else { "s" },
+                    report.appended,
+                    report.already,
+                    report.head.position,
+                    report.head.hash
                 )?,
             }
         }
         Command::Record(args) => {
-            let store = open_store(&cli.store)?;
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let (event, expected) = args.event()?;
             let by = recorder(args.recorded_by.clone());
+            events::check_recorder(&by).context("--recorded-by")?;
+            let store = open_store(&cli.store)?;
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             let stream = event.stream.clone();
             let id = event.id;
             let mut event = event;
@@ -251,7 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Status { as_of, known_at, report } => {
-            let store = open_store(&cli.store)?;
+            let store = read_store(&cli.store)?;
             let mut fold = projections::StatusFold::new(window(as_of, known_at));
             for e in store.events(1) {
                 fold.apply(&e?);
@@ -263,7 +346,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::output::status(&mut out, format, &status)?;
         }
         Command::Timeline { rec, from, to, as_of, known_at } => {
-            let store = open_store(&cli.store)?;
+            if let (Some(f), Some(t)) = (&from, &to) {
+                if f.start() > t.end() {
+                    bail!("--from {f} is after --to {t}: the window is empty");
+                }
+            }
+            let store = read_store(&cli.store)?;
             let filter = TimelineFilter { stream: rec, from: from.map(|d| d.start()), to: to.map(|d| d.end()) };
             let mut fold = projections::TimelineFold::new(window(as_of, known_at), filter);
             for e in store.events(1) {
@@ -271,17 +359,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             cli::output::timeline(&mut out, format, &fold.finish())?;
         }
-        Command::Verify { log, as_of, known_at } => {
+        Command::Verify { log, as_of, known_at, expect_head } => {
             let outcome = match log {
-                Some(path) => cli::verify::log(&path, window(as_of, known_at))?,
-                None => cli::verify::store(&open_store(&cli.store)?, window(as_of, known_at))?,
-            };
+                Some(path) => cli::verify::log(&path, window(as_of, known_at), expect_head),
+                None => {
+                    read_store(&cli.store).and_then(|s| cli::verify::store(&s, window(as_of, known_at), expect_head))
+                }
+            }
+            .map_err(|e| e.context(VerifyFailed))?;
             cli::verify::write(&mut out, format, &outcome)?;
             out.flush()?;
             return Ok(ExitCode::from(outcome.exit_code()));
         }
         Command::Due { on, known_at } => {
-            let store = open_store(&cli.store)?;
+            let store = read_store(&cli.store)?;
             let day = match on {
                 Some(d) => d.end(),
                 None => Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
@@ -293,15 +384,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::output::due(&mut out, format, day, &projections::overdue(&fold.finish(), day))?;
         }
         Command::Export { out: file } => {
-            let store = open_store(&cli.store)?;
+            let store = read_store(&cli.store)?;
             match file {
                 Some(path) => {
-                    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-                    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                        .with_context(|| format!("could not create a file in {}", dir.display()))?;
-                    let n = export(&store, &mut io::BufWriter::new(tmp.as_file_mut()))?;
-                    tmp.as_file().sync_all()?;
-                    tmp.persist(&path).with_context(|| format!("could not write {}", path.display()))?;
+                    let n = export_to(&store, &path)?;
                     if format == Format::Json {
                         writeln!(out, "{}", serde_json::json!({"events": n, "file": path.display().to_string()}))?;
                     } else {
@@ -316,6 +402,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exports to `path`. A new or regular file is written whole or not at all (a temporary file beside it, synced,
+/// then renamed over it, keeping an existing file's permissions); anything else (a device, a pipe, or what a
+/// symbolic link points to) is written to directly.
+fn export_to(store: &SledStore, path: &Path) -> Result<u64> {
+    let meta = std::fs::symlink_metadata(path).ok();
+    let regular = meta.as_ref().is_none_or(|m| m.file_type().is_file());
+    if !regular {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("could not open {}", path.display()))?;
+        return export(store, &mut io::BufWriter::new(file));
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("could not create a file in {}", dir.display()))?;
+    let n = export(store, &mut io::BufWriter::new(tmp.as_file_mut()))?;
+    let permissions = match &meta {
+        Some(m) => m.permissions(),
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o644)
+        }
+    };
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).with_context(|| format!("could not write {}", path.display()))?;
+    Ok(n)
 }
 
 /// Writes every stored line in position order, each followed by a newline; returns how many.

@@ -218,3 +218,153 @@ fn the_timeline_of_one_recommendation_is_in_timeline_order() {
     let again = json(followup(dir.path()).args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/3"]));
     assert_eq!(again, t, "the same order on every run");
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Regressions found by trying to break the tool.
+// ---------------------------------------------------------------------------------------------------------------
+
+fn stderr_of(cmd: &mut Command) -> (Option<i32>, String) {
+    let out = cmd.output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn an_export_holding_an_event_near_the_size_limit_re_imports() {
+    let (files, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = files.path().join("store");
+    let head = r#"{"stream":"big-2020","type":"context_noted","occurred":"2020","source":{"document":"D","locator":"L"},"data":{"summary":""#;
+    let tail = r#""}}"#;
+    let line = format!("{head}{}{tail}", "x".repeat(events::MAX_LINE_BYTES - head.len() - tail.len()));
+    assert_eq!(line.len(), events::MAX_LINE_BYTES);
+    let file = files.path().join("big.jsonl");
+    std::fs::write(&file, &line).unwrap();
+    followup(&a).arg("import").arg(&file).assert().success();
+    let exported = export(&a);
+    assert!(exported.len() > events::MAX_LINE_BYTES, "the stored line is longer than the input line");
+    let copy = files.path().join("export.jsonl");
+    std::fs::write(&copy, &exported).unwrap();
+    followup(b.path()).arg("import").arg(&copy).assert().success();
+    assert_eq!(export(b.path()), exported);
+}
+
+#[test]
+fn export_out_writes_through_a_symbolic_link_and_keeps_a_file_s_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = case_dir();
+    let target = dir.path().join("target.jsonl");
+    std::fs::write(&target, "old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    followup(dir.path()).args(["export", "--out"]).arg(&link).assert().success();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+    assert_eq!(std::fs::read(&target).unwrap(), export(dir.path()));
+    followup(dir.path()).args(["export", "--out"]).arg(&target).assert().success();
+    assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o640);
+}
+
+fn case_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    followup(dir.path()).arg("import").arg(CASE).assert().success();
+    dir
+}
+
+#[test]
+fn reading_commands_never_create_a_store_and_a_foreign_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    for args in [vec!["status"], vec!["timeline"], vec!["export"], vec!["verify"], vec!["due"]] {
+        let (code, err) = stderr_of(followup(&missing).args(&args));
+        assert_ne!(code, Some(0), "{args:?}");
+        assert!(err.contains("no store at"), "{args:?}: {err}");
+    }
+    assert!(!missing.exists(), "no directory was created");
+    let foreign = dir.path().join("papers");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("db"), "my notes").unwrap();
+    let (code, err) = stderr_of(followup(&foreign).arg("import").arg(CASE));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is not a followup store"), "{err}");
+    assert_eq!(std::fs::read_to_string(foreign.join("db")).unwrap(), "my notes");
+}
+
+#[test]
+fn usage_errors_are_one_line_with_exit_64() {
+    let dir = case_dir();
+    for args in [
+        vec!["status", "--known-at", "2026-11-29T00:00:01"],
+        vec!["status", "--as-of", "2013-02-30"],
+        vec!["record", "--expect", "+3", "{}"],
+        vec!["record", "--expect", "junk", "{}"],
+        vec!["verify", "--as-of", "x"],
+        vec!["status", "--report", "ra-amsterdam-2013-nazorg/1"],
+        vec!["nonsense"],
+    ] {
+        let (code, err) = stderr_of(followup(dir.path()).args(&args));
+        assert_eq!(code, Some(64), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_empty_timeline_window_is_an_error_not_an_empty_answer() {
+    let dir = case_dir();
+    let (code, err) = stderr_of(followup(dir.path()).args(["timeline", "--from", "2017", "--to", "2014"]));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--from 2017 is after --to 2014"), "{err}");
+}
+
+#[test]
+fn every_event_the_store_refuses_is_named_with_its_line_and_field() {
+    let dir = case_dir();
+    let verdict = |n: u32| {
+        format!(
+            r#"{{"stream":"ra-amsterdam-2013-nazorg/{n}","type":"status_assessed","occurred":"2018","source":{{"document":"D","locator":"L"}},"data":{{"verdict":"in_progress","as_of":"2018","assessor":"A","rationale":"R","evidence":["00000000-0000-4000-8000-00000000000{n}"]}}}}"#
+        )
+    };
+    let good = r#"{"stream":"ra-amsterdam-2013-nazorg","type":"context_noted","occurred":"2018","source":{"document":"D","locator":"L"},"data":{"summary":"fine"}}"#;
+    let file = dir.path().join("refs.jsonl");
+    std::fs::write(&file, format!("{}\n{good}\n{}\n", verdict(1), verdict(3))).unwrap();
+    let before = export(dir.path());
+    let (code, err) = stderr_of(followup(dir.path()).arg("import").arg(&file));
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains(
+            "line 1: field `data.evidence[0]`: event 00000000-0000-4000-8000-000000000001 is not in the store"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("line 3: field `data.evidence[0]`"), "{err}");
+    assert!(err.contains("2 events refused by the store; nothing was imported"), "{err}");
+    assert_eq!(export(dir.path()), before);
+}
+
+#[test]
+fn a_recorder_with_a_control_character_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = stderr_of(followup(dir.path()).args(["import", "--recorded-by", "a\nb"]).arg(CASE));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("recorded_by"), "{err}");
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("followup"))
+        .args(["demo", "--format", "json"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "");
+}

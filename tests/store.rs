@@ -482,8 +482,8 @@ async fn a_batch_with_an_unknown_evidence_id_writes_nothing() {
     let err = store.append(&s, ExpectedVersion::Exact(1), batch).await.unwrap_err();
     // then the store names the assessment and the missing id, and nothing is written
     match err {
-        AppendError::UnknownReference { event, reference } => {
-            assert_eq!((event, reference), (verdict.id, id(UNKNOWN_ID)));
+        AppendError::UnknownReference { event, reference, field } => {
+            assert_eq!((event, reference, field.as_str()), (verdict.id, id(UNKNOWN_ID), "data.evidence[1]"));
         }
         other => panic!("expected UnknownReference, got {other:?}"),
     }
@@ -533,10 +533,13 @@ async fn an_import_over_several_streams_with_a_bad_reference_writes_nothing_and_
     let err = import_events(&store, decoded, "tester").unwrap_err();
     // then the error names line 6 and the missing id, and nothing is written to any stream
     match err {
-        ImportError::Store { line, error: AppendError::UnknownReference { reference, .. } } => {
-            assert_eq!((line, reference), (6, id(UNKNOWN_ID)));
-        }
-        other => panic!("expected Store {{ UnknownReference }}, got {other:?}"),
+        ImportError::Refused(errors) => match errors.as_slice() {
+            [(line, AppendError::UnknownReference { reference, .. })] => {
+                assert_eq!((*line, *reference), (6, id(UNKNOWN_ID)));
+            }
+            other => panic!("expected one UnknownReference, got {other:?}"),
+        },
+        other => panic!("expected Refused, got {other:?}"),
     }
     assert_eq!(snapshot(&store, &[&report, &one, &two]).await, before);
 }
@@ -1064,10 +1067,11 @@ async fn an_export_imported_into_a_store_with_other_events_is_discontinuous_and_
     let err = import_text(&b, &export_text(&a)).unwrap_err();
     // then the first line does not continue it, and nothing is written
     match err {
-        ImportError::Store { line, error: AppendError::Discontinuous { position, .. } } => {
-            assert_eq!((line, position), (1, 1));
-        }
-        other => panic!("expected Store {{ Discontinuous }}, got {other:?}"),
+        ImportError::Refused(errors) => match errors.as_slice() {
+            [(line, AppendError::Discontinuous { position, .. })] => assert_eq!((*line, *position), (1, 1)),
+            other => panic!("expected one Discontinuous, got {other:?}"),
+        },
+        other => panic!("expected Refused, got {other:?}"),
     }
     assert_eq!(snapshot(&b, &[&s]).await, before);
 }
@@ -1084,11 +1088,14 @@ async fn an_export_missing_a_line_imports_nothing_and_names_the_line_after_the_g
     let err = import_text(&b, &lines.join("\n")).unwrap_err();
     // then the fifth line of the file, stating position 6, does not continue the log at 5, and nothing is written
     match err {
-        ImportError::Store { line, error: AppendError::Discontinuous { position, reason } } => {
-            assert_eq!((line, position), (5, 6));
-            assert_eq!(reason, "the store's next position is 5");
-        }
-        other => panic!("expected Store {{ Discontinuous }}, got {other:?}"),
+        ImportError::Refused(errors) => match errors.as_slice() {
+            [(line, AppendError::Discontinuous { position, reason })] => {
+                assert_eq!((*line, *position), (5, 6));
+                assert_eq!(reason, "the store's next position is 5");
+            }
+            other => panic!("expected one Discontinuous, got {other:?}"),
+        },
+        other => panic!("expected Refused, got {other:?}"),
     }
     assert_eq!((b.head().position, exported(&b)), (0, Vec::<Vec<u8>>::new()));
 }
@@ -1236,4 +1243,80 @@ async fn exact_zero_means_no_stream() {
     // then the first creates the stream and the second is refused like NoStream
     assert_eq!((first.positions, first.version), (vec![1], Some(1)));
     assert!(matches!(second, AppendError::WrongExpectedVersion { actual: Some(1), .. }), "{second}");
+}
+
+#[tokio::test]
+async fn references_must_name_the_right_kind_of_event_in_the_right_place() {
+    // given a recommendation with an action, a commitment and an assessment, and another recommendation
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (one, two) = (stream("/1"), stream("/2"));
+    let line = |s: &StreamId, kind: &str, data: &str| {
+        input(&format!(
+            r#"{{"stream":"{s}","type":"{kind}","occurred":"2016","source":{{"document":"D","locator":"L"}},"data":{data}}}"#
+        ))
+    };
+    let action = line(&one, "action_taken", r#"{"summary":"did"}"#);
+    let commitment = line(&one, "commitment_made", r#"{"summary":"will"}"#);
+    append(&store, &one, ExpectedVersion::Any, vec![action.clone(), commitment.clone()]).await;
+    let retraction = line(&one, "event_retracted", &format!(r#"{{"target":"{}","reason":"r"}}"#, action.id));
+    append(&store, &one, ExpectedVersion::Any, vec![retraction.clone()]).await;
+    let before = snapshot(&store, &[&one, &two]).await;
+    // when events name the wrong kind or place
+    let cases = [
+        (
+            &one,
+            line(&one, "commitment_revised", &format!(r#"{{"commitment":"{}","due":"2018","reason":"r"}}"#, action.id)),
+            "data.commitment",
+        ),
+        (
+            &two,
+            line(
+                &two,
+                "commitment_revised",
+                &format!(r#"{{"commitment":"{}","due":"2018","reason":"r"}}"#, commitment.id),
+            ),
+            "data.commitment",
+        ),
+        (
+            &one,
+            line(&one, "action_taken", &format!(r#"{{"summary":"x","fulfils":["{}"]}}"#, action.id)),
+            "data.fulfils[0]",
+        ),
+        (
+            &one,
+            line(&one, "event_retracted", &format!(r#"{{"target":"{}","reason":"undo"}}"#, retraction.id)),
+            "data.target",
+        ),
+        (
+            &two,
+            line(&two, "event_retracted", &format!(r#"{{"target":"{}","reason":"r"}}"#, commitment.id)),
+            "data.target",
+        ),
+        (
+            &one,
+            line(
+                &one,
+                "status_assessed",
+                &format!(
+                    r#"{{"verdict":"in_progress","as_of":"2016","assessor":"A","rationale":"R","evidence":["{}"],"supersedes":"{}"}}"#,
+                    commitment.id, action.id
+                ),
+            ),
+            "data.supersedes",
+        ),
+    ];
+    for (s, event, field) in cases {
+        let err = store.append(s, ExpectedVersion::Any, vec![event.clone()]).await.unwrap_err();
+        // then each is refused naming the field, and nothing is written
+        match &err {
+            AppendError::WrongReference { field: f, .. } => assert_eq!(f, field, "{err}"),
+            other => panic!("expected WrongReference on {field}, got {other}"),
+        }
+    }
+    assert_eq!(snapshot(&store, &[&one, &two]).await, before);
+    // and the report stream may retract an event of one of its recommendations
+    let report = stream("");
+    let from_report = line(&report, "event_retracted", &format!(r#"{{"target":"{}","reason":"r"}}"#, commitment.id));
+    append(&store, &report, ExpectedVersion::Any, vec![from_report]).await;
 }

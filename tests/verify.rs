@@ -299,3 +299,71 @@ proptest! {
         prop_assert_eq!(projections_of(&a), projections_of(&b));
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Regressions found by trying to break verification.
+// ---------------------------------------------------------------------------------------------------------------
+
+#[test]
+fn verify_that_cannot_run_exits_3_not_1_or_2() {
+    let dir = case_store();
+    let out = followup(dir.path()).args(["verify", "--log", "/nonexistent/log.jsonl"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not read /nonexistent/log.jsonl"));
+    let out = followup(&dir.path().join("typo")).arg("verify").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn a_log_cut_short_fails_against_the_head_it_should_end_at() {
+    let dir = case_store();
+    let (_, full) = verify(dir.path(), &[]);
+    let head = full["chain"]["head"].as_str().unwrap().to_owned();
+    let (code, _) = verify_tampered(|lines| {
+        lines.pop();
+    });
+    assert_eq!(code, 0, "without an expected head a shorter log is a sound log");
+    let export = followup(dir.path()).arg("export").output().unwrap().stdout;
+    let mut lines: Vec<&[u8]> = export.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    lines.pop();
+    let file = dir.path().join("short.jsonl");
+    std::fs::write(&file, lines.join(&b'\n')).unwrap();
+    let (code, v) = verify(dir.path(), &["--log", file.to_str().unwrap(), "--expect-head", &head]);
+    assert_eq!(code, 2);
+    assert_eq!(v["chain"]["expected_head"]["matched"], false);
+    let (code, _) = verify(dir.path(), &["--expect-head", &head]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn verify_log_reads_lines_as_import_does_bom_crlf_and_blank_lines_included() {
+    let dir = case_store();
+    let (_, store) = verify(dir.path(), &[]);
+    let export = String::from_utf8(followup(dir.path()).arg("export").output().unwrap().stdout).unwrap();
+    let windows = format!("\u{feff}{}\r\n\r\n", export.trim_end().replace('\n', "\r\n\r\n"));
+    let file = dir.path().join("windows.jsonl");
+    std::fs::write(&file, windows).unwrap();
+    let (code, v) = verify(dir.path(), &["--log", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["chain"]["head"], store["chain"]["head"]);
+    let copy = tempfile::tempdir().unwrap();
+    followup(copy.path()).arg("import").arg(&file).assert().success();
+    assert_eq!(verify(copy.path(), &[]).1["chain"]["head"], store["chain"]["head"]);
+}
+
+#[test]
+fn verify_known_at_cites_the_head_of_the_log_as_it_stood_then() {
+    let dir = case_store();
+    let (_, then) = verify(dir.path(), &[]);
+    let before = chrono_now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    record(
+        dir.path(),
+        r#"{"stream":"ra-amsterdam-2013-nazorg","type":"context_noted","occurred":"2018","source":{"document":"D","locator":"L"},"data":{"summary":"later"}}"#,
+    );
+    let (code, v) = verify(dir.path(), &["--known-at", &before]);
+    assert_eq!(code, 0);
+    assert_eq!(v["chain"]["known_at"]["position"], 79);
+    assert_eq!(v["chain"]["known_at"]["head"], then["chain"]["head"]);
+    assert_eq!(v["chain"]["events"], 80);
+}

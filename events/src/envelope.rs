@@ -19,6 +19,10 @@ use crate::{EventId, PartialDate, StreamId};
 /// and bounds the memory one line can take.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
+/// The longest stored (and exported) line, in bytes: an input line of [`MAX_LINE_BYTES`] plus room for the
+/// store's fields (id, version, position, recorded_at, recorded_by, prev_hash, hash).
+pub const MAX_STORED_LINE_BYTES: usize = MAX_LINE_BYTES + 1024;
+
 /// The longest `recorded_by`, in bytes.
 pub const MAX_RECORDER_BYTES: usize = 200;
 
@@ -289,13 +293,15 @@ impl NewEvent {
     ///
     /// Rules: `report_published` on a report stream; `recommendation_issued` and `status_assessed` on a
     /// recommendation stream, the former with the stream's number; `recommendations` only on a report stream,
-    /// each from 1 to 9999 and named once; evidence named once; texts not blank and without control characters
-    /// other than tab and line breaks.
+    /// each from 1 to 9999 and named once; evidence and kept commitments named once; a verdict's `as_of` not
+    /// later than the assessment; a commitment not due before it was made; a motion's result agreeing with
+    /// counted votes (adopted needs more votes for than against); texts not blank and without control
+    /// characters other than tab and line breaks.
     ///
     /// # Errors
     /// The first rule broken, with the field.
     pub fn validate(&self) -> Result<(), LineError> {
-        validate(&self.stream, &self.source, &self.body, self.recorded_by.as_deref())
+        validate(&self.stream, &self.occurred, &self.source, &self.body, self.recorded_by.as_deref())
     }
 }
 
@@ -454,9 +460,24 @@ fn tidy(message: String) -> String {
     }
 }
 
+/// Plain words for serde's messages that name internal types.
+fn plain(message: String) -> String {
+    if message.contains("expected struct RawLine") {
+        "the line is not a JSON object".into()
+    } else if message.contains("expected struct ") && message.starts_with("invalid ") {
+        "must be a JSON object".into()
+    } else {
+        message
+    }
+}
+
 fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> LineError {
     let path = e.path().to_string();
-    let message = tidy(e.into_inner().to_string());
+    let inner = e.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return LineError::line(format!("invalid JSON: {} (column {})", tidy(inner.to_string()), inner.column()));
+    }
+    let message = plain(tidy(inner.to_string()));
     let path = match (prefix, path.as_str()) {
         (_, ".") => (!prefix.is_empty()).then(|| prefix.to_owned()),
         ("", p) => Some(p.to_owned()),
@@ -476,6 +497,9 @@ pub fn decode_body(kind: &str, data: &str) -> Result<Body, LineError> {
             format!("unknown event type `{kind}` (known: {})", Body::TYPES.join(", ")),
         ));
     }
+    if !data.trim_start().starts_with('{') {
+        return Err(LineError::field("data", "must be a JSON object"));
+    }
     let json = format!("{{\"type\":\"{kind}\",\"data\":{data}}}");
     let de = &mut serde_json::Deserializer::from_str(&json);
     serde_path_to_error::deserialize::<_, Body>(de).map_err(|e| path_error(e, ""))
@@ -491,20 +515,28 @@ pub fn decode_body(kind: &str, data: &str) -> Result<Body, LineError> {
 /// [`LineError`] naming the field: invalid JSON, a missing, unknown or duplicate field, a value of the wrong
 /// shape, an impossible date, a malformed id, a broken rule, a line longer than [`MAX_LINE_BYTES`].
 pub fn decode(line: &[u8]) -> Result<Line, LineError> {
-    if line.len() > MAX_LINE_BYTES {
-        return Err(LineError::line(format!("the line is {} bytes long; the limit is {MAX_LINE_BYTES}", line.len())));
+    // Input lines may be 64 KiB; stored lines, which end in their hash member, a little more.
+    let stored = line.len() > HASH_TAIL && line[line.len() - HASH_TAIL..].starts_with(b",\"hash\":\"");
+    let limit = if stored { MAX_STORED_LINE_BYTES } else { MAX_LINE_BYTES };
+    if line.len() > limit {
+        return Err(LineError::line(format!("the line is {} bytes long; the limit is {limit}", line.len())));
     }
     let text = std::str::from_utf8(line)
         .map_err(|e| LineError::line(format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1)))?;
+    if !text.trim_start().starts_with('{') {
+        return Err(LineError::line("the line is not a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     let raw: RawLine<'_> = serde_path_to_error::deserialize(&mut *de).map_err(|e| path_error(e, ""))?;
-    de.end()
-        .map_err(|e| LineError::line(format!("trailing characters after the JSON object: {}", tidy(e.to_string()))))?;
+    de.end().map_err(|e| LineError::line(format!("invalid JSON: {} (column {})", tidy(e.to_string()), e.column())))?;
     let body = decode_body(&raw.kind, raw.data.get())?;
     if let Some(by) = &raw.recorded_by {
         check_text("recorded_by", by)?;
     }
-    validate(&raw.stream, &raw.source, &body, raw.recorded_by.as_deref())?;
+    if raw.id.is_some_and(|id| id.uuid().is_nil()) {
+        return Err(LineError::field("id", "the nil UUID is not an event id"));
+    }
+    validate(&raw.stream, &raw.occurred, &raw.source, &body, raw.recorded_by.as_deref())?;
     let store_fields = [
         ("version", raw.version.is_some()),
         ("position", raw.position.is_some()),
@@ -575,6 +607,22 @@ pub fn decode(line: &[u8]) -> Result<Line, LineError> {
     }))
 }
 
+/// Checks a recorder's name: not blank, no control characters (not even line breaks), at most
+/// [`MAX_RECORDER_BYTES`].
+///
+/// # Errors
+/// The rule broken, on field `recorded_by`.
+pub fn check_recorder(name: &str) -> Result<(), LineError> {
+    check_text("recorded_by", name)?;
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(LineError::field("recorded_by", format!("contains the control character {c:?}")));
+    }
+    if name.len() > MAX_RECORDER_BYTES {
+        return Err(LineError::field("recorded_by", format!("is longer than {MAX_RECORDER_BYTES} bytes")));
+    }
+    Ok(())
+}
+
 fn check_text(field: &str, text: &str) -> Result<(), LineError> {
     if text.trim().is_empty() {
         return Err(LineError::field(field, "is blank"));
@@ -585,17 +633,20 @@ fn check_text(field: &str, text: &str) -> Result<(), LineError> {
     Ok(())
 }
 
-fn validate(stream: &StreamId, source: &Source, body: &Body, recorded_by: Option<&str>) -> Result<(), LineError> {
+fn validate(
+    stream: &StreamId,
+    occurred: &PartialDate,
+    source: &Source,
+    body: &Body,
+    recorded_by: Option<&str>,
+) -> Result<(), LineError> {
     check_text("source.document", &source.document)?;
     check_text("source.locator", &source.locator)?;
     if let Some(q) = &source.quote {
         check_text("source.quote", q)?;
     }
     if let Some(by) = recorded_by {
-        check_text("recorded_by", by)?;
-        if by.len() > MAX_RECORDER_BYTES {
-            return Err(LineError::field("recorded_by", format!("is longer than {MAX_RECORDER_BYTES} bytes")));
-        }
+        check_recorder(by)?;
     }
     let kind = body.type_name();
     let number = stream.recommendation();
@@ -669,8 +720,46 @@ fn validate(stream: &StreamId, source: &Source, body: &Body, recorded_by: Option
             t
         }
         Body::CommitteeDiscussed(b) => vec![("data.committee", b.committee.as_str()), ("data.summary", &b.summary)],
-        Body::CouncilMotionVoted(b) => vec![("data.motion", b.motion.as_str()), ("data.summary", &b.summary)],
+        Body::CouncilMotionVoted(b) => {
+            if let Votes::Counted(c) = b.votes {
+                let carried = c.in_favour > c.against;
+                let contradicts = match b.result {
+                    MotionResult::Adopted => !carried,
+                    MotionResult::Rejected => carried,
+                    MotionResult::Withdrawn => false,
+                };
+                if contradicts {
+                    return Err(LineError::field(
+                        "data.result",
+                        format!(
+                            "is {} but the votes are {} for and {} against",
+                            b.result.code(),
+                            c.in_favour,
+                            c.against
+                        ),
+                    ));
+                }
+            }
+            vec![("data.motion", b.motion.as_str()), ("data.summary", &b.summary)]
+        }
+        Body::CommitmentMade(b) => {
+            if let Some(due) = &b.due {
+                if due.end() < occurred.start() {
+                    return Err(LineError::field(
+                        "data.due",
+                        format!("{due} is before the commitment was made ({occurred})"),
+                    ));
+                }
+            }
+            vec![("data.summary", b.summary.as_str())]
+        }
         Body::StatusAssessed(b) => {
+            if b.as_of.start() > occurred.end() {
+                return Err(LineError::field(
+                    "data.as_of",
+                    format!("{} is later than the assessment itself ({occurred}): a verdict describes a state of affairs already reached", b.as_of),
+                ));
+            }
             for (i, id) in b.evidence.iter().enumerate() {
                 if b.evidence[..i].contains(id) {
                     return Err(LineError::field(format!("data.evidence[{i}]"), format!("names event {id} twice")));
@@ -772,6 +861,63 @@ mod tests {
         let mut e = new_line(LINE).unwrap();
         e.recorded_by = Some("auditor".into());
         assert_eq!(new_line(&e.to_line()).unwrap(), e);
+    }
+
+    #[test]
+    fn inconsistent_facts_are_refused_naming_the_field() {
+        let verdict = |occurred: &str, as_of: &str| {
+            format!(
+                r#"{{"stream":"r/1","type":"status_assessed","occurred":"{occurred}","source":{{"document":"D","locator":"5"}},"data":{{"verdict":"implemented","as_of":"{as_of}","assessor":"A","rationale":"R","evidence":[]}}}}"#
+            )
+        };
+        assert_eq!(new_line(&verdict("2018", "2030")).unwrap_err().field.as_deref(), Some("data.as_of"));
+        assert!(new_line(&verdict("2018", "2018-06")).is_ok(), "an as-of date within the assessment's year");
+        let due = |occurred: &str, due: &str| {
+            format!(
+                r#"{{"stream":"r/1","type":"commitment_made","occurred":"{occurred}","source":{{"document":"D","locator":"5"}},"data":{{"summary":"s","due":"{due}"}}}}"#
+            )
+        };
+        assert_eq!(new_line(&due("2015", "2010")).unwrap_err().field.as_deref(), Some("data.due"));
+        assert!(new_line(&due("2015-06", "2015")).is_ok());
+        let motion = |result: &str, votes: &str| {
+            format!(
+                r#"{{"stream":"r","type":"council_motion_voted","occurred":"2013","source":{{"document":"D","locator":"5"}},"data":{{"motion":"M","result":"{result}","votes":{votes},"summary":"s"}}}}"#
+            )
+        };
+        assert_eq!(
+            new_line(&motion("adopted", r#"{"for":1,"against":40}"#)).unwrap_err().field.as_deref(),
+            Some("data.result")
+        );
+        assert_eq!(
+            new_line(&motion("rejected", r#"{"for":30,"against":5}"#)).unwrap_err().field.as_deref(),
+            Some("data.result")
+        );
+        assert!(new_line(&motion("rejected", r#"{"for":20,"against":20}"#)).is_ok(), "a tie rejects");
+        assert!(new_line(&motion("withdrawn", r#"{"for":0,"against":0}"#)).is_ok());
+        let nil = LINE.replace(r#"{"stream""#, r#"{"id":"00000000-0000-0000-0000-000000000000","stream""#);
+        assert_eq!(new_line(&nil).unwrap_err().field.as_deref(), Some("id"));
+    }
+
+    #[test]
+    fn json_errors_speak_of_json_not_of_internal_types() {
+        let cases = [
+            ("[1,2]", "the line is not a JSON object"),
+            ("\"text\"", "the line is not a JSON object"),
+            ("{1:2}", "invalid JSON: key must be a string (column 2)"),
+            ("{\"stream\":", "invalid JSON: EOF while parsing a value (column 10)"),
+            (&format!("{LINE} x"), "invalid JSON: trailing characters (column"),
+        ];
+        for (line, message) in cases {
+            let err = decode(line.as_bytes()).unwrap_err();
+            assert!(err.to_string().starts_with(message), "{line}: {err}");
+        }
+        let data_array = LINE.replace(r#"{"summary":"s","amount":{"value":500000,"currency":"EUR"}}"#, "[]");
+        assert_eq!(new_line(&data_array).unwrap_err().to_string(), "field `data`: must be a JSON object");
+        let path = LINE.replace(r#""stream":"r/1""#, r#""stream":"../etc/passwd""#);
+        assert!(
+            new_line(&path).unwrap_err().message.contains("a report id starts with a letter or digit"),
+            "the report part is judged first"
+        );
     }
 
     #[test]

@@ -106,14 +106,9 @@ impl StreamId {
     /// [`IdError::Stream`] naming the rule the text breaks.
     pub fn parse(text: &str) -> Result<StreamId, IdError> {
         let fail = |rule| Err(IdError::Stream { text: text.escape_debug().to_string(), rule });
-        let (report, number) = match text.split_once('/') {
+        let (report, n) = match text.split_once('/') {
             None => (text, None),
-            Some((report, n)) => {
-                if n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) || n.starts_with('0') || n.len() > 4 {
-                    return fail("a recommendation is `/N` with N a whole number from 1 to 9999");
-                }
-                (report, n.parse::<u32>().ok())
-            }
+            Some((report, n)) => (report, Some(n)),
         };
         if report.is_empty() {
             return fail("the report id is empty");
@@ -130,6 +125,17 @@ impl StreamId {
         if report.contains("..") {
             return fail("a report id may not contain '..'");
         }
+        let number = match n {
+            None => None,
+            Some(n) => {
+                if n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) || n.starts_with('0') || n.len() > 4 {
+                    return fail(
+                        "after the report id comes at most one '/' and a recommendation number from 1 to 9999",
+                    );
+                }
+                n.parse::<u32>().ok()
+            }
+        };
         Ok(StreamId { text: text.into(), number })
     }
 

@@ -33,6 +33,8 @@ pub struct RecommendationStatus {
     pub stance: Option<Stance>,
     /// The executive's latest own claim of progress (by occurred date, then position).
     pub claim: Option<Claim>,
+    /// When that claim was made.
+    pub claim_occurred: Option<PartialDate>,
     /// Whether that claim disagrees with the latest verdict (`done` against anything but `implemented` or
     /// `no_longer_relevant`, `in_progress` against anything but `in_progress` or `partially_implemented`,
     /// `not_started` against anything but `not_implemented`); `None` unless both exist.
@@ -381,6 +383,7 @@ fn summarise(
         issued: None,
         stance: None,
         claim: None,
+        claim_occurred: None,
         claim_disagrees: None,
         verdict: None,
         verdict_as_of: None,
@@ -403,7 +406,7 @@ fn summarise(
                 let mut c = c.clone();
                 c.kept_by = kept_by.get(&c.event_id).copied();
                 for r in revisions_of.get(&c.event_id).into_iter().flatten() {
-                    if c.current_due.as_ref().is_none_or(|d| r.due.end() > d.end()) {
+                    if c.current_due.as_ref().is_some_and(|d| r.due.end() > d.end()) {
                         c.slips += 1;
                     }
                     c.current_due = Some(r.due.clone());
@@ -411,7 +414,10 @@ fn summarise(
                 }
                 s.commitments.push(c);
             }
-            Fact::Claim(claim) => s.claim = Some(*claim),
+            Fact::Claim(claim) => {
+                s.claim = Some(*claim);
+                s.claim_occurred = Some(k.occurred.clone());
+            }
             Fact::Action(a) => {
                 if let Some(m) = &a.amount {
                     *s.totals_cents.entry(m.currency.clone()).or_default() += m.cents;

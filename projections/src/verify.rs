@@ -1,8 +1,9 @@
 //! Verdict verification: replay the log and judge every `status_assessed` against the evidence it names.
 //!
 //! The rules, and where they come from:
-//! - **V1** the recommendation was issued before it was assessed: a `recommendation_issued` on the same stream
-//!   recorded earlier, whose date does not start after the assessment's. An assessment of nothing is no verdict.
+//! - **V1** the recommendation was issued before it was assessed: a `recommendation_issued` on the same stream,
+//!   recorded earlier and not retracted by then, whose date does not start after the assessment's. An
+//!   assessment of nothing is no verdict: a follow-up audit assesses the recommendations of a published report.
 //! - **V2** every piece of evidence exists, belongs to the same recommendation or to its report (a report-level
 //!   event that names the recommendation or the whole report), was recorded before the assessment, certainly
 //!   occurred by the assessment's as-of date, and had not been retracted when the assessment was recorded. A
@@ -14,10 +15,15 @@
 //!   shortfall is attributable to the executive; `no_longer_relevant` rests on a `context_noted` or a
 //!   `council_decided`. (The verdict scale of the Rekenkamer Amsterdam follow-up: *uitgevoerd* means something was
 //!   done; *niet uitgevoerd* comes with whether it is *te wijten aan* the executive.)
-//! - **V4** `implemented` on a recommendation whose latest stance, as the log stood at the assessment, is
-//!   `rejected`: flagged, since a rejected recommendation implemented without a change of stance needs explaining.
+//! - **V4** `implemented` on a recommendation whose latest stance dated by the as-of date, as the log stood at
+//!   the assessment, is `rejected`: flagged, since the follow-up audit first asks whether the executive adopted a
+//!   recommendation (*overgenomen*) and then whether it carried it out; carried out while rejected needs
+//!   explaining.
 //! - **V5** per recommendation, an assessment recorded later does not move the as-of date backwards unless it
-//!   names, in `supersedes`, the assessment it replaces.
+//!   names, in `supersedes`, the assessment it replaces: each follow-up describes a later state of affairs than
+//!   the one before, so a step back in time is either a correction that says so or a mistake.
+//!
+//! A retracted assessment is not judged and takes no part in V5; it is listed as retracted.
 //!
 //! A verdict with no failure is *supported*; with a V1 to V5 failure *unsupported*; with only later retractions
 //! of its evidence *undermined*.
@@ -72,8 +78,10 @@ pub struct VerdictCheck {
 /// The judgement of every verdict, in log order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Verification {
-    /// One entry per `status_assessed` in the window, by position.
+    /// One entry per standing `status_assessed` in the window, by position.
     pub verdicts: Vec<VerdictCheck>,
+    /// The assessments not judged because they were retracted, by position.
+    pub retracted: Vec<EventId>,
 }
 
 impl Verification {
@@ -109,8 +117,8 @@ pub struct VerifyFold {
     facts: HashMap<EventId, Fact>,
     /// Retraction target -> positions of its retractions.
     retractions: HashMap<EventId, Vec<u64>>,
-    /// Stream -> issue positions and dates.
-    issued: HashMap<StreamId, Vec<(u64, PartialDate)>>,
+    /// Stream -> issue positions, dates and ids.
+    issued: HashMap<StreamId, Vec<(u64, PartialDate, EventId)>>,
     /// Recommendation -> responses (by report and number; report-level ones under each they name, or under
     /// the report with number 0 when they name none).
     stances: HashMap<(String, u32), Vec<Response>>,
@@ -149,7 +157,7 @@ impl VerifyFold {
         match &e.body {
             Body::EventRetracted(r) => self.retractions.entry(r.target).or_default().push(e.position),
             Body::RecommendationIssued(_) => {
-                self.issued.entry(e.stream.clone()).or_default().push((e.position, e.occurred.clone()))
+                self.issued.entry(e.stream.clone()).or_default().push((e.position, e.occurred.clone(), e.id))
             }
             Body::ExecutiveResponded(b) => {
                 let numbers = match e.stream.recommendation() {
@@ -177,9 +185,9 @@ impl VerifyFold {
         self.retractions.get(id).and_then(|ps| ps.iter().copied().filter(|p| *p > position).min())
     }
 
-    /// The latest stance on `stream` (by occurred date, then position) among responses recorded before `position`
-    /// and not retracted by then.
-    fn stance_at(&self, stream: &StreamId, position: u64) -> Option<Stance> {
+    /// The latest stance on `stream` (by occurred date, then position) among responses recorded before `position`,
+    /// not retracted by then, and dated no later than `by` (valid time).
+    fn stance_at(&self, stream: &StreamId, position: u64, by: &PartialDate) -> Option<Stance> {
         let n = stream.recommendation()?;
         let report = stream.report().to_owned();
         [n, 0]
@@ -187,6 +195,7 @@ impl VerifyFold {
             .filter_map(|k| self.stances.get(&(report.clone(), *k)))
             .flatten()
             .filter(|r| r.position < position && self.retracted_before(&r.id, position).is_none())
+            .filter(|r| r.occurred.start() <= by.end())
             .max_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)))
             .map(|r| r.stance)
     }
@@ -194,11 +203,17 @@ impl VerifyFold {
     /// The judgement of every verdict.
     pub fn finish(self) -> Verification {
         let mut verdicts = Vec::with_capacity(self.assessments.len());
-        // Per recommendation, the assessments recorded so far: (position, id, as_of).
+        let mut retracted = Vec::new();
+        // Per recommendation, the standing assessments recorded so far: (position, id, as_of).
         let mut earlier: HashMap<&StreamId, Vec<(u64, EventId, &PartialDate)>> = HashMap::new();
         for a in &self.assessments {
             let e = &a.event;
             let Body::StatusAssessed(b) = &e.body else { continue };
+            // A retracted assessment is no verdict any more: it is neither judged nor compared with (V5).
+            if self.retractions.contains_key(&e.id) {
+                retracted.push(e.id);
+                continue;
+            }
             let mut failures = Vec::new();
             let mut undermining = Vec::new();
             let mut fail = |rule: &'static str, message: String| failures.push(Failure { rule, message });
@@ -209,9 +224,20 @@ impl VerifyFold {
                 .get(&e.stream)
                 .into_iter()
                 .flatten()
-                .find(|(p, d)| *p < e.position && d.start() <= e.occurred.start());
-            if issued.is_none() {
-                fail("V1", format!("{} was not issued before this assessment", e.stream));
+                .filter(|(p, _, id)| *p < e.position && self.retracted_before(id, e.position).is_none())
+                .min_by_key(|(p, ..)| *p);
+            match issued {
+                None => fail(
+                    "V1",
+                    format!(
+                        "{} had not been issued (or its issue was retracted) when this assessment was recorded",
+                        e.stream
+                    ),
+                ),
+                Some((_, d, _)) if d.start() > e.occurred.start() => {
+                    fail("V1", format!("{} was issued in {d}, after this assessment ({})", e.stream, e.occurred))
+                }
+                Some(_) => {}
             }
 
             // V2, collecting the kinds of sound evidence for V3.
@@ -227,13 +253,13 @@ impl VerifyFold {
                     && f.stream.report() == e.stream.report()
                     && (f.named.is_empty() || n.is_some_and(|n| f.named.contains(&n)));
                 if !same_rec && !same_report {
-                    fail(
-                        "V2",
-                        format!(
-                            "evidence {id} ({}) belongs to {}, not to {} or its report",
-                            f.kind, f.stream, e.stream
-                        ),
-                    );
+                    let whose = if f.stream.recommendation().is_none() && f.stream.report() == e.stream.report() {
+                        let named: Vec<String> = f.named.iter().map(u32::to_string).collect();
+                        format!("is a report-level event that concerns recommendation {} only", named.join(", "))
+                    } else {
+                        format!("belongs to {}, not to {} or its report", f.stream, e.stream)
+                    };
+                    fail("V2", format!("evidence {id} ({}) {whose}", f.kind));
                     continue;
                 }
                 if f.position > e.position {
@@ -296,7 +322,9 @@ impl VerifyFold {
             }
 
             // V4
-            if b.verdict == Verdict::Implemented && self.stance_at(&e.stream, e.position) == Some(Stance::Rejected) {
+            if b.verdict == Verdict::Implemented
+                && self.stance_at(&e.stream, e.position, &b.as_of) == Some(Stance::Rejected)
+            {
                 fail(
                     "V4",
                     "implemented, but the executive rejected the recommendation and did not change its stance".into(),
@@ -312,6 +340,9 @@ impl VerifyFold {
                         format!("as of {} moves back from the assessment {id} (position {p}) as of {as_of} without superseding it", b.as_of),
                     );
                 }
+            }
+            if let Some(old) = b.supersedes {
+                before.retain(|(_, id, _)| *id != old);
             }
             before.push((e.position, e.id, &b.as_of));
 
@@ -332,7 +363,7 @@ impl VerifyFold {
                 failures,
             });
         }
-        Verification { verdicts }
+        Verification { verdicts, retracted }
     }
 }
 
@@ -535,5 +566,69 @@ mod tests {
                 "V3: implemented rests on no action_taken",
             ]
         );
+    }
+
+    #[test]
+    fn given_a_retracted_assessment_when_verified_then_it_is_not_judged_nor_compared_with() {
+        let wrong = "00000000-0000-5000-8000-0000000000e1";
+        let lines = with(
+            given::follow_up(),
+            &[
+                assessed(Some(wrong), "r/1", "implemented", "2020-12", &[], ""),
+                line(
+                    None,
+                    "r/1",
+                    "event_retracted",
+                    "2021",
+                    &format!(r#"{{"target":"{wrong}","reason":"no evidence"}}"#),
+                ),
+                assessed(None, "r/1", "partially_implemented", "2020-06", &[A1], ""),
+            ],
+        );
+        let v = verify_verdicts(&log(&lines), Window::default());
+        assert_eq!(v.retracted, [EventId::parse(wrong).unwrap()]);
+        let got: Vec<(Judgement, usize)> = v.verdicts.iter().map(|x| (x.result, x.failures.len())).collect();
+        assert_eq!(got, [(Judgement::Supported, 0), (Judgement::Supported, 0)]);
+        // Known before the retraction, the wrong verdict is judged, and fails.
+        let before = check(&lines, Window { as_of: None, known_at: Some(at(12)) });
+        assert_eq!(before, [SUPPORTED, (Judgement::Unsupported, vec!["V3"])]);
+    }
+
+    #[test]
+    fn given_a_chain_of_supersessions_when_verified_then_v5_compares_only_with_standing_assessments() {
+        let a = "00000000-0000-5000-8000-0000000000e2";
+        let b = "00000000-0000-5000-8000-0000000000e3";
+        let lines = vec![
+            line(None, "r/1", "recommendation_issued", "2013", r#"{"number":1,"text":"t"}"#),
+            line(Some(A1), "r/1", "action_taken", "2014", r#"{"summary":"done"}"#),
+            assessed(Some(a), "r/1", "implemented", "2020-12", &[A1], ""),
+            assessed(Some(b), "r/1", "implemented", "2020-06", &[A1], &format!(r#","supersedes":"{a}""#)),
+            assessed(None, "r/1", "implemented", "2020-09", &[A1], ""),
+        ];
+        assert_eq!(check(&lines, Window::default()), [SUPPORTED, SUPPORTED, SUPPORTED]);
+    }
+
+    #[test]
+    fn given_a_change_of_stance_dated_after_the_as_of_date_when_verified_then_v4_still_flags() {
+        let lines = vec![
+            line(None, "r/1", "recommendation_issued", "2013", r#"{"number":1,"text":"t"}"#),
+            line(None, "r/1", "executive_responded", "2013", r#"{"stance":"rejected","summary":"no"}"#),
+            line(None, "r/1", "executive_responded", "2021-06", r#"{"stance":"adopted","summary":"yes now"}"#),
+            line(Some(A1), "r/1", "action_taken", "2019", r#"{"summary":"did it"}"#),
+            assessed(None, "r/1", "implemented", "2020-12", &[A1], ""),
+        ];
+        // The assessment is dated 2020-12 but recorded after the 2021 response: on 2020-12 the stance was rejected.
+        assert_eq!(check(&lines, Window::default()), [(Judgement::Unsupported, vec!["V4"])]);
+    }
+
+    #[test]
+    fn given_a_retracted_issue_when_verified_then_v1_fails() {
+        let issue = "00000000-0000-5000-8000-0000000000e4";
+        let lines = vec![
+            line(Some(issue), "r/1", "recommendation_issued", "2013", r#"{"number":1,"text":"t"}"#),
+            line(None, "r/1", "event_retracted", "2014", &format!(r#"{{"target":"{issue}","reason":"wrong report"}}"#)),
+            assessed(None, "r/1", "not_implemented", "2017", &[], r#","attributable":true"#),
+        ];
+        assert_eq!(check(&lines, Window::default()), [(Judgement::Unsupported, vec!["V1"])]);
     }
 }

@@ -23,9 +23,9 @@ pub fn date(d: &PartialDate) -> String {
     let start = d.start();
     let year = start.year();
     let text = match d.precision() {
-        Precision::Year => format!("{year}"),
-        Precision::Month => format!("{} {year}", MONTHS[start.month() as usize - 1]),
-        Precision::Day => format!("{} {} {year}", start.day(), MONTHS[start.month() as usize - 1]),
+        Precision::Year => format!("{year:04}"),
+        Precision::Month => format!("{} {year:04}", MONTHS[start.month() as usize - 1]),
+        Precision::Day => format!("{} {} {year:04}", start.day(), MONTHS[start.month() as usize - 1]),
         Precision::Season(s) => {
             let name = match s {
                 Season::Spring => "spring",
@@ -33,9 +33,9 @@ pub fn date(d: &PartialDate) -> String {
                 Season::Autumn => "autumn",
                 Season::Winter => "winter",
             };
-            format!("{name} {year}")
+            format!("{name} {year:04}")
         }
-        Precision::Quarter(q) => format!("Q{q} {year}"),
+        Precision::Quarter(q) => format!("Q{q} {year:04}"),
     };
     match d.qualifier() {
         Qualifier::Exact => text,

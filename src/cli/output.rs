@@ -1,6 +1,6 @@
 //! Output of projections: readable tables for people, JSON for machines.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
@@ -12,7 +12,11 @@ use crate::Format;
 /// A table with the house style.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(160);
+    t.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
+    // On a terminal the table fits its width; in a file or pipe, 160 columns.
+    if !std::io::stdout().is_terminal() {
+        t.set_width(160);
+    }
     t.set_header(header.iter().map(Cell::new));
     t
 }
@@ -53,11 +57,20 @@ pub fn status(out: &mut impl Write, format: Format, status: &Status) -> Result<(
             (Some(v), Some(d)) => format!("{}\nas of {}", human::verdict(*v), human::date(d)),
             _ => "not assessed".into(),
         };
-        let revised = r.commitments.iter().filter(|c| !c.revisions.is_empty()).count();
-        let commitments = match revised {
-            0 => r.commitments.len().to_string(),
-            n => format!("{}\n{n} revised", r.commitments.len()),
-        };
+        let mut commitments = r.commitments.len().to_string();
+        for c in &r.commitments {
+            let Some(now) = &c.current_due else { continue };
+            let kept = if c.kept_by.is_some() { ", kept" } else { "" };
+            match &c.due {
+                Some(first) if !c.revisions.is_empty() => commitments.push_str(&format!(
+                    "\ndue {} (first {}, slipped {}x){kept}",
+                    human::date(now),
+                    human::date(first),
+                    c.slips
+                )),
+                _ => commitments.push_str(&format!("\ndue {}{kept}", human::date(now))),
+            }
+        }
         let mut row = vec![
             Cell::new(format!("{}. {}\n{}", r.number, text, r.id)),
             Cell::new(r.stance.map_or("no response", human::stance)),
@@ -67,16 +80,21 @@ pub fn status(out: &mut impl Write, format: Format, status: &Status) -> Result<(
             Cell::new(verdict),
         ];
         if claims {
+            let when = r.claim_occurred.as_ref().map(|d| format!(" ({})", human::date(d))).unwrap_or_default();
             let claim = match (r.claim, r.claim_disagrees) {
                 (None, _) => String::new(),
-                (Some(c), Some(true)) => format!("{}\nDISAGREES with verdict", human::claim(c)),
-                (Some(c), _) => human::claim(c).to_owned(),
+                (Some(c), Some(true)) => format!("{}{when}\nDISAGREES with verdict", human::claim(c)),
+                (Some(c), _) => format!("{}{when}", human::claim(c)),
             };
             row.push(Cell::new(claim));
         }
         t.add_row(row);
     }
-    writeln!(out, "{t}")?;
+    if status.recommendations.is_empty() {
+        writeln!(out, "No recommendations in this window.")?;
+    } else {
+        writeln!(out, "{t}")?;
+    }
     for a in &status.anomalies {
         writeln!(out, "note: {}{}", a.position.map(|p| format!("position {p}: ")).unwrap_or_default(), a.message)?;
     }

@@ -56,7 +56,9 @@ impl RecordArgs {
             Some(l) => l.clone(),
             None => {
                 let need = |v: &Option<String>, flag: &str| -> Result<String> {
-                    v.clone().with_context(|| format!("give the event as a JSON line, or give --{flag} (and --stream, --type, --occurred, --document, --locator, --data)"))
+                    v.clone().with_context(|| {
+                        format!("--{flag} is missing: give the event as one JSON line, or all of --stream, --type, --occurred, --document, --locator and --data")
+                    })
                 };
                 let data: serde_json::Value =
                     serde_json::from_str(&need(&self.data, "data")?).context("--data is not JSON")?;

@@ -18,18 +18,25 @@ pub const EXIT_UNSUPPORTED: u8 = 1;
 /// Exit code when the log's integrity fails.
 pub const EXIT_INTEGRITY: u8 = 2;
 
+/// Exit code when verification could not run (an unreadable file, a missing store, bad arguments).
+pub const EXIT_ERROR: u8 = 3;
+
 /// The outcome of a verification: verdicts and chain.
 pub struct Outcome {
     /// Every verdict judged.
     pub verification: Verification,
     /// The chain check.
     pub chain: ChainReport,
+    /// With `--known-at`: the last position and hash the log held at that instant.
+    pub known_head: Option<(u64, events::Hash)>,
+    /// With `--expect-head`: the hash expected and whether the log ends there.
+    pub expected_head: Option<(events::Hash, bool)>,
 }
 
 impl Outcome {
     /// 0 when every verdict is supported and the chain intact, 1 when a verdict is not, 2 when integrity fails.
     pub fn exit_code(&self) -> u8 {
-        if !self.chain.ok() {
+        if !self.chain.ok() || self.expected_head.is_some_and(|(_, matched)| !matched) {
             EXIT_INTEGRITY
         } else if !self.verification.all_supported() {
             EXIT_UNSUPPORTED
@@ -39,37 +46,62 @@ impl Outcome {
     }
 }
 
-/// Verifies a store: its chain, then its verdicts through `window`.
-pub fn store(store: &SledStore, window: Window) -> Result<Outcome> {
-    let chain = followup::verify_chain(store)?;
+/// Feeds `events` to a fold through `window` and notes the head as known at `window.known_at`.
+fn judge(
+    events: impl Iterator<Item = anyhow::Result<RecordedEvent>>,
+    window: Window,
+) -> Result<(Verification, Option<(u64, events::Hash)>)> {
     let mut fold = VerifyFold::new(window);
-    for e in store.events(1) {
-        fold.apply(&e?);
+    let mut known = (0, events::Hash::ZERO);
+    for e in events {
+        let e = e?;
+        if window.known(&e) {
+            known = (e.position, e.hash);
+        }
+        fold.apply(&e);
     }
-    Ok(Outcome { verification: fold.finish(), chain })
+    Ok((fold.finish(), window.known_at.map(|_| known)))
 }
 
-/// Verifies an exported log without a store: every byte of every line is checked by the chain; verdicts are
-/// judged on the lines before the first bad one.
-pub fn log(path: &Path, window: Window) -> Result<Outcome> {
-    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
-    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
-    if lines.last().is_some_and(|l| l.is_empty()) {
-        lines.pop();
+/// Verifies a store: its chain, then its verdicts through `window`.
+pub fn store(store: &SledStore, window: Window, expect_head: Option<events::Hash>) -> Result<Outcome> {
+    let chain = followup::verify_chain(store)?;
+    let (verification, known_head) = judge(store.events(1).map(|e| e.map_err(anyhow::Error::from)), window)?;
+    let expected_head = expect_head.map(|h| (h, chain.ok() && chain.head == h));
+    Ok(Outcome { verification, chain, known_head, expected_head })
+}
+
+/// Verifies an exported log without a store. Lines are read as import reads them (a byte order mark, CRLF line
+/// ends and blank lines are not part of any line); every byte of every line is checked by the chain; verdicts
+/// are judged on the lines before the first bad one.
+pub fn log(path: &Path, window: Window, expect_head: Option<events::Hash>) -> Result<Outcome> {
+    let file = std::fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
+    let mut lines = Vec::new();
+    for item in followup::Lines::new(std::io::BufReader::new(file), |_| {}) {
+        let (number, line) = item.with_context(|| format!("could not read {}", path.display()))?;
+        lines.push(line.ok_or_else(|| {
+            format!("line {number} is longer than the limit of {} bytes", events::MAX_STORED_LINE_BYTES)
+        }));
     }
-    let chain = followup::check_chain(lines.iter().map(|l| Ok((None, l.to_vec()))));
-    let mut fold = VerifyFold::new(window);
-    for line in lines.iter().take(chain.events as usize) {
-        if let Ok(Line::Recorded(e)) = events::decode(line) {
-            fold.apply(&e);
-        }
-    }
-    Ok(Outcome { verification: fold.finish(), chain })
+    let chain = followup::check_chain(lines.iter().map(|l| l.clone().map(|bytes| (None, bytes))));
+    let sound = lines.iter().take(chain.events as usize).filter_map(|l| l.as_ref().ok());
+    let decoded = sound.filter_map(|l| match events::decode(l) {
+        Ok(Line::Recorded(e)) => Some(Ok(e)),
+        _ => None,
+    });
+    let (verification, known_head) = judge(decoded, window)?;
+    let expected_head = expect_head.map(|h| (h, chain.ok() && chain.head == h));
+    Ok(Outcome { verification, chain, known_head, expected_head })
 }
 
 /// Verifies events already in memory (the demo's), with their chain from `chain`.
 pub fn events(events: &[RecordedEvent], chain: ChainReport) -> Outcome {
-    Outcome { verification: projections::verify_verdicts(events, Window::default()), chain }
+    Outcome {
+        verification: projections::verify_verdicts(events, Window::default()),
+        chain,
+        known_head: None,
+        expected_head: None,
+    }
 }
 
 fn result_word(j: Judgement) -> &'static str {
@@ -86,11 +118,14 @@ pub fn write(out: &mut impl Write, format: Format, o: &Outcome) -> Result<()> {
     if format == Format::Json {
         let json = serde_json::json!({
             "verdicts": o.verification.verdicts,
+            "retracted": o.verification.retracted,
             "chain": {
                 "ok": chain.ok(),
                 "events": chain.events,
                 "head": chain.head.to_string(),
                 "broken": chain.broken.as_ref().map(|b| serde_json::json!({"position": b.position, "reason": b.reason})),
+                "known_at": o.known_head.map(|(p, h)| serde_json::json!({"position": p, "head": h.to_string()})),
+                "expected_head": o.expected_head.map(|(h, matched)| serde_json::json!({"hash": h.to_string(), "matched": matched})),
             },
         });
         serde_json::to_writer(&mut *out, &json)?;

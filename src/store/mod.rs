@@ -32,10 +32,11 @@ impl ExpectedVersion {
         match text {
             "any" => Ok(ExpectedVersion::Any),
             "no-stream" | "0" => Ok(ExpectedVersion::NoStream),
-            n => n
+            n if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => n
                 .parse::<u64>()
                 .map(ExpectedVersion::Exact)
                 .map_err(|_| format!("`{text}` is not an expected version (a number, `any` or `no-stream`)")),
+            _ => Err(format!("`{text}` is not an expected version (a number, `any` or `no-stream`)")),
         }
     }
 
@@ -108,12 +109,26 @@ pub enum AppendError {
     #[error("event {0} exists with different content")]
     IdConflict(EventId),
     /// The event refers to an event that is neither stored nor earlier in the batch.
-    #[error("event {event} refers to {reference}, which is not in the store")]
+    #[error("field `{field}`: event {reference} is not in the store")]
     UnknownReference {
         /// The referring event.
         event: EventId,
         /// The missing id.
         reference: EventId,
+        /// The field holding the reference, such as `data.evidence[1]`.
+        field: String,
+    },
+    /// The event refers to an event of the wrong kind or place.
+    #[error("field `{field}`: event {reference} cannot be named here: {reason}")]
+    WrongReference {
+        /// The referring event.
+        event: EventId,
+        /// The id named.
+        reference: EventId,
+        /// The field holding the reference.
+        field: String,
+        /// Why it cannot be named.
+        reason: String,
     },
     /// An event of an exported log does not continue the store's log where it ends.
     #[error("exported event at position {position} does not continue this store: {reason}")]
@@ -124,7 +139,7 @@ pub enum AppendError {
         reason: String,
     },
     /// An event breaks a rule of the schema.
-    #[error("event {event}: {error}")]
+    #[error("{error}")]
     Invalid {
         /// The event.
         event: EventId,
@@ -169,8 +184,20 @@ pub enum ReadError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
+    /// The directory holds no store (for commands that only read).
+    #[error("no store at {path}: import or record events first, or give the right --store")]
+    Missing {
+        /// The directory.
+        path: String,
+    },
+    /// The directory holds other files, not a store; nothing was written there.
+    #[error("{path} is not a followup store (it holds other files); choose an empty or new directory")]
+    NotAStore {
+        /// The directory.
+        path: String,
+    },
     /// Another process (or another handle in this one) holds the store.
-    #[error("store in use: {path} is held by another process")]
+    #[error("store in use: {path} is held by another process; try again when it is done")]
     InUse {
         /// The store's directory.
         path: String,

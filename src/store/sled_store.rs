@@ -15,6 +15,9 @@ use super::{keys, AppendError, AppendOutcome, EventStore, ExpectedVersion, Head,
 /// [`events::MAX_LINE_BYTES`] each, so every write goes through the log file that [`SledStore`] syncs.
 const SEGMENT_SIZE: usize = 8 << 20;
 
+/// How long opening waits for a store held by another handle before it reports [`OpenError::InUse`].
+const OPEN_PATIENCE: std::time::Duration = std::time::Duration::from_millis(800);
+
 /// How many committed events a slow subscriber may fall behind before it re-reads them from the store.
 const BROADCAST_CAPACITY: usize = 4096;
 
@@ -52,6 +55,81 @@ pub enum Pending {
     Restored(RecordedEvent, Vec<u8>),
 }
 
+/// The most errors one refused write reports.
+pub const MAX_ERRORS: usize = 1000;
+
+impl Pending {
+    /// The event's id.
+    pub fn id(&self) -> EventId {
+        match self {
+            Pending::New(e) => e.id,
+            Pending::Restored(e, _) => e.id,
+        }
+    }
+}
+
+/// What an event may refer to, beyond existing.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// Anything in the log.
+    Any,
+    /// An assessment of the same recommendation.
+    Assessment,
+    /// A commitment of the same report.
+    Commitment,
+    /// A commitment of the same stream, or, from a report stream, of one of its recommendations.
+    OwnCommitment,
+    /// Anything but a retraction, on the same stream or, from a report stream, on one of its recommendations.
+    Retractable,
+}
+
+impl Rule {
+    /// Why the event at `from` may not refer to an event of type `kind` on `to`; `None` when it may.
+    fn judge(self, from: &StreamId, to: &StreamId, kind: &str) -> Option<String> {
+        match self {
+            Rule::Any => None,
+            Rule::Assessment if kind != "status_assessed" => Some(format!("it names a {kind}, not a status_assessed")),
+            Rule::Assessment if to != from => Some(format!("it names an assessment of {to}, not of {from}")),
+            Rule::Commitment if kind != "commitment_made" => Some(format!("it names a {kind}, not a commitment_made")),
+            Rule::Commitment if to.report() != from.report() => {
+                Some(format!("it names a commitment of another report ({to})"))
+            }
+            Rule::OwnCommitment if kind != "commitment_made" => {
+                Some(format!("it names a {kind}, not a commitment_made"))
+            }
+            Rule::OwnCommitment if to != from && !(from.recommendation().is_none() && to.report() == from.report()) => {
+                Some(format!("it names a commitment of {to}; revise it from that stream or from its report's stream"))
+            }
+            Rule::Retractable if kind == "event_retracted" => {
+                Some("a retraction cannot be retracted; record the event again instead".into())
+            }
+            Rule::Retractable if to != from && !(from.recommendation().is_none() && to.report() == from.report()) => {
+                Some(format!("it is on {to}; retract it from that stream or from its report's stream"))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The references of a body: the field that holds each, the id, and what it may name.
+fn reference_rules(body: &events::Body) -> Vec<(String, EventId, Rule)> {
+    use events::Body;
+    match body {
+        Body::StatusAssessed(b) => {
+            let mut out: Vec<_> =
+                b.evidence.iter().enumerate().map(|(i, id)| (format!("data.evidence[{i}]"), *id, Rule::Any)).collect();
+            out.extend(b.supersedes.map(|id| ("data.supersedes".to_owned(), id, Rule::Assessment)));
+            out
+        }
+        Body::EventRetracted(b) => vec![("data.target".into(), b.target, Rule::Retractable)],
+        Body::CommitmentRevised(b) => vec![("data.commitment".into(), b.commitment, Rule::OwnCommitment)],
+        Body::ActionTaken(b) => {
+            b.fulfils.iter().enumerate().map(|(i, id)| (format!("data.fulfils[{i}]"), *id, Rule::Commitment)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// What a write did: for each pending event its position, and how many it added.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Written {
@@ -76,6 +154,17 @@ impl SledStore {
         SledStore::open_with_clock(dir, Arc::new(Timestamp::now))
     }
 
+    /// Opens the store in `dir`, which must exist: for commands that only read.
+    ///
+    /// # Errors
+    /// [`OpenError::Missing`] when `dir` holds no store; otherwise as [`SledStore::open`].
+    pub fn open_existing(dir: &Path) -> Result<SledStore, OpenError> {
+        if !dir.join("conf").is_file() {
+            return Err(OpenError::Missing { path: dir.display().to_string() });
+        }
+        SledStore::open(dir)
+    }
+
     /// Opens the store with a given source of transaction time (for tests and replays).
     ///
     /// # Errors
@@ -84,14 +173,25 @@ impl SledStore {
         let path = dir.display().to_string();
         let io = |source| OpenError::Io { path: path.clone(), source };
         std::fs::create_dir_all(dir).map_err(io)?;
-        let db = sled::Config::new().path(dir).segment_size(SEGMENT_SIZE).open().map_err(|source| {
-            let held = matches!(&source, sled::Error::Io(e) if e.to_string().contains("could not acquire lock"));
-            if held {
-                OpenError::InUse { path: path.clone() }
-            } else {
-                OpenError::Storage { path: path.clone(), source }
+        let entries = std::fs::read_dir(dir).map_err(io)?.count();
+        if entries > 0 && !dir.join("conf").is_file() {
+            return Err(OpenError::NotAStore { path });
+        }
+        // Another process may hold the store, or this one's last handle may still be closing (sled's IO
+        // threads let go of the file a moment after the last handle is dropped): try for up to a second.
+        let deadline = std::time::Instant::now() + OPEN_PATIENCE;
+        let db = loop {
+            match sled::Config::new().path(dir).segment_size(SEGMENT_SIZE).open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(OpenError::InUse { path });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(source) => return Err(OpenError::Storage { path, source }),
             }
-        })?;
+        };
         let storage = |source| OpenError::Storage { path: path.clone(), source };
         let tree = db.open_tree(keys::TREE).map_err(storage)?;
         match tree.get(keys::FORMAT).map_err(storage)? {
@@ -204,74 +304,73 @@ impl SledStore {
     /// `recorded_by` is used for new events that do not name their recorder.
     ///
     /// # Errors
-    /// The index of the first offending item and why; nothing is written.
+    /// Every offending item (up to [`MAX_ERRORS`]) with its index and why, in item order; nothing is written.
     pub fn write(
         &self,
         items: Vec<Pending>,
         expect: Option<(&StreamId, ExpectedVersion)>,
         recorded_by: &str,
-    ) -> Result<Written, (usize, AppendError)> {
+    ) -> Result<Written, Vec<(usize, AppendError)>> {
         let inner = &*self.inner;
         let _writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(reason) = inner.failed.get() {
-            return Err((0, AppendError::Failed(reason.clone())));
+            return Err(vec![(0, AppendError::Failed(reason.clone()))]);
+        }
+        let one = |i: usize, e: AppendError| vec![(i, e)];
+        let storage = |i: usize| move |e: sled::Error| vec![(i, AppendError::Storage(e))];
+        if let Err(error) = events::check_recorder(recorded_by) {
+            return Err(one(0, AppendError::Invalid { event: EventId::from_uuid(uuid::Uuid::nil()), error }));
         }
         let head = self.head();
-        let storage = |i: usize| move |e: sled::Error| (i, AppendError::Storage(e));
-        let expected_version = |this: &SledStore| -> Result<Option<u64>, (usize, AppendError)> {
+        let expected_version = |this: &SledStore| -> Result<Option<u64>, Vec<(usize, AppendError)>> {
             match expect {
                 Some((stream, _)) => this.version_of(stream.as_str()).map_err(storage(0)),
                 None => Ok(None),
             }
         };
+        let check_expectation = |version: Option<u64>| -> Result<(), Vec<(usize, AppendError)>> {
+            match expect {
+                Some((stream, expected)) if !expected.admits(version) => {
+                    Err(one(0, AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual: version }))
+                }
+                _ => Ok(()),
+            }
+        };
         if items.is_empty() {
             let version = expected_version(self)?;
-            if let Some((stream, expected)) = expect {
-                if !expected.admits(version) {
-                    return Err((
-                        0,
-                        AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual: version },
-                    ));
-                }
-            }
+            check_expectation(version)?;
             return Ok(Written { positions: Vec::new(), appended: 0, version, head });
         }
+        let mut errors: Vec<(usize, AppendError)> = Vec::new();
 
         // A resend of events already stored with the same content writes nothing.
         let mut known: Vec<Option<u64>> = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let (id, same) = match item {
-                Pending::New(e) => (e.id, None),
-                Pending::Restored(e, line) => (e.id, Some(line)),
-            };
+            let id = item.id();
             let found = match self.position_of(&id).map_err(storage(i))? {
                 None => None,
                 Some(p) => {
-                    let stored = self.raw_line(p).map_err(|e| (i, read_to_append(e)))?.unwrap_or_default();
-                    let equal = match (item, same) {
-                        (Pending::Restored(e, _), Some(line)) => p == e.position && stored.as_ref() == line.as_slice(),
-                        (Pending::New(e), _) => {
-                            decode_at(p, &stored).map_err(|e| (i, read_to_append(e)))?.same_content(e)
+                    let stored = self.raw_line(p).map_err(|e| one(i, read_to_append(e)))?.unwrap_or_default();
+                    let equal = match item {
+                        Pending::Restored(e, line) => p == e.position && stored.as_ref() == line.as_slice(),
+                        Pending::New(e) => {
+                            decode_at(p, &stored).map_err(|e| one(i, read_to_append(e)))?.same_content(e)
                         }
-                        _ => false,
                     };
                     if !equal {
-                        return Err((i, AppendError::IdConflict(id)));
+                        errors.push((i, AppendError::IdConflict(id)));
                     }
                     Some(p)
                 }
             };
             known.push(found);
         }
-        if known.iter().all(Option::is_some) {
+        if errors.is_empty() && known.iter().all(Option::is_some) {
             let version = expected_version(self)?;
             return Ok(Written { positions: known.into_iter().flatten().collect(), appended: 0, version, head });
         }
-        if let Some((stream, expected)) = expect {
-            let actual = self.version_of(stream.as_str()).map_err(storage(0))?;
-            if !expected.admits(actual) {
-                return Err((0, AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual }));
-            }
+        if errors.is_empty() {
+            check_expectation(expected_version(self)?)?;
         }
 
         let now = (inner.clock)().round(jiff::Unit::Microsecond).unwrap_or_else(|_| (inner.clock)());
@@ -287,36 +386,64 @@ impl SledStore {
         let (mut next, mut prev, mut last_at) = (head.position + 1, head.hash, head.recorded_at);
 
         for (i, (item, found)) in items.into_iter().zip(known).enumerate() {
+            if errors.len() >= MAX_ERRORS {
+                break;
+            }
             if let Some(p) = found {
                 positions.push(p);
                 continue;
             }
-            let (id, stream, body) = match &item {
-                Pending::New(e) => (e.id, &e.stream, &e.body),
-                Pending::Restored(e, _) => (e.id, &e.stream, &e.body),
-            };
+            let id = item.id();
             if let Some(&j) = in_batch.get(&id) {
                 let same = match &item {
                     Pending::New(e) => records[j].same_content(e),
                     Pending::Restored(..) => false,
                 };
                 if !same {
-                    return Err((i, AppendError::IdConflict(id)));
+                    errors.push((i, AppendError::IdConflict(id)));
                 }
                 positions.push(records[j].position);
                 continue;
             }
+            let (stream, body) = match &item {
+                Pending::New(e) => (&e.stream, &e.body),
+                Pending::Restored(e, _) => (&e.stream, &e.body),
+            };
             if let Some((s, _)) = expect {
                 if s != stream {
                     let error =
                         events::LineError::field("stream", format!("is `{stream}`, but this append is to `{s}`"));
-                    return Err((i, AppendError::Invalid { event: id, error }));
+                    errors.push((i, AppendError::Invalid { event: id, error }));
+                    continue;
                 }
             }
-            for reference in body.references() {
-                if !in_batch.contains_key(&reference) && self.position_of(&reference).map_err(storage(i))?.is_none() {
-                    return Err((i, AppendError::UnknownReference { event: id, reference }));
+            let mut refused = false;
+            for (field, reference, rule) in reference_rules(body) {
+                let target = match in_batch.get(&reference) {
+                    Some(&j) => Some((records[j].stream.clone(), records[j].body.type_name())),
+                    None => match self.position_of(&reference).map_err(storage(i))? {
+                        Some(p) => {
+                            let line = self.raw_line(p).map_err(|e| one(i, read_to_append(e)))?.unwrap_or_default();
+                            let e = decode_at(p, &line).map_err(|e| one(i, read_to_append(e)))?;
+                            Some((e.stream, e.body.type_name()))
+                        }
+                        None => None,
+                    },
+                };
+                let problem = match target {
+                    None => Some(AppendError::UnknownReference { event: id, reference, field }),
+                    Some((target_stream, kind)) => rule
+                        .judge(stream, &target_stream, kind)
+                        .map(|reason| AppendError::WrongReference { event: id, reference, field, reason }),
+                };
+                if let Some(p) = problem {
+                    errors.push((i, p));
+                    refused = true;
+                    break;
                 }
+            }
+            if refused {
+                continue;
             }
             let current = match versions.get(stream) {
                 Some(v) => Some(*v),
@@ -325,32 +452,42 @@ impl SledStore {
             let version = current.unwrap_or(0) + 1;
             let (record, line) = match item {
                 Pending::New(e) => {
-                    e.validate().map_err(|error| (i, AppendError::Invalid { event: id, error }))?;
+                    if let Err(error) = e.validate() {
+                        errors.push((i, AppendError::Invalid { event: id, error }));
+                        continue;
+                    }
                     let by = e.recorded_by.clone().unwrap_or_else(|| recorded_by.to_owned());
                     RecordedEvent::seal(e, version, next, now, by, prev)
                 }
                 Pending::Restored(e, line) => {
-                    let fail = |reason: String| Err((i, AppendError::Discontinuous { position: e.position, reason }));
-                    if e.position != next {
-                        return fail(format!("the store's next position is {next}"));
-                    }
-                    if e.prev_hash != prev {
-                        return fail(format!("its prev_hash is {}, the store's head hash is {prev}", e.prev_hash));
-                    }
-                    if e.version != version {
-                        return fail(format!(
-                            "its version is {}, stream {} is at {}",
-                            e.version,
-                            e.stream,
-                            version - 1
-                        ));
-                    }
-                    if last_at.is_some_and(|t| e.recorded_at < t) {
-                        return fail("it was recorded before the event preceding it".into());
+                    let reason = if e.position != next {
+                        Some(format!("the store's next position is {next}"))
+                    } else if e.prev_hash != prev {
+                        Some(format!("its prev_hash is {}, the store's head hash is {prev}", e.prev_hash))
+                    } else if e.version != version {
+                        Some(format!("its version is {}, stream {} is at {}", e.version, e.stream, version - 1))
+                    } else if last_at.is_some_and(|t| e.recorded_at < t) {
+                        Some("it was recorded before the event preceding it".into())
+                    } else {
+                        None
+                    };
+                    if let Some(reason) = reason {
+                        // Every later exported line would be out of place too: report this one only.
+                        errors.push((i, AppendError::Discontinuous { position: e.position, reason }));
+                        break;
                     }
                     (e, line)
                 }
             };
+            if line.len() > events::MAX_STORED_LINE_BYTES {
+                let error = events::LineError::line(format!(
+                    "the stored event would be {} bytes; the limit is {}",
+                    line.len(),
+                    events::MAX_STORED_LINE_BYTES
+                ));
+                errors.push((i, AppendError::Invalid { event: id, error }));
+                continue;
+            }
             batch.insert(&keys::line(next), line);
             batch.insert(keys::stream_version(record.stream.as_str(), version), &next.to_be_bytes());
             batch.insert(&keys::id(&id), &next.to_be_bytes());
@@ -361,6 +498,10 @@ impl SledStore {
             last_at = Some(record.recorded_at);
             next += 1;
             records.push(Arc::new(record));
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|(i, _)| *i);
+            return Err(errors);
         }
         let version = match expect {
             Some((stream, _)) => match versions.get(stream) {
@@ -390,7 +531,7 @@ impl SledStore {
             .and_then(|()| inner.log_file.sync_data().map_err(AppendError::Io));
         if let Err(e) = durable {
             let _ = inner.failed.set(e.to_string());
-            return Err((last, e));
+            return Err(one(last, e));
         }
         *inner.head.write().unwrap_or_else(|e| e.into_inner()) = new_head;
         let appended = records.len();
@@ -480,7 +621,9 @@ impl EventStore for SledStore {
         let by = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
         tokio::task::spawn_blocking(move || {
             let items = events.into_iter().map(Pending::New).collect();
-            let written = store.write(items, Some((&stream, expected)), &by).map_err(|(_, e)| e)?;
+            let written = store.write(items, Some((&stream, expected)), &by).map_err(|errors| {
+                errors.into_iter().next().map(|(_, e)| e).unwrap_or(AppendError::Writer("no error".into()))
+            })?;
             let Written { positions, appended, version, head } = written;
             Ok(AppendOutcome { positions, appended, version, head })
         })
