@@ -118,6 +118,15 @@ enum Command {
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
     },
+    /// Write a deterministic synthetic history shaped like real follow-ups, as JSON Lines (for tests and benchmarks)
+    Generate {
+        /// How many reports (3 to 15 recommendations each, about 80 events per report)
+        #[arg(long, default_value_t = 10)]
+        reports: usize,
+        /// The seed: the same seed gives the same history
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Write the whole log, envelopes included, as JSON Lines in position order
     Export {
         /// Write to this file instead of standard output
@@ -382,6 +391,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 fold.apply(&e?);
             }
             cli::output::due(&mut out, format, day, &projections::overdue(&fold.finish(), day))?;
+        }
+        Command::Generate { reports, seed } => {
+            let mut out = io::BufWriter::with_capacity(1 << 20, &mut out);
+            for e in followup::generate(followup::GenerateOptions { reports, seed }) {
+                out.write_all(e.to_line().as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
         }
         Command::Export { out: file } => {
             let store = read_store(&cli.store)?;
