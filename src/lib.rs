@@ -6,6 +6,7 @@
 mod chain;
 mod generate;
 mod import;
+pub mod render;
 mod store;
 
 pub use chain::{check_chain, verify_chain, ChainBreak, ChainReport};

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use events::{Date, PartialDate, Timestamp};
+use followup::render::Lang;
 use followup::{EventStore, ImportError, OpenError, SledStore};
 use projections::{TimelineFilter, Window};
 
@@ -35,9 +36,15 @@ struct Cli {
     /// The store's directory [default: $FOLLOWUP_STORE, else the user's data directory]
     #[arg(long, global = true, env = "FOLLOWUP_STORE", value_name = "DIR")]
     store: Option<PathBuf>,
-    /// Output for people (text) or machines (json)
+    /// Output: text (tables), json, md (Markdown), csv, html (status, timeline, summary; others: text or json)
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// The language of labels, dates and headings: en or nl
+    #[arg(long, global = true, env = "FOLLOWUP_LANG", default_value = "en", value_parser = Lang::parse)]
+    lang: Lang,
+    /// Start CSV output with a UTF-8 byte order mark (for spreadsheets that need it)
+    #[arg(long, global = true)]
+    bom: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,7 +53,22 @@ struct Cli {
 enum Format {
     Text,
     Json,
+    Md,
+    Csv,
+    Html,
 }
+
+/// A command line that is well formed but asks for something a command does not do: exit 64.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 #[derive(Subcommand)]
 enum Command {
@@ -55,8 +77,11 @@ enum Command {
     Demo,
     /// Import a JSON Lines file of events: all or nothing; importing the same file again adds nothing
     Import {
-        /// The file (JSON Lines; `-` for standard input)
+        /// The file: JSON Lines, or CSV when it ends in `.csv` (`-` for standard input)
         file: PathBuf,
+        /// Read the file as this, whatever its name
+        #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
+        input: Option<String>,
         /// Who records the events that do not say [default: $USER]
         #[arg(long, env = "FOLLOWUP_RECORDED_BY")]
         recorded_by: Option<String>,
@@ -118,6 +143,34 @@ enum Command {
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
     },
+    /// Counts per verdict, implementation rates, open and overdue commitments: per report and overall
+    Summary {
+        /// Only this report
+        #[arg(long, value_name = "REPORT", value_parser = parse_report)]
+        report: Option<String>,
+        /// Only events that certainly occurred by this date, and overdue on it (EDTF; its last day) [default: today]
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+    },
+    /// Write the full report pack into a directory: index.html (summary, status, chart, timelines with sources),
+    /// timeline.md and status.csv
+    Report {
+        /// The directory (created if absent)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Only events that certainly occurred by this date (EDTF; its last day counts) [default: today]
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+        /// The page's title [default: the first report's title]
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// Write a deterministic synthetic history shaped like real follow-ups, as JSON Lines (for tests and benchmarks)
     Generate {
         /// How many reports (3 to 15 recommendations each, about 80 events per report)
@@ -164,6 +217,11 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
         .to_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
         .map_err(|e| e.to_string())?;
     midnight.checked_sub(jiff::SignedDuration::from_nanos(1)).map_err(|e| e.to_string())
+}
+
+/// Today's date in UTC.
+fn today() -> Date {
+    Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
 }
 
 fn default_store() -> Result<PathBuf> {
@@ -246,6 +304,7 @@ fn main() -> ExitCode {
             }
             let code = match e.downcast_ref::<OpenError>() {
                 Some(OpenError::InUse { .. }) => EXIT_IN_USE,
+                _ if e.downcast_ref::<UsageError>().is_some() => EXIT_USAGE,
                 _ if e.downcast_ref::<VerifyFailed>().is_some() => cli::verify::EXIT_ERROR,
                 _ => 1,
             };
@@ -269,16 +328,32 @@ fn one_line(e: &anyhow::Error) -> String {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let format = cli.format;
+    let style = cli::output::Style { format, lang: cli.lang, bom: cli.bom };
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Command::Demo => cli::demo::run(&mut out, format)?,
-        Command::Import { file, recorded_by } => {
+        Command::Demo => {
+            cli::output::only_text_or_json(format, "demo")?;
+            cli::demo::run(&mut out, style)?
+        }
+        Command::Import { file, input, recorded_by } => {
+            cli::output::only_text_or_json(format, "import")?;
             // Read and check the whole file before the store is opened: the store is held only to write.
             let by = recorder(recorded_by);
             events::check_recorder(&by).context("--recorded-by")?;
             let name = file.display().to_string();
-            let events = if file == Path::new("-") {
+            let csv = match input.as_deref() {
+                Some(kind) => kind == "csv",
+                None => file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+            };
+            let events = if csv {
+                let reader: Box<dyn io::Read> = if file == Path::new("-") {
+                    Box::new(io::stdin().lock())
+                } else {
+                    Box::new(std::fs::File::open(&file).with_context(|| format!("could not open {name}"))?)
+                };
+                followup::render::csv::read_events(reader).with_context(|| format!("import of {name} failed"))?
+            } else if file == Path::new("-") {
                 followup::read_events(io::stdin().lock(), |_| {}).context("import from standard input failed")?
             } else {
                 let f = std::fs::File::open(&file).with_context(|| format!("could not open {name}"))?;
@@ -301,7 +376,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     serde_json::json!({"events": report.events, "appended": report.appended, "already_present": report.already,
                         "head": {"position": report.head.position, "hash": report.head.hash.to_string()}})
                 )?,
-                Format::Text => writeln!(
+                _ => writeln!(
                     out,
                     "read {} event{}: {} appended, {} already present; log head at position {} ({})",
                     report.events,
@@ -314,6 +389,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Record(args) => {
+            cli::output::only_text_or_json(format, "record")?;
             let (event, expected) = args.event()?;
             let by = recorder(args.recorded_by.clone());
             events::check_recorder(&by).context("--recorded-by")?;
@@ -332,10 +408,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     serde_json::json!({"event_id": id.to_string(), "stream": stream.as_str(), "position": position,
                         "version": outcome.version, "appended": outcome.appended})
                 )?,
-                Format::Text if outcome.appended == 0 => {
+                _ if outcome.appended == 0 => {
                     writeln!(out, "already recorded: event {id} is at position {position} of the log")?
                 }
-                Format::Text => writeln!(
+                _ => writeln!(
                     out,
                     "recorded event {id} in {stream} at version {}, position {position}",
                     outcome.version.unwrap_or(0)
@@ -352,7 +428,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(r) = &report {
                 status.recommendations.retain(|s| &s.report == r);
             }
-            cli::output::status(&mut out, format, &status)?;
+            cli::output::status(&mut out, style, &status)?;
         }
         Command::Timeline { rec, from, to, as_of, known_at } => {
             if let (Some(f), Some(t)) = (&from, &to) {
@@ -361,14 +437,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let store = read_store(&cli.store)?;
-            let filter = TimelineFilter { stream: rec, from: from.map(|d| d.start()), to: to.map(|d| d.end()) };
-            let mut fold = projections::TimelineFold::new(window(as_of, known_at), filter);
+            let filter = TimelineFilter { stream: rec.clone(), from: from.map(|d| d.start()), to: to.map(|d| d.end()) };
+            let w = window(as_of, known_at);
+            let mut fold = projections::TimelineFold::new(w, filter);
+            let mut status = projections::StatusFold::new(w);
             for e in store.events(1) {
-                fold.apply(&e?);
+                let e = e?;
+                fold.apply(&e);
+                status.apply(&e);
             }
-            cli::output::timeline(&mut out, format, &fold.finish())?;
+            let mut status = status.finish();
+            if let Some(stream) = &rec {
+                status
+                    .recommendations
+                    .retain(|r| r.report == stream.report() && stream.recommendation().is_none_or(|n| n == r.number));
+            }
+            cli::output::timeline(&mut out, style, &fold.finish(), &status)?;
         }
         Command::Verify { log, as_of, known_at, expect_head } => {
+            cli::output::only_text_or_json(format, "verify")?;
             let outcome = match log {
                 Some(path) => cli::verify::log(&path, window(as_of, known_at), expect_head),
                 None => {
@@ -376,23 +463,50 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             .map_err(|e| e.context(VerifyFailed))?;
-            cli::verify::write(&mut out, format, &outcome)?;
+            cli::verify::write(&mut out, format, cli.lang, &outcome)?;
             out.flush()?;
             return Ok(ExitCode::from(outcome.exit_code()));
         }
         Command::Due { on, known_at } => {
             let store = read_store(&cli.store)?;
-            let day = match on {
-                Some(d) => d.end(),
-                None => Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date(),
-            };
+            let day = on.as_ref().map_or_else(today, |d| d.end());
             let mut fold = projections::StatusFold::new(Window { as_of: Some(day), known_at });
             for e in store.events(1) {
                 fold.apply(&e?);
             }
-            cli::output::due(&mut out, format, day, &projections::overdue(&fold.finish(), day))?;
+            cli::output::due(&mut out, style, day, &projections::overdue(&fold.finish(), day))?;
+        }
+        Command::Summary { report, as_of, known_at } => {
+            let store = read_store(&cli.store)?;
+            let day = as_of.as_ref().map_or_else(today, |d| d.end());
+            let mut fold = projections::StatusFold::new(Window { as_of: Some(day), known_at });
+            for e in store.events(1) {
+                fold.apply(&e?);
+            }
+            let mut status = fold.finish();
+            if let Some(r) = &report {
+                status.recommendations.retain(|s| &s.report == r);
+            }
+            cli::output::summary(&mut out, style, &projections::summary(&status, day))?;
+        }
+        Command::Report { out: dir, as_of, known_at, title } => {
+            cli::output::only_text_or_json(format, "report")?;
+            let store = read_store(&cli.store)?;
+            let files = cli::report::write(&store, &dir, cli.lang, as_of, known_at, title.as_deref())?;
+            if format == Format::Json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>()})
+                )?;
+            } else {
+                for f in files {
+                    writeln!(out, "wrote {}", f.display())?;
+                }
+            }
         }
         Command::Generate { reports, seed } => {
+            cli::output::only_text_or_json(format, "generate")?;
             let mut out = io::BufWriter::with_capacity(1 << 20, &mut out);
             for e in followup::generate(followup::GenerateOptions { reports, seed }) {
                 out.write_all(e.to_line().as_bytes())?;
@@ -401,6 +515,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
         }
         Command::Export { out: file } => {
+            cli::output::only_text_or_json(format, "export")?;
             let store = read_store(&cli.store)?;
             match file {
                 Some(path) => {

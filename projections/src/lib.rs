@@ -6,6 +6,7 @@
 
 mod filter;
 mod status;
+mod summary;
 mod timeline;
 mod verify;
 
@@ -17,6 +18,7 @@ pub use status::{
     overdue, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue, RecommendationStatus, Revision,
     Status, StatusFold, VerdictEntry,
 };
+pub use summary::{summary, ReportSummary, Summary};
 pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold};
 pub use verify::{verify_verdicts, Failure, Judgement, VerdictCheck, Verification, VerifyFold};
 

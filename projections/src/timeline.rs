@@ -43,6 +43,9 @@ pub struct TimelineEntry {
     pub recommendations: Vec<u32>,
     /// Where the fact comes from.
     pub source: Source,
+    /// The event's body, for renderers that word the key fact themselves (not serialised).
+    #[serde(skip)]
+    pub body: events::Body,
 }
 
 /// A timeline: entries by the first day of their interval, then its last day, then position.
@@ -140,6 +143,7 @@ impl TimelineFold {
             detail: detail(&e.body),
             recommendations,
             source: e.source.clone(),
+            body: e.body.clone(),
         });
     }
 

@@ -13,7 +13,8 @@ use crate::Format;
 pub const CASE: &str = include_str!("../../examples/nazorg-amsterdam.jsonl");
 
 /// Runs the demo into `out`.
-pub fn run(out: &mut impl Write, format: Format) -> Result<()> {
+pub fn run(out: &mut impl Write, style: output::Style) -> Result<()> {
+    let format = style.format;
     let dir = tempfile::tempdir().context("could not create a temporary directory")?;
     let store = followup::SledStore::open(dir.path())?;
     let report = followup::import(&store, CASE.as_bytes(), "followup demo", |_| {})
@@ -55,10 +56,12 @@ pub fn run(out: &mut impl Write, format: Format) -> Result<()> {
         dir.path().display()
     )?;
     writeln!(out, "Status of the recommendations")?;
-    output::status(out, format, &status)?;
-    let span = |e: Option<&projections::TimelineEntry>| e.map(|e| super::human::date(&e.occurred)).unwrap_or_default();
+    output::status(out, style, &status)?;
+    let span = |e: Option<&projections::TimelineEntry>| {
+        e.map(|e| followup::render::labels::date(followup::render::Lang::En, &e.occurred)).unwrap_or_default()
+    };
     writeln!(out, "\nTimeline, {} to {}", span(timeline.entries.first()), span(timeline.entries.last()))?;
-    output::timeline(out, format, &timeline)?;
+    output::timeline(out, style, &timeline, &status)?;
     if earlier > 0 {
         writeln!(
             out,
@@ -66,6 +69,6 @@ pub fn run(out: &mut impl Write, format: Format) -> Result<()> {
         )?;
     }
     writeln!(out, "\nVerification: every verdict replayed against its evidence, and the hash chain")?;
-    super::verify::write(out, format, &verified)?;
+    super::verify::write(out, format, style.lang, &verified)?;
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! The command line's parts: argument parsing for `record`, the demo, and output for people and machines.
 
 pub mod demo;
-pub mod human;
 pub mod output;
 pub mod record;
+pub mod report;
 pub mod verify;
 
 /// A progress bar on standard error for reading `size` bytes; drawn only on a terminal and for files over 4 MiB.

@@ -1,13 +1,25 @@
-//! Output of projections: readable tables for people, JSON for machines.
+//! Output of projections on the command line: tables for people (in English or Dutch), JSON for machines, and
+//! Markdown, CSV and HTML through `followup::render`.
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
-use projections::{Status, Timeline};
+use followup::render::{self, labels, word, Lang, Word};
+use projections::{Status, Summary, Timeline};
 
-use super::human;
 use crate::Format;
+
+/// How output is written: format, language, and whether CSV starts with a byte order mark.
+#[derive(Clone, Copy)]
+pub struct Style {
+    /// The format.
+    pub format: Format,
+    /// The language of labels.
+    pub lang: Lang,
+    /// A byte order mark before CSV.
+    pub bom: bool,
+}
 
 /// A table with the house style.
 pub fn table(header: &[&str]) -> Table {
@@ -21,70 +33,104 @@ pub fn table(header: &[&str]) -> Table {
     t
 }
 
-/// Writes the status: `{"recommendations": [...], "anomalies": [...]}` or a table.
-pub fn status(out: &mut impl Write, format: Format, status: &Status) -> Result<()> {
-    if format == Format::Json {
-        serde_json::to_writer(&mut *out, status)?;
-        writeln!(out)?;
+/// Refuses a format a command does not write.
+pub fn only_text_or_json(format: Format, command: &str) -> Result<()> {
+    if matches!(format, Format::Text | Format::Json) {
         return Ok(());
     }
-    let claims = status.recommendations.iter().any(|r| r.claim.is_some());
-    let mut header = vec!["Recommendation", "Stance", "Council", "Commitments", "Actions", "Verdict"];
-    if claims {
-        header.push("Executive claims");
+    bail!(crate::UsageError(format!("{command} writes --format text or json")))
+}
+
+fn json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Writes the status: JSON `{"recommendations": [...], "anomalies": [...]}`, a table, Markdown, CSV or HTML.
+pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()> {
+    let lang = style.lang;
+    match style.format {
+        Format::Json => return json(out, status),
+        Format::Md => return Ok(out.write_all(render::markdown::status(status, lang).as_bytes())?),
+        Format::Csv => return Ok(out.write_all(render::csv::status(status, lang, style.bom).as_bytes())?),
+        Format::Html => {
+            let body = format!("<h1>{}</h1>\n{}", word(lang, Word::Status), render::html::status_table(status, lang));
+            return Ok(out.write_all(render::html::page(lang, word(lang, Word::Status), &body).as_bytes())?);
+        }
+        Format::Text => {}
     }
-    let mut t = table(&header);
+    let claims = status.recommendations.iter().any(|r| r.claim.is_some());
+    let mut header =
+        vec![Word::Recommendation, Word::Stance, Word::Council, Word::Commitments, Word::Actions, Word::Verdict];
+    if claims {
+        header.push(Word::ExecutiveClaims);
+    }
+    let mut t = table(&header.iter().map(|w| word(lang, *w)).collect::<Vec<_>>());
     for r in &status.recommendations {
-        let text = r.text.as_deref().unwrap_or("(not issued)");
+        let text = r.text.as_deref().unwrap_or("");
         let council = r
             .council
             .iter()
             .map(|c| match (c.kind, c.result) {
-                ("motion", Some(res)) => {
-                    format!("{}: motion {}", human::date(&c.occurred), human::motion(res, c.votes.as_ref()))
-                }
-                _ => format!("{}: decision", human::date(&c.occurred)),
+                ("motion", Some(res)) => format!(
+                    "{}: {} {}",
+                    labels::date(lang, &c.occurred),
+                    labels::kind(lang, "council_motion_voted"),
+                    labels::motion(lang, res, c.votes.as_ref())
+                ),
+                _ => format!("{}: {}", labels::date(lang, &c.occurred), labels::kind(lang, "council_decided")),
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| human::amount(*v, c)).collect();
+        let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
         let actions = if totals.is_empty() {
             r.actions.len().to_string()
         } else {
             format!("{}\n{}", r.actions.len(), totals.join("\n"))
         };
         let verdict = match (&r.verdict, &r.verdict_as_of) {
-            (Some(v), Some(d)) => format!("{}\nas of {}", human::verdict(*v), human::date(d)),
-            _ => "not assessed".into(),
+            (Some(v), Some(d)) => format!(
+                "{}\n{} {}",
+                labels::verdict(lang, *v),
+                word(lang, Word::AsOf).to_lowercase(),
+                labels::date(lang, d)
+            ),
+            _ => word(lang, Word::NotAssessed).to_owned(),
         };
         let mut commitments = r.commitments.len().to_string();
         for c in &r.commitments {
             let Some(now) = &c.current_due else { continue };
-            let kept = if c.kept_by.is_some() { ", kept" } else { "" };
+            let kept = if c.kept_by.is_some() { " ✓" } else { "" };
+            let due = word(lang, Word::Due);
             match &c.due {
                 Some(first) if !c.revisions.is_empty() => commitments.push_str(&format!(
-                    "\ndue {} (first {}, slipped {}x){kept}",
-                    human::date(now),
-                    human::date(first),
+                    "\n{due} {} ({} {}, {}x){kept}",
+                    labels::date(lang, now),
+                    match lang {
+                        Lang::En => "first",
+                        Lang::Nl => "eerst",
+                    },
+                    labels::date(lang, first),
                     c.slips
                 )),
-                _ => commitments.push_str(&format!("\ndue {}{kept}", human::date(now))),
+                _ => commitments.push_str(&format!("\n{due} {}{kept}", labels::date(lang, now))),
             }
         }
         let mut row = vec![
             Cell::new(format!("{}. {}\n{}", r.number, text, r.id)),
-            Cell::new(r.stance.map_or("no response", human::stance)),
+            Cell::new(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
             Cell::new(council),
             Cell::new(commitments),
             Cell::new(actions),
             Cell::new(verdict),
         ];
         if claims {
-            let when = r.claim_occurred.as_ref().map(|d| format!(" ({})", human::date(d))).unwrap_or_default();
+            let when = r.claim_occurred.as_ref().map(|d| format!(" ({})", labels::date(lang, d))).unwrap_or_default();
             let claim = match (r.claim, r.claim_disagrees) {
                 (None, _) => String::new(),
-                (Some(c), Some(true)) => format!("{}{when}\nDISAGREES with verdict", human::claim(c)),
-                (Some(c), _) => format!("{}{when}", human::claim(c)),
+                (Some(c), Some(true)) => format!("{}{when}\n{}", labels::claim(lang, c), word(lang, Word::Disagrees)),
+                (Some(c), _) => format!("{}{when}", labels::claim(lang, c)),
             };
             row.push(Cell::new(claim));
         }
@@ -101,24 +147,41 @@ pub fn status(out: &mut impl Write, format: Format, status: &Status) -> Result<(
     Ok(())
 }
 
-/// Writes a timeline: `{"entries": [...]}` or a table.
-pub fn timeline(out: &mut impl Write, format: Format, timeline: &Timeline) -> Result<()> {
-    if format == Format::Json {
-        serde_json::to_writer(&mut *out, timeline)?;
-        writeln!(out)?;
-        return Ok(());
+/// Writes a timeline: JSON `{"entries": [...]}`, a table, Markdown or HTML grouped by recommendation (with
+/// `status`), or CSV.
+pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status: &Status) -> Result<()> {
+    let lang = style.lang;
+    match style.format {
+        Format::Json => return json(out, timeline),
+        Format::Md => return Ok(out.write_all(render::markdown::timeline(timeline, status, lang).as_bytes())?),
+        Format::Csv => return Ok(out.write_all(render::csv::timeline(timeline, lang, style.bom).as_bytes())?),
+        Format::Html => {
+            let body = format!(
+                "<h1>{}</h1>\n{}{}",
+                word(lang, Word::Timeline),
+                render::html::chart(status, timeline, lang),
+                render::html::timeline_sections(timeline, status, lang)
+            );
+            return Ok(out.write_all(render::html::page(lang, word(lang, Word::Timeline), &body).as_bytes())?);
+        }
+        Format::Text => {}
     }
-    let mut t = table(&["Date", "Rec.", "Event", "Summary", "Source"]);
+    let mut t =
+        table(&[Word::Date, Word::Recommendation, Word::Event, Word::Summary, Word::Source].map(|w| word(lang, w)));
     for e in &timeline.entries {
         let recs = match e.stream.recommendation() {
             Some(n) => n.to_string(),
-            None if e.recommendations.is_empty() => "all".into(),
+            None if e.recommendations.is_empty() => word(lang, Word::All).to_owned(),
             None => e.recommendations.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
         };
-        let what =
-            if e.detail.is_empty() { human::kind(e.kind) } else { format!("{}\n{}", human::kind(e.kind), e.detail) };
+        let detail = labels::detail(lang, &e.body);
+        let what = if detail.is_empty() {
+            labels::kind(lang, e.kind).to_owned()
+        } else {
+            format!("{}\n{detail}", labels::kind(lang, e.kind))
+        };
         t.add_row(vec![
-            Cell::new(human::date(&e.occurred)),
+            Cell::new(labels::date(lang, &e.occurred)),
             Cell::new(recs),
             Cell::new(what),
             Cell::new(&e.summary),
@@ -130,12 +193,83 @@ pub fn timeline(out: &mut impl Write, format: Format, timeline: &Timeline) -> Re
     Ok(())
 }
 
+/// Writes the summary: JSON, a table, Markdown or HTML.
+pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<()> {
+    let lang = style.lang;
+    let rows: Vec<&projections::ReportSummary> =
+        summary.reports.iter().chain((summary.reports.len() > 1).then_some(&summary.overall)).collect();
+    let name = |s: &projections::ReportSummary| {
+        if s.report.is_empty() {
+            word(lang, Word::Total).to_owned()
+        } else {
+            s.report.clone()
+        }
+    };
+    match style.format {
+        Format::Json => return json(out, summary),
+        Format::Html => {
+            let body =
+                format!("<h1>{}</h1>\n{}", word(lang, Word::VerdictSummary), render::html::summary(summary, lang));
+            return Ok(out.write_all(render::html::page(lang, word(lang, Word::VerdictSummary), &body).as_bytes())?);
+        }
+        Format::Csv => bail!(crate::UsageError("summary writes --format text, json, md or html".into())),
+        Format::Md | Format::Text => {}
+    }
+    let mut head = vec![
+        word(lang, Word::Report).to_owned(),
+        word(lang, Word::Recommendations).to_owned(),
+        word(lang, Word::Assessed).to_owned(),
+    ];
+    head.extend(events::Verdict::ALL.iter().map(|v| labels::verdict(lang, *v).to_owned()));
+    head.extend(
+        [Word::ImplementedRate, Word::ImplementedOrPartiallyRate, Word::OpenCommitments, Word::OverdueCommitments]
+            .map(|w| word(lang, w).to_owned()),
+    );
+    let cells = |s: &projections::ReportSummary| {
+        let mut c = vec![name(s), s.recommendations.to_string(), s.assessed.to_string()];
+        c.extend(events::Verdict::ALL.iter().map(|v| s.verdicts.get(v.code()).copied().unwrap_or(0).to_string()));
+        c.push(render::html::rate(s.implemented, s.assessed));
+        c.push(render::html::rate(s.implemented_or_partially, s.assessed));
+        c.push(s.open_commitments.to_string());
+        c.push(s.overdue_commitments.to_string());
+        c
+    };
+    if style.format == Format::Md {
+        let mut md = format!("# {}\n\n|", word(lang, Word::VerdictSummary));
+        for h in &head {
+            md.push_str(&format!(" {} |", render::markdown::cell(h)));
+        }
+        md.push_str("\n|");
+        md.push_str(&" --- |".repeat(head.len()));
+        md.push('\n');
+        for s in &rows {
+            md.push('|');
+            for c in cells(s).iter() {
+                md.push_str(&format!(" {} |", render::markdown::cell(c)));
+            }
+            md.push('\n');
+        }
+        return Ok(out.write_all(md.as_bytes())?);
+    }
+    let (names, figures) = render::html::summary_rows(summary, lang);
+    let mut header = vec![String::new()];
+    header.extend(names);
+    let mut t = table(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    for (label, cells) in figures {
+        let mut row = vec![label];
+        row.extend(cells);
+        t.add_row(row);
+    }
+    writeln!(out, "{t}")?;
+    Ok(())
+}
+
 /// Writes the overdue commitments on `day`: `{"on", "overdue": [...]}` or a table.
-pub fn due(out: &mut impl Write, format: Format, day: events::Date, overdue: &[projections::Overdue]) -> Result<()> {
-    if format == Format::Json {
-        serde_json::to_writer(&mut *out, &serde_json::json!({"on": day.to_string(), "overdue": overdue}))?;
-        writeln!(out)?;
-        return Ok(());
+pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[projections::Overdue]) -> Result<()> {
+    let lang = style.lang;
+    only_text_or_json(style.format, "due")?;
+    if style.format == Format::Json {
+        return json(out, &serde_json::json!({"on": day.to_string(), "overdue": overdue}));
     }
     if overdue.is_empty() {
         writeln!(out, "No commitment is overdue on {day}.")?;
@@ -144,11 +278,11 @@ pub fn due(out: &mut impl Write, format: Format, day: events::Date, overdue: &[p
     let mut t = table(&["Recommendation", "Commitment", "Made", "Due first", "Due now", "Slipped", "Days overdue"]);
     for o in overdue {
         let c = &o.commitment;
-        let d = |x: &Option<events::PartialDate>| x.as_ref().map(human::date).unwrap_or_default();
+        let d = |x: &Option<events::PartialDate>| x.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default();
         t.add_row(vec![
             Cell::new(&o.recommendation),
             Cell::new(&c.summary),
-            Cell::new(human::date(&c.occurred)),
+            Cell::new(labels::date(lang, &c.occurred)),
             Cell::new(d(&c.due)),
             Cell::new(d(&c.current_due)),
             Cell::new(format!("{}x", c.slips)),

@@ -10,8 +10,9 @@ use events::{Line, RecordedEvent};
 use followup::{ChainReport, SledStore};
 use projections::{Judgement, Verification, VerifyFold, Window};
 
-use super::{human, output};
+use super::output;
 use crate::Format;
+use followup::render::{labels, Lang};
 
 /// Exit code when a verdict is not supported.
 pub const EXIT_UNSUPPORTED: u8 = 1;
@@ -113,7 +114,7 @@ fn result_word(j: Judgement) -> &'static str {
 }
 
 /// Writes the outcome: `{"verdicts": [...], "chain": {...}}` or a table and a summary.
-pub fn write(out: &mut impl Write, format: Format, o: &Outcome) -> Result<()> {
+pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> Result<()> {
     let chain = &o.chain;
     if format == Format::Json {
         let json = serde_json::json!({
@@ -137,8 +138,8 @@ pub fn write(out: &mut impl Write, format: Format, o: &Outcome) -> Result<()> {
         let failures: Vec<String> = v.failures.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
         t.add_row(vec![
             Cell::new(format!("{}\n{}", v.recommendation, v.event_id)),
-            Cell::new(human::verdict(v.verdict)),
-            Cell::new(human::date(&v.as_of)),
+            Cell::new(labels::verdict(lang, v.verdict)),
+            Cell::new(labels::date(lang, &v.as_of)),
             Cell::new(result_word(v.result)),
             Cell::new(failures.join("\n")),
         ]);

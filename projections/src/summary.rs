@@ -1,0 +1,111 @@
+//! The summary projection: verdict counts, implementation rates and commitments, per report and overall.
+
+use std::collections::BTreeMap;
+
+use events::{Date, Verdict};
+use serde::Serialize;
+
+use crate::{overdue, Status};
+
+/// The figures of one report, or of all together (`report` empty).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ReportSummary {
+    /// The report's id; empty for the overall figures.
+    pub report: String,
+    /// Recommendations.
+    pub recommendations: usize,
+    /// Recommendations with a current verdict.
+    pub assessed: usize,
+    /// Current verdicts by code (`implemented`, ...), every code present.
+    pub verdicts: BTreeMap<&'static str, usize>,
+    /// Recommendations judged `implemented`.
+    pub implemented: usize,
+    /// Recommendations judged `implemented` or `partially_implemented`.
+    pub implemented_or_partially: usize,
+    /// `implemented / assessed`, `None` when nothing is assessed.
+    pub implementation_rate: Option<f64>,
+    /// `implemented_or_partially / assessed`, `None` when nothing is assessed.
+    pub implemented_or_partially_rate: Option<f64>,
+    /// Commitments not kept (no `action_taken` fulfils them) of recommendations not implemented or no longer
+    /// relevant.
+    pub open_commitments: usize,
+    /// Open commitments whose current due date ended before the day (see [`crate::overdue`]).
+    pub overdue_commitments: usize,
+}
+
+/// Figures per report (by report id) and overall.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// One per report.
+    pub reports: Vec<ReportSummary>,
+    /// All reports together.
+    pub overall: ReportSummary,
+}
+
+fn rate(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// Summarises `status` (folded as of `day`), counting overdue commitments on `day`.
+pub fn summary(status: &Status, day: Date) -> Summary {
+    let late = overdue(status, day);
+    let mut per: BTreeMap<String, ReportSummary> = BTreeMap::new();
+    let mut overall = ReportSummary::default();
+    for r in &status.recommendations {
+        let s = per
+            .entry(r.report.clone())
+            .or_insert_with(|| ReportSummary { report: r.report.clone(), ..ReportSummary::default() });
+        let closed = matches!(r.verdict, Some(Verdict::Implemented | Verdict::NoLongerRelevant));
+        let open = if closed { 0 } else { r.commitments.iter().filter(|c| c.kept_by.is_none()).count() };
+        let overdue_here = late.iter().filter(|o| o.recommendation == r.id).count();
+        for t in [&mut *s, &mut overall] {
+            t.recommendations += 1;
+            if let Some(v) = r.verdict {
+                t.assessed += 1;
+                *t.verdicts.entry(v.code()).or_default() += 1;
+                t.implemented += usize::from(v == Verdict::Implemented);
+                t.implemented_or_partially +=
+                    usize::from(matches!(v, Verdict::Implemented | Verdict::PartiallyImplemented));
+            }
+            t.open_commitments += open;
+            t.overdue_commitments += overdue_here;
+        }
+    }
+    let mut reports: Vec<ReportSummary> = per.into_values().collect();
+    for t in reports.iter_mut().chain(std::iter::once(&mut overall)) {
+        for v in Verdict::ALL {
+            t.verdicts.entry(v.code()).or_default();
+        }
+        t.implementation_rate = rate(t.implemented, t.assessed);
+        t.implemented_or_partially_rate = rate(t.implemented_or_partially, t.assessed);
+    }
+    Summary { reports, overall }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::given::{self, log};
+    use crate::{status, Window};
+
+    #[test]
+    fn given_a_follow_up_when_summarised_then_rates_are_parts_of_the_assessed() {
+        let s = status(&log(&given::follow_up()), Window::default());
+        let sum = summary(&s, "2020-01-01".parse().unwrap());
+        let r = &sum.overall;
+        assert_eq!((r.recommendations, r.assessed, r.implemented, r.implemented_or_partially), (2, 1, 0, 1));
+        assert_eq!((r.implementation_rate, r.implemented_or_partially_rate), (Some(0.0), Some(1.0)));
+        assert_eq!(r.verdicts["partially_implemented"], 1);
+        assert_eq!(r.verdicts["implemented"], 0);
+        assert_eq!((r.open_commitments, r.overdue_commitments), (1, 1));
+        assert_eq!(sum.reports.len(), 1);
+        assert_eq!(sum.reports[0].report, "r");
+    }
+
+    #[test]
+    fn given_nothing_assessed_when_summarised_then_rates_are_absent() {
+        let s = status(&log(&given::follow_up()[..5]), Window::default());
+        let sum = summary(&s, "2020-01-01".parse().unwrap());
+        assert_eq!((sum.overall.assessed, sum.overall.implementation_rate), (0, None));
+    }
+}

@@ -1,0 +1,54 @@
+//! `followup report --out DIR`: the full pack for a follow-up report: `index.html` (summary, status table, chart,
+//! per-recommendation timelines with sources), `timeline.md` and `status.csv`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use events::{Body, PartialDate, Timestamp};
+use followup::render::{self, Lang};
+use followup::SledStore;
+use projections::{StatusFold, TimelineFilter, TimelineFold, Window};
+
+/// Writes the pack into `dir` and returns the files written.
+pub fn write(
+    store: &SledStore,
+    dir: &Path,
+    lang: Lang,
+    as_of: Option<PartialDate>,
+    known_at: Option<Timestamp>,
+    title: Option<&str>,
+) -> Result<Vec<PathBuf>> {
+    let day = as_of.as_ref().map_or_else(crate::today, |d| d.end());
+    let window = Window { as_of: Some(day), known_at };
+    let mut status = StatusFold::new(window);
+    let mut timeline = TimelineFold::new(window, TimelineFilter::default());
+    let mut first_title = None;
+    for e in store.events(1) {
+        let e = e?;
+        if let (None, Body::ReportPublished(b)) = (&first_title, &e.body) {
+            first_title = Some(b.title.clone());
+        }
+        status.apply(&e);
+        timeline.apply(&e);
+    }
+    let (status, timeline) = (status.finish(), timeline.finish());
+    let summary = projections::summary(&status, day);
+    let title = title.map(str::to_owned).or(first_title).unwrap_or_else(|| "followup".into());
+    let generated = match lang {
+        Lang::En => format!("State of the log as of {day}; log head {}.", store.head().hash),
+        Lang::Nl => format!("Stand van het logboek per {day}; logkop {}.", store.head().hash),
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let files = [
+        ("index.html", render::html::report_page(&status, &timeline, &summary, lang, &title, &generated)),
+        ("timeline.md", render::markdown::timeline(&timeline, &status, lang)),
+        ("status.csv", render::csv::status(&status, lang, false)),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}

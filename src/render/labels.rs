@@ -1,0 +1,383 @@
+//! Words for people, in English or Dutch: partial dates in their own precision, amounts, event types, stances,
+//! verdicts, claims and column names. The Dutch terms are those of the glossary in the design contract.
+
+use events::{Claim, MotionResult, PartialDate, Precision, Qualifier, Season, Stance, Verdict, Votes};
+
+/// The language of everything written for people.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    /// English (the default).
+    #[default]
+    En,
+    /// Dutch.
+    Nl,
+}
+
+impl Lang {
+    /// Parses `en` or `nl`.
+    ///
+    /// # Errors
+    /// A message naming the text otherwise.
+    pub fn parse(text: &str) -> Result<Lang, String> {
+        match text {
+            "en" => Ok(Lang::En),
+            "nl" => Ok(Lang::Nl),
+            _ => Err(format!("`{text}` is not a language: en or nl")),
+        }
+    }
+
+    /// The ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Nl => "nl",
+        }
+    }
+
+    fn pick(self, en: &'static str, nl: &'static str) -> &'static str {
+        match self {
+            Lang::En => en,
+            Lang::Nl => nl,
+        }
+    }
+}
+
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const MONTHS_NL: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// A month's name: `May` / `mei` (1 = January).
+pub fn month(lang: Lang, m: i8) -> &'static str {
+    let i = (m.clamp(1, 12) - 1) as usize;
+    match lang {
+        Lang::En => MONTHS_EN[i],
+        Lang::Nl => MONTHS_NL[i],
+    }
+}
+
+/// A partial date in its own precision: `May 2013` / `mei 2013`, `4 July 2013` / `4 juli 2013`, `2015`,
+/// `autumn 2016` / `najaar 2016`, `Q4 2015` / `4e kwartaal 2015`, `c. 2015` / `ca. 2015` for `~`, `2015?` for `?`.
+pub fn date(lang: Lang, d: &PartialDate) -> String {
+    let start = d.start();
+    let year = start.year();
+    let text = match d.precision() {
+        Precision::Year => format!("{year:04}"),
+        Precision::Month => format!("{} {year:04}", month(lang, start.month())),
+        Precision::Day => format!("{} {} {year:04}", start.day(), month(lang, start.month())),
+        Precision::Season(s) => {
+            let name = match s {
+                Season::Spring => lang.pick("spring", "voorjaar"),
+                Season::Summer => lang.pick("summer", "zomer"),
+                Season::Autumn => lang.pick("autumn", "najaar"),
+                Season::Winter => lang.pick("winter", "winter"),
+            };
+            format!("{name} {year:04}")
+        }
+        Precision::Quarter(q) => match lang {
+            Lang::En => format!("Q{q} {year:04}"),
+            Lang::Nl => format!("{q}e kwartaal {year:04}"),
+        },
+    };
+    let circa = lang.pick("c.", "ca.");
+    match d.qualifier() {
+        Qualifier::Exact => text,
+        Qualifier::Approximate => format!("{circa} {text}"),
+        Qualifier::Uncertain => format!("{text}?"),
+        Qualifier::UncertainApproximate => format!("{circa} {text}?"),
+    }
+}
+
+/// An amount in minor units with the language's separators: `EUR 1,595,000` / `€ 1.595.000`, `EUR 12.50` / `€ 12,50`.
+pub fn amount(lang: Lang, cents: i64, currency: &str) -> String {
+    let (group, decimal) = match lang {
+        Lang::En => (',', '.'),
+        Lang::Nl => ('.', ','),
+    };
+    let major = cents.unsigned_abs() / 100;
+    let minor = cents.unsigned_abs() % 100;
+    let digits = major.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(c);
+    }
+    let sign = if cents < 0 { "-" } else { "" };
+    let symbol = match (lang, currency) {
+        (Lang::Nl, "EUR") => "€",
+        _ => currency,
+    };
+    if minor == 0 {
+        format!("{symbol} {sign}{grouped}")
+    } else {
+        format!("{symbol} {sign}{grouped}{decimal}{minor:02}")
+    }
+}
+
+/// A stance in words.
+pub fn stance(lang: Lang, s: Stance) -> &'static str {
+    match s {
+        Stance::Adopted => lang.pick("adopted", "overgenomen"),
+        Stance::AdoptedWithReservations => lang.pick("adopted with reservations", "overgenomen met kanttekeningen"),
+        Stance::PartiallyAdopted => lang.pick("partially adopted", "gedeeltelijk overgenomen"),
+        Stance::Rejected => lang.pick("rejected", "niet overgenomen"),
+    }
+}
+
+/// A verdict in words (Dutch: the Rekenkamer's scale).
+pub fn verdict(lang: Lang, v: Verdict) -> &'static str {
+    match v {
+        Verdict::NotImplemented => lang.pick("not implemented", "niet uitgevoerd"),
+        Verdict::InProgress => lang.pick("in progress", "in uitvoering"),
+        Verdict::PartiallyImplemented => lang.pick("partially implemented", "gedeeltelijk uitgevoerd"),
+        Verdict::Implemented => lang.pick("implemented", "uitgevoerd"),
+        Verdict::NoLongerRelevant => lang.pick("no longer relevant", "niet meer relevant"),
+    }
+}
+
+/// The executive's claim in words.
+pub fn claim(lang: Lang, c: Claim) -> &'static str {
+    match c {
+        Claim::Done => lang.pick("says done", "meldt gereed"),
+        Claim::InProgress => lang.pick("says in progress", "meldt in uitvoering"),
+        Claim::NotStarted => lang.pick("says not started", "meldt niet gestart"),
+    }
+}
+
+/// A motion's result and vote in words: `adopted unanimously` / `aangenomen met algemene stemmen`.
+pub fn motion(lang: Lang, result: MotionResult, votes: Option<&Votes>) -> String {
+    let r = match result {
+        MotionResult::Adopted => lang.pick("adopted", "aangenomen"),
+        MotionResult::Rejected => lang.pick("rejected", "verworpen"),
+        MotionResult::Withdrawn => lang.pick("withdrawn", "ingetrokken"),
+    };
+    match votes {
+        Some(Votes::Unanimous(_)) => format!("{r} {}", lang.pick("unanimously", "met algemene stemmen")),
+        Some(Votes::Counted(c)) => format!("{r} {}-{}", c.in_favour, c.against),
+        None => r.to_owned(),
+    }
+}
+
+/// An event type in words: `status_assessed` -> `verdict` / `oordeel`.
+pub fn kind(lang: Lang, type_name: &str) -> &'static str {
+    match type_name {
+        "report_published" => lang.pick("report published", "rapport gepubliceerd"),
+        "recommendation_issued" => lang.pick("recommendation", "aanbeveling"),
+        "executive_responded" => lang.pick("executive's response", "bestuurlijke reactie"),
+        "auditor_commented" => lang.pick("auditor's comment", "nawoord rekenkamer"),
+        "committee_discussed" => lang.pick("committee", "raadscommissie"),
+        "council_decided" => lang.pick("council decision", "besluit gemeenteraad"),
+        "council_motion_voted" => lang.pick("motion", "motie"),
+        "commitment_made" => lang.pick("commitment", "toezegging"),
+        "action_taken" => lang.pick("action", "actie"),
+        "context_noted" => lang.pick("development", "ontwikkeling"),
+        "status_assessed" => lang.pick("verdict", "oordeel"),
+        "event_retracted" => lang.pick("retraction", "intrekking"),
+        "commitment_revised" => lang.pick("commitment revised", "toezegging herzien"),
+        "executive_reported" => lang.pick("executive's report", "voortgangsmelding college"),
+        _ => lang.pick("event", "gebeurtenis"),
+    }
+}
+
+/// The key fact of an event in a few words: a stance, a verdict with its date, an amount, a vote, a due date.
+/// Empty when the summary says it all.
+pub fn detail(lang: Lang, body: &events::Body) -> String {
+    use events::Body;
+    match body {
+        Body::ExecutiveResponded(b) => stance(lang, b.stance).to_owned(),
+        Body::StatusAssessed(b) => {
+            format!("{} ({} {})", verdict(lang, b.verdict), word(lang, Word::AsOf).to_lowercase(), date(lang, &b.as_of))
+        }
+        Body::ActionTaken(b) => b.amount.map(|m| amount(lang, m.cents, m.currency_code())).unwrap_or_default(),
+        Body::CouncilMotionVoted(b) => motion(lang, b.result, Some(&b.votes)),
+        Body::CouncilDecided(b) => match b.votes {
+            Some(Votes::Unanimous(_)) => lang.pick("unanimously", "met algemene stemmen").to_owned(),
+            Some(Votes::Counted(c)) => format!("{}-{}", c.in_favour, c.against),
+            None => String::new(),
+        },
+        Body::CommitmentMade(b) => {
+            b.due.as_ref().map(|d| format!("{} {}", word(lang, Word::Due), date(lang, d))).unwrap_or_default()
+        }
+        Body::CommitmentRevised(b) => format!("{} {}", word(lang, Word::Due), date(lang, &b.due)),
+        Body::EventRetracted(b) => format!("{} {}", lang.pick("retracts", "trekt in:"), b.target),
+        Body::ExecutiveReported(b) => claim(lang, b.claim).to_owned(),
+        Body::CommitteeDiscussed(b) => b.committee.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Fixed words of headings and columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word {
+    /// "Recommendation".
+    Recommendation,
+    /// "Stance".
+    Stance,
+    /// "Council".
+    Council,
+    /// "Commitments".
+    Commitments,
+    /// "Actions".
+    Actions,
+    /// "Verdict".
+    Verdict,
+    /// "As of".
+    AsOf,
+    /// "Date".
+    Date,
+    /// "Event".
+    Event,
+    /// "Summary".
+    Summary,
+    /// "Source".
+    Source,
+    /// "Timeline".
+    Timeline,
+    /// "Status".
+    Status,
+    /// "Report".
+    Report,
+    /// "not assessed".
+    NotAssessed,
+    /// "no response".
+    NoResponse,
+    /// "Executive claims".
+    ExecutiveClaims,
+    /// "disagrees with the verdict".
+    Disagrees,
+    /// "Summary of verdicts".
+    VerdictSummary,
+    /// "Implemented".
+    ImplementedRate,
+    /// "Implemented or partially".
+    ImplementedOrPartiallyRate,
+    /// "Assessed".
+    Assessed,
+    /// "Open commitments".
+    OpenCommitments,
+    /// "Overdue commitments".
+    OverdueCommitments,
+    /// "Total".
+    Total,
+    /// "due".
+    Due,
+    /// "Detail".
+    Detail,
+    /// "Recommendations".
+    Recommendations,
+    /// "All".
+    All,
+}
+
+/// A fixed word in `lang`.
+pub fn word(lang: Lang, w: Word) -> &'static str {
+    match w {
+        Word::Recommendation => lang.pick("Recommendation", "Aanbeveling"),
+        Word::Stance => lang.pick("Stance", "Reactie college"),
+        Word::Council => lang.pick("Council", "Gemeenteraad"),
+        Word::Commitments => lang.pick("Commitments", "Toezeggingen"),
+        Word::Actions => lang.pick("Actions", "Acties"),
+        Word::Verdict => lang.pick("Verdict", "Oordeel"),
+        Word::AsOf => lang.pick("As of", "Stand per"),
+        Word::Date => lang.pick("Date", "Datum"),
+        Word::Event => lang.pick("Event", "Gebeurtenis"),
+        Word::Summary => lang.pick("Summary", "Samenvatting"),
+        Word::Source => lang.pick("Source", "Bron"),
+        Word::Timeline => lang.pick("Timeline", "Tijdlijn"),
+        Word::Status => lang.pick("Status", "Stand van zaken"),
+        Word::Report => lang.pick("Report", "Rapport"),
+        Word::NotAssessed => lang.pick("not assessed", "niet beoordeeld"),
+        Word::NoResponse => lang.pick("no response", "geen reactie"),
+        Word::ExecutiveClaims => lang.pick("Executive claims", "Melding college"),
+        Word::Disagrees => lang.pick("DISAGREES with the verdict", "WIJKT AF van het oordeel"),
+        Word::VerdictSummary => lang.pick("Verdicts", "Oordelen"),
+        Word::ImplementedRate => lang.pick("Implementation rate", "Uitvoeringsgraad"),
+        Word::ImplementedOrPartiallyRate => {
+            lang.pick("Implemented or partially, rate", "Uitgevoerd of gedeeltelijk, graad")
+        }
+        Word::Assessed => lang.pick("Assessed", "Beoordeeld"),
+        Word::OpenCommitments => lang.pick("Open commitments", "Openstaande toezeggingen"),
+        Word::OverdueCommitments => lang.pick("Overdue commitments", "Verlopen toezeggingen"),
+        Word::Total => lang.pick("Total", "Totaal"),
+        Word::Due => lang.pick("due", "uiterlijk"),
+        Word::Detail => lang.pick("Detail", "Toelichting"),
+        Word::Recommendations => lang.pick("Recommendations", "Aanbevelingen"),
+        Word::All => lang.pick("all", "alle"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(lang: Lang, s: &str) -> String {
+        date(lang, &s.parse().unwrap())
+    }
+
+    #[test]
+    fn dates_keep_their_precision_in_both_languages() {
+        let cases = [
+            ("2013-05", "May 2013", "mei 2013"),
+            ("2013-07-04", "4 July 2013", "4 juli 2013"),
+            ("2015", "2015", "2015"),
+            ("2016-23", "autumn 2016", "najaar 2016"),
+            ("2016-21", "spring 2016", "voorjaar 2016"),
+            ("2015-36", "Q4 2015", "4e kwartaal 2015"),
+            ("2015~", "c. 2015", "ca. 2015"),
+            ("2014-03?", "March 2014?", "maart 2014?"),
+            ("0099", "0099", "0099"),
+        ];
+        for (edtf, en, nl) in cases {
+            assert_eq!((d(Lang::En, edtf), d(Lang::Nl, edtf)), (en.to_owned(), nl.to_owned()), "{edtf}");
+        }
+    }
+
+    #[test]
+    fn amounts_use_the_language_s_separators() {
+        assert_eq!(amount(Lang::En, 159_500_000, "EUR"), "EUR 1,595,000");
+        assert_eq!(amount(Lang::Nl, 159_500_000, "EUR"), "€ 1.595.000");
+        assert_eq!(amount(Lang::En, 1250, "EUR"), "EUR 12.50");
+        assert_eq!(amount(Lang::Nl, 1250, "EUR"), "€ 12,50");
+        assert_eq!(amount(Lang::En, -48_000_000, "USD"), "USD -480,000");
+    }
+
+    #[test]
+    fn the_glossary_s_dutch_terms_are_used() {
+        assert_eq!(verdict(Lang::Nl, Verdict::PartiallyImplemented), "gedeeltelijk uitgevoerd");
+        assert_eq!(stance(Lang::Nl, Stance::AdoptedWithReservations), "overgenomen met kanttekeningen");
+        assert_eq!(
+            motion(Lang::Nl, MotionResult::Adopted, Some(&Votes::Unanimous(events::Unanimous::Unanimous))),
+            "aangenomen met algemene stemmen"
+        );
+        for t in events::Body::TYPES {
+            assert_ne!(kind(Lang::Nl, t), "gebeurtenis", "{t} has a Dutch label");
+            assert_ne!(kind(Lang::En, t), "event", "{t} has an English label");
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Markdown for reports: a status table, and a timeline table per recommendation, ready to paste.
+
+use std::fmt::Write;
+
+use projections::{Status, Timeline, TimelineEntry};
+
+use super::labels::{self, word, Lang, Word};
+
+/// A table cell: pipes and backslashes escaped, line breaks folded, `<` and `&` written as entities so that no
+/// text from the log becomes markup.
+pub fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn row(out: &mut String, cells: &[String]) {
+    out.push('|');
+    for c in cells {
+        let _ = write!(out, " {} |", c);
+    }
+    out.push('\n');
+}
+
+fn header(out: &mut String, cells: &[&str]) {
+    row(out, &cells.iter().map(|c| cell(c)).collect::<Vec<_>>());
+    out.push('|');
+    for _ in cells {
+        out.push_str(" --- |");
+    }
+    out.push('\n');
+}
+
+/// The status as one Markdown table, a row per recommendation.
+pub fn status(status: &Status, lang: Lang) -> String {
+    let mut out = format!("# {}\n\n", word(lang, Word::Status));
+    header(
+        &mut out,
+        &[
+            "#",
+            word(lang, Word::Recommendation),
+            word(lang, Word::Stance),
+            word(lang, Word::Verdict),
+            word(lang, Word::AsOf),
+            word(lang, Word::Actions),
+        ],
+    );
+    for r in &status.recommendations {
+        let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
+        let actions = if totals.is_empty() {
+            r.actions.len().to_string()
+        } else {
+            format!("{} ({})", r.actions.len(), totals.join(", "))
+        };
+        row(
+            &mut out,
+            &[
+                r.number.to_string(),
+                cell(r.text.as_deref().unwrap_or("")),
+                cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
+                cell(r.verdict.map_or(word(lang, Word::NotAssessed), |v| labels::verdict(lang, v))),
+                cell(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
+                cell(&actions),
+            ],
+        );
+    }
+    out
+}
+
+fn entries_table(out: &mut String, entries: &[&TimelineEntry], lang: Lang) {
+    header(
+        out,
+        &[word(lang, Word::Date), word(lang, Word::Event), word(lang, Word::Summary), word(lang, Word::Source)],
+    );
+    for e in entries {
+        let detail = labels::detail(lang, &e.body);
+        let what = if detail.is_empty() {
+            labels::kind(lang, e.kind).to_owned()
+        } else {
+            format!("{}: {detail}", labels::kind(lang, e.kind))
+        };
+        let source = match &e.source.quote {
+            Some(q) => format!("{}, {} (“{}”)", e.source.document, e.source.locator, q),
+            None => format!("{}, {}", e.source.document, e.source.locator),
+        };
+        row(out, &[cell(&labels::date(lang, &e.occurred)), cell(&what), cell(&e.summary), cell(&source)]);
+    }
+}
+
+/// The timeline as Markdown: a table of the report-level entries, then a table per recommendation with its own
+/// entries and the report-level ones that name it, each in timeline order.
+pub fn timeline(timeline: &Timeline, status: &Status, lang: Lang) -> String {
+    let mut out = format!("# {}\n", word(lang, Word::Timeline));
+    let mut reports: Vec<&str> = status.recommendations.iter().map(|r| r.report.as_str()).collect();
+    for e in &timeline.entries {
+        if !reports.contains(&e.stream.report()) {
+            reports.push(e.stream.report());
+        }
+    }
+    reports.dedup();
+    for report in reports {
+        let level: Vec<&TimelineEntry> = timeline
+            .entries
+            .iter()
+            .filter(|e| e.stream.report() == report && e.stream.recommendation().is_none())
+            .collect();
+        if !level.is_empty() {
+            let _ = write!(out, "\n## {} {}\n\n", word(lang, Word::Report), cell(report));
+            entries_table(&mut out, &level, lang);
+        }
+        for r in status.recommendations.iter().filter(|r| r.report == report) {
+            let own: Vec<&TimelineEntry> = timeline
+                .entries
+                .iter()
+                .filter(|e| {
+                    e.stream.report() == report
+                        && match e.stream.recommendation() {
+                            Some(n) => n == r.number,
+                            None => e.recommendations.contains(&r.number),
+                        }
+                })
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            let _ = write!(
+                out,
+                "\n## {} {}: {}\n\n",
+                word(lang, Word::Recommendation),
+                r.number,
+                cell(r.text.as_deref().unwrap_or(""))
+            );
+            entries_table(&mut out, &own, lang);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table_or_become_markup() {
+        assert_eq!(cell("a|b\\c\n<script>&"), "a\\|b\\\\c &lt;script>&amp;");
+    }
+}

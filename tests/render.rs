@@ -1,0 +1,178 @@
+//! The case written for people and spreadsheets: Markdown, CSV and HTML snapshots, Dutch labels, the summary's
+//! rates, CSV that re-imports to the same events, and text from the log that stays text.
+
+use std::sync::Arc;
+
+use events::{RecordedEvent, Timestamp};
+use expect_test::expect_file;
+use followup::render::{self, Lang};
+use followup::SledStore;
+use projections::{Status, Timeline, TimelineFilter, Window};
+
+const CASE: &str = include_str!("../examples/nazorg-amsterdam.jsonl");
+
+fn fixed_clock() -> Arc<dyn Fn() -> Timestamp + Send + Sync> {
+    let now: Timestamp = "2024-03-01T09:30:00Z".parse().unwrap();
+    Arc::new(move || now)
+}
+
+fn store_of(text: &str) -> (tempfile::TempDir, SledStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open_with_clock(dir.path(), fixed_clock()).unwrap();
+    followup::import(&store, text.as_bytes(), "render test", |_| {}).unwrap();
+    (dir, store)
+}
+
+fn events(store: &SledStore) -> Vec<RecordedEvent> {
+    store.events(1).collect::<Result<_, _>>().unwrap()
+}
+
+fn case() -> (Vec<RecordedEvent>, Status, Timeline) {
+    let (_dir, store) = store_of(CASE);
+    let events = events(&store);
+    let status = projections::status(&events, Window::default());
+    let timeline = projections::timeline(&events, Window::default(), TimelineFilter::default());
+    (events, status, timeline)
+}
+
+#[test]
+fn markdown_snapshots() {
+    let (_, status, timeline) = case();
+    expect_file!["snapshots/status.en.md"].assert_eq(&render::markdown::status(&status, Lang::En));
+    expect_file!["snapshots/timeline.nl.md"].assert_eq(&render::markdown::timeline(&timeline, &status, Lang::Nl));
+}
+
+#[test]
+fn csv_snapshots() {
+    let (_, status, timeline) = case();
+    // Records end in CRLF (RFC 4180); the snapshot files hold them as LF, as git keeps text.
+    let status_csv = render::csv::status(&status, Lang::En, false);
+    let timeline_csv = render::csv::timeline(&timeline, Lang::En, false);
+    assert!(status_csv.ends_with("\r\n") && timeline_csv.ends_with("\r\n"));
+    expect_file!["snapshots/status.en.csv"].assert_eq(&status_csv.replace("\r\n", "\n"));
+    expect_file!["snapshots/timeline.en.csv"].assert_eq(&timeline_csv.replace("\r\n", "\n"));
+}
+
+#[test]
+fn html_snapshot() {
+    let (_, status, timeline) = case();
+    let summary = projections::summary(&status, "2017-12-31".parse().unwrap());
+    let page = render::html::report_page(
+        &status,
+        &timeline,
+        &summary,
+        Lang::En,
+        "Nazorg aan gedetineerden",
+        "State of the log as of 2017-12-31.",
+    );
+    expect_file!["snapshots/report.en.html"].assert_eq(&page);
+}
+
+#[test]
+fn the_case_summary_is_3_of_5_implemented_and_4_of_5_implemented_or_partially() {
+    let (_, status, _) = case();
+    let s = projections::summary(&status, "2017-12-31".parse().unwrap()).overall;
+    assert_eq!((s.assessed, s.implemented, s.implemented_or_partially), (5, 3, 4));
+    assert_eq!((s.implementation_rate, s.implemented_or_partially_rate), (Some(0.6), Some(0.8)));
+    assert_eq!(render::html::rate(s.implemented, s.assessed), "3/5 (60%)");
+    assert_eq!(render::html::rate(s.implemented_or_partially, s.assessed), "4/5 (80%)");
+}
+
+#[test]
+fn dutch_labels_name_recommendation_5_gedeeltelijk_uitgevoerd() {
+    let (_, status, timeline) = case();
+    let html = render::html::status_table(&status, Lang::Nl);
+    let row5 = html.lines().find(|l| l.contains("<strong>5.</strong>")).unwrap();
+    assert!(row5.contains("gedeeltelijk uitgevoerd"), "{row5}");
+    assert!(row5.contains("november 2017"), "{row5}");
+    let md = render::markdown::timeline(&timeline, &status, Lang::Nl);
+    assert!(md.contains("| 4 juli 2013 | motie: aangenomen met algemene stemmen |"), "the motion in Dutch");
+    assert!(md.contains("## Aanbeveling 5:"));
+}
+
+#[test]
+fn the_chart_has_a_lane_per_recommendation_across_2013_to_2017() {
+    let (_, status, timeline) = case();
+    let svg = render::html::chart(&status, &timeline, Lang::En);
+    assert_eq!(svg.matches("<g class=\"lane\"").count(), 5);
+    for year in 2013..=2017 {
+        assert!(svg.contains(&format!(">{year}</text>")), "{year}");
+    }
+    assert!(!svg.contains(">2012</text>") && !svg.contains(">2018</text>"));
+    // A year-precision event is a bar across its year, not a point.
+    assert!(svg.contains("class=\"mark k-action_taken\" x="), "an action of year precision is drawn as a bar");
+    assert_eq!(svg.matches("class=\"verdict-band").count(), 5);
+}
+
+#[test]
+fn the_case_csv_keeps_accents_and_re_imports_to_the_same_events() {
+    let (original, _, timeline) = case();
+    for (bom, delimiter) in [(true, b','), (false, b';')] {
+        let mut csv = render::csv::timeline(&timeline, Lang::Nl, bom);
+        assert_eq!(csv.starts_with('\u{feff}'), bom);
+        assert!(csv.contains("Justitiële") && csv.contains("één"), "accented characters intact");
+        if delimiter == b';' {
+            // As a spreadsheet in a comma-decimal locale saves it.
+            let mut r = csv::Reader::from_reader(csv.as_bytes());
+            let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
+            w.write_record(r.headers().unwrap()).unwrap();
+            for rec in r.records() {
+                w.write_record(&rec.unwrap()).unwrap();
+            }
+            csv = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        }
+        let pending = render::csv::read_events(csv.as_bytes()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let copy = SledStore::open(dir.path()).unwrap();
+        followup::import_events(&copy, pending, "csv").unwrap();
+        let reread = events(&copy);
+        let key = |e: &RecordedEvent| (e.id, e.content_bytes());
+        let mut a: Vec<_> = original.iter().map(key).collect();
+        let mut b: Vec<_> = reread.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "the same events");
+        // And into the store that holds them already, it adds nothing.
+        let again = render::csv::read_events(csv.as_bytes()).unwrap();
+        assert_eq!(followup::import_events(&copy, again, "csv").unwrap().appended, 0);
+    }
+}
+
+#[test]
+fn a_csv_missing_a_column_or_with_a_bad_row_is_refused_naming_it() {
+    let missing = "stream,type,occurred,document,locator\nr,context_noted,2015,D,L\n";
+    let err = render::csv::read_events(missing.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("invalid line"), "{err}");
+    match err {
+        followup::ImportError::Invalid(p) => assert_eq!(p[0].message, "the header row lacks the column data"),
+        other => panic!("{other}"),
+    }
+    let bad = "stream,type,occurred,document,locator,data\nr,context_noted,2015,D,L,\"{\"\"summary\"\":\"\"ok\"\"}\"\nr,context_noted,2015-02-30,D,L,\"{\"\"summary\"\":\"\"x\"\"}\"\n";
+    match render::csv::read_events(bad.as_bytes()).unwrap_err() {
+        followup::ImportError::Invalid(p) => {
+            assert_eq!(p.len(), 1);
+            assert_eq!(p[0].line, 3);
+            assert!(p[0].message.contains("field `occurred`"), "{}", p[0].message);
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn text_from_the_log_stays_text_in_every_format() {
+    let evil = r#"{"stream":"x-2020","type":"report_published","occurred":"2020","source":{"document":"<b>doc</b>","locator":"| 1 |"},"data":{"title":"<script>alert(1)</script>","auditor":"A & B","summary":"=HYPERLINK(\"http://x\")"}}
+{"stream":"x-2020/1","type":"recommendation_issued","occurred":"2020","source":{"document":"D","locator":"L"},"data":{"number":1,"text":"<img src=x onerror=alert(1)>"}}
+{"stream":"x-2020/1","type":"context_noted","occurred":"2020","source":{"document":"D","locator":"L"},"data":{"summary":"=HYPERLINK(\"http://x\")"}}"#;
+    let (_dir, store) = store_of(evil);
+    let events = events(&store);
+    let status = projections::status(&events, Window::default());
+    let timeline = projections::timeline(&events, Window::default(), TimelineFilter::default());
+    let summary = projections::summary(&status, "2021-01-01".parse().unwrap());
+    let html = render::html::report_page(&status, &timeline, &summary, Lang::En, "<script>t</script>", "g");
+    assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>"), "no markup from the log");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let md = render::markdown::timeline(&timeline, &status, Lang::En);
+    assert!(md.contains("\\| 1 \\|") && md.contains("&lt;img"), "{md}");
+    let csv = render::csv::timeline(&timeline, Lang::En, false);
+    assert!(csv.contains("\"'=HYPERLINK("), "a formula is neutralised: {csv}");
+}
