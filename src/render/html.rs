@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use events::{Body, Date, PartialDate, Precision, Verdict};
+use events::{Body, Date, Precision, Verdict};
 use projections::{RecommendationStatus, Status, Summary, Timeline, TimelineEntry};
 
 use super::labels::{self, word, Lang, Word};
@@ -440,11 +440,6 @@ pub fn report_page(
     let _ = write!(body, "<h2>{}</h2>\n{}", escape(word(lang, Word::Timeline)), chart(status, timeline, lang));
     let _ = write!(body, "{}", timeline_sections(timeline, status, lang));
     page(lang, title, &body)
-}
-
-/// The span of years a date covers, for tests: `(first, last)`.
-pub fn years(d: &PartialDate) -> (i16, i16) {
-    (d.start().year(), d.end().year())
 }
 
 #[cfg(test)]
