@@ -180,7 +180,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Write the whole log, envelopes included, as JSON Lines in position order
+    /// Write the whole log, envelopes included, as JSON Lines in position order (`--format csv`: the events'
+    /// content in the timeline's columns, for a spreadsheet; imports back to the same events)
     Export {
         /// Write to this file instead of standard output
         #[arg(long, value_name = "FILE")]
@@ -217,6 +218,19 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
         .to_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
         .map_err(|e| e.to_string())?;
     midnight.checked_sub(jiff::SignedDuration::from_nanos(1)).map_err(|e| e.to_string())
+}
+
+/// Fails unless the store holds events of report `report`.
+fn require_report(store: &SledStore, report: &str) -> Result<()> {
+    let prefix = format!("{report}/");
+    let found = store
+        .events(1)
+        .filter_map(Result::ok)
+        .any(|e| e.stream.as_str() == report || e.stream.as_str().starts_with(&prefix));
+    if !found {
+        bail!("the store holds no report {report}");
+    }
+    Ok(())
 }
 
 /// Today's date in UTC.
@@ -427,6 +441,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut status = fold.finish();
             if let Some(r) = &report {
                 status.recommendations.retain(|s| &s.report == r);
+                require_report(&store, r)?;
             }
             cli::output::status(&mut out, style, &status)?;
         }
@@ -437,6 +452,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             let store = read_store(&cli.store)?;
+            if let Some(stream) = &rec {
+                let rt = tokio::runtime::Builder::new_current_thread().build()?;
+                let report = stream.report_stream();
+                let exists = rt.block_on(store.stream_head(stream))?.is_some()
+                    || rt.block_on(store.stream_head(&report))?.is_some();
+                if !exists {
+                    bail!("the store holds no stream {stream} (nor its report {report})");
+                }
+            }
             let filter = TimelineFilter { stream: rec.clone(), from: from.map(|d| d.start()), to: to.map(|d| d.end()) };
             let w = window(as_of, known_at);
             let mut fold = projections::TimelineFold::new(w, filter);
@@ -486,13 +510,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut status = fold.finish();
             if let Some(r) = &report {
                 status.recommendations.retain(|s| &s.report == r);
+                require_report(&store, r)?;
             }
             cli::output::summary(&mut out, style, &projections::summary(&status, day))?;
         }
         Command::Report { out: dir, as_of, known_at, title } => {
             cli::output::only_text_or_json(format, "report")?;
             let store = read_store(&cli.store)?;
-            let files = cli::report::write(&store, &dir, cli.lang, as_of, known_at, title.as_deref())?;
+            let files = cli::report::write(&store, &dir, cli.lang, as_of, known_at, title.as_deref(), cli.bom)?;
             if format == Format::Json {
                 writeln!(
                     out,
@@ -515,6 +540,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out.flush()?;
         }
         Command::Export { out: file } => {
+            if format == Format::Csv {
+                let store = read_store(&cli.store)?;
+                let events: Vec<events::RecordedEvent> = store.events(1).collect::<Result<_, _>>()?;
+                let csv = followup::render::csv::log(&events, cli.lang, cli.bom);
+                match file {
+                    Some(path) => {
+                        std::fs::write(&path, csv).with_context(|| format!("could not write {}", path.display()))?
+                    }
+                    None => out.write_all(csv.as_bytes())?,
+                }
+                out.flush()?;
+                return Ok(ExitCode::SUCCESS);
+            }
             cli::output::only_text_or_json(format, "export")?;
             let store = read_store(&cli.store)?;
             match file {

@@ -368,3 +368,43 @@ fn a_reader_that_stops_early_ends_the_command_quietly() {
     assert!(status.success(), "{status}: {stderr}");
     assert_eq!(stderr, "");
 }
+
+#[test]
+fn filters_that_name_nothing_in_the_store_are_errors() {
+    let dir = case_dir();
+    for args in
+        [vec!["status", "--report", "nope"], vec!["summary", "--report", "nope"], vec!["timeline", "--rec", "nope/1"]]
+    {
+        let (code, err) = stderr_of(followup(dir.path()).args(&args));
+        assert_eq!(code, Some(1), "{args:?}: {err}");
+        assert!(err.contains("the store holds no"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn report_honours_bom_and_lang_in_any_case() {
+    let dir = case_dir();
+    let pack = dir.path().join("pack");
+    followup(dir.path())
+        .args(["--lang", "NL", "--bom", "report", "--as-of", "2017-12-31", "--out"])
+        .arg(&pack)
+        .assert()
+        .success();
+    let csv = std::fs::read(pack.join("status.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "a byte order mark");
+    let html = std::fs::read_to_string(pack.join("index.html")).unwrap();
+    assert!(html.contains("<html lang=\"nl\">") && html.contains("31 december 2017"));
+}
+
+#[test]
+fn export_as_csv_imports_back_into_an_empty_store() {
+    let (a, b) = (case_dir(), tempfile::tempdir().unwrap());
+    let file = a.path().join("log.csv");
+    followup(a.path()).args(["--format", "csv", "export", "--out"]).arg(&file).assert().success();
+    followup(b.path()).arg("import").arg(&file).assert().success();
+    let status = |d: &Path| {
+        let out = followup(d).args(["status", "--format", "json"]).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(status(a.path()), status(b.path()));
+}

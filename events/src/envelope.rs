@@ -478,11 +478,18 @@ fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) ->
         return LineError::line(format!("invalid JSON: {} (column {})", tidy(inner.to_string()), inner.column()));
     }
     let message = plain(tidy(inner.to_string()));
-    let path = match (prefix, path.as_str()) {
+    let mut path = match (prefix, path.as_str()) {
         (_, ".") => (!prefix.is_empty()).then(|| prefix.to_owned()),
         ("", p) => Some(p.to_owned()),
         (pre, p) => Some(format!("{pre}.{p}")),
     };
+    // A duplicate field is named by the message, not by the path: name it as the field.
+    if let Some(name) = message.strip_prefix("duplicate field `").and_then(|m| m.split('`').next()) {
+        path = Some(match path {
+            Some(p) => format!("{p}.{name}"),
+            None => name.to_owned(),
+        });
+    }
     LineError { field: path, message }
 }
 
@@ -834,7 +841,7 @@ mod tests {
             (LINE.replace(r#""locator":"3""#, r#""locator":" ""#), "source.locator"),
             (LINE.replace(r#"{"stream""#, r#"{"id":"nope","stream""#), "id"),
             (LINE.replace(r#"{"stream""#, r#"{"version":3,"stream""#), "id"),
-            (LINE.replace(r#"{"stream":"r/1""#, r#"{"stream":"r/1","stream":"r/2""#), ""),
+            (LINE.replace(r#"{"stream":"r/1""#, r#"{"stream":"r/1","stream":"r/2""#), "stream"),
         ];
         for (line, field) in cases {
             let err = new_line(&line).unwrap_err();

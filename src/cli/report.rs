@@ -17,32 +17,41 @@ pub fn write(
     as_of: Option<PartialDate>,
     known_at: Option<Timestamp>,
     title: Option<&str>,
+    bom: bool,
 ) -> Result<Vec<PathBuf>> {
     let day = as_of.as_ref().map_or_else(crate::today, |d| d.end());
     let window = Window { as_of: Some(day), known_at };
     let mut status = StatusFold::new(window);
     let mut timeline = TimelineFold::new(window, TimelineFilter::default());
-    let mut first_title = None;
+    let mut titles = Vec::new();
     for e in store.events(1) {
         let e = e?;
-        if let (None, Body::ReportPublished(b)) = (&first_title, &e.body) {
-            first_title = Some(b.title.clone());
+        if let Body::ReportPublished(b) = &e.body {
+            titles.push(b.title.clone());
         }
         status.apply(&e);
         timeline.apply(&e);
     }
     let (status, timeline) = (status.finish(), timeline.finish());
     let summary = projections::summary(&status, day);
-    let title = title.map(str::to_owned).or(first_title).unwrap_or_else(|| "followup".into());
+    let title = match (title, titles.as_slice()) {
+        (Some(t), _) => t.to_owned(),
+        (None, [one]) => one.clone(),
+        (None, many) => match lang {
+            Lang::En => format!("Follow-up of {} reports", many.len()),
+            Lang::Nl => format!("Opvolging van {} rapporten", many.len()),
+        },
+    };
+    let as_of = render::labels::date(lang, &PartialDate::parse(&day.to_string())?);
     let generated = match lang {
-        Lang::En => format!("State of the log as of {day}; log head {}.", store.head().hash),
-        Lang::Nl => format!("Stand van het logboek per {day}; logkop {}.", store.head().hash),
+        Lang::En => format!("The log as it stood on {as_of}; its SHA-256 head {}.", store.head().hash),
+        Lang::Nl => format!("Het logboek zoals het was op {as_of}; SHA-256-kop {}.", store.head().hash),
     };
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
     let files = [
         ("index.html", render::html::report_page(&status, &timeline, &summary, lang, &title, &generated)),
         ("timeline.md", render::markdown::timeline(&timeline, &status, lang)),
-        ("status.csv", render::csv::status(&status, lang, false)),
+        ("status.csv", render::csv::status(&status, lang, bom)),
     ];
     let mut written = Vec::new();
     for (name, text) in files {

@@ -67,7 +67,9 @@ fn judge(
 /// Verifies a store: its chain, then its verdicts through `window`.
 pub fn store(store: &SledStore, window: Window, expect_head: Option<events::Hash>) -> Result<Outcome> {
     let chain = followup::verify_chain(store)?;
-    let (verification, known_head) = judge(store.events(1).map(|e| e.map_err(anyhow::Error::from)), window)?;
+    // Verdicts are judged on the sound part of the log, the events before the first bad one.
+    let sound = store.events(1).take(chain.events as usize).map(|e| e.map_err(anyhow::Error::from));
+    let (verification, known_head) = judge(sound, window)?;
     let expected_head = expect_head.map(|h| (h, chain.ok() && chain.head == h));
     Ok(Outcome { verification, chain, known_head, expected_head })
 }

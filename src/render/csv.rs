@@ -92,6 +92,33 @@ pub fn timeline(timeline: &Timeline, lang: Lang, bom: bool) -> String {
     write(rows, bom)
 }
 
+/// The whole log as CSV with the timeline's columns, in position order, retracted events and retractions
+/// included: what `export --format csv` writes, and what imports back to the same log's events.
+pub fn log(events: &[events::RecordedEvent], lang: Lang, bom: bool) -> String {
+    let mut rows = vec![TIMELINE_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>()];
+    for e in events {
+        let data = serde_json::to_value(&e.body).map(|v| v["data"].to_string()).unwrap_or_default();
+        let kind = e.body.type_name();
+        rows.push(vec![
+            e.position.to_string(),
+            e.id.to_string(),
+            e.stream.to_string(),
+            e.stream.recommendation().map(|n| n.to_string()).unwrap_or_default(),
+            e.occurred.to_string(),
+            labels::date(lang, &e.occurred),
+            kind.to_owned(),
+            labels::kind(lang, kind).to_owned(),
+            e.body.summary().to_owned(),
+            labels::detail(lang, &e.body),
+            e.source.document.clone(),
+            e.source.locator.clone(),
+            e.source.quote.clone().unwrap_or_default(),
+            data,
+        ]);
+    }
+    write(rows, bom)
+}
+
 /// The status as CSV, a row per recommendation.
 pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
     let mut rows = vec![[
@@ -140,7 +167,9 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
 /// Reads events from CSV with a header row: the columns of [`TIMELINE_COLUMNS`] that carry content (`stream`,
 /// `type`, `occurred`, `document`, `locator`, `data`; `event_id` or `id`, `quote` and `recorded_by` if present),
 /// others ignored. The delimiter is `,` or `;`, whichever the header uses; a byte order mark is skipped and
-/// neutralised cells are restored. Each row is checked as an input line is.
+/// neutralised cells are restored. Each row is checked as an input line is. With a `position` column, rows are
+/// taken in position order (a timeline lists them by date, but an event must follow those it names); otherwise in
+/// file order.
 ///
 /// # Errors
 /// [`ImportError::Invalid`] listing every bad row by its line number; [`ImportError::Empty`]; [`ImportError::Io`].
@@ -174,7 +203,7 @@ pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, Impor
         }]));
     }
     let id_col = col("event_id").or_else(|| col("id"));
-    let (quote_col, by_col) = (col("quote"), col("recorded_by"));
+    let (quote_col, by_col, position_col) = (col("quote"), col("recorded_by"), col("position"));
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for record in r.records() {
@@ -215,8 +244,9 @@ pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, Impor
         if let Some(by) = by_col.map(get).filter(|b| !b.is_empty()) {
             obj["recorded_by"] = by.into();
         }
+        let position = position_col.and_then(|i| get(i).trim().parse::<u64>().ok()).unwrap_or(u64::MAX);
         match events::decode(obj.to_string().as_bytes()) {
-            Ok(Line::New(e)) => out.push((line, Pending::New(e))),
+            Ok(Line::New(e)) => out.push((position, line, Pending::New(e))),
             Ok(Line::Recorded(_)) => {
                 problems.push(LineProblem { line, message: "a CSV row holds a new event, not a stored one".into() })
             }
@@ -229,7 +259,8 @@ pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, Impor
     if out.is_empty() {
         return Err(ImportError::Empty);
     }
-    Ok(out)
+    out.sort_by_key(|(position, line, _)| (*position, *line));
+    Ok(out.into_iter().map(|(_, line, p)| (line, p)).collect())
 }
 
 /// The events of a CSV read by [`read_events`], for tests and callers that want them without a store.

@@ -32,7 +32,8 @@ h1 { font-size: 1.6em; margin: 0 0 .2em; } h2 { font-size: 1.25em; margin: 1.6em
 h3 { font-size: 1.05em; margin: 1.3em 0 .4em; }
 p.meta, .muted { color: var(--muted); }
 table.summary { width: auto; min-width: 50%; } table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; font-size: .93em; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--rule); }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--rule); overflow-wrap: anywhere; unicode-bidi: isolate; }
+h1, h2, h3 { overflow-wrap: anywhere; }
 th { background: var(--band); font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 .verdict { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: .9em; white-space: nowrap; }
@@ -45,7 +46,7 @@ svg.chart text { font: 12px system-ui, sans-serif; fill: var(--ink); }
 .legend span { display: inline-block; margin-right: 14px; font-size: .88em; }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
 @page { size: A4; margin: 15mm; }
-@media print { body { max-width: none; padding: 0; font-size: 10.5pt; } h2 { break-after: avoid; } tr, figure { break-inside: avoid; } }
+@media print { body { max-width: none; padding: 0; font-size: 10.5pt; } h1, h2, h3 { break-after: avoid; } tr, figure { break-inside: avoid; } }
 "#;
 
 /// A whole page around `body` (already HTML), titled `title`.
@@ -71,7 +72,19 @@ pub fn status_table(status: &Status, lang: Lang) -> String {
         let _ = write!(out, "<th>{}</th>", escape(word(lang, w)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
+    let several =
+        status.recommendations.first().is_some_and(|f| status.recommendations.iter().any(|o| o.report != f.report));
+    let mut current: Option<&str> = None;
     for r in &status.recommendations {
+        if several && current != Some(r.report.as_str()) {
+            current = Some(r.report.as_str());
+            let _ = writeln!(
+                out,
+                "<tr><th colspan=\"6\">{} {}</th></tr>",
+                escape(word(lang, Word::Report)),
+                escape(&r.report)
+            );
+        }
         let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
         let actions = if totals.is_empty() {
             r.actions.len().to_string()
@@ -266,14 +279,17 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
                 escape(&title)
             );
         }
+        let several =
+            status.recommendations.first().is_some_and(|f| status.recommendations.iter().any(|o| o.report != f.report));
+        let name =
+            if several { r.id.to_string() } else { format!("{} {}", word(lang, Word::Recommendation), r.number) };
         let label: String = r.text.as_deref().unwrap_or("").chars().take(26).collect();
         let ellipsis = if r.text.as_deref().unwrap_or("").chars().count() > 26 { "…" } else { "" };
         let _ = writeln!(
             out,
-            "<text x=\"8\" y=\"{:.1}\"><tspan font-weight=\"600\">{} {}</tspan><tspan x=\"8\" dy=\"15\">{}{ellipsis}</tspan><title>{}</title></text>",
+            "<text x=\"8\" y=\"{:.1}\"><tspan font-weight=\"600\">{}</tspan><tspan x=\"8\" dy=\"15\">{}{ellipsis}</tspan><title>{}</title></text>",
             y0 + 22.0,
-            escape(word(lang, Word::Recommendation)),
-            r.number,
+            escape(&name),
             escape(&label),
             escape(r.text.as_deref().unwrap_or(""))
         );
@@ -299,10 +315,16 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
             );
             let title = escape(&title);
             let class = format!("mark k-{}", e.kind);
+            // A qualified date (~ approximate, ? uncertain) is drawn paler and dashed.
+            let qualified = if e.occurred.qualifier() == events::Qualifier::Exact {
+                ""
+            } else {
+                " stroke-dasharray=\"2 2\" stroke-width=\"1\" stroke=\"#1d2433\" opacity=\"0.55\""
+            };
             if e.occurred.precision() == Precision::Day {
                 let _ = writeln!(
                     out,
-                    "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"><title>{title}</title></circle>",
+                    "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"{qualified}><title>{title}</title></circle>",
                     x(e.occurred.start()),
                     y + 3.0
                 );
@@ -311,7 +333,7 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
                 let to = x(e.occurred.end().tomorrow().unwrap_or(e.occurred.end()));
                 let _ = writeln!(
                     out,
-                    "<rect class=\"{class}\" x=\"{from:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"6\" rx=\"3\" fill=\"{colour}\" fill-opacity=\"0.75\"><title>{title}</title></rect>",
+                    "<rect class=\"{class}\" x=\"{from:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"6\" rx=\"3\" fill=\"{colour}\" fill-opacity=\"0.75\"{qualified}><title>{title}</title></rect>",
                     (to - from).max(3.0)
                 );
             }
@@ -322,7 +344,7 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
     let mut legend = String::from("<p class=\"legend\">");
     for (kind, name) in [
         ("executive_responded", labels::kind(lang, "executive_responded")),
-        ("council_decided", word(lang, Word::Council)),
+        ("council_decided", labels::kind(lang, "council_decided")),
         ("commitment_made", labels::kind(lang, "commitment_made")),
         ("action_taken", labels::kind(lang, "action_taken")),
         ("status_assessed", labels::kind(lang, "status_assessed")),
@@ -349,8 +371,8 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
         ),
     };
     let caption = match lang {
-        Lang::En => "A lane per recommendation; a bar spans the period a date covers (a year, a season, a month), a dot is a day; coloured bands show each verdict from its as-of date. Hover for details and sources.",
-        Lang::Nl => "Een baan per aanbeveling; een balk beslaat de periode van een datum (jaar, seizoen, maand), een stip is een dag; gekleurde banden tonen elk oordeel vanaf de peildatum. Wijs aan voor details en bronnen.",
+        Lang::En => "A lane per recommendation; a bar spans the period a date covers (a year, a season, a month), a dot is a day, a pale dashed mark an approximate or uncertain date; coloured bands show each verdict from its as-of date. Report-level events appear in every lane they concern. Hover for details and sources.",
+        Lang::Nl => "Een baan per aanbeveling; een balk beslaat de periode van een datum (jaar, seizoen, maand), een stip is een dag, een bleke gestippelde markering een geschatte of onzekere datum; gekleurde banden tonen elk oordeel vanaf de stand per datum. Gebeurtenissen op rapportniveau staan in elke baan waarop ze betrekking hebben. Wijs aan voor details en bronnen.",
     };
     format!("<figure>\n{out}<figcaption>{}{}</figcaption>\n{legend}</figure>\n", escape(caption), escape(&note))
 }
@@ -413,7 +435,8 @@ pub fn timeline_sections(timeline: &Timeline, status: &Status, lang: Lang) -> St
                 .collect();
             let _ = writeln!(
                 out,
-                "<h3 id=\"rec-{}\">{} {}: {}</h3>",
+                "<h3 id=\"rec-{}-{}\">{} {}: {}</h3>",
+                escape(report),
                 r.number,
                 escape(word(lang, Word::Recommendation)),
                 r.number,

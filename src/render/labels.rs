@@ -19,7 +19,7 @@ impl Lang {
     /// # Errors
     /// A message naming the text otherwise.
     pub fn parse(text: &str) -> Result<Lang, String> {
-        match text {
+        match text.to_ascii_lowercase().as_str() {
             "en" => Ok(Lang::En),
             "nl" => Ok(Lang::Nl),
             _ => Err(format!("`{text}` is not a language: en or nl")),
@@ -190,7 +190,7 @@ pub fn kind(lang: Lang, type_name: &str) -> &'static str {
         "report_published" => lang.pick("report published", "rapport gepubliceerd"),
         "recommendation_issued" => lang.pick("recommendation", "aanbeveling"),
         "executive_responded" => lang.pick("executive's response", "bestuurlijke reactie"),
-        "auditor_commented" => lang.pick("auditor's comment", "nawoord rekenkamer"),
+        "auditor_commented" => lang.pick("auditor's comment", "opmerking rekenkamer"),
         "committee_discussed" => lang.pick("committee", "raadscommissie"),
         "council_decided" => lang.pick("council decision", "besluit gemeenteraad"),
         "council_motion_voted" => lang.pick("motion", "motie"),
@@ -317,13 +317,13 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         Word::ExecutiveClaims => lang.pick("Executive claims", "Melding college"),
         Word::Disagrees => lang.pick("DISAGREES with the verdict", "WIJKT AF van het oordeel"),
         Word::VerdictSummary => lang.pick("Verdicts", "Oordelen"),
-        Word::ImplementedRate => lang.pick("Implementation rate", "Uitvoeringsgraad"),
+        Word::ImplementedRate => lang.pick("Share implemented", "Aandeel uitgevoerd"),
         Word::ImplementedOrPartiallyRate => {
-            lang.pick("Implemented or partially, rate", "Uitgevoerd of gedeeltelijk, graad")
+            lang.pick("Share implemented or partially", "Aandeel (gedeeltelijk) uitgevoerd")
         }
         Word::Assessed => lang.pick("Assessed", "Beoordeeld"),
         Word::OpenCommitments => lang.pick("Open commitments", "Openstaande toezeggingen"),
-        Word::OverdueCommitments => lang.pick("Overdue commitments", "Verlopen toezeggingen"),
+        Word::OverdueCommitments => lang.pick("Overdue commitments", "Niet tijdig nagekomen toezeggingen"),
         Word::Total => lang.pick("Total", "Totaal"),
         Word::Due => lang.pick("due", "uiterlijk"),
         Word::Detail => lang.pick("Detail", "Toelichting"),

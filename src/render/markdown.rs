@@ -13,6 +13,10 @@ pub fn cell(text: &str) -> String {
     for c in text.chars() {
         match c {
             '|' => out.push_str("\\|"),
+            '*' | '_' | '`' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
             '\\' => out.push_str("\\\\"),
             '<' => out.push_str("&lt;"),
             '&' => out.push_str("&amp;"),
@@ -152,5 +156,6 @@ mod tests {
     #[test]
     fn cells_cannot_break_the_table_or_become_markup() {
         assert_eq!(cell("a|b\\c\n<script>&"), "a\\|b\\\\c &lt;script>&amp;");
+        assert_eq!(cell("**b** [l](u) `c` #h _i_"), "\\*\\*b\\*\\* \\[l\\](u) \\`c\\` \\#h \\_i\\_");
     }
 }

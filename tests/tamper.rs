@@ -1,0 +1,94 @@
+//! Tampering under the store: bytes of a stored event changed, or an event removed, directly in the sled
+//! database while the store is closed. `verify` finds it and names the position.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use followup::SledStore;
+
+const CASE: &str = include_str!("../examples/nazorg-amsterdam.jsonl");
+
+/// Changes the raw sled tree of a closed store.
+fn under_the_store(dir: &Path, change: impl FnOnce(&sled::Tree)) {
+    let db = sled::Config::new().path(dir).segment_size(8 << 20).open().unwrap();
+    let tree = db.open_tree("followup").unwrap();
+    change(&tree);
+    db.flush().unwrap();
+}
+
+fn line_key(position: u64) -> Vec<u8> {
+    let mut k = vec![b'L'];
+    k.extend_from_slice(&position.to_be_bytes());
+    k
+}
+
+fn case_store() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    followup::import(&store, CASE.as_bytes(), "tamper test", |_| {}).unwrap();
+    dir
+}
+
+fn verify(dir: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = Command::cargo_bin("followup")
+        .unwrap()
+        .arg("--store")
+        .arg(dir)
+        .args(["verify", "--format", "json"])
+        .output()
+        .unwrap();
+    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn a_changed_byte_in_a_stored_event_is_found_at_its_position() {
+    let dir = case_store();
+    under_the_store(dir.path(), |tree| {
+        let mut line = tree.get(line_key(42)).unwrap().unwrap().to_vec();
+        let at = line.windows(9).position(|w| w == b"\"summary\"").unwrap() + 12;
+        line[at] ^= 0x01;
+        tree.insert(line_key(42), line).unwrap();
+    });
+    let store = SledStore::open(dir.path()).unwrap();
+    let chain = followup::verify_chain(&store).unwrap();
+    assert_eq!(chain.broken.map(|b| b.position), Some(42));
+    drop(store);
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2));
+    assert_eq!(v["chain"]["broken"]["position"], 42);
+}
+
+#[test]
+fn a_removed_event_is_found_where_the_gap_is() {
+    let dir = case_store();
+    under_the_store(dir.path(), |tree| {
+        tree.remove(line_key(13)).unwrap();
+    });
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2));
+    assert_eq!(v["chain"]["broken"]["position"], 13);
+}
+
+#[test]
+fn an_event_re_sealed_with_a_fresh_hash_still_breaks_the_chain_after_it() {
+    // A forger who rewrites an event and recomputes its own hash cannot fix the next event's prev_hash.
+    let dir = case_store();
+    under_the_store(dir.path(), |tree| {
+        let line = tree.get(line_key(7)).unwrap().unwrap().to_vec();
+        let text = String::from_utf8(line).unwrap();
+        let Ok(events::Line::Recorded(mut e)) = events::decode(text.as_bytes()) else { panic!() };
+        e.source.locator = "forged".into();
+        let (_, forged) = events::RecordedEvent::seal(
+            e.to_new(),
+            e.version,
+            e.position,
+            e.recorded_at,
+            e.recorded_by.clone(),
+            e.prev_hash,
+        );
+        tree.insert(line_key(7), forged).unwrap();
+    });
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2));
+    assert_eq!(v["chain"]["broken"]["position"], 8, "position 7 hashes to itself, but 8 names the old hash");
+}
