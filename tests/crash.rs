@@ -118,7 +118,8 @@ fn every_record_that_printed_success_survives_a_kill() {
             r#"{{"stream":"crash-{round}/1","type":"context_noted","occurred":"2020","source":{{"document":"D","locator":"L"}},"data":{{"summary":"round {round} killed"}}}}"#
         );
         let mut child = followup(&store).args(["--format", "json", "record"]).arg(&line).spawn().unwrap();
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..60_000)));
+        // A record takes about 0.1 s here: kill anywhere from its start to a little past its end.
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..180_000)));
         let _ = child.kill();
         let out = child.wait_with_output().unwrap();
         let printed: Option<serde_json::Value> = serde_json::from_slice(&out.stdout).ok();
