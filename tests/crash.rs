@@ -69,9 +69,9 @@ fn an_import_killed_at_any_moment_is_all_or_nothing() {
     let (mut none, mut all) = (0, 0);
     for round in 0..IMPORT_KILLS {
         let store = work.path().join(format!("round-{round}"));
-        // From 30% of a whole import's time (the file is read and checked first) to just past its end.
+        // From half of a whole import's time (the file is read and checked first) to a little past its end.
         let span = whole.as_micros() as u64;
-        let after = Duration::from_micros(rng.random_range(span * 3 / 10..(span * 105 / 100).max(span * 3 / 10 + 1)));
+        let after = Duration::from_micros(rng.random_range(span / 2..(span * 115 / 100).max(span / 2 + 1)));
         let mut child = followup(&store).arg("import").arg(&file).spawn().unwrap();
         std::thread::sleep(after);
         let _ = child.kill();

@@ -683,6 +683,15 @@ async fn appenders_racing_on_one_stream_win_one_version_each() {
     let store = open(dir.path());
     let s = stream("/1");
     append(&store, &s, ExpectedVersion::NoStream, vec![note(&s, "seed")]).await;
+    // and a live subscriber from the start
+    let mut subscription = store.subscribe(1);
+    let watcher = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while seen.len() < TASKS + 1 {
+            seen.push(subscription.next().await.unwrap().position);
+        }
+        seen
+    });
     let mut tasks = Vec::new();
     for t in 0..TASKS {
         let store = store.clone();
@@ -728,6 +737,8 @@ async fn appenders_racing_on_one_stream_win_one_version_each() {
     assert!(chain.ok(), "{:?}", chain.broken);
     assert_eq!(chain.events, n);
     assert!(total_losses <= TASKS * (TASKS - 1) / 2, "{total_losses} losses");
+    // and the subscriber saw every event once, in order
+    assert_eq!(watcher.await.unwrap(), one_to(n));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]

@@ -6,16 +6,8 @@ use events::{Line, PartialDate};
 use proptest::prelude::*;
 
 /// Inputs found by fuzzing or review that must keep working.
-const REGRESSIONS: &[&str] = &[
-    "",
-    "{",
-    "[]",
-    "9999-24",
-    "0000-02-29",
-    "2016-02-29",
-    "2015-02-29",
-    "{\"stream\":\"a\",\"stream\":\"b\"}",
-];
+const REGRESSIONS: &[&str] =
+    &["", "{", "[]", "9999-24", "0000-02-29", "2016-02-29", "2015-02-29", "{\"stream\":\"a\",\"stream\":\"b\"}"];
 
 fn check_decode(data: &[u8]) {
     if let Ok(Line::New(e)) = events::decode(data) {
@@ -41,12 +33,8 @@ fn regressions_still_hold() {
 
 /// A valid input line with fuzzed parts.
 fn line() -> impl Strategy<Value = String> {
-    let date = prop_oneof![
-        "[0-9]{4}",
-        "[0-9]{4}-[0-9]{2}",
-        "[0-9]{4}-[0-9]{2}-[0-9]{2}",
-        "[0-9]{4}-(2[1-4]|3[3-6])[~?%]?",
-    ];
+    let date =
+        prop_oneof!["[0-9]{4}", "[0-9]{4}-[0-9]{2}", "[0-9]{4}-[0-9]{2}-[0-9]{2}", "[0-9]{4}-(2[1-4]|3[3-6])[~?%]?",];
     let kind = prop::sample::select(events::Body::TYPES.to_vec());
     (date, kind, "[a-z0-9/.-]{1,12}", "\\PC{0,20}").prop_map(|(d, k, s, t)| {
         format!(r#"{{"stream":"{s}","type":"{k}","occurred":"{d}","source":{{"document":"D","locator":"L"}},"data":{{"summary":{t:?}}}}}"#)
