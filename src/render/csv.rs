@@ -67,55 +67,63 @@ pub const TIMELINE_COLUMNS: [&str; 14] = [
     "data",
 ];
 
+/// One row of [`TIMELINE_COLUMNS`].
+#[allow(clippy::too_many_arguments)]
+fn event_row(
+    lang: Lang,
+    position: u64,
+    id: &events::EventId,
+    stream: &events::StreamId,
+    occurred: &events::PartialDate,
+    body: &events::Body,
+    summary: &str,
+    source: &events::Source,
+) -> Vec<String> {
+    let data = serde_json::to_value(body).map(|v| v["data"].to_string()).unwrap_or_default();
+    let kind = body.type_name();
+    vec![
+        position.to_string(),
+        id.to_string(),
+        stream.to_string(),
+        stream.recommendation().map(|n| n.to_string()).unwrap_or_default(),
+        occurred.to_string(),
+        labels::date(lang, occurred),
+        kind.to_owned(),
+        labels::kind(lang, kind).to_owned(),
+        summary.to_owned(),
+        labels::detail(lang, body),
+        source.document.clone(),
+        source.locator.clone(),
+        source.quote.clone().unwrap_or_default(),
+        data,
+    ]
+}
+
+fn header() -> Vec<String> {
+    TIMELINE_COLUMNS.iter().map(|c| c.to_string()).collect()
+}
+
 /// The timeline as CSV, a row per entry in timeline order.
 pub fn timeline(timeline: &Timeline, lang: Lang, bom: bool) -> String {
-    let mut rows = vec![TIMELINE_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>()];
-    for e in &timeline.entries {
-        let data = serde_json::to_value(&e.body).map(|v| v["data"].to_string()).unwrap_or_default();
-        rows.push(vec![
-            e.position.to_string(),
-            e.event_id.to_string(),
-            e.stream.to_string(),
-            e.stream.recommendation().map(|n| n.to_string()).unwrap_or_default(),
-            e.occurred.to_string(),
-            labels::date(lang, &e.occurred),
-            e.kind.to_owned(),
-            labels::kind(lang, e.kind).to_owned(),
-            e.summary.clone(),
-            labels::detail(lang, &e.body),
-            e.source.document.clone(),
-            e.source.locator.clone(),
-            e.source.quote.clone().unwrap_or_default(),
-            data,
-        ]);
-    }
+    let mut rows = vec![header()];
+    rows.extend(
+        timeline
+            .entries
+            .iter()
+            .map(|e| event_row(lang, e.position, &e.event_id, &e.stream, &e.occurred, &e.body, &e.summary, &e.source)),
+    );
     write(rows, bom)
 }
 
 /// The whole log as CSV with the timeline's columns, in position order, retracted events and retractions
 /// included: what `export --format csv` writes, and what imports back to the same log's events.
 pub fn log(events: &[events::RecordedEvent], lang: Lang, bom: bool) -> String {
-    let mut rows = vec![TIMELINE_COLUMNS.iter().map(|c| c.to_string()).collect::<Vec<_>>()];
-    for e in events {
-        let data = serde_json::to_value(&e.body).map(|v| v["data"].to_string()).unwrap_or_default();
-        let kind = e.body.type_name();
-        rows.push(vec![
-            e.position.to_string(),
-            e.id.to_string(),
-            e.stream.to_string(),
-            e.stream.recommendation().map(|n| n.to_string()).unwrap_or_default(),
-            e.occurred.to_string(),
-            labels::date(lang, &e.occurred),
-            kind.to_owned(),
-            labels::kind(lang, kind).to_owned(),
-            e.body.summary().to_owned(),
-            labels::detail(lang, &e.body),
-            e.source.document.clone(),
-            e.source.locator.clone(),
-            e.source.quote.clone().unwrap_or_default(),
-            data,
-        ]);
-    }
+    let mut rows = vec![header()];
+    rows.extend(
+        events
+            .iter()
+            .map(|e| event_row(lang, e.position, &e.id, &e.stream, &e.occurred, &e.body, e.body.summary(), &e.source)),
+    );
     write(rows, bom)
 }
 

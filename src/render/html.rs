@@ -412,38 +412,24 @@ fn entry_rows(out: &mut String, entries: &[&TimelineEntry], lang: Lang) {
 /// report-level ones that name it.
 pub fn timeline_sections(timeline: &Timeline, status: &Status, lang: Lang) -> String {
     let mut out = String::new();
-    let mut reports: Vec<&str> = status.recommendations.iter().map(|r| r.report.as_str()).collect();
-    reports.dedup();
-    for report in reports {
-        let level: Vec<&TimelineEntry> = timeline
-            .entries
-            .iter()
-            .filter(|e| e.stream.report() == report && e.stream.recommendation().is_none())
-            .collect();
-        if !level.is_empty() {
-            let _ = writeln!(out, "<h3>{} {}</h3>", escape(word(lang, Word::Report)), escape(report));
-            entry_rows(&mut out, &level, lang);
+    for section in super::sections(timeline, status) {
+        match section.recommendation {
+            None => {
+                let _ = writeln!(out, "<h3>{} {}</h3>", escape(word(lang, Word::Report)), escape(section.report));
+            }
+            Some(r) => {
+                let _ = writeln!(
+                    out,
+                    "<h3 id=\"rec-{}-{}\">{} {}: {}</h3>",
+                    escape(section.report),
+                    r.number,
+                    escape(word(lang, Word::Recommendation)),
+                    r.number,
+                    escape(r.text.as_deref().unwrap_or(""))
+                );
+            }
         }
-        for r in status.recommendations.iter().filter(|r| r.report == report) {
-            let own: Vec<&TimelineEntry> = timeline
-                .entries
-                .iter()
-                .filter(|e| {
-                    e.stream.report() == report
-                        && e.stream.recommendation().map_or(e.recommendations.contains(&r.number), |n| n == r.number)
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "<h3 id=\"rec-{}-{}\">{} {}: {}</h3>",
-                escape(report),
-                r.number,
-                escape(word(lang, Word::Recommendation)),
-                r.number,
-                escape(r.text.as_deref().unwrap_or(""))
-            );
-            entry_rows(&mut out, &own, lang);
-        }
+        entry_rows(&mut out, &section.entries, lang);
     }
     out
 }

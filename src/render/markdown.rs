@@ -104,47 +104,18 @@ fn entries_table(out: &mut String, entries: &[&TimelineEntry], lang: Lang) {
 /// entries and the report-level ones that name it, each in timeline order.
 pub fn timeline(timeline: &Timeline, status: &Status, lang: Lang) -> String {
     let mut out = format!("# {}\n", word(lang, Word::Timeline));
-    let mut reports: Vec<&str> = status.recommendations.iter().map(|r| r.report.as_str()).collect();
-    for e in &timeline.entries {
-        if !reports.contains(&e.stream.report()) {
-            reports.push(e.stream.report());
-        }
-    }
-    reports.dedup();
-    for report in reports {
-        let level: Vec<&TimelineEntry> = timeline
-            .entries
-            .iter()
-            .filter(|e| e.stream.report() == report && e.stream.recommendation().is_none())
-            .collect();
-        if !level.is_empty() {
-            let _ = write!(out, "\n## {} {}\n\n", word(lang, Word::Report), cell(report));
-            entries_table(&mut out, &level, lang);
-        }
-        for r in status.recommendations.iter().filter(|r| r.report == report) {
-            let own: Vec<&TimelineEntry> = timeline
-                .entries
-                .iter()
-                .filter(|e| {
-                    e.stream.report() == report
-                        && match e.stream.recommendation() {
-                            Some(n) => n == r.number,
-                            None => e.recommendations.contains(&r.number),
-                        }
-                })
-                .collect();
-            if own.is_empty() {
-                continue;
+    for section in super::sections(timeline, status) {
+        match section.recommendation {
+            None => {
+                let _ = write!(out, "\n## {} {}\n\n", word(lang, Word::Report), cell(section.report));
             }
-            let _ = write!(
-                out,
-                "\n## {} {}: {}\n\n",
-                word(lang, Word::Recommendation),
-                r.number,
-                cell(r.text.as_deref().unwrap_or(""))
-            );
-            entries_table(&mut out, &own, lang);
+            Some(_) if section.entries.is_empty() => continue,
+            Some(r) => {
+                let text = cell(r.text.as_deref().unwrap_or(""));
+                let _ = write!(out, "\n## {} {}: {text}\n\n", word(lang, Word::Recommendation), r.number);
+            }
         }
+        entries_table(&mut out, &section.entries, lang);
     }
     out
 }
