@@ -83,7 +83,8 @@ where
     report
 }
 
-/// Checks the chain of every line in `store`, and that it ends at the store's head.
+/// Checks the chain of every line in `store`, that it ends at the store's head, and that the store's indexes
+/// (ids, stream versions, no line past the head) agree with it.
 ///
 /// # Errors
 /// A storage failure while reading.
@@ -101,6 +102,12 @@ pub fn verify_chain(store: &SledStore) -> Result<ChainReport, ReadError> {
         return Err(e);
     }
     let head = store.head();
+    if report.ok() {
+        if let Some((position, reason)) = store.index_problem()? {
+            report.broken = Some(ChainBreak { position, reason });
+            return Ok(report);
+        }
+    }
     if report.ok() && (report.events != head.position || report.head != head.hash) {
         report.broken = Some(ChainBreak {
             position: report.events + 1,

@@ -1,5 +1,5 @@
-//! Crash safety: `followup import` of a 100,000-event file and a run of single `followup record` calls, as child
-//! processes killed with SIGKILL at random moments, 50 times in all. After each kill the store opens, its chain
+//! Crash safety: `followup import` of a 100,000-event file, a run of single `followup record` calls, and the
+//! creation of new stores, as child processes killed with SIGKILL at random moments, 70 times in all. After each kill the store opens, its chain
 //! verifies, and its log is exactly what was acknowledged: an import is all or nothing, and every `record` that
 //! printed success is there.
 //!
@@ -76,8 +76,8 @@ fn an_import_killed_at_any_moment_is_all_or_nothing() {
         std::thread::sleep(after);
         let _ = child.kill();
         let status = child.wait().unwrap();
-        if !store.join("conf").exists() {
-            none += 1; // killed before the store was even created
+        if !store.exists() {
+            none += 1; // killed before the store was created: it is made whole or not at all
             continue;
         }
         let held = check_store(&store);
@@ -94,6 +94,32 @@ fn an_import_killed_at_any_moment_is_all_or_nothing() {
         std::fs::remove_dir_all(&store).unwrap();
     }
     eprintln!("{IMPORT_KILLS} imports killed: {none} left nothing, {all} left everything, none left a part");
+}
+
+#[test]
+fn a_store_killed_while_being_created_is_absent_or_whole() {
+    // A first record creates the store; kill it within its first milliseconds, 20 times, each in a new directory.
+    let work = tempfile::tempdir().unwrap();
+    let mut rng = rng();
+    let (mut absent, mut whole) = (0, 0);
+    for round in 0..20 {
+        let store = work.path().join(format!("new-{round}"));
+        let line = r#"{"stream":"new-2020","type":"context_noted","occurred":"2020","source":{"document":"D","locator":"L"},"data":{"summary":"first"}}"#;
+        let mut child = followup(&store).arg("record").arg(line).spawn().unwrap();
+        std::thread::sleep(Duration::from_micros(rng.random_range(500..30_000)));
+        let _ = child.kill();
+        let _ = child.wait();
+        if store.exists() {
+            check_store(&store);
+            whole += 1;
+        } else {
+            absent += 1;
+        }
+        // Either way, the directory takes a store now.
+        let out = followup(&store).arg("record").arg(line).output().unwrap();
+        assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    eprintln!("20 creations killed: {absent} left no store, {whole} a whole one");
 }
 
 #[test]

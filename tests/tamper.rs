@@ -92,3 +92,45 @@ fn an_event_re_sealed_with_a_fresh_hash_still_breaks_the_chain_after_it() {
     assert_eq!(code, Some(2));
     assert_eq!(v["chain"]["broken"]["position"], 8, "position 7 hashes to itself, but 8 names the old hash");
 }
+
+#[test]
+fn a_removed_head_a_line_past_it_and_bent_indexes_are_found() {
+    let head_key = b"Mhead".to_vec();
+    type Change = Box<dyn Fn(&sled::Tree)>;
+    let cases: Vec<(&str, Change)> = vec![
+        (
+            "head removed",
+            Box::new(move |t: &sled::Tree| {
+                t.remove(&head_key).unwrap();
+            }),
+        ),
+        (
+            "a line past the head",
+            Box::new(|t: &sled::Tree| {
+                let line = t.get(line_key(79)).unwrap().unwrap();
+                t.insert(line_key(80), line).unwrap();
+            }),
+        ),
+        (
+            "an id pointed elsewhere",
+            Box::new(|t: &sled::Tree| {
+                let key = t.scan_prefix(b"I").next().unwrap().unwrap().0;
+                let pos = u64::from_be_bytes(t.get(&key).unwrap().unwrap().as_ref().try_into().unwrap());
+                t.insert(key, &(if pos == 1 { 2u64 } else { 1u64 }).to_be_bytes()).unwrap();
+            }),
+        ),
+        (
+            "a stream version lowered",
+            Box::new(|t: &sled::Tree| {
+                t.insert(b"Vra-amsterdam-2013-nazorg/3", &1u64.to_be_bytes()).unwrap();
+            }),
+        ),
+    ];
+    for (what, change) in cases {
+        let dir = case_store();
+        under_the_store(dir.path(), |t| change(t));
+        let (code, v) = verify(dir.path());
+        assert_eq!(code, Some(2), "{what}: {v}");
+        assert_eq!(v["chain"]["ok"], false, "{what}");
+    }
+}

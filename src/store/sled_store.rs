@@ -144,6 +144,35 @@ pub struct Written {
     pub head: Head,
 }
 
+/// Creates a new, empty store at `dir` (absent or an empty directory) all at once: it is made in a temporary
+/// directory beside `dir`, synced, and renamed into place, so a process killed while creating leaves either no
+/// store or a whole one, never a directory that is neither.
+fn create(dir: &Path) -> std::io::Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let tmp = tempfile::Builder::new().prefix(".followup-new-").tempdir_in(&parent)?;
+    {
+        let db =
+            sled::Config::new().path(tmp.path()).segment_size(SEGMENT_SIZE).open().map_err(std::io::Error::other)?;
+        let tree = db.open_tree(keys::TREE).map_err(std::io::Error::other)?;
+        tree.insert(keys::FORMAT, &keys::FORMAT_VERSION.to_be_bytes()).map_err(std::io::Error::other)?;
+        db.flush().map_err(std::io::Error::other)?;
+        for name in ["db", "conf"] {
+            File::open(tmp.path().join(name))?.sync_all()?;
+        }
+        File::open(tmp.path())?.sync_all()?;
+    }
+    let made = tmp.keep();
+    if let Err(e) = std::fs::rename(&made, dir) {
+        let _ = std::fs::remove_dir_all(&made);
+        return Err(e);
+    }
+    File::open(&parent)?.sync_all()
+}
+
 impl SledStore {
     /// Opens the store in `dir`, creating it if absent.
     ///
@@ -172,10 +201,16 @@ impl SledStore {
     pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<SledStore, OpenError> {
         let path = dir.display().to_string();
         let io = |source| OpenError::Io { path: path.clone(), source };
-        std::fs::create_dir_all(dir).map_err(io)?;
-        let entries = std::fs::read_dir(dir).map_err(io)?.count();
-        if entries > 0 && !dir.join("conf").is_file() {
-            return Err(OpenError::NotAStore { path });
+        if !dir.join("conf").is_file() {
+            let empty = match std::fs::read_dir(dir) {
+                Ok(mut entries) => entries.next().is_none(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+                Err(e) => return Err(io(e)),
+            };
+            if !empty {
+                return Err(OpenError::NotAStore { path });
+            }
+            create(dir).map_err(io)?;
         }
         // Another process may hold the store, or this one's last handle may still be closing (sled's IO
         // threads let go of the file a moment after the last handle is dropped): try for up to a second.
@@ -281,6 +316,64 @@ impl SledStore {
             None => Ok(None),
             Some(line) => decode_at(position, &line).map(Some),
         }
+    }
+
+    /// Checks the store's indexes against its log: no line past the head; for every event, its id and its
+    /// stream version point at its position; every stream's recorded version is its last. Returns the first
+    /// position where they disagree and why.
+    ///
+    /// # Errors
+    /// Storage failure or a damaged line.
+    pub fn index_problem(&self) -> Result<Option<(u64, String)>, ReadError> {
+        let tree = &self.inner.tree;
+        let head = self.head().position;
+        if let Some(kv) = tree.scan_prefix(b"L").next_back() {
+            let (k, _) = kv?;
+            let last = keys::decode_u64(&k[1..]).unwrap_or(0);
+            if last > head {
+                return Ok(Some((
+                    head + 1,
+                    format!("the store holds a line at position {last}, past its head at {head}"),
+                )));
+            }
+        }
+        let mut versions: HashMap<StreamId, u64> = HashMap::new();
+        for e in self.events(1) {
+            let e = e?;
+            let at = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v));
+            if at(tree.get(keys::id(&e.id))?) != Some(e.position) {
+                return Ok(Some((
+                    e.position,
+                    format!("the id index does not point event {} at position {}", e.id, e.position),
+                )));
+            }
+            if at(tree.get(keys::stream_version(e.stream.as_str(), e.version))?) != Some(e.position) {
+                return Ok(Some((
+                    e.position,
+                    format!(
+                        "the index of {} version {} does not point at position {}",
+                        e.stream, e.version, e.position
+                    ),
+                )));
+            }
+            versions.insert(e.stream.clone(), e.version);
+        }
+        for kv in tree.scan_prefix(b"V") {
+            let (k, v) = kv?;
+            let stream = String::from_utf8_lossy(&k[1..]).into_owned();
+            let recorded = keys::decode_u64(&v);
+            let actual = StreamId::parse(&stream).ok().and_then(|s| versions.get(&s).copied());
+            if recorded != actual {
+                return Ok(Some((
+                    head + 1,
+                    format!("stream {stream} is recorded at version {recorded:?}, its log ends at {actual:?}"),
+                )));
+            }
+        }
+        if versions.len() != tree.scan_prefix(b"V").count() {
+            return Ok(Some((head + 1, "a stream of the log has no recorded version".into())));
+        }
+        Ok(None)
     }
 
     /// The stored lines from `from` up to the head as it is now, in position order, as written.
