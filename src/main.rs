@@ -220,6 +220,23 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
     midnight.checked_sub(jiff::SignedDuration::from_nanos(1)).map_err(|e| e.to_string())
 }
 
+/// The status of every recommendation in `store` through `window`, of one report if given.
+///
+/// # Errors
+/// A damaged store, or a report the store does not hold.
+fn fold_status(store: &SledStore, window: Window, report: Option<&str>) -> Result<projections::Status> {
+    let mut fold = projections::StatusFold::new(window);
+    for e in store.events(1) {
+        fold.apply(&e?);
+    }
+    let mut status = fold.finish();
+    if let Some(r) = report {
+        status.recommendations.retain(|s| s.report == r);
+        require_report(store, r)?;
+    }
+    Ok(status)
+}
+
 /// Fails unless the store holds events of report `report`.
 fn require_report(store: &SledStore, report: &str) -> Result<()> {
     let prefix = format!("{report}/");
@@ -434,15 +451,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Status { as_of, known_at, report } => {
             let store = read_store(&cli.store)?;
-            let mut fold = projections::StatusFold::new(window(as_of, known_at));
-            for e in store.events(1) {
-                fold.apply(&e?);
-            }
-            let mut status = fold.finish();
-            if let Some(r) = &report {
-                status.recommendations.retain(|s| &s.report == r);
-                require_report(&store, r)?;
-            }
+            let status = fold_status(&store, window(as_of, known_at), report.as_deref())?;
             cli::output::status(&mut out, style, &status)?;
         }
         Command::Timeline { rec, from, to, as_of, known_at } => {
@@ -494,24 +503,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Due { on, known_at } => {
             let store = read_store(&cli.store)?;
             let day = on.as_ref().map_or_else(today, |d| d.end());
-            let mut fold = projections::StatusFold::new(Window { as_of: Some(day), known_at });
-            for e in store.events(1) {
-                fold.apply(&e?);
-            }
-            cli::output::due(&mut out, style, day, &projections::overdue(&fold.finish(), day))?;
+            let status = fold_status(&store, Window { as_of: Some(day), known_at }, None)?;
+            cli::output::due(&mut out, style, day, &projections::overdue(&status, day))?;
         }
         Command::Summary { report, as_of, known_at } => {
             let store = read_store(&cli.store)?;
             let day = as_of.as_ref().map_or_else(today, |d| d.end());
-            let mut fold = projections::StatusFold::new(Window { as_of: Some(day), known_at });
-            for e in store.events(1) {
-                fold.apply(&e?);
-            }
-            let mut status = fold.finish();
-            if let Some(r) = &report {
-                status.recommendations.retain(|s| &s.report == r);
-                require_report(&store, r)?;
-            }
+            let status = fold_status(&store, Window { as_of: Some(day), known_at }, report.as_deref())?;
             cli::output::summary(&mut out, style, &projections::summary(&status, day))?;
         }
         Command::Report { out: dir, as_of, known_at, title } => {
