@@ -10,7 +10,19 @@ const CASE: &str = include_str!("../examples/nazorg-amsterdam.jsonl");
 
 /// Changes the raw sled tree of a closed store.
 fn under_the_store(dir: &Path, change: impl FnOnce(&sled::Tree)) {
-    let db = sled::Config::new().path(dir).segment_size(8 << 20).open().unwrap();
+    // The store's last handle may still be letting go of its file lock: try for a few seconds, as the store does.
+    let mut tries = 0;
+    let db = loop {
+        match sled::Config::new().path(dir).segment_size(8 << 20).open() {
+            Ok(db) => break db,
+            Err(e) if tries < 200 => {
+                tries += 1;
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("the closed store opens: {e}"),
+        }
+    };
     let tree = db.open_tree("followup").unwrap();
     change(&tree);
     db.flush().unwrap();
