@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while subscription.next_position() <= store.head().position {
         timeline.apply(&*subscription.next().await?);
     }
-    let timeline = timeline.finish();
+    let timeline = timeline.finish().entries(|p| store.event(p))?;
     let (first, last) = (&timeline.entries[0], &timeline.entries[timeline.entries.len() - 1]);
     println!("timeline: {} entries from {} to {}", timeline.entries.len(), first.occurred, last.occurred);
     Ok(())

@@ -129,10 +129,20 @@ fn stream(text: &str) -> StreamId {
     StreamId::parse(text).expect("generated stream ids are valid")
 }
 
-/// The events of a synthetic history, in the order to append them.
-pub fn generate(options: GenerateOptions) -> Vec<NewEvent> {
+/// The events of a synthetic history, in the order to append them, made one report at a time as they are taken
+/// (memory stays that of one report, whatever the number of reports).
+pub fn generate(options: GenerateOptions) -> impl Iterator<Item = NewEvent> {
     let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(options.seed), out: Vec::new() };
-    for r in 0..options.reports {
+    (0..options.reports).flat_map(move |r| {
+        g.report(r);
+        std::mem::take(&mut g.out)
+    })
+}
+
+impl Gen {
+    /// Generates report number `r` into `self.out`.
+    fn report(&mut self, r: usize) {
+        let g = self;
         let year: i16 = g.rng.random_range(2005..=2020);
         let report = stream(&format!("ra-synthetic-{year}-{r:06}"));
         let published = PartialDate::parse(&format!("{year}-{:02}", g.rng.random_range(1..=9))).expect("valid");
@@ -277,7 +287,6 @@ pub fn generate(options: GenerateOptions) -> Vec<NewEvent> {
             g.push(&rec, when, "Correctie", Body::EventRetracted(body));
         }
     }
-    g.out
 }
 
 #[cfg(test)]
@@ -286,9 +295,9 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_history_and_another_seed_another() {
-        let a = generate(GenerateOptions { reports: 5, seed: 7 });
-        let b = generate(GenerateOptions { reports: 5, seed: 7 });
-        let c = generate(GenerateOptions { reports: 5, seed: 8 });
+        let a: Vec<_> = generate(GenerateOptions { reports: 5, seed: 7 }).collect();
+        let b: Vec<_> = generate(GenerateOptions { reports: 5, seed: 7 }).collect();
+        let c: Vec<_> = generate(GenerateOptions { reports: 5, seed: 8 }).collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert!(a.len() > 5 * (1 + 3 * 4), "{} events", a.len());
@@ -296,7 +305,7 @@ mod tests {
 
     #[test]
     fn every_generated_event_is_valid_and_its_ids_are_unique() {
-        let events = generate(GenerateOptions { reports: 20, seed: 1 });
+        let events: Vec<_> = generate(GenerateOptions { reports: 20, seed: 1 }).collect();
         let mut ids = std::collections::HashSet::new();
         for e in &events {
             e.validate().unwrap_or_else(|err| panic!("{}: {err}", e.to_line()));

@@ -1,4 +1,5 @@
-//! Import of JSON Lines files: read and decode every line, report every bad one, then write all in one commit.
+//! Import of JSON Lines files: decode every line and write them as they come, report every bad one, and commit
+//! all in one durable commit or nothing.
 
 use std::io::{BufRead, Read};
 
@@ -192,16 +193,68 @@ pub fn import_events(
     })
 }
 
-/// Reads and imports a JSON Lines stream: all or nothing.
+/// Reads and imports a JSON Lines stream as it goes, all or nothing, in one durable commit: lines are decoded
+/// and written in chunks (see [`SledStore::write_iter`]), so memory stays bounded whatever the file's size.
 ///
 /// # Errors
-/// As [`read_events`] and [`import_events`].
+/// As [`read_events`] (every bad line, and then nothing is written) and [`import_events`]; a read failure
+/// part way also writes nothing.
 pub fn import(
     store: &SledStore,
     reader: impl BufRead,
     recorded_by: &str,
     progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let events = read_events(reader, progress)?;
-    import_events(store, events, recorded_by)
+    let mut problems = Vec::new();
+    let mut numbers = Vec::new();
+    let mut failure = None;
+    let mut lines = Lines::new(reader, progress);
+    let items = std::iter::from_fn(|| {
+        if failure.is_some() {
+            return None;
+        }
+        let (number, line) = match lines.next()? {
+            Ok(item) => item,
+            Err(e) => {
+                // Stands for the unread rest: the write is refused.
+                failure = Some(e);
+                return Some(None);
+            }
+        };
+        numbers.push(number);
+        let Some(line) = line else {
+            problems.push(LineProblem {
+                line: number,
+                message: format!("the line is longer than the limit of {MAX_STORED_LINE_BYTES} bytes"),
+            });
+            return Some(None);
+        };
+        Some(match events::decode(&line) {
+            Ok(Line::New(e)) => Some(Pending::New(e)),
+            Ok(Line::Recorded(e)) => Some(Pending::Restored(e, line)),
+            Err(e) => {
+                problems.push(LineProblem { line: number, message: e.to_string() });
+                None
+            }
+        })
+    });
+    let written = store.write_iter(items, None, recorded_by);
+    if let Some(e) = failure {
+        return Err(ImportError::Io(e));
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid(problems));
+    }
+    if numbers.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    let written = written.map_err(|errors| {
+        ImportError::Refused(errors.into_iter().map(|(i, e)| (numbers.get(i).copied().unwrap_or(0), e)).collect())
+    })?;
+    Ok(ImportReport {
+        events: numbers.len(),
+        appended: written.appended,
+        already: numbers.len() - written.appended,
+        head: written.head,
+    })
 }

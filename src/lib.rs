@@ -9,11 +9,11 @@ mod import;
 pub mod render;
 mod store;
 
-pub use chain::{check_chain, verify_chain, ChainBreak, ChainReport};
+pub use chain::{check_chain, check_chain_with, verify_chain, verify_chain_with, ChainBreak, ChainReport};
 pub use generate::{generate, GenerateOptions};
 pub use import::{import, import_events, read_events, ImportError, ImportReport, LineProblem, Lines, NumberedLine};
 
 pub use store::{
     AppendError, AppendOutcome, EventStore, ExpectedVersion, Head, OpenError, Pending, ReadError, SledStore,
-    Subscription, Written,
+    Subscription, Written, CHUNK_EVENTS,
 };

@@ -44,7 +44,7 @@ fn check_store(dir: &Path) -> HashSet<EventId> {
 
 #[test]
 fn an_import_killed_at_any_moment_is_all_or_nothing() {
-    let events = generate(GenerateOptions { reports: 1300, seed: 5 });
+    let events: Vec<_> = generate(GenerateOptions { reports: 1300, seed: 5 }).collect();
     let events = &events[..100_000];
     let ids: HashSet<EventId> = events.iter().map(|e| e.id).collect();
     let work = tempfile::tempdir().unwrap();

@@ -1331,3 +1331,91 @@ async fn references_must_name_the_right_kind_of_event_in_the_right_place() {
     let from_report = line(&report, "event_retracted", &format!(r#"{{"target":"{}","reason":"r"}}"#, commitment.id));
     append(&store, &report, ExpectedVersion::Any, vec![from_report]).await;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Large writes and group commit.
+// ---------------------------------------------------------------------------------------------------------------
+
+/// `n` notes on the report as input lines.
+fn note_lines(tag: &str, n: usize) -> Vec<String> {
+    notes(&stream(""), tag, n).iter().map(NewEvent::to_line).collect()
+}
+
+#[test]
+fn an_import_of_several_chunks_refused_at_its_last_line_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    import(&store, note_lines("before", 3).join("\n").as_bytes(), "t", |_| {}).unwrap();
+    let before = export_text(&store);
+    let n = 2 * followup::CHUNK_EVENTS + 10;
+
+    // A bad line at the end: the chunks already applied are removed.
+    let mut lines = note_lines("big", n);
+    lines.push(r#"{"stream":"ra-test-2013-nazorg","type":"context_noted"}"#.into());
+    let refused = import(&store, lines.join("\n").as_bytes(), "t", |_| {}).unwrap_err();
+    assert!(matches!(&refused, ImportError::Invalid(p) if p.len() == 1 && p[0].line == n + 1), "{refused:?}");
+    // A reference to nothing at the end: refused by the store, and removed as well.
+    let mut lines = note_lines("big", n);
+    lines.push(assessment(&stream("/1"), vec![id(UNKNOWN_ID)]).to_line());
+    let refused = import(&store, lines.join("\n").as_bytes(), "t", |_| {}).unwrap_err();
+    assert!(matches!(&refused, ImportError::Refused(e) if e.len() == 1 && e[0].0 == n + 1), "{refused:?}");
+
+    assert_eq!(export_text(&store), before);
+    assert_eq!(store.head().position, 3);
+    let chain = verify_chain(&store).unwrap();
+    assert!(chain.ok(), "no line or index entry is left past the head: {chain:?}");
+    drop(store);
+    let store = open(dir.path());
+    assert!(verify_chain(&store).unwrap().ok());
+    // The refused events were not left behind as "already stored": importing them now appends every one.
+    let report = import(&store, note_lines("big", n).join("\n").as_bytes(), "t", |_| {}).unwrap();
+    assert_eq!((report.appended, report.already, report.head.position), (n, 0, 3 + n as u64));
+    assert!(verify_chain(&store).unwrap().ok());
+}
+
+#[test]
+fn concurrent_appenders_share_flushes_and_every_acknowledged_append_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let (writers, each) = (32, 20);
+    let barrier = std::sync::Barrier::new(writers);
+    let positions = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for w in 0..writers {
+            let (store, barrier, positions) = (&store, &barrier, &positions);
+            scope.spawn(move || {
+                let s = stream(&format!("/{}", w + 1));
+                barrier.wait();
+                for i in 0..each {
+                    let e = note(&s, &format!("writer {w} note {i}"));
+                    let written = store
+                        .write(vec![followup::Pending::New(e)], Some((&s, ExpectedVersion::Exact(i as u64))), "t")
+                        .unwrap_or_else(|e| panic!("{e:?}"));
+                    assert!(
+                        store.head().position >= written.positions[0],
+                        "acknowledged only once durable and visible"
+                    );
+                    positions.lock().unwrap().push(written.positions[0]);
+                }
+            });
+        }
+    });
+    let total = (writers * each) as u64;
+    let mut positions = positions.into_inner().unwrap();
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=total).collect::<Vec<_>>());
+    assert!(store.syncs() < total, "{} flushes for {total} appends: none was shared", store.syncs());
+    drop(store);
+    let store = open(dir.path());
+    assert_eq!(store.head().position, total);
+    assert!(verify_chain(&store).unwrap().ok());
+    for w in 0..writers {
+        let s = stream(&format!("/{}", w + 1));
+        assert_eq!(futures_block(store.stream_head(&s)).unwrap(), Some(each as u64));
+    }
+}
+
+/// Runs a future to completion on a small runtime.
+fn futures_block<F: Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+}

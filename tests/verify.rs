@@ -221,8 +221,7 @@ fn import_lines(store: &SledStore, lines: &[String]) {
 #[test]
 fn projections_rebuilt_from_scratch_are_identical_and_equal_to_incremental_state() {
     let case: Vec<String> = std::fs::read_to_string(CASE).unwrap().lines().map(str::to_owned).collect();
-    let generated: Vec<String> =
-        generate(GenerateOptions { reports: 150, seed: 42 }).iter().map(|e| e.to_line()).collect();
+    let generated: Vec<String> = generate(GenerateOptions { reports: 150, seed: 42 }).map(|e| e.to_line()).collect();
     for lines in [case, generated] {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
@@ -243,7 +242,8 @@ fn projections_rebuilt_from_scratch_are_identical_and_equal_to_incremental_state
                 }
             });
         }
-        let incremental = serde_json::to_vec(&(status.finish(), timeline.finish(), verify.finish())).unwrap();
+        let timeline = timeline.finish().entries(|p| store.event(p)).unwrap();
+        let incremental = serde_json::to_vec(&(status.finish(), timeline, verify.finish())).unwrap();
         let first = projections_of(&store_events(&store));
         let second = projections_of(&store_events(&store));
         assert_eq!(first, second, "two rebuilds differ");
@@ -259,7 +259,7 @@ fn projections_rebuilt_from_scratch_are_identical_and_equal_to_incremental_state
 fn a_generated_history_verifies_and_yields_every_kind_of_judgement() {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    let lines: Vec<String> = generate(GenerateOptions { reports: 60, seed: 3 }).iter().map(|e| e.to_line()).collect();
+    let lines: Vec<String> = generate(GenerateOptions { reports: 60, seed: 3 }).map(|e| e.to_line()).collect();
     import_lines(&store, &lines);
     assert!(followup::verify_chain(&store).unwrap().ok());
     let events = store_events(&store);
@@ -268,6 +268,39 @@ fn a_generated_history_verifies_and_yields_every_kind_of_judgement() {
     assert_eq!(v.verdicts.len(), assessed);
     let supported = v.verdicts.iter().filter(|x| x.result == projections::Judgement::Supported).count();
     assert!(supported * 10 >= assessed * 8, "{supported} of {assessed} supported");
+}
+
+#[test]
+fn a_recommendations_timeline_and_status_read_from_its_report_alone_equal_those_of_the_whole_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    let lines: Vec<String> = generate(GenerateOptions { reports: 40, seed: 11 }).map(|e| e.to_line()).collect();
+    import_lines(&store, &lines);
+    let all = store_events(&store);
+    let status_all = projections::status(&all, Window::default());
+    let mut streams: Vec<events::StreamId> = all.iter().map(|e| e.stream.clone()).collect();
+    streams.sort();
+    streams.dedup();
+    let mut checked = 0;
+    for s in streams.iter().step_by(7) {
+        let own = store.report_events(&s.report_stream()).unwrap();
+        assert!(own.windows(2).all(|w| w[0].position < w[1].position), "in position order");
+        let filter = TimelineFilter { stream: Some(s.clone()), from: None, to: None };
+        assert_eq!(
+            projections::timeline(&own, Window::default(), filter.clone()),
+            projections::timeline(&all, Window::default(), filter),
+            "timeline of {s}"
+        );
+        let mut status = projections::status(&own, Window::default());
+        status.anomalies.clear();
+        let mut expected = status_all.clone();
+        expected.recommendations.retain(|r| r.report == s.report());
+        expected.anomalies.clear();
+        status.recommendations.retain(|r| r.report == s.report());
+        assert_eq!(serde_json::to_value(&status).unwrap(), serde_json::to_value(&expected).unwrap(), "status of {s}");
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} streams checked");
 }
 
 proptest! {
@@ -279,7 +312,7 @@ proptest! {
     fn verify_on_the_live_store_equals_verify_on_its_export_imported_afresh(seed in any::<u64>(), reports in 1usize..6) {
         let live_dir = tempfile::tempdir().unwrap();
         let live = SledStore::open(live_dir.path()).unwrap();
-        let history = generate(GenerateOptions { reports, seed });
+        let history: Vec<_> = generate(GenerateOptions { reports, seed }).collect();
         // Written in several commits, as a team would.
         let lines: Vec<String> = history.iter().map(|e| e.to_line()).collect();
         for chunk in lines.chunks(17) {

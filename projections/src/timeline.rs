@@ -84,18 +84,76 @@ fn detail(body: &Body) -> String {
     }
 }
 
-/// Folds events (in position order) into a timeline.
+/// Folds events (in position order) into a timeline's order.
+///
+/// Holds one small slot per entry (its interval, position and id), never the events: a timeline of a million
+/// events takes some 50 MB. [`TimelineOrder::entries`] then reads the entries to show.
 pub struct TimelineFold {
     window: Window,
     filter: TimelineFilter,
-    entries: Vec<TimelineEntry>,
+    slots: Vec<Slot>,
     retracted: HashSet<EventId>,
+}
+
+/// One entry's place in a timeline.
+#[derive(Clone, Copy)]
+struct Slot {
+    start: Date,
+    end: Date,
+    position: u64,
+    id: EventId,
+}
+
+/// A timeline as the positions of its entries, in timeline order: by the first day of their interval, then its
+/// last day, then position; retracted events left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimelineOrder {
+    /// The positions, in timeline order.
+    pub positions: Vec<u64>,
+}
+
+impl TimelineOrder {
+    /// The entries, reading each event by its position with `event`; positions it does not find are skipped.
+    ///
+    /// # Errors
+    /// The first error of `event`.
+    pub fn entries<E>(&self, mut event: impl FnMut(u64) -> Result<Option<RecordedEvent>, E>) -> Result<Timeline, E> {
+        let mut entries = Vec::with_capacity(self.positions.len());
+        for &p in &self.positions {
+            if let Some(e) = event(p)? {
+                entries.push(TimelineEntry::of(&e));
+            }
+        }
+        Ok(Timeline { entries })
+    }
+}
+
+impl TimelineEntry {
+    /// The entry of event `e`.
+    pub fn of(e: &RecordedEvent) -> TimelineEntry {
+        let recommendations = match e.stream.recommendation() {
+            Some(n) => vec![n],
+            None => e.body.recommendations().to_vec(),
+        };
+        TimelineEntry {
+            position: e.position,
+            event_id: e.id,
+            stream: e.stream.clone(),
+            occurred: e.occurred.clone(),
+            kind: e.body.type_name(),
+            summary: e.body.summary().to_owned(),
+            detail: detail(&e.body),
+            recommendations,
+            source: e.source.clone(),
+            body: e.body.clone(),
+        }
+    }
 }
 
 impl TimelineFold {
     /// An empty fold.
     pub fn new(window: Window, filter: TimelineFilter) -> TimelineFold {
-        TimelineFold { window, filter, entries: Vec::new(), retracted: HashSet::new() }
+        TimelineFold { window, filter, slots: Vec::new(), retracted: HashSet::new() }
     }
 
     fn concerns(&self, e: &RecordedEvent) -> bool {
@@ -124,37 +182,19 @@ impl TimelineFold {
         if !self.window.occurred(e) || !self.concerns(e) {
             return;
         }
-        if self.filter.from.is_some_and(|d| e.occurred.end() < d)
-            || self.filter.to.is_some_and(|d| e.occurred.start() > d)
-        {
+        let (start, end) = (e.occurred.start(), e.occurred.end());
+        if self.filter.from.is_some_and(|d| end < d) || self.filter.to.is_some_and(|d| start > d) {
             return;
         }
-        let recommendations = match e.stream.recommendation() {
-            Some(n) => vec![n],
-            None => e.body.recommendations().to_vec(),
-        };
-        self.entries.push(TimelineEntry {
-            position: e.position,
-            event_id: e.id,
-            stream: e.stream.clone(),
-            occurred: e.occurred.clone(),
-            kind: e.body.type_name(),
-            summary: e.body.summary().to_owned(),
-            detail: detail(&e.body),
-            recommendations,
-            source: e.source.clone(),
-            body: e.body.clone(),
-        });
+        self.slots.push(Slot { start, end, position: e.position, id: e.id });
     }
 
-    /// The timeline, without retracted events, in timeline order.
-    pub fn finish(self) -> Timeline {
-        let TimelineFold { mut entries, retracted, .. } = self;
-        entries.retain(|e| !retracted.contains(&e.event_id));
-        entries.sort_by(|a, b| {
-            (a.occurred.start(), a.occurred.end(), a.position).cmp(&(b.occurred.start(), b.occurred.end(), b.position))
-        });
-        Timeline { entries }
+    /// The timeline's order, without retracted events.
+    pub fn finish(self) -> TimelineOrder {
+        let TimelineFold { mut slots, retracted, .. } = self;
+        slots.retain(|s| !retracted.contains(&s.id));
+        slots.sort_unstable_by_key(|s| (s.start, s.end, s.position));
+        TimelineOrder { positions: slots.into_iter().map(|s| s.position).collect() }
     }
 }
 
@@ -164,11 +204,20 @@ pub fn timeline<'a>(
     window: Window,
     filter: TimelineFilter,
 ) -> Timeline {
+    let events: Vec<&RecordedEvent> = events.into_iter().collect();
     let mut fold = TimelineFold::new(window, filter);
-    for e in events {
+    for e in &events {
         fold.apply(e);
     }
-    fold.finish()
+    let found = fold.finish().entries(|p| {
+        Ok::<_, std::convert::Infallible>(
+            events.binary_search_by_key(&p, |e| e.position).ok().map(|i| events[i].clone()),
+        )
+    });
+    match found {
+        Ok(t) => t,
+        Err(never) => match never {},
+    }
 }
 
 #[cfg(test)]

@@ -15,17 +15,6 @@ pub fn progress_bar(size: u64) -> indicatif::ProgressBar {
     let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style.progress_chars("=> "));
-    bar.set_message("reading");
-    bar
-}
-
-/// A spinner on standard error while `events` events are written; drawn only on a terminal and for 50,000 or more.
-pub fn spinner(events: usize) -> indicatif::ProgressBar {
-    if events < 50_000 {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-    bar.set_message(format!("writing {events} events and syncing them to disk"));
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.set_message("importing");
     bar
 }

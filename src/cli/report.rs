@@ -24,7 +24,7 @@ pub fn write(
     let mut status = StatusFold::new(window);
     let mut timeline = TimelineFold::new(window, TimelineFilter::default());
     let mut titles = Vec::new();
-    for e in store.events(1) {
+    for e in store.events_ahead(1) {
         let e = e?;
         if let Body::ReportPublished(b) = &e.body {
             titles.push(b.title.clone());
@@ -32,7 +32,7 @@ pub fn write(
         status.apply(&e);
         timeline.apply(&e);
     }
-    let (status, timeline) = (status.finish(), timeline.finish());
+    let (status, timeline) = (status.finish(), timeline.finish().entries(|p| store.event(p))?);
     let summary = projections::summary(&status, day);
     let title = match (title, titles.as_slice()) {
         (Some(t), _) => t.to_owned(),

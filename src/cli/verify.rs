@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use comfy_table::Cell;
-use events::{Line, RecordedEvent};
+use events::RecordedEvent;
 use followup::{ChainReport, SledStore};
 use projections::{Judgement, Verification, VerifyFold, Window};
 
@@ -47,29 +47,36 @@ impl Outcome {
     }
 }
 
-/// Feeds `events` to a fold through `window` and notes the head as known at `window.known_at`.
-fn judge(
-    events: impl Iterator<Item = anyhow::Result<RecordedEvent>>,
+/// The verdicts' fold through a window, noting the last event known at `window.known_at`.
+struct Judge {
+    fold: VerifyFold,
     window: Window,
-) -> Result<(Verification, Option<(u64, events::Hash)>)> {
-    let mut fold = VerifyFold::new(window);
-    let mut known = (0, events::Hash::ZERO);
-    for e in events {
-        let e = e?;
-        if window.known(&e) {
-            known = (e.position, e.hash);
-        }
-        fold.apply(&e);
-    }
-    Ok((fold.finish(), window.known_at.map(|_| known)))
+    known: (u64, events::Hash),
 }
 
-/// Verifies a store: its chain, then its verdicts through `window`.
+impl Judge {
+    fn new(window: Window) -> Judge {
+        Judge { fold: VerifyFold::new(window), window, known: (0, events::Hash::ZERO) }
+    }
+
+    fn apply(&mut self, e: &RecordedEvent) {
+        if self.window.known(e) {
+            self.known = (e.position, e.hash);
+        }
+        self.fold.apply(e);
+    }
+
+    fn finish(self) -> (Verification, Option<(u64, events::Hash)>) {
+        (self.fold.finish(), self.window.known_at.map(|_| self.known))
+    }
+}
+
+/// Verifies a store in one read of its log: its chain and indexes, and its verdicts through `window`, judged on
+/// the sound part of the log (the events before the first bad one).
 pub fn store(store: &SledStore, window: Window, expect_head: Option<events::Hash>) -> Result<Outcome> {
-    let chain = followup::verify_chain(store)?;
-    // Verdicts are judged on the sound part of the log, the events before the first bad one.
-    let sound = store.events(1).take(chain.events as usize).map(|e| e.map_err(anyhow::Error::from));
-    let (verification, known_head) = judge(sound, window)?;
+    let mut judge = Judge::new(window);
+    let chain = followup::verify_chain_with(store, |e| judge.apply(e))?;
+    let (verification, known_head) = judge.finish();
     let expected_head = expect_head.map(|h| (h, chain.ok() && chain.head == h));
     Ok(Outcome { verification, chain, known_head, expected_head })
 }
@@ -79,20 +86,25 @@ pub fn store(store: &SledStore, window: Window, expect_head: Option<events::Hash
 /// are judged on the lines before the first bad one.
 pub fn log(path: &Path, window: Window, expect_head: Option<events::Hash>) -> Result<Outcome> {
     let file = std::fs::File::open(path).with_context(|| format!("could not read {}", path.display()))?;
-    let mut lines = Vec::new();
-    for item in followup::Lines::new(std::io::BufReader::new(file), |_| {}) {
-        let (number, line) = item.with_context(|| format!("could not read {}", path.display()))?;
-        lines.push(line.ok_or_else(|| {
+    let mut failure = None;
+    let lines = followup::Lines::new(std::io::BufReader::new(file), |_| {}).map_while(|item| match item {
+        Ok((number, line)) => Some(line.map(|bytes| (None, bytes)).ok_or_else(|| {
             format!("line {number} is longer than the limit of {} bytes", events::MAX_STORED_LINE_BYTES)
-        }));
-    }
-    let chain = followup::check_chain(lines.iter().map(|l| l.clone().map(|bytes| (None, bytes))));
-    let sound = lines.iter().take(chain.events as usize).filter_map(|l| l.as_ref().ok());
-    let decoded = sound.filter_map(|l| match events::decode(l) {
-        Ok(Line::Recorded(e)) => Some(Ok(e)),
-        _ => None,
+        })),
+        Err(e) => {
+            failure = Some(e);
+            None
+        }
     });
-    let (verification, known_head) = judge(decoded, window)?;
+    let mut judge = Judge::new(window);
+    let chain = followup::check_chain_with(lines, |e| {
+        judge.apply(&e);
+        None
+    });
+    if let Some(e) = failure {
+        return Err(anyhow::Error::from(e).context(format!("could not read {}", path.display())));
+    }
+    let (verification, known_head) = judge.finish();
     let expected_head = expect_head.map(|h| (h, chain.ok() && chain.head == h));
     Ok(Outcome { verification, chain, known_head, expected_head })
 }

@@ -11,6 +11,7 @@
 //! | `I` id:16 bytes                      | position:u64                            |
 //! | `M` `head`                           | position:u64, hash:32 bytes, recorded_at:i128 nanoseconds |
 //! | `M` `format`                         | store format version:u32                |
+//! | `M` `uncommitted`                    | first position of a write not yet committed:u64 (absent when none) |
 
 /// The one sled tree that holds the store.
 pub const TREE: &[u8] = b"followup";
@@ -58,6 +59,9 @@ pub fn id(id: &events::EventId) -> [u8; 17] {
 
 /// The key of the log head.
 pub const HEAD: &[u8] = b"Mhead";
+
+/// The key of the marker of a write whose chunks are applied but whose final batch is not: its first position.
+pub const UNCOMMITTED: &[u8] = b"Muncommitted";
 
 /// The key of the store format version.
 pub const FORMAT: &[u8] = b"Mformat";

@@ -9,7 +9,7 @@ use std::fmt;
 
 use events::{EventId, Hash, NewEvent, RecordedEvent, StreamId, Timestamp};
 
-pub use sled_store::{Pending, SledStore, Written};
+pub use sled_store::{Pending, SledStore, Written, CHUNK_EVENTS};
 pub use subscription::Subscription;
 
 /// What the appender expects a stream's version to be before its events are appended.

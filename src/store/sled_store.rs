@@ -1,9 +1,9 @@
 //! [`SledStore`]: the event store in an embedded sled database, with one writer at a time and an fsync per commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use events::{EventId, Hash, NewEvent, RecordedEvent, StreamId, Timestamp};
 use tokio::sync::broadcast;
@@ -14,6 +14,10 @@ use super::{keys, AppendError, AppendOutcome, EventStore, ExpectedVersion, Head,
 /// does not fsync; 8 MiB segments put that threshold at 2 MiB, above any leaf of at most 17 lines of at most
 /// [`events::MAX_LINE_BYTES`] each, so every write goes through the log file that [`SledStore`] syncs.
 const SEGMENT_SIZE: usize = 8 << 20;
+
+/// sled's page cache, in bytes (sled's default is 1 GiB). Replays read the log once in order, so a large cache
+/// buys little and would hold a large store's pages in memory.
+const CACHE_BYTES: u64 = 64 << 20;
 
 /// How long opening waits for a store held by another handle before it reports [`OpenError::InUse`].
 const OPEN_PATIENCE: std::time::Duration = std::time::Duration::from_millis(800);
@@ -38,12 +42,98 @@ struct Inner {
     tree: sled::Tree,
     /// sled's log file, opened again to fdatasync it: sled's own flush only calls sync_file_range.
     log_file: File,
+    /// The durable head, the end of what readers see.
     head: RwLock<Head>,
-    writer: Mutex<()>,
+    /// The one writer's state; held while a write checks and applies its events.
+    writer: Mutex<WriterState>,
+    /// What is durable, and the committed events not yet broadcast.
+    sync: Mutex<SyncState>,
+    /// Signalled when a flush and fsync ends.
+    synced: Condvar,
     /// Set when a commit could not be made durable: the store refuses writes from then on.
     failed: std::sync::OnceLock<String>,
     tx: broadcast::Sender<Arc<RecordedEvent>>,
     clock: Clock,
+}
+
+/// How many events a write applies to sled at a time: it holds no more than this many in memory.
+pub const CHUNK_EVENTS: usize = 8192;
+
+/// How many events [`SledStore::events_ahead`] decodes at a time.
+const AHEAD_EVENTS: usize = 1024;
+
+/// What the writer knows that readers do not see yet.
+struct WriterState {
+    /// The head of everything applied to sled: durable, or waiting for a flush and fsync.
+    applied: Head,
+}
+
+/// The durability of the log, shared by the writers waiting for it.
+struct SyncState {
+    /// The last durable position (the published head's).
+    durable: u64,
+    /// Whether a flush and fsync is under way.
+    syncing: bool,
+    /// How many flushes and fsyncs made commits durable since the store was opened.
+    syncs: u64,
+    /// Committed events waiting for durability before they are broadcast, in position order.
+    unsent: VecDeque<Arc<RecordedEvent>>,
+}
+
+/// The part of a write not yet applied to sled.
+#[derive(Default)]
+struct Chunk {
+    batch: sled::Batch,
+    records: Vec<RecordedEvent>,
+    ids: HashMap<EventId, usize>,
+}
+
+/// Where an id was seen before: in the chunk being built, or in sled (its line).
+enum Seen {
+    Record(usize),
+    Stored(Option<sled::IVec>),
+}
+
+/// Keeps the last [`BROADCAST_CAPACITY`] of a write's records for the live subscription: a subscriber that misses
+/// earlier ones reads them from the store.
+fn keep_recent(recent: &mut VecDeque<Arc<RecordedEvent>>, records: Vec<RecordedEvent>) {
+    let skip = records.len().saturating_sub(BROADCAST_CAPACITY);
+    recent.extend(records.into_iter().skip(skip).map(Arc::new));
+    while recent.len() > BROADCAST_CAPACITY {
+        recent.pop_front();
+    }
+}
+
+/// Removes every line past `head`, with the id and stream version entries that point at it, and the marker of
+/// an uncommitted write. Returns how many lines it removed.
+fn remove_uncommitted(tree: &sled::Tree, head: u64) -> Result<usize, sled::Error> {
+    let mut removed = 0;
+    let mut batch = sled::Batch::default();
+    let mut in_batch = 0;
+    for kv in tree.range(keys::line(head + 1)..=keys::line(u64::MAX)) {
+        let (k, line) = kv?;
+        let position = keys::decode_u64(&k[1..]).unwrap_or(0);
+        if let Ok(e) = RecordedEvent::decode(&line) {
+            let points_here = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v)) == Some(position);
+            if points_here(tree.get(keys::id(&e.id))?) {
+                batch.remove(&keys::id(&e.id));
+            }
+            let sv = keys::stream_version(e.stream.as_str(), e.version);
+            if points_here(tree.get(&sv)?) {
+                batch.remove(sv);
+            }
+        }
+        batch.remove(k);
+        removed += 1;
+        in_batch += 1;
+        if in_batch == CHUNK_EVENTS {
+            tree.apply_batch(std::mem::take(&mut batch))?;
+            in_batch = 0;
+        }
+    }
+    batch.remove(keys::UNCOMMITTED);
+    tree.apply_batch(batch)?;
+    Ok(removed)
 }
 
 /// One event to write: a new one, or one of an exported log with its line, kept byte for byte.
@@ -216,7 +306,7 @@ impl SledStore {
         // threads let go of the file a moment after the last handle is dropped): try for up to a second.
         let deadline = std::time::Instant::now() + OPEN_PATIENCE;
         let db = loop {
-            match sled::Config::new().path(dir).segment_size(SEGMENT_SIZE).open() {
+            match sled::Config::new().path(dir).segment_size(SEGMENT_SIZE).cache_capacity(CACHE_BYTES).open() {
                 Ok(db) => break db,
                 Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
                     if std::time::Instant::now() >= deadline {
@@ -251,6 +341,11 @@ impl SledStore {
                 Head { position, hash, recorded_at }
             }
         };
+        // A write killed before its final batch left chunks past the head, and its marker: remove them.
+        if tree.contains_key(keys::UNCOMMITTED).map_err(storage)? {
+            let removed = remove_uncommitted(&tree, head.position).map_err(storage)?;
+            tracing::info!(removed, "removed the events of a write that did not complete");
+        }
         let log_file = File::open(dir.join("db")).map_err(io)?;
         db.flush().map_err(storage)?;
         log_file.sync_data().map_err(io)?;
@@ -265,12 +360,20 @@ impl SledStore {
             tree,
             log_file,
             head: RwLock::new(head),
-            writer: Mutex::new(()),
+            writer: Mutex::new(WriterState { applied: head }),
+            sync: Mutex::new(SyncState { durable: head.position, syncing: false, syncs: 0, unsent: VecDeque::new() }),
+            synced: Condvar::new(),
             failed: Default::default(),
             tx,
             clock,
         };
         Ok(SledStore { inner: Arc::new(inner) })
+    }
+
+    /// How many flushes and fsyncs have made commits durable since the store was opened: fewer than the
+    /// commits when concurrent writers shared them.
+    pub fn syncs(&self) -> u64 {
+        self.inner.sync.lock().unwrap_or_else(|e| e.into_inner()).syncs
     }
 
     /// The store's directory.
@@ -318,13 +421,33 @@ impl SledStore {
         }
     }
 
-    /// Checks the store's indexes against its log: no line past the head; for every event, its id and its
-    /// stream version point at its position; every stream's recorded version is its last. Returns the first
-    /// position where they disagree and why.
+    /// Checks the index entries of one stored event: its id and its stream version must point at its position.
+    /// Returns what is wrong, if anything.
     ///
     /// # Errors
-    /// Storage failure or a damaged line.
-    pub fn index_problem(&self) -> Result<Option<(u64, String)>, ReadError> {
+    /// Storage failure.
+    pub fn index_entry_problem(&self, e: &RecordedEvent) -> Result<Option<String>, ReadError> {
+        let tree = &self.inner.tree;
+        let at = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v));
+        if at(tree.get(keys::id(&e.id))?) != Some(e.position) {
+            return Ok(Some(format!("the id index does not point event {} at position {}", e.id, e.position)));
+        }
+        if at(tree.get(keys::stream_version(e.stream.as_str(), e.version))?) != Some(e.position) {
+            return Ok(Some(format!(
+                "the index of {} version {} does not point at position {}",
+                e.stream, e.version, e.position
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Checks what the indexes hold beyond the events, once every event's entries are checked: no line past the
+    /// head, and every stream's recorded version the last of `versions` (each stream's last version in the log).
+    /// Returns the position after the head and what is wrong, if anything.
+    ///
+    /// # Errors
+    /// Storage failure.
+    pub fn index_tail_problem(&self, versions: &HashMap<StreamId, u64>) -> Result<Option<(u64, String)>, ReadError> {
         let tree = &self.inner.tree;
         let head = self.head().position;
         if let Some(kv) = tree.scan_prefix(b"L").next_back() {
@@ -337,40 +460,21 @@ impl SledStore {
                 )));
             }
         }
-        let mut versions: HashMap<StreamId, u64> = HashMap::new();
-        for e in self.events(1) {
-            let e = e?;
-            let at = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v));
-            if at(tree.get(keys::id(&e.id))?) != Some(e.position) {
-                return Ok(Some((
-                    e.position,
-                    format!("the id index does not point event {} at position {}", e.id, e.position),
-                )));
-            }
-            if at(tree.get(keys::stream_version(e.stream.as_str(), e.version))?) != Some(e.position) {
-                return Ok(Some((
-                    e.position,
-                    format!(
-                        "the index of {} version {} does not point at position {}",
-                        e.stream, e.version, e.position
-                    ),
-                )));
-            }
-            versions.insert(e.stream.clone(), e.version);
-        }
+        let mut recorded = 0;
         for kv in tree.scan_prefix(b"V") {
             let (k, v) = kv?;
+            recorded += 1;
             let stream = String::from_utf8_lossy(&k[1..]).into_owned();
-            let recorded = keys::decode_u64(&v);
+            let written = keys::decode_u64(&v);
             let actual = StreamId::parse(&stream).ok().and_then(|s| versions.get(&s).copied());
-            if recorded != actual {
+            if written != actual {
                 return Ok(Some((
                     head + 1,
-                    format!("stream {stream} is recorded at version {recorded:?}, its log ends at {actual:?}"),
+                    format!("stream {stream} is recorded at version {written:?}, its log ends at {actual:?}"),
                 )));
             }
         }
-        if versions.len() != tree.scan_prefix(b"V").count() {
+        if versions.len() != recorded {
             return Ok(Some((head + 1, "a stream of the log has no recorded version".into())));
         }
         Ok(None)
@@ -391,6 +495,31 @@ impl SledStore {
         self.lines(from).map(|r| r.and_then(|(p, line)| decode_at(p, &line)))
     }
 
+    /// As [`SledStore::events`], with the reading and decoding done on a second thread, [`AHEAD_EVENTS`] at a
+    /// time and at most four such batches ahead, while the caller folds: for replays of the whole log.
+    pub fn events_ahead(&self, from: u64) -> impl Iterator<Item = Result<RecordedEvent, ReadError>> {
+        let store = self.clone();
+        let end = self.head().position;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<RecordedEvent, ReadError>>>(4);
+        std::thread::spawn(move || {
+            let mut batch = Vec::with_capacity(AHEAD_EVENTS);
+            let lines = store.inner.tree.range(keys::line(from.max(1))..=keys::line(end));
+            for e in lines.map(|kv| {
+                let (k, line) = kv?;
+                decode_at(keys::decode_u64(&k[1..]).unwrap_or(0), &line)
+            }) {
+                let stop = e.is_err();
+                batch.push(e);
+                let full = batch.len() == AHEAD_EVENTS || stop;
+                if full && (tx.send(std::mem::replace(&mut batch, Vec::with_capacity(AHEAD_EVENTS))).is_err() || stop) {
+                    return;
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        rx.into_iter().flatten()
+    }
+
     /// Writes `items` in one atomic, durable commit: new events get the next versions and positions; exported
     /// events must continue the log exactly where it ends. With `expect`, every new event must belong to that
     /// stream and the stream's version must meet the expectation (unless every event is a resend).
@@ -404,8 +533,30 @@ impl SledStore {
         expect: Option<(&StreamId, ExpectedVersion)>,
         recorded_by: &str,
     ) -> Result<Written, Vec<(usize, AppendError)>> {
+        self.write_iter(items.into_iter().map(Some), expect, recorded_by)
+    }
+
+    /// As [`SledStore::write`], reading the items as it goes, so that a commit of any size takes bounded memory.
+    ///
+    /// An item `None` stands for one the caller could not read (a bad line of a file): it is counted in the
+    /// indexes of errors, and the write goes on checking the other items but commits nothing.
+    ///
+    /// Events are written in chunks of [`CHUNK_EVENTS`] past the head, where no reader looks, and a marker
+    /// records the uncommitted range; the final batch moves the head and removes the marker, then one flush and
+    /// fsync makes the whole commit durable. A refused write removes its chunks; a process killed before the
+    /// final batch leaves the marker, and the next open removes the chunks (see [`SledStore::open`]).
+    ///
+    /// # Errors
+    /// Every offending item (up to [`MAX_ERRORS`]) with its index and why, in item order; an empty list when only
+    /// `None` items refused it. Nothing is written.
+    pub fn write_iter(
+        &self,
+        items: impl IntoIterator<Item = Option<Pending>>,
+        expect: Option<(&StreamId, ExpectedVersion)>,
+        recorded_by: &str,
+    ) -> Result<Written, Vec<(usize, AppendError)>> {
         let inner = &*self.inner;
-        let _writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(reason) = inner.failed.get() {
             return Err(vec![(0, AppendError::Failed(reason.clone()))]);
         }
@@ -414,89 +565,69 @@ impl SledStore {
         if let Err(error) = events::check_recorder(recorded_by) {
             return Err(one(0, AppendError::Invalid { event: EventId::from_uuid(uuid::Uuid::nil()), error }));
         }
-        let head = self.head();
-        let expected_version = |this: &SledStore| -> Result<Option<u64>, Vec<(usize, AppendError)>> {
-            match expect {
-                Some((stream, _)) => this.version_of(stream.as_str()).map_err(storage(0)),
-                None => Ok(None),
-            }
-        };
-        let check_expectation = |version: Option<u64>| -> Result<(), Vec<(usize, AppendError)>> {
-            match expect {
-                Some((stream, expected)) if !expected.admits(version) => {
-                    Err(one(0, AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual: version }))
-                }
-                _ => Ok(()),
-            }
-        };
-        if items.is_empty() {
-            let version = expected_version(self)?;
-            check_expectation(version)?;
-            return Ok(Written { positions: Vec::new(), appended: 0, version, head });
-        }
-        let mut errors: Vec<(usize, AppendError)> = Vec::new();
-
-        // A resend of events already stored with the same content writes nothing.
-        let mut known: Vec<Option<u64>> = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let id = item.id();
-            let found = match self.position_of(&id).map_err(storage(i))? {
-                None => None,
-                Some(p) => {
-                    let stored = self.raw_line(p).map_err(|e| one(i, read_to_append(e)))?.unwrap_or_default();
-                    let equal = match item {
-                        Pending::Restored(e, line) => p == e.position && stored.as_ref() == line.as_slice(),
-                        Pending::New(e) => {
-                            decode_at(p, &stored).map_err(|e| one(i, read_to_append(e)))?.same_content(e)
-                        }
-                    };
-                    if !equal {
-                        errors.push((i, AppendError::IdConflict(id)));
-                    }
-                    Some(p)
-                }
-            };
-            known.push(found);
-        }
-        if errors.is_empty() && known.iter().all(Option::is_some) {
-            let version = expected_version(self)?;
-            return Ok(Written { positions: known.into_iter().flatten().collect(), appended: 0, version, head });
-        }
-        if errors.is_empty() {
-            check_expectation(expected_version(self)?)?;
-        }
-
+        let start = writer.applied;
         let now = (inner.clock)().round(jiff::Unit::Microsecond).unwrap_or_else(|_| (inner.clock)());
-        let now = match head.recorded_at {
+        let now = match start.recorded_at {
             Some(last) if last > now => last,
             _ => now,
         };
-        let mut batch = sled::Batch::default();
+        let mut chunk = Chunk::default();
         let mut versions: HashMap<StreamId, u64> = HashMap::new();
-        let mut in_batch: HashMap<EventId, usize> = HashMap::new();
-        let mut records: Vec<Arc<RecordedEvent>> = Vec::new();
-        let mut positions = Vec::with_capacity(items.len());
-        let (mut next, mut prev, mut last_at) = (head.position + 1, head.hash, head.recorded_at);
+        let mut errors: Vec<(usize, AppendError)> = Vec::new();
+        let mut skipped = false;
+        let mut expectation_met = false;
+        let mut positions = Vec::new();
+        let mut recent: VecDeque<Arc<RecordedEvent>> = VecDeque::new();
+        let (mut next, mut prev, mut last_at) = (start.position + 1, start.hash, start.recorded_at);
+        let mut in_progress = false;
 
-        for (i, (item, found)) in items.into_iter().zip(known).enumerate() {
+        for (i, item) in items.into_iter().enumerate() {
+            let Some(item) = item else {
+                skipped = true;
+                continue;
+            };
             if errors.len() >= MAX_ERRORS {
-                break;
-            }
-            if let Some(p) = found {
-                positions.push(p);
                 continue;
             }
             let id = item.id();
-            if let Some(&j) = in_batch.get(&id) {
-                let same = match &item {
-                    Pending::New(e) => records[j].same_content(e),
-                    Pending::Restored(..) => false,
+            // An event seen before, in this write or the log, with the same content is a resend: it keeps its
+            // position and is not written again.
+            let seen = match chunk.ids.get(&id) {
+                Some(&j) => Some((chunk.records[j].position, Seen::Record(j))),
+                None => match self.position_of(&id).map_err(storage(i))? {
+                    Some(p) => Some((p, Seen::Stored(self.raw_line(p).map_err(|e| one(i, read_to_append(e)))?))),
+                    None => None,
+                },
+            };
+            if let Some((p, seen)) = seen {
+                let equal = match (&item, seen) {
+                    (Pending::Restored(e, line), Seen::Stored(stored)) => {
+                        p == e.position && stored.as_deref() == Some(line.as_slice())
+                    }
+                    (Pending::Restored(..), Seen::Record(_)) => false,
+                    (Pending::New(e), Seen::Record(j)) => chunk.records[j].same_content(e),
+                    (Pending::New(e), Seen::Stored(stored)) => decode_at(p, &stored.unwrap_or_default())
+                        .map_err(|e| one(i, read_to_append(e)))?
+                        .same_content(e),
                 };
-                if !same {
+                if !equal {
                     errors.push((i, AppendError::IdConflict(id)));
                 }
-                positions.push(records[j].position);
+                positions.push(p);
                 continue;
+            }
+            if let Some((stream, expected)) = expect {
+                if !expectation_met {
+                    let version = self.version_of(stream.as_str()).map_err(storage(i))?;
+                    if !expected.admits(version) {
+                        self.discard(&mut writer, start.position, next);
+                        return Err(one(
+                            0,
+                            AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual: version },
+                        ));
+                    }
+                    expectation_met = true;
+                }
             }
             let (stream, body) = match &item {
                 Pending::New(e) => (&e.stream, &e.body),
@@ -510,32 +641,8 @@ impl SledStore {
                     continue;
                 }
             }
-            let mut refused = false;
-            for (field, reference, rule) in reference_rules(body) {
-                let target = match in_batch.get(&reference) {
-                    Some(&j) => Some((records[j].stream.clone(), records[j].body.type_name())),
-                    None => match self.position_of(&reference).map_err(storage(i))? {
-                        Some(p) => {
-                            let line = self.raw_line(p).map_err(|e| one(i, read_to_append(e)))?.unwrap_or_default();
-                            let e = decode_at(p, &line).map_err(|e| one(i, read_to_append(e)))?;
-                            Some((e.stream, e.body.type_name()))
-                        }
-                        None => None,
-                    },
-                };
-                let problem = match target {
-                    None => Some(AppendError::UnknownReference { event: id, reference, field }),
-                    Some((target_stream, kind)) => rule
-                        .judge(stream, &target_stream, kind)
-                        .map(|reason| AppendError::WrongReference { event: id, reference, field, reason }),
-                };
-                if let Some(p) = problem {
-                    errors.push((i, p));
-                    refused = true;
-                    break;
-                }
-            }
-            if refused {
+            if let Some(problem) = self.reference_problem(&chunk, id, stream, body).map_err(|e| one(i, e))? {
+                errors.push((i, problem));
                 continue;
             }
             let current = match versions.get(stream) {
@@ -581,58 +688,178 @@ impl SledStore {
                 errors.push((i, AppendError::Invalid { event: id, error }));
                 continue;
             }
-            batch.insert(&keys::line(next), line);
-            batch.insert(keys::stream_version(record.stream.as_str(), version), &next.to_be_bytes());
-            batch.insert(&keys::id(&id), &next.to_be_bytes());
+            chunk.batch.insert(&keys::line(next), line);
+            chunk.batch.insert(keys::stream_version(record.stream.as_str(), version), &next.to_be_bytes());
+            chunk.batch.insert(&keys::id(&id), &next.to_be_bytes());
             versions.insert(record.stream.clone(), version);
-            in_batch.insert(id, records.len());
+            chunk.ids.insert(id, chunk.records.len());
             positions.push(next);
             prev = record.hash;
             last_at = Some(record.recorded_at);
             next += 1;
-            records.push(Arc::new(record));
+            chunk.records.push(record);
+            if chunk.records.len() >= CHUNK_EVENTS {
+                // Past the head, marked as uncommitted: invisible to readers, removed if this write fails.
+                if !in_progress {
+                    chunk.batch.insert(keys::UNCOMMITTED, &(start.position + 1).to_be_bytes());
+                    in_progress = true;
+                }
+                let full = std::mem::take(&mut chunk);
+                if let Err(e) = inner.tree.apply_batch(full.batch) {
+                    self.discard(&mut writer, start.position, next);
+                    return Err(storage(i)(e));
+                }
+                keep_recent(&mut recent, full.records);
+            }
         }
-        if !errors.is_empty() {
+        if !errors.is_empty() || skipped {
+            self.discard(&mut writer, start.position, next);
             errors.sort_by_key(|(i, _)| *i);
             return Err(errors);
         }
         let version = match expect {
-            Some((stream, _)) => match versions.get(stream) {
-                Some(v) => Some(*v),
-                None => expected_version(self)?,
-            },
+            Some((stream, expected)) => {
+                let version = match versions.get(stream) {
+                    Some(v) => Some(*v),
+                    None => self.version_of(stream.as_str()).map_err(storage(0))?,
+                };
+                if positions.is_empty() && !expected.admits(version) {
+                    return Err(one(
+                        0,
+                        AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual: version },
+                    ));
+                }
+                version
+            }
             None => None,
         };
-        if records.is_empty() {
-            return Ok(Written { positions, appended: 0, version, head });
+        if next == start.position + 1 {
+            // Nothing new: the events named are stored, though perhaps not yet durable.
+            drop(writer);
+            let last = positions.iter().copied().max().unwrap_or(0);
+            self.wait_durable(last).map_err(|e| one(0, e))?;
+            return Ok(Written { positions, appended: 0, version, head: self.head() });
         }
+        let Chunk { mut batch, records, .. } = chunk;
+        keep_recent(&mut recent, records);
         for (stream, version) in &versions {
             batch.insert(keys::stream_head(stream.as_str()), &version.to_be_bytes());
         }
         let new_head = Head { position: next - 1, hash: prev, recorded_at: last_at };
         let ns = last_at.map_or(0, |t| t.as_nanosecond());
         batch.insert(keys::HEAD, &keys::encode_head(new_head.position, &new_head.hash, ns)[..]);
-        let last = records.len() - 1;
-        inner.tree.apply_batch(batch).map_err(storage(last))?;
-        // Once applied, the batch is in sled's memory; if it cannot be made durable, whether it survives is
-        // unknown, so the store takes no more writes until it is reopened and its log read back.
-        let durable = inner
-            .db
-            .flush()
-            .map(|_| ())
-            .map_err(AppendError::Storage)
-            .and_then(|()| inner.log_file.sync_data().map_err(AppendError::Io));
-        if let Err(e) = durable {
-            let _ = inner.failed.set(e.to_string());
-            return Err(one(last, e));
+        if in_progress {
+            batch.remove(keys::UNCOMMITTED);
         }
-        *inner.head.write().unwrap_or_else(|e| e.into_inner()) = new_head;
-        let appended = records.len();
+        let last = positions.len().saturating_sub(1);
+        if let Err(e) = inner.tree.apply_batch(batch) {
+            self.discard(&mut writer, start.position, next);
+            return Err(storage(last)(e));
+        }
+        writer.applied = new_head;
+        inner.sync.lock().unwrap_or_else(|e| e.into_inner()).unsent.extend(recent);
+        drop(writer);
+        // Other writers may commit while this one waits: one flush and fsync makes all of them durable.
+        self.wait_durable(new_head.position).map_err(|e| one(last, e))?;
+        let appended = (new_head.position - start.position) as usize;
         tracing::debug!(appended, head = new_head.position, "commit durable");
-        for record in records {
-            let _ = inner.tx.send(record);
-        }
         Ok(Written { positions, appended, version, head: new_head })
+    }
+
+    /// Why `body`'s references may not stand, if they may not: each must name an event in the log or earlier in
+    /// this write, of the kind and place its field requires.
+    fn reference_problem(
+        &self,
+        chunk: &Chunk,
+        id: EventId,
+        stream: &StreamId,
+        body: &events::Body,
+    ) -> Result<Option<AppendError>, AppendError> {
+        for (field, reference, rule) in reference_rules(body) {
+            let target = match chunk.ids.get(&reference) {
+                Some(&j) => Some((chunk.records[j].stream.clone(), chunk.records[j].body.type_name())),
+                None => match self.position_of(&reference)? {
+                    Some(p) => {
+                        let line = self.raw_line(p).map_err(read_to_append)?.unwrap_or_default();
+                        let e = decode_at(p, &line).map_err(read_to_append)?;
+                        Some((e.stream, e.body.type_name()))
+                    }
+                    None => None,
+                },
+            };
+            let problem = match target {
+                None => Some(AppendError::UnknownReference { event: id, reference, field }),
+                Some((target_stream, kind)) => rule
+                    .judge(stream, &target_stream, kind)
+                    .map(|reason| AppendError::WrongReference { event: id, reference, field, reason }),
+            };
+            if problem.is_some() {
+                return Ok(problem);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Removes the chunks a refused write applied past `head` (positions up to `next - 1`). If that fails, the
+    /// store takes no more writes: the next open removes them.
+    fn discard(&self, _writer: &mut WriterState, head: u64, next: u64) {
+        if next <= head + 1 {
+            return;
+        }
+        if let Err(e) = remove_uncommitted(&self.inner.tree, head) {
+            let _ = self.inner.failed.set(format!("could not remove a refused write: {e}"));
+        }
+    }
+
+    /// Waits until the log is durable up to `position`, making it so if no other writer is: whoever finds no
+    /// flush under way flushes and fsyncs everything applied so far, and publishes the new head, for all the
+    /// writers waiting (group commit).
+    fn wait_durable(&self, position: u64) -> Result<(), AppendError> {
+        let inner = &*self.inner;
+        let mut sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if sync.durable >= position {
+                return Ok(());
+            }
+            if let Some(reason) = inner.failed.get() {
+                return Err(AppendError::Failed(reason.clone()));
+            }
+            if sync.syncing {
+                sync = inner.synced.wait(sync).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            sync.syncing = true;
+            drop(sync);
+            let target = inner.writer.lock().unwrap_or_else(|e| e.into_inner()).applied;
+            // Once applied, a batch is in sled's memory; if it cannot be made durable, whether it survives is
+            // unknown, so the store takes no more writes until it is reopened and its log read back.
+            let durable = inner
+                .db
+                .flush()
+                .map(|_| ())
+                .map_err(AppendError::Storage)
+                .and_then(|()| inner.log_file.sync_data().map_err(AppendError::Io));
+            sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
+            sync.syncing = false;
+            match durable {
+                Ok(()) => {
+                    sync.durable = target.position;
+                    sync.syncs += 1;
+                    *inner.head.write().unwrap_or_else(|e| e.into_inner()) = target;
+                    while sync.unsent.front().is_some_and(|e| e.position <= target.position) {
+                        if let Some(e) = sync.unsent.pop_front() {
+                            let _ = inner.tx.send(e);
+                        }
+                    }
+                    inner.synced.notify_all();
+                }
+                Err(e) => {
+                    let _ = inner.failed.set(e.to_string());
+                    inner.synced.notify_all();
+                    return Err(e);
+                }
+            }
+        }
     }
 
     pub(crate) fn sender(&self) -> &broadcast::Sender<Arc<RecordedEvent>> {
@@ -674,6 +901,38 @@ impl SledStore {
             }
         }
         Ok(Some(out))
+    }
+
+    /// The events of report stream `report` and of all its recommendations' streams, in position order: all a
+    /// recommendation's timeline and status rest on, read through the stream index without a scan of the log.
+    ///
+    /// # Errors
+    /// Storage failure or a damaged line.
+    pub fn report_events(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
+        let end = self.head().position;
+        let mut positions = Vec::new();
+        let own = keys::stream_prefix(report.as_str());
+        let mut recommendations = own.clone();
+        if let Some(last) = recommendations.last_mut() {
+            *last = b'/';
+        }
+        for prefix in [own, recommendations] {
+            for kv in self.inner.tree.scan_prefix(&prefix) {
+                let (_, v) = kv?;
+                match keys::decode_u64(&v) {
+                    Some(p) if p <= end => positions.push(p),
+                    _ => {}
+                }
+            }
+        }
+        positions.sort_unstable();
+        positions
+            .into_iter()
+            .map(|position| {
+                self.event(position)?
+                    .ok_or(ReadError::Corrupt { position, error: "the stream index names a missing event".into() })
+            })
+            .collect()
     }
 
     /// The stream's durable version: that of its last event at or before the published head.

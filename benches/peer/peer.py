@@ -1,0 +1,421 @@
+"""Peer benchmark: the Python `eventsourcing` library on SQLite.
+
+Does the same work as followup's own benchmark so that BENCHMARKS.md can
+print ratios:
+
+  append          one aggregate change, one `app.save(agg)`, one SQLite
+                  transaction per event (the library's normal, durable path)
+  append_batched  the same events, `app.save(*aggs)` with about --batch-size
+                  events per call (one transaction per call), into a fresh db
+  replay          `app.repository.get(id)` for every aggregate, snapshots and
+                  the aggregate cache off, so every stored event is replayed
+  read_log        the whole application notification log (the global,
+                  ordered log), paged --page-size at a time and decoded
+                  into domain events
+
+The SQLite settings are the library's own: it switches file databases to
+WAL and leaves `synchronous` at SQLite's default; both are queried on the
+library's own connection and reported.
+
+Run through run.sh, which provides the pinned library in a virtualenv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from importlib.metadata import version as package_version
+from pathlib import Path
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+SYNCHRONOUS_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+
+
+# ---------------------------------------------------------------------------
+# Domain
+
+
+class Recommendation(Aggregate):
+    """An audit recommendation whose follow-up is recorded over time.
+
+    Every event carries a text of about 400 characters, a date and an amount
+    in whole euros, so that a stored event is of the same order of size as
+    one of followup's JSON lines (roughly 600-900 bytes).
+    """
+
+    @event("Issued")
+    def __init__(self, number: int, text: str, occurred: str, amount_eur: int):
+        self.number = number
+        self.text = text
+        self.occurred = occurred
+        self.amount_total = amount_eur
+
+    @event("ProgressRecorded")
+    def record_progress(self, text: str, occurred: str, amount_eur: int) -> None:
+        self.text = text
+        self.occurred = occurred
+        self.amount_total += amount_eur
+
+
+class FollowUp(Application):
+    # Lets the notification log hand out pages of up to this many events
+    # (the library's default section size is 10).
+    log_section_size = 1000
+
+
+# ---------------------------------------------------------------------------
+# Workload
+
+
+WORDS = (
+    "de het een van en in op te dat voor met is zijn niet aan bij ook door "
+    "gemeente college raad rekenkamer aanbeveling opvolging onderzoek rapport "
+    "uitvoering beleid maatregel sturing informatie verantwoording toezicht "
+    "doelmatigheid doeltreffendheid nazorg gedetineerden schuldhulpverlening "
+    "overzicht traject wijkteam zorgaanbieder inkoop contract monitoring "
+    "begroting jaarverslag wethouder portefeuille afspraken verbetering "
+    "voortgang realisatie knelpunten risico signalering evaluatie kwaliteit "
+    "regie ketenpartners bewoners huisvesting inkomen schulden werk zorg "
+    "vastgesteld uitgevoerd toegezegd gedeeltelijk afgerond lopend vertraagd"
+).split()
+
+TEXT_POOL_SIZE = 997  # prime, so texts do not repeat in step with aggregates
+
+
+def make_texts(count: int, length: int = 400, seed: int = 2013) -> list[str]:
+    """Deterministic Dutch-like sentences of about `length` characters."""
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        words: list[str] = []
+        size = 0
+        while size < length:
+            word = rng.choice(WORDS)
+            words.append(word)
+            size += len(word) + 1
+        text = " ".join(words)[:length].rstrip()
+        texts.append(text[0].upper() + text[1:] + ".")
+    return texts
+
+
+class Workload:
+    """N events over A aggregates: A creations, then updates round-robin."""
+
+    def __init__(self, events: int, aggregates: int):
+        if aggregates < 1 or events < aggregates:
+            raise SystemExit("need 1 <= --aggregates <= --events")
+        self.events = events
+        self.aggregates = aggregates
+        self.texts = make_texts(TEXT_POOL_SIZE)
+
+    def payload(self, k: int) -> tuple[str, str, int]:
+        """Text, date and amount of the k-th event (cheap: no generation)."""
+        text = self.texts[k % TEXT_POOL_SIZE]
+        occurred = f"{2013 + k % 12:04d}-{1 + k % 12:02d}-{1 + k % 28:02d}"
+        amount_eur = (k * 7919) % 250_000
+        return text, occurred, amount_eur
+
+    def target(self, k: int) -> int:
+        """Index of the aggregate the k-th event belongs to."""
+        return k if k < self.aggregates else (k - self.aggregates) % self.aggregates
+
+    def expected_version(self, i: int) -> int:
+        """Version of aggregate i once all events are stored."""
+        updates = self.events - self.aggregates
+        return 1 + updates // self.aggregates + (1 if i < updates % self.aggregates else 0)
+
+    def apply(self, aggs: list[Recommendation], k: int) -> Recommendation:
+        """Performs the k-th change in memory; returns the changed aggregate."""
+        text, occurred, amount_eur = self.payload(k)
+        if k < self.aggregates:
+            agg = Recommendation(k + 1, text, occurred, amount_eur)
+            aggs.append(agg)
+            return agg
+        agg = aggs[self.target(k)]
+        agg.record_progress(text, occurred, amount_eur)
+        return agg
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+def open_app(db: Path) -> FollowUp:
+    app = FollowUp(
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)}
+    )
+    # The phases below must measure the plain event store: no snapshots and no
+    # aggregate cache (either could be switched on through the environment).
+    if app.snapshots is not None or app.repository.cache is not None:
+        raise SystemExit("unset IS_SNAPSHOTTING_ENABLED / AGGREGATE_CACHE_MAXSIZE")
+    return app
+
+
+def pragmas(app: FollowUp) -> tuple[str, str, str]:
+    """journal_mode, synchronous and SQLite version, on the library's connection."""
+    with app.recorder.datastore.transaction(commit=False) as c:
+        c.execute("PRAGMA journal_mode")
+        journal_mode = str(c.fetchone()[0]).upper()
+        c.execute("PRAGMA synchronous")
+        sync = int(c.fetchone()[0])
+        c.execute("SELECT sqlite_version()")
+        sqlite_version = str(c.fetchone()[0])
+    return journal_mode, SYNCHRONOUS_NAMES.get(sync, str(sync)), sqlite_version
+
+
+class Progress:
+    """Prints progress to stderr at most every few seconds."""
+
+    def __init__(self, phase: str, total: int, every: float = 10.0):
+        self.phase, self.total, self.every = phase, total, every
+        self.start = self.last = time.perf_counter()
+
+    def tick(self, done: int) -> None:
+        now = time.perf_counter()
+        if now - self.last >= self.every:
+            self.last = now
+            rate = done / (now - self.start)
+            eta = (self.total - done) / rate if rate else float("inf")
+            print(
+                f"  {self.phase}: {done}/{self.total} events, "
+                f"{rate:,.0f}/s, ~{eta:.0f}s left",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def file_size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def sibling(db: Path, suffix: str) -> Path:
+    return db.with_name(f"{db.stem}-{suffix}{db.suffix}")
+
+
+# ---------------------------------------------------------------------------
+# Phases
+
+
+def phase_append(app: FollowUp, work: Workload) -> tuple[float, list[UUID], list[int]]:
+    """One save (one transaction) per event. Returns seconds, ids, totals."""
+    aggs: list[Recommendation] = []
+    progress = Progress("append", work.events)
+    start = time.perf_counter()
+    for k in range(work.events):
+        app.save(work.apply(aggs, k))
+        if k % 1000 == 999:
+            progress.tick(k + 1)
+    seconds = time.perf_counter() - start
+    return seconds, [a.id for a in aggs], [a.amount_total for a in aggs]
+
+
+def phase_append_batched(app: FollowUp, work: Workload, batch: int) -> float:
+    """The same events, saved `batch` events at a time with one save(*aggs)."""
+    aggs: list[Recommendation] = []
+    pending: dict[UUID, Recommendation] = {}  # insertion-ordered, one per aggregate
+    progress = Progress("append_batched", work.events)
+    start = time.perf_counter()
+    for k in range(work.events):
+        agg = work.apply(aggs, k)
+        pending[agg.id] = agg
+        if (k + 1) % batch == 0 or k + 1 == work.events:
+            app.save(*pending.values())
+            pending.clear()
+            progress.tick(k + 1)
+    seconds = time.perf_counter() - start
+    # Every event must have been stored exactly once.
+    stored = app.recorder.max_notification_id()
+    assert stored == work.events, f"batched: {stored} stored, {work.events} appended"
+    return seconds
+
+
+def phase_replay(
+    app: FollowUp, work: Workload, ids: list[UUID], totals: list[int]
+) -> tuple[float, int]:
+    """Rebuilds every aggregate from its events. Returns seconds, events replayed."""
+    progress = Progress("replay", work.events)
+    replayed = 0
+    rebuilt: list[tuple[int, int]] = []
+    start = time.perf_counter()
+    for agg_id in ids:
+        agg = app.repository.get(agg_id)
+        rebuilt.append((agg.version, agg.amount_total))
+        replayed += agg.version  # versions run 1..v, one event each
+        progress.tick(replayed)
+    seconds = time.perf_counter() - start
+
+    # Correctness: every event replayed, each aggregate at the version appended
+    # and with the state it had in memory when it was saved.
+    assert replayed == work.events, f"replayed {replayed} events, expected {work.events}"
+    for i, (ver, total) in enumerate(rebuilt):
+        assert ver == work.expected_version(i), f"aggregate {i}: version {ver}"
+        assert total == totals[i], f"aggregate {i}: amount_total {total} != {totals[i]}"
+    return seconds, replayed
+
+
+def phase_read_log(app: FollowUp, work: Workload, page: int) -> tuple[float, int]:
+    """Reads the global log in order, decoding each notification into its event."""
+    log = app.notification_log
+    to_event = app.mapper.to_domain_event
+    last_version: dict[UUID, int] = {}
+    count = 0
+    last_id = 0
+    progress = Progress("read_log", work.events)
+    start = time.perf_counter()
+    while True:
+        notifications = log.select(last_id, page, inclusive_of_start=False)
+        if not notifications:
+            break
+        for n in notifications:
+            ev = to_event(n)
+            # Order check: the log is strictly increasing and each aggregate's
+            # events come in version order with no gaps.
+            assert n.id > last_id
+            last_id = n.id
+            assert ev.originator_version == last_version.get(ev.originator_id, 0) + 1
+            last_version[ev.originator_id] = ev.originator_version
+        count += len(notifications)
+        progress.tick(count)
+    seconds = time.perf_counter() - start
+    assert count == work.events, f"read {count} log entries, expected {work.events}"
+    return seconds, count
+
+
+# ---------------------------------------------------------------------------
+# Main
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=100_000, help="total events N")
+    ap.add_argument("--aggregates", type=int, default=10_000, help="aggregates A")
+    ap.add_argument("--db", type=Path, help="SQLite file (default: in a fresh temp dir)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--batch-size", type=int, default=1000, help="events per batched save")
+    ap.add_argument("--page-size", type=int, default=1000, help="log entries per read")
+    ap.add_argument("--no-batched", action="store_true", help="skip append_batched")
+    args = ap.parse_args()
+    work = Workload(args.events, args.aggregates)
+    FollowUp.log_section_size = max(FollowUp.log_section_size, args.page_size)
+
+    tmpdir = None
+    if args.db is None:
+        # TMPDIR decides where; on a tmpfs, fsync is free and append is flattered.
+        tmpdir = Path(tempfile.mkdtemp(prefix="followup-peer-"))
+        db = tmpdir / "events.sqlite"
+    else:
+        db = args.db.resolve()
+    db_batched = sibling(db, "batched")
+    for path in (db, db_batched):
+        if path.exists():
+            raise SystemExit(f"{path} exists; the benchmark needs a fresh database")
+
+    try:
+        result = run(work, db, db_batched, args)
+    finally:
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
+
+
+def run(work: Workload, db: Path, db_batched: Path, args: argparse.Namespace) -> dict:
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    log(f"peer: eventsourcing {package_version('eventsourcing')}, "
+        f"{work.events} events over {work.aggregates} aggregates, db {db}")
+
+    app = open_app(db)
+    journal_mode, synchronous, sqlite_version = pragmas(app)
+    log(f"peer: journal_mode={journal_mode} synchronous={synchronous}; append ...")
+    append_s, ids, totals = phase_append(app, work)
+    app.close()
+
+    batched_s = None
+    if not args.no_batched:
+        log("peer: append_batched ...")
+        app_b = open_app(db_batched)
+        batched_s = phase_append_batched(app_b, work, args.batch_size)
+        app_b.close()
+
+    # Replay and log reading each use a freshly opened application, so nothing
+    # from the append phase is held in the library's memory.
+    log("peer: replay ...")
+    app = open_app(db)
+    replay_s, replayed = phase_replay(app, work, ids, totals)
+    app.close()
+
+    log("peer: read_log ...")
+    app = open_app(db)
+    read_s, read = phase_read_log(app, work, args.page_size)
+    app.close()
+
+    # Closing the last connection checkpoints the WAL into the main file (and
+    # normally removes it); whatever WAL is left is counted too.
+    db_bytes = file_size(db)
+    wal_bytes = file_size(Path(f"{db}-wal"))
+    peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+    return {
+        "library": "eventsourcing",
+        "library_version": package_version("eventsourcing"),
+        "python_version": sys.version.split()[0],
+        "sqlite_version": sqlite_version,
+        "journal_mode": journal_mode,
+        "synchronous": synchronous,
+        "events": work.events,
+        "aggregates": work.aggregates,
+        "batch_size": None if batched_s is None else args.batch_size,
+        "append_seconds": round(append_s, 3),
+        "append_events_per_s": round(work.events / append_s, 1),
+        "append_batched_seconds": None if batched_s is None else round(batched_s, 3),
+        "append_batched_events_per_s": (
+            None if batched_s is None else round(work.events / batched_s, 1)
+        ),
+        "replay_seconds": round(replay_s, 3),
+        "replay_events_per_s": round(replayed / replay_s, 1),
+        "read_log_seconds": round(read_s, 3),
+        "read_log_events_per_s": round(read / read_s, 1),
+        "db_bytes": db_bytes,
+        "wal_bytes": wal_bytes,
+        "bytes_per_event": round((db_bytes + wal_bytes) / work.events, 1),
+        "peak_rss_mib": round(peak_rss_kib / 1024, 1),
+    }
+
+
+def print_table(r: dict) -> None:
+    print(f"eventsourcing {r['library_version']} on SQLite {r['sqlite_version']}, "
+          f"Python {r['python_version']}")
+    print(f"journal_mode={r['journal_mode']} synchronous={r['synchronous']}, "
+          f"{r['events']} events over {r['aggregates']} aggregates")
+    print()
+    print(f"{'phase':<16}{'seconds':>10}{'events/s':>14}")
+    rows = [
+        ("append", r["append_seconds"], r["append_events_per_s"]),
+        ("append_batched", r["append_batched_seconds"], r["append_batched_events_per_s"]),
+        ("replay", r["replay_seconds"], r["replay_events_per_s"]),
+        ("read_log", r["read_log_seconds"], r["read_log_events_per_s"]),
+    ]
+    for name, secs, rate in rows:
+        if secs is None:
+            print(f"{name:<16}{'-':>10}{'-':>14}")
+        else:
+            print(f"{name:<16}{secs:>10.2f}{rate:>14,.0f}")
+    print()
+    print(f"bytes/event {r['bytes_per_event']:.0f} "
+          f"(db {r['db_bytes']}, wal {r['wal_bytes']}), peak RSS {r['peak_rss_mib']} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Whole-process figures for BENCHMARKS.md: each command of the release binary run as a user runs it, on a generated
+# history, with its wall time and peak resident set (GNU time). The store's files are evicted from the page cache
+# before each read, so every read is a cold open plus a full replay.
+#
+#   bash benches/processes.sh [EVENTS]     (default 1000000; work files under target/bench-processes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+events=${1:-1000000}
+reports=$(( events / 80 + 1 ))
+work=target/bench-processes
+rm -rf "$work"
+mkdir -p "$work"
+cargo build --release --quiet
+bin=target/release/followup
+input=$work/history.jsonl
+store=$work/store
+
+evict() {
+  python3 - "$1" <<'PY'
+import os, sys
+for root, _, files in os.walk(sys.argv[1]):
+    for name in files:
+        fd = os.open(os.path.join(root, name), os.O_RDONLY)
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+PY
+}
+
+# Runs a command under GNU time; prints "name | seconds | events/s | peak RSS MiB".
+measure() {
+  local name=$1; shift
+  /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; exit 1; }
+  read -r secs kb < "$work/time"
+  python3 -c "import sys; s=float('$secs'); n=$stored; print(f'| {sys.argv[1]} | {s:.2f} s | {n/max(s,1e-9):,.0f} events/s | {int('$kb')/1024:.0f} MiB |')" "$name"
+}
+
+$bin generate --reports "$reports" --seed 2026 | head -n "$events" > "$input"
+stored=$(wc -l < "$input")
+echo "| command ($stored events, $(( $(stat -c %s "$input") / stored )) bytes per input line) | wall | rate | peak RSS |"
+echo "|---|---:|---:|---:|"
+measure "followup import (one durable commit)" $bin --store "$store" import "$input"
+echo "| store on disk | $(du -sb "$store" | cut -f1) bytes | $(( $(du -sb "$store" | cut -f1) / stored )) bytes/event | |"
+evict "$store"; measure "followup status (cold open + full replay)" $bin --store "$store" --format json status
+evict "$store"; measure "followup timeline --format csv (cold, whole log)" $bin --store "$store" --format csv timeline
+evict "$store"; measure "followup verify (cold: chain, indexes, verdicts)" $bin --store "$store" --format json verify
+rec=$(head -n 2 "$input" | tail -n 1 | python3 -c "import json,sys; print(json.loads(sys.stdin.read())['stream'])")
+evict "$store"; /usr/bin/time -f '%e %M' -o "$work/time" $bin --store "$store" timeline --rec "$rec" > /dev/null
+read -r secs kb < "$work/time"
+echo "| followup timeline --rec $rec (cold process) | $secs s | | $(( kb / 1024 )) MiB |"
