@@ -292,12 +292,9 @@ fn main() {
 
     // Verify: the chain and indexes, then every verdict.
     let t = Instant::now();
-    let chain = followup::verify_chain(&store).expect("chain");
-    assert!(chain.ok(), "{chain:?}");
     let mut fold = VerifyFold::new(Window::default());
-    for e in store.events(1) {
-        fold.apply(&e.expect("event"));
-    }
+    let chain = followup::verify_chain_with(&store, |e| fold.apply(e)).expect("chain");
+    assert!(chain.ok(), "{chain:?}");
     let verification = fold.finish();
     let verify_rate = rate(n, t.elapsed());
     table.add(

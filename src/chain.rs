@@ -52,22 +52,41 @@ where
     I: IntoIterator<Item = Result<(Option<u64>, Vec<u8>), String>>,
     F: FnMut(RecordedEvent) -> Option<String>,
 {
+    let decoded = lines.into_iter().map(|item| item.map(|(key, line)| (key, decode_stored(&line), ())));
+    check_decoded(decoded, |e, ()| each(e))
+}
+
+/// Decodes a line for the chain: a stored line whose hash matches its bytes, or why it is not one.
+fn decode_stored(line: &[u8]) -> Result<RecordedEvent, String> {
+    match events::decode(line) {
+        Err(e) => Err(e.to_string()),
+        Ok(Line::New(_)) => Err("the line lacks the store's fields".into()),
+        Ok(Line::Recorded(e)) => Ok(e),
+    }
+}
+
+/// The chain check over lines already decoded (on other threads, say), each with its key and something `each`
+/// is given with the event.
+fn check_decoded<X, I, F>(items: I, mut each: F) -> ChainReport
+where
+    I: IntoIterator<Item = Result<(Option<u64>, Result<RecordedEvent, String>, X), String>>,
+    F: FnMut(RecordedEvent, X) -> Option<String>,
+{
     let mut report = ChainReport { events: 0, head: Hash::ZERO, broken: None };
     let mut last_at = None;
-    for item in lines {
+    for item in items {
         let expected = report.events + 1;
         let fail = |reason: String| Some(ChainBreak { position: expected, reason });
-        let (key, line) = match item {
+        let (key, decoded, extra) = match item {
             Ok(x) => x,
             Err(reason) => {
                 report.broken = fail(reason);
                 break;
             }
         };
-        let broken = match events::decode(&line) {
-            Err(e) => fail(e.to_string()),
-            Ok(Line::New(_)) => fail("the line lacks the store's fields".into()),
-            Ok(Line::Recorded(e)) => {
+        let broken = match decoded {
+            Err(reason) => fail(reason),
+            Ok(e) => {
                 if key.is_some_and(|k| k != expected) {
                     fail(format!(
                         "the log has no event at position {expected}; the next is stored at {}",
@@ -81,7 +100,7 @@ where
                     fail("it was recorded before the line preceding it".into())
                 } else {
                     let (at, hash) = (e.recorded_at, e.hash);
-                    match each(e) {
+                    match each(e, extra) {
                         Some(reason) => fail(reason),
                         None => {
                             last_at = Some(at);
@@ -116,30 +135,35 @@ pub fn verify_chain(store: &SledStore) -> Result<ChainReport, ReadError> {
 /// # Errors
 /// A storage failure while reading.
 pub fn verify_chain_with(store: &SledStore, mut each: impl FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError> {
+    // Decoding, hashing and the index lookups of each line run on worker threads; the chain is followed here.
+    let reader = store.clone();
     let mut failure = None;
-    let lines = store.lines(1).map_while(|r| match r {
-        Ok((p, line)) => Some(Ok((Some(p), line.to_vec()))),
-        Err(e) => {
-            failure = Some(e);
-            None
-        }
-    });
+    let items = store
+        .map_ahead(1, move |position, line| {
+            let decoded = decode_stored(line);
+            let index = match &decoded {
+                Ok(e) => reader.index_entry_problem(e)?,
+                Err(_) => None,
+            };
+            Ok((Some(position), decoded, index))
+        })
+        .map_while(|r| match r {
+            Ok(item) => Some(Ok(item)),
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        });
     let mut versions: HashMap<StreamId, u64> = HashMap::new();
-    let mut index_failure = None;
-    let mut report = check_chain_with(lines, |e| match store.index_entry_problem(&e) {
-        Ok(Some(reason)) => Some(reason),
-        Ok(None) => {
+    let mut report = check_decoded(items, |e, index_problem| match index_problem {
+        Some(reason) => Some(reason),
+        None => {
             each(&e);
             versions.insert(e.stream, e.version);
             None
         }
-        Err(err) => {
-            let reason = err.to_string();
-            index_failure = Some(err);
-            Some(reason)
-        }
     });
-    if let Some(e) = failure.or(index_failure) {
+    if let Some(e) = failure {
         return Err(e);
     }
     let head = store.head();

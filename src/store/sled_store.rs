@@ -59,7 +59,7 @@ struct Inner {
 /// How many events a write applies to sled at a time: it holds no more than this many in memory.
 pub const CHUNK_EVENTS: usize = 8192;
 
-/// How many events [`SledStore::events_ahead`] decodes at a time.
+/// How many positions [`SledStore::map_ahead`] deals to a worker at a time.
 const AHEAD_EVENTS: usize = 1024;
 
 /// What the writer knows that readers do not see yet.
@@ -495,29 +495,69 @@ impl SledStore {
         self.lines(from).map(|r| r.and_then(|(p, line)| decode_at(p, &line)))
     }
 
-    /// As [`SledStore::events`], with the reading and decoding done on a second thread, [`AHEAD_EVENTS`] at a
-    /// time and at most four such batches ahead, while the caller folds: for replays of the whole log.
+    /// As [`SledStore::events`], with the reading and decoding done ahead on worker threads while the caller
+    /// folds: for replays of the whole log. See [`SledStore::map_ahead`].
     pub fn events_ahead(&self, from: u64) -> impl Iterator<Item = Result<RecordedEvent, ReadError>> {
-        let store = self.clone();
+        self.map_ahead(from, |position, line| decode_at(position, line))
+    }
+
+    /// Applies `f` to every stored line (its position and bytes) from `from` up to the head as it is now, on
+    /// worker threads (one per core, at most four), and yields the results in position order.
+    ///
+    /// The log is cut into runs of [`AHEAD_EVENTS`] positions dealt to the workers in turn; each worker keeps at
+    /// most two runs ahead, so memory stays bounded whatever the log's size. Dropping the iterator stops the
+    /// workers.
+    pub fn map_ahead<T, F>(&self, from: u64, f: F) -> impl Iterator<Item = Result<T, ReadError>>
+    where
+        T: Send + 'static,
+        F: Fn(u64, &[u8]) -> Result<T, ReadError> + Send + Sync + 'static,
+    {
+        let from = from.max(1);
         let end = self.head().position;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<RecordedEvent, ReadError>>>(4);
-        std::thread::spawn(move || {
-            let mut batch = Vec::with_capacity(AHEAD_EVENTS);
-            let lines = store.inner.tree.range(keys::line(from.max(1))..=keys::line(end));
-            for e in lines.map(|kv| {
-                let (k, line) = kv?;
-                decode_at(keys::decode_u64(&k[1..]).unwrap_or(0), &line)
-            }) {
-                let stop = e.is_err();
-                batch.push(e);
-                let full = batch.len() == AHEAD_EVENTS || stop;
-                if full && (tx.send(std::mem::replace(&mut batch, Vec::with_capacity(AHEAD_EVENTS))).is_err() || stop) {
-                    return;
-                }
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        let f = Arc::new(f);
+        let receivers: Vec<_> = (0..workers)
+            .map(|w| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, ReadError>>>(2);
+                let (tree, f) = (self.inner.tree.clone(), Arc::clone(&f));
+                std::thread::spawn(move || {
+                    let mut start = from + (w * AHEAD_EVENTS) as u64;
+                    while start <= end {
+                        let last = end.min(start + AHEAD_EVENTS as u64 - 1);
+                        let mut run = Vec::with_capacity(AHEAD_EVENTS);
+                        for kv in tree.range(keys::line(start)..=keys::line(last)) {
+                            let item = kv
+                                .map_err(ReadError::from)
+                                .and_then(|(k, line)| f(keys::decode_u64(&k[1..]).unwrap_or(0), &line));
+                            let stop = item.is_err();
+                            run.push(item);
+                            if stop {
+                                break;
+                            }
+                        }
+                        if tx.send(run).is_err() {
+                            return;
+                        }
+                        start += (workers * AHEAD_EVENTS) as u64;
+                    }
+                });
+                rx
+            })
+            .collect();
+        let mut turn = 0;
+        let mut stopped = false;
+        std::iter::from_fn(move || {
+            if stopped {
+                return None;
             }
-            let _ = tx.send(batch);
-        });
-        rx.into_iter().flatten()
+            let run = receivers[turn % receivers.len()].recv().ok()?;
+            turn += 1;
+            if run.last().is_some_and(|r| r.is_err()) {
+                stopped = true;
+            }
+            Some(run)
+        })
+        .flatten()
     }
 
     /// Writes `items` in one atomic, durable commit: new events get the next versions and positions; exported
