@@ -96,21 +96,27 @@ impl Hash {
     /// # Errors
     /// A message naming the text when it is not 64 hexadecimal digits.
     pub fn parse(text: &str) -> Result<Hash, String> {
+        fn nibble(c: u8) -> u8 {
+            match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => 16,
+            }
+        }
         let b = text.as_bytes();
-        let nibble = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
+        let bad = || format!("`{text}` is not a SHA-256 hash (64 lowercase hexadecimal digits)");
         if b.len() != 64 {
-            return Err(format!("`{text}` is not a SHA-256 hash (64 lowercase hexadecimal digits)"));
+            return Err(bad());
         }
         let mut out = [0u8; 32];
-        for (i, pair) in b.chunks(2).enumerate() {
-            match (nibble(pair[0]), nibble(pair[1])) {
-                (Some(h), Some(l)) => out[i] = h << 4 | l,
-                _ => return Err(format!("`{text}` is not a SHA-256 hash (64 lowercase hexadecimal digits)")),
-            }
+        let mut invalid = 0u8;
+        for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
+            let (h, l) = (nibble(pair[0]), nibble(pair[1]));
+            invalid |= (h | l) & 16;
+            *o = (h & 15) << 4 | (l & 15);
+        }
+        if invalid != 0 {
+            return Err(bad());
         }
         Ok(Hash(out))
     }
@@ -460,43 +466,99 @@ struct RawLine<'a> {
     hash: Option<Hash>,
 }
 
-/// A stored line, every field required: the shape [`RecordedEvent::decode`] reads without checks.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StoredLine<'a> {
-    id: EventId,
-    stream: StreamId,
-    version: u64,
-    position: u64,
-    occurred: PartialDate,
-    recorded_at: Timestamp,
-    recorded_by: String,
-    source: Source,
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow)]
-    data: &'a RawValue,
-    prev_hash: Hash,
-    hash: Hash,
+/// The fast path of [`RecordedEvent::decode`]: one pass over a stored line, its body decoded as it is met (a
+/// stored line names its `type` before its `data`); `None` when the line does not decode this way.
+fn decode_stored(line: &[u8]) -> Option<RecordedEvent> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let event = serde::Deserializer::deserialize_map(&mut de, StoredVisitor).ok()?;
+    de.end().ok()?;
+    Some(event)
 }
 
-/// The fast path of [`RecordedEvent::decode`]; `None` when the line does not decode this way.
-fn decode_stored(line: &[u8]) -> Option<RecordedEvent> {
-    let raw: StoredLine<'_> = serde_json::from_slice(line).ok()?;
-    let body = body_of(&raw.kind, raw.data.get()).ok()?;
-    Some(RecordedEvent {
-        id: raw.id,
-        stream: raw.stream,
-        version: raw.version,
-        position: raw.position,
-        occurred: raw.occurred,
-        recorded_at: raw.recorded_at,
-        recorded_by: raw.recorded_by,
-        source: raw.source,
-        body,
-        prev_hash: raw.prev_hash,
-        hash: raw.hash,
-    })
+/// Reads a stored line's members, each once, every one required, no other.
+struct StoredVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StoredVisitor {
+    type Value = RecordedEvent;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a stored event line")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RecordedEvent, A::Error> {
+        use serde::de::Error;
+        let (mut id, mut stream, mut version, mut position, mut occurred) = (None, None, None, None, None);
+        let (mut recorded_at, mut recorded_by, mut source, mut kind, mut body) = (None, None, None, None, None);
+        let (mut prev_hash, mut hash) = (None, None);
+        fn set<T, E: Error>(slot: &mut Option<T>, value: T, name: &'static str) -> Result<(), E> {
+            match slot.replace(value) {
+                Some(_) => Err(E::duplicate_field(name)),
+                None => Ok(()),
+            }
+        }
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "id" => set(&mut id, map.next_value::<EventId>()?, "id")?,
+                "stream" => set(&mut stream, map.next_value::<StreamId>()?, "stream")?,
+                "version" => set(&mut version, map.next_value::<u64>()?, "version")?,
+                "position" => set(&mut position, map.next_value::<u64>()?, "position")?,
+                "occurred" => set(&mut occurred, map.next_value::<PartialDate>()?, "occurred")?,
+                "recorded_at" => set(&mut recorded_at, map.next_value::<Timestamp>()?, "recorded_at")?,
+                "recorded_by" => set(&mut recorded_by, map.next_value::<String>()?, "recorded_by")?,
+                "source" => set(&mut source, map.next_value::<Source>()?, "source")?,
+                "type" => set(&mut kind, map.next_value::<Cow<'de, str>>()?, "type")?,
+                "data" => {
+                    let kind = kind.as_deref().ok_or_else(|| A::Error::custom("`data` before `type`"))?;
+                    set(&mut body, map.next_value_seed(BodySeed(kind))?, "data")?;
+                }
+                "prev_hash" => set(&mut prev_hash, map.next_value::<Hash>()?, "prev_hash")?,
+                "hash" => set(&mut hash, map.next_value::<Hash>()?, "hash")?,
+                other => return Err(A::Error::unknown_field(other, &[])),
+            }
+        }
+        let missing = |name| A::Error::missing_field(name);
+        Ok(RecordedEvent {
+            id: id.ok_or_else(|| missing("id"))?,
+            stream: stream.ok_or_else(|| missing("stream"))?,
+            version: version.ok_or_else(|| missing("version"))?,
+            position: position.ok_or_else(|| missing("position"))?,
+            occurred: occurred.ok_or_else(|| missing("occurred"))?,
+            recorded_at: recorded_at.ok_or_else(|| missing("recorded_at"))?,
+            recorded_by: recorded_by.ok_or_else(|| missing("recorded_by"))?,
+            source: source.ok_or_else(|| missing("source"))?,
+            body: body.ok_or_else(|| missing("data"))?,
+            prev_hash: prev_hash.ok_or_else(|| missing("prev_hash"))?,
+            hash: hash.ok_or_else(|| missing("hash"))?,
+        })
+    }
+}
+
+/// Decodes `data` as the body of the type named before it.
+struct BodySeed<'k>(&'k str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for BodySeed<'_> {
+    type Value = Body;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Body, D::Error> {
+        Ok(match self.0 {
+            "report_published" => Body::ReportPublished(Deserialize::deserialize(d)?),
+            "recommendation_issued" => Body::RecommendationIssued(Deserialize::deserialize(d)?),
+            "executive_responded" => Body::ExecutiveResponded(Deserialize::deserialize(d)?),
+            "auditor_commented" => Body::AuditorCommented(Deserialize::deserialize(d)?),
+            "committee_discussed" => Body::CommitteeDiscussed(Deserialize::deserialize(d)?),
+            "council_decided" => Body::CouncilDecided(Deserialize::deserialize(d)?),
+            "council_motion_voted" => Body::CouncilMotionVoted(Deserialize::deserialize(d)?),
+            "commitment_made" => Body::CommitmentMade(Deserialize::deserialize(d)?),
+            "action_taken" => Body::ActionTaken(Deserialize::deserialize(d)?),
+            "context_noted" => Body::ContextNoted(Deserialize::deserialize(d)?),
+            "status_assessed" => Body::StatusAssessed(Deserialize::deserialize(d)?),
+            "event_retracted" => Body::EventRetracted(Deserialize::deserialize(d)?),
+            "commitment_revised" => Body::CommitmentRevised(Deserialize::deserialize(d)?),
+            "executive_reported" => Body::ExecutiveReported(Deserialize::deserialize(d)?),
+            other => return Err(serde::de::Error::custom(format!("unknown event type `{other}`"))),
+        })
+    }
 }
 
 /// Strips serde_json's " at line L column C", which counts within the one line decoded.
@@ -566,26 +628,10 @@ pub fn decode_body(kind: &str, data: &str) -> Result<Body, LineError> {
 /// Decodes `data` as the body of type `kind` directly, without the path of a failing field: the fast path of
 /// [`decode_body`] and of reading the store. It accepts exactly what the tagged [`Body`] accepts.
 fn body_of(kind: &str, data: &str) -> Result<Body, serde_json::Error> {
-    fn de<'a, T: Deserialize<'a>>(data: &'a str) -> Result<T, serde_json::Error> {
-        serde_json::from_str(data)
-    }
-    Ok(match kind {
-        "report_published" => Body::ReportPublished(de(data)?),
-        "recommendation_issued" => Body::RecommendationIssued(de(data)?),
-        "executive_responded" => Body::ExecutiveResponded(de(data)?),
-        "auditor_commented" => Body::AuditorCommented(de(data)?),
-        "committee_discussed" => Body::CommitteeDiscussed(de(data)?),
-        "council_decided" => Body::CouncilDecided(de(data)?),
-        "council_motion_voted" => Body::CouncilMotionVoted(de(data)?),
-        "commitment_made" => Body::CommitmentMade(de(data)?),
-        "action_taken" => Body::ActionTaken(de(data)?),
-        "context_noted" => Body::ContextNoted(de(data)?),
-        "status_assessed" => Body::StatusAssessed(de(data)?),
-        "event_retracted" => Body::EventRetracted(de(data)?),
-        "commitment_revised" => Body::CommitmentRevised(de(data)?),
-        "executive_reported" => Body::ExecutiveReported(de(data)?),
-        other => return Err(serde::de::Error::custom(format!("unknown event type `{other}`"))),
-    })
+    let mut de = serde_json::Deserializer::from_str(data);
+    let body = serde::de::DeserializeSeed::deserialize(BodySeed(kind), &mut de)?;
+    de.end()?;
+    Ok(body)
 }
 
 /// Decodes one line of JSON Lines: an input line (no store fields) or a stored/exported line (all of them).

@@ -56,3 +56,31 @@ fn a_stored_log_of_format_1_still_decodes_and_its_hashes_hold() {
     }
     assert_eq!(n, 79);
 }
+
+#[test]
+fn the_replay_decoder_reads_every_stored_line_as_the_checking_decoder_does() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stored-format-1.jsonl");
+    let text = std::fs::read_to_string(path).unwrap();
+    for (i, line) in text.lines().enumerate() {
+        let Line::Recorded(checked) = events::decode(line.as_bytes()).unwrap() else { panic!("line {}", i + 1) };
+        assert_eq!(events::RecordedEvent::decode(line.as_bytes()).unwrap(), checked, "line {}", i + 1);
+    }
+    // Members out of the store's order (`data` before `type`) leave the fast path for the checking decoder,
+    // which refuses this line because its bytes no longer match its hash.
+    let first = text.lines().next().unwrap();
+    let swapped = first.replacen("\"type\":\"report_published\",", "", 1).replacen(
+        ",\"prev_hash\"",
+        ",\"type\":\"report_published\",\"prev_hash\"",
+        1,
+    );
+    assert_ne!(swapped, first);
+    let error = events::RecordedEvent::decode(swapped.as_bytes()).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("hash"), "{error}");
+    // A member twice, a member unknown or missing: refused, never decoded half.
+    let twice = first.replacen("\"version\":1,", "\"version\":1,\"version\":2,", 1);
+    assert!(events::RecordedEvent::decode(twice.as_bytes()).is_err());
+    let unknown = first.replacen("\"version\":1,", "\"version\":1,\"colour\":2,", 1);
+    assert!(events::RecordedEvent::decode(unknown.as_bytes()).is_err());
+    let missing = first.replacen("\"version\":1,", "", 1);
+    assert!(events::RecordedEvent::decode(missing.as_bytes()).is_err());
+}
