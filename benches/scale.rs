@@ -236,7 +236,17 @@ fn main() {
         std::hint::black_box(events::decode(l).expect("decode"));
     }
     let ours_check = rate(m, t.elapsed());
-    drop(sample);
+    let decoded: Vec<RecordedEvent> = sample.iter().map(|l| RecordedEvent::decode(l).expect("decode")).collect();
+    let t = Instant::now();
+    let mut status = StatusFold::new(Window::default());
+    let mut timeline = TimelineFold::new(Window::default(), TimelineFilter::default());
+    for e in &decoded {
+        status.apply(e);
+        timeline.apply(e);
+    }
+    std::hint::black_box((status.finish(), timeline.finish()));
+    let folds = rate(m, t.elapsed());
+    drop((sample, decoded));
     table.add("serde_json: parse and skip (IgnoredAny)", per_s(json_skim), String::new());
     table.add(
         "serde_json: decode to serde_json::Value",
@@ -248,6 +258,7 @@ fn main() {
         per_s(ours_decode),
         format!("{:.2}× serde_json::Value, {:.2}× parse and skip", ours_decode / json_value, ours_decode / json_skim),
     );
+    table.add("status and timeline folds alone, events in memory", per_s(folds), String::new());
     table.add(
         "decode and check a line (hash, rules: verify, import)",
         per_s(ours_check),

@@ -498,7 +498,7 @@ impl SledStore {
     /// As [`SledStore::events`], with the reading and decoding done ahead on worker threads while the caller
     /// folds: for replays of the whole log. See [`SledStore::map_ahead`].
     pub fn events_ahead(&self, from: u64) -> impl Iterator<Item = Result<RecordedEvent, ReadError>> {
-        self.map_ahead(from, |position, line| decode_at(position, line))
+        self.map_ahead(from, decode_at)
     }
 
     /// Applies `f` to every stored line (its position and bytes) from `from` up to the head as it is now, on
