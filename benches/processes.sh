@@ -35,7 +35,7 @@ measure() {
   local code=0
   /usr/bin/time -f '%e %M' -o "$work/time" "$@" > "$work/out" 2> "$work/err" || code=$?
   if [ "$code" -gt 1 ]; then cat "$work/err" >&2; exit 1; fi
-  read -r secs kb < "$work/time"
+  read -r secs kb < <(tail -n 1 "$work/time")
   python3 -c 'import sys; name, s, n, kb = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]); print(f"| {name} | {s:.2f} s | {n / max(s, 1e-9):,.0f} events/s | {kb / 1024:.0f} MiB |")' "$name" "$secs" "$stored" "$kb"
 }
 
@@ -48,6 +48,7 @@ echo "|---|---:|---:|---:|"
 echo "| store on disk | $(du -sb "$store" | cut -f1) bytes | $(( $(du -sb "$store" | cut -f1) / stored )) bytes/event | |"
 evict "$store"; measure "followup status (cold open + full replay)" $bin --store "$store" --format json status
 evict "$store"; measure "followup summary (cold open + full replay)" $bin --store "$store" --format json summary
+evict "$store"; measure "followup due --on 2030-01-01 (cold open + full replay)" $bin --store "$store" --format json due --on 2030-01-01
 evict "$store"; measure "followup verify (cold: chain, indexes, verdicts)" $bin --store "$store" --format json verify
 rec=$(sed -n 2p "$input" | python3 -c "import json, sys; print(json.loads(sys.stdin.read())['stream'])")
 evict "$store"

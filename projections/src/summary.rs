@@ -1,8 +1,8 @@
 //! The summary projection: verdict counts, implementation rates and commitments, per report and overall.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use events::{Date, Verdict};
+use events::{Date, StreamId, Verdict};
 use serde::Serialize;
 
 use crate::{overdue, Status};
@@ -48,7 +48,11 @@ fn rate(part: usize, whole: usize) -> Option<f64> {
 
 /// Summarises `status` (folded as of `day`), counting overdue commitments on `day`.
 pub fn summary(status: &Status, day: Date) -> Summary {
-    let late = overdue(status, day);
+    // Overdue commitments counted per recommendation once, not searched for each one.
+    let mut late: HashMap<StreamId, usize> = HashMap::new();
+    for o in overdue(status, day) {
+        *late.entry(o.recommendation).or_default() += 1;
+    }
     let mut per: BTreeMap<String, ReportSummary> = BTreeMap::new();
     let mut overall = ReportSummary::default();
     for r in &status.recommendations {
@@ -57,7 +61,7 @@ pub fn summary(status: &Status, day: Date) -> Summary {
             .or_insert_with(|| ReportSummary { report: r.report.clone(), ..ReportSummary::default() });
         let closed = matches!(r.verdict, Some(Verdict::Implemented | Verdict::NoLongerRelevant));
         let open = if closed { 0 } else { r.commitments.iter().filter(|c| c.kept_by.is_none()).count() };
-        let overdue_here = late.iter().filter(|o| o.recommendation == r.id).count();
+        let overdue_here = late.get(&r.id).copied().unwrap_or(0);
         for t in [&mut *s, &mut overall] {
             t.recommendations += 1;
             if let Some(v) = r.verdict {
