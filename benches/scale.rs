@@ -287,7 +287,11 @@ fn main() {
 
     // The global log read in order and decoded, as a subscriber catching up reads it.
     let t = Instant::now();
-    let read = store.events_ahead(1).map(|e| e.expect("event")).count() as u64;
+    let mut read = 0u64;
+    for e in store.events_ahead(1) {
+        e.expect("event");
+        read += 1;
+    }
     let read_rate = rate(read, t.elapsed());
     table.add(
         "read the global log, decoded (worker threads)",
