@@ -386,7 +386,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let dir = store_dir(&cli.store)?;
             let is_new = !dir.join("conf").exists();
-            let existed = dir.exists();
+            // The outermost directory this import would create, removed again if the import is refused.
+            let created =
+                dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).last().map(Path::to_path_buf);
             let imported = (|| -> Result<followup::ImportReport> {
                 if csv {
                     // CSV rows are put in position order first: read the whole file, then open the store.
@@ -417,9 +419,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Err(e) => {
                     // An import refused into a store it created leaves no store behind.
                     if is_new && dir.join("conf").exists() {
-                        let _ = std::fs::remove_dir_all(&dir);
-                        if existed {
-                            let _ = std::fs::create_dir(&dir);
+                        match &created {
+                            Some(outermost) => {
+                                let _ = std::fs::remove_dir_all(outermost);
+                            }
+                            None => {
+                                let _ = std::fs::remove_dir_all(&dir);
+                                let _ = std::fs::create_dir(&dir);
+                            }
                         }
                     }
                     return Err(e.context(if file == Path::new("-") {

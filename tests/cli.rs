@@ -408,3 +408,25 @@ fn export_as_csv_imports_back_into_an_empty_store() {
     };
     assert_eq!(status(a.path()), status(b.path()));
 }
+
+#[test]
+fn an_import_refused_into_a_new_store_leaves_no_store_and_no_directory_it_made() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"stream\":\"r\",\"type\":\"context_noted\"}\n").unwrap();
+    // Into directories that do not exist: none of them is left.
+    let deep = tmp.path().join("deep/a/b");
+    followup(&deep).args(["import", bad.to_str().unwrap()]).assert().code(1);
+    assert!(!tmp.path().join("deep").exists(), "the directories the import made are gone");
+    // Into an empty directory that exists: it stays, empty.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    followup(&empty).args(["import", bad.to_str().unwrap()]).assert().code(1);
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0, "the directory is as it was");
+    // Into an existing store: the store stays, as it was.
+    let store = tmp.path().join("store");
+    followup(&store).args(["import", CASE]).assert().success();
+    let before = export(&store);
+    followup(&store).args(["import", bad.to_str().unwrap()]).assert().code(1);
+    assert_eq!(export(&store), before);
+}

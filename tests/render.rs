@@ -258,3 +258,41 @@ fn long_words_wrap_and_several_reports_are_told_apart() {
     assert_eq!(unique.len(), ids.len(), "element ids are unique: {ids:?}");
     assert!(page.contains("<th colspan=\"6\">Report o-2015</th>"), "the status table groups by report");
 }
+
+#[test]
+fn sections_of_many_reports_hold_each_recommendations_entries_and_each_reports_own_in_order() {
+    let lines: Vec<String> =
+        followup::generate(followup::GenerateOptions { reports: 30, seed: 4 }).map(|e| e.to_line()).collect();
+    let (_dir, store) = store_of(&lines.join("\n"));
+    let events = events(&store);
+    let status = projections::status(&events, Window::default());
+    let timeline = projections::timeline(&events, Window::default(), TimelineFilter::default());
+    let sections = render::sections(&timeline, &status);
+    let positions = |entries: &[&projections::TimelineEntry]| entries.iter().map(|e| e.position).collect::<Vec<_>>();
+    // Every recommendation once, with what its own definition selects, in timeline order.
+    let mut recommendations = 0;
+    for s in &sections {
+        let expected: Vec<&projections::TimelineEntry> = timeline
+            .entries
+            .iter()
+            .filter(|e| {
+                e.stream.report() == s.report
+                    && match (s.recommendation, e.stream.recommendation()) {
+                        (None, own) => own.is_none(),
+                        (Some(r), Some(n)) => n == r.number,
+                        (Some(r), None) => e.recommendations.contains(&r.number),
+                    }
+            })
+            .collect();
+        assert_eq!(
+            positions(&s.entries),
+            positions(&expected),
+            "{} {:?}",
+            s.report,
+            s.recommendation.map(|r| r.number)
+        );
+        recommendations += usize::from(s.recommendation.is_some());
+    }
+    assert_eq!(recommendations, status.recommendations.len());
+    assert!(sections.iter().filter(|s| s.recommendation.is_none()).count() >= 30, "each report's own entries");
+}

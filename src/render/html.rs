@@ -248,6 +248,13 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
         }
     }
     let mut hidden = 0;
+    // Each lane looks only at its report's entries: grouped once, not searched for each lane.
+    let mut entries_of: std::collections::HashMap<&str, Vec<&TimelineEntry>> = std::collections::HashMap::new();
+    for e in &timeline.entries {
+        entries_of.entry(e.stream.report()).or_default().push(e);
+    }
+    let several =
+        status.recommendations.first().is_some_and(|f| status.recommendations.iter().any(|o| o.report != f.report));
     for (i, r) in status.recommendations.iter().enumerate() {
         let y0 = top + lane_h * i as f64;
         let _ = writeln!(out, "<g class=\"lane\" data-recommendation=\"{}\">", escape(r.id.as_str()));
@@ -279,8 +286,6 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
                 escape(&title)
             );
         }
-        let several =
-            status.recommendations.first().is_some_and(|f| status.recommendations.iter().any(|o| o.report != f.report));
         let name =
             if several { r.id.to_string() } else { format!("{} {}", word(lang, Word::Recommendation), r.number) };
         let label: String = r.text.as_deref().unwrap_or("").chars().take(26).collect();
@@ -293,7 +298,8 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
             escape(&label),
             escape(r.text.as_deref().unwrap_or(""))
         );
-        for e in timeline.entries.iter().filter(|e| concerns(e, r)) {
+        let own = entries_of.get(r.report.as_str()).map(Vec::as_slice).unwrap_or_default();
+        for e in own.iter().copied().filter(|e| concerns(e, r)) {
             if e.occurred.end() < start {
                 hidden += 1;
                 continue;
