@@ -136,6 +136,21 @@ impl<R: BufRead, P: FnMut(u64)> Iterator for Lines<R, P> {
     }
 }
 
+/// The event to write for line `number` (`None`: longer than the limit), or what is wrong with it.
+fn pending(number: usize, line: Option<Vec<u8>>) -> Result<Pending, LineProblem> {
+    let Some(line) = line else {
+        return Err(LineProblem {
+            line: number,
+            message: format!("the line is longer than the limit of {MAX_STORED_LINE_BYTES} bytes"),
+        });
+    };
+    match events::decode(&line) {
+        Ok(Line::New(e)) => Ok(Pending::New(e)),
+        Ok(Line::Recorded(e)) => Ok(Pending::Restored(e, line)),
+        Err(e) => Err(LineProblem { line: number, message: e.to_string() }),
+    }
+}
+
 /// Decodes every line of a JSON Lines stream into events to write, with their line numbers.
 ///
 /// Lines are read as [`Lines`] reads them. `progress` is called with the number of bytes read so far.
@@ -148,17 +163,9 @@ pub fn read_events(reader: impl BufRead, progress: impl FnMut(u64)) -> Result<Ve
     let mut problems = Vec::new();
     for item in Lines::new(reader, progress) {
         let (number, line) = item?;
-        let Some(line) = line else {
-            problems.push(LineProblem {
-                line: number,
-                message: format!("the line is longer than the limit of {MAX_STORED_LINE_BYTES} bytes"),
-            });
-            continue;
-        };
-        match events::decode(&line) {
-            Ok(Line::New(e)) => out.push((number, Pending::New(e))),
-            Ok(Line::Recorded(e)) => out.push((number, Pending::Restored(e, line))),
-            Err(e) => problems.push(LineProblem { line: number, message: e.to_string() }),
+        match pending(number, line) {
+            Ok(p) => out.push((number, p)),
+            Err(problem) => problems.push(problem),
         }
     }
     if !problems.is_empty() {
@@ -222,21 +229,7 @@ pub fn import(
             }
         };
         numbers.push(number);
-        let Some(line) = line else {
-            problems.push(LineProblem {
-                line: number,
-                message: format!("the line is longer than the limit of {MAX_STORED_LINE_BYTES} bytes"),
-            });
-            return Some(None);
-        };
-        Some(match events::decode(&line) {
-            Ok(Line::New(e)) => Some(Pending::New(e)),
-            Ok(Line::Recorded(e)) => Some(Pending::Restored(e, line)),
-            Err(e) => {
-                problems.push(LineProblem { line: number, message: e.to_string() });
-                None
-            }
-        })
+        Some(pending(number, line).map_err(|problem| problems.push(problem)).ok())
     });
     let written = store.write_iter(items, None, recorded_by);
     if let Some(e) = failure {

@@ -209,15 +209,12 @@ pub fn timeline<'a>(
     for e in &events {
         fold.apply(e);
     }
-    let found = fold.finish().entries(|p| {
+    let Ok(timeline) = fold.finish().entries(|p| {
         Ok::<_, std::convert::Infallible>(
             events.binary_search_by_key(&p, |e| e.position).ok().map(|i| events[i].clone()),
         )
     });
-    match found {
-        Ok(t) => t,
-        Err(never) => match never {},
-    }
+    timeline
 }
 
 #[cfg(test)]

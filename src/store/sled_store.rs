@@ -44,8 +44,8 @@ struct Inner {
     log_file: File,
     /// The durable head, the end of what readers see.
     head: RwLock<Head>,
-    /// The one writer's state; held while a write checks and applies its events.
-    writer: Mutex<WriterState>,
+    /// Held while a write checks and applies its events: one writer at a time.
+    writer: Mutex<()>,
     /// What is durable, and the committed events not yet broadcast.
     sync: Mutex<SyncState>,
     /// Signalled when a flush and fsync ends.
@@ -62,14 +62,11 @@ pub const CHUNK_EVENTS: usize = 8192;
 /// How many positions [`SledStore::map_ahead`] deals to a worker at a time.
 const AHEAD_EVENTS: usize = 1024;
 
-/// What the writer knows that readers do not see yet.
-struct WriterState {
-    /// The head of everything applied to sled: durable, or waiting for a flush and fsync.
-    applied: Head,
-}
-
 /// The durability of the log, shared by the writers waiting for it.
 struct SyncState {
+    /// The head of everything committed to sled: durable, or waiting for a flush and fsync. Kept here, not under
+    /// the writer's mutex, so that a writer waiting for durability never waits for a long write in progress.
+    applied: Head,
     /// The last durable position (the published head's).
     durable: u64,
     /// Whether a flush and fsync is under way.
@@ -360,8 +357,14 @@ impl SledStore {
             tree,
             log_file,
             head: RwLock::new(head),
-            writer: Mutex::new(WriterState { applied: head }),
-            sync: Mutex::new(SyncState { durable: head.position, syncing: false, syncs: 0, unsent: VecDeque::new() }),
+            writer: Mutex::new(()),
+            sync: Mutex::new(SyncState {
+                applied: head,
+                durable: head.position,
+                syncing: false,
+                syncs: 0,
+                unsent: VecDeque::new(),
+            }),
             synced: Condvar::new(),
             failed: Default::default(),
             tx,
@@ -596,7 +599,7 @@ impl SledStore {
         recorded_by: &str,
     ) -> Result<Written, Vec<(usize, AppendError)>> {
         let inner = &*self.inner;
-        let mut writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(reason) = inner.failed.get() {
             return Err(vec![(0, AppendError::Failed(reason.clone()))]);
         }
@@ -605,7 +608,7 @@ impl SledStore {
         if let Err(error) = events::check_recorder(recorded_by) {
             return Err(one(0, AppendError::Invalid { event: EventId::from_uuid(uuid::Uuid::nil()), error }));
         }
-        let start = writer.applied;
+        let start = inner.sync.lock().unwrap_or_else(|e| e.into_inner()).applied;
         let now = (inner.clock)().round(jiff::Unit::Microsecond).unwrap_or_else(|_| (inner.clock)());
         let now = match start.recorded_at {
             Some(last) if last > now => last,
@@ -660,7 +663,7 @@ impl SledStore {
                 if !expectation_met {
                     let version = self.version_of(stream.as_str()).map_err(storage(i))?;
                     if !expected.admits(version) {
-                        self.discard(&mut writer, start.position, next);
+                        // Checked at the first new event, before any chunk is applied: nothing to remove.
                         return Err(one(
                             0,
                             AppendError::WrongExpectedVersion { stream: stream.clone(), expected, actual: version },
@@ -746,14 +749,16 @@ impl SledStore {
                 }
                 let full = std::mem::take(&mut chunk);
                 if let Err(e) = inner.tree.apply_batch(full.batch) {
-                    self.discard(&mut writer, start.position, next);
+                    self.discard(start.position);
                     return Err(storage(i)(e));
                 }
                 keep_recent(&mut recent, full.records);
             }
         }
         if !errors.is_empty() || skipped {
-            self.discard(&mut writer, start.position, next);
+            if in_progress {
+                self.discard(start.position);
+            }
             errors.sort_by_key(|(i, _)| *i);
             return Err(errors);
         }
@@ -793,11 +798,16 @@ impl SledStore {
         }
         let last = positions.len().saturating_sub(1);
         if let Err(e) = inner.tree.apply_batch(batch) {
-            self.discard(&mut writer, start.position, next);
+            if in_progress {
+                self.discard(start.position);
+            }
             return Err(storage(last)(e));
         }
-        writer.applied = new_head;
-        inner.sync.lock().unwrap_or_else(|e| e.into_inner()).unsent.extend(recent);
+        {
+            let mut sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
+            sync.applied = new_head;
+            sync.unsent.extend(recent);
+        }
         drop(writer);
         // Other writers may commit while this one waits: one flush and fsync makes all of them durable.
         self.wait_durable(new_head.position).map_err(|e| one(last, e))?;
@@ -840,12 +850,9 @@ impl SledStore {
         Ok(None)
     }
 
-    /// Removes the chunks a refused write applied past `head` (positions up to `next - 1`). If that fails, the
-    /// store takes no more writes: the next open removes them.
-    fn discard(&self, _writer: &mut WriterState, head: u64, next: u64) {
-        if next <= head + 1 {
-            return;
-        }
+    /// Removes the chunks a refused write applied past `head` (the caller holds the writer's mutex). If that
+    /// fails, the store takes no more writes: the next open removes them.
+    fn discard(&self, head: u64) {
         if let Err(e) = remove_uncommitted(&self.inner.tree, head) {
             let _ = self.inner.failed.set(format!("could not remove a refused write: {e}"));
         }
@@ -869,8 +876,8 @@ impl SledStore {
                 continue;
             }
             sync.syncing = true;
+            let target = sync.applied;
             drop(sync);
-            let target = inner.writer.lock().unwrap_or_else(|e| e.into_inner()).applied;
             // Once applied, a batch is in sled's memory; if it cannot be made durable, whether it survives is
             // unknown, so the store takes no more writes until it is reopened and its log read back.
             let durable = inner
