@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use events::{Line, RecordedEvent, StreamId};
-use followup::{ExpectedVersion, Pending, SledStore};
+use followup::{EventStore, ExpectedVersion, Pending, SledStore};
 use projections::{StatusFold, TimelineFilter, TimelineFold, VerifyFold, Window};
 
 #[global_allocator]
@@ -123,7 +123,7 @@ fn micros(d: Duration) -> String {
 fn rebuild(store: &SledStore) -> (usize, usize) {
     let mut status = StatusFold::new(Window::default());
     let mut timeline = TimelineFold::new(Window::default(), TimelineFilter::default());
-    for e in store.events_ahead(1) {
+    for e in store.events(1) {
         let e = e.expect("a sound store");
         status.apply(&e);
         timeline.apply(&e);
@@ -176,7 +176,7 @@ fn main() {
     {
         let db = sled::Config::new().path(&raw_dir).segment_size(8 << 20).open().expect("raw sled");
         let tree = db.open_tree("raw").expect("tree");
-        let lines: Vec<(u64, sled::IVec)> = store.lines(1).map(|r| r.expect("line")).collect();
+        let lines: Vec<(u64, Vec<u8>)> = store.lines(1).map(|r| r.expect("line")).collect();
         let t = Instant::now();
         for chunk in lines.chunks(followup::CHUNK_EVENTS) {
             let mut batch = sled::Batch::default();
@@ -214,7 +214,7 @@ fn main() {
     );
 
     // serde_json alone, on the stored lines in memory.
-    let sample: Vec<sled::IVec> = store.lines(1).take(200_000).map(|r| r.expect("line").1).collect();
+    let sample: Vec<Vec<u8>> = store.lines(1).take(200_000).map(|r| r.expect("line").1).collect();
     let m = sample.len() as u64;
     let t = Instant::now();
     for l in &sample {
@@ -288,7 +288,7 @@ fn main() {
     // The global log read in order and decoded, as a subscriber catching up reads it.
     let t = Instant::now();
     let mut read = 0u64;
-    for e in store.events_ahead(1) {
+    for e in store.events(1) {
         e.expect("event");
         read += 1;
     }
@@ -318,7 +318,7 @@ fn main() {
     // Verify: the chain and indexes, then every verdict.
     let t = Instant::now();
     let mut fold = VerifyFold::new(Window::default());
-    let chain = followup::verify_chain_with(&store, |e| fold.apply(e)).expect("chain");
+    let chain = store.check_integrity(&mut |e| fold.apply(e)).expect("chain");
     assert!(chain.ok(), "{chain:?}");
     let verification = fold.finish();
     let verify_rate = rate(n, t.elapsed());
@@ -432,7 +432,7 @@ fn main() {
         let s = &streams[i % streams.len()];
         let e = action(s, i);
         let t = Instant::now();
-        store.write(vec![e], Some((s, ExpectedVersion::Any)), "bench").expect("append");
+        store.write(&mut std::iter::once(Some(e)), Some((s, ExpectedVersion::Any)), "bench").expect("append");
         took.push(t.elapsed());
     }
     let single_rate = rate(appends as u64, t_all.elapsed());
@@ -472,7 +472,11 @@ fn main() {
             scope.spawn(move || {
                 for i in 0..per {
                     store
-                        .write(vec![action(s, 100_000 + k * per + i)], Some((s, ExpectedVersion::Any)), "bench")
+                        .write(
+                            &mut std::iter::once(Some(action(s, 100_000 + k * per + i))),
+                            Some((s, ExpectedVersion::Any)),
+                            "bench",
+                        )
                         .expect("append");
                 }
             });

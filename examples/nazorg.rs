@@ -1,9 +1,10 @@
 //! Replays the Amsterdam case through the library API: import into a temporary store, read the log back
-//! through the `EventStore` trait and a catch-up subscription, and fold status and timeline.
+//! through the backend-neutral `EventStore` trait (on tokio's blocking pool, as async code must) and a catch-up
+//! subscription, and fold status and timeline.
 //!
 //! Run: `cargo run --example nazorg`
 
-use followup::{EventStore, SledStore};
+use followup::{EventStore, Location};
 use projections::{StatusFold, TimelineFilter, TimelineFold, Window};
 
 const CASE: &str = include_str!("nazorg-amsterdam.jsonl");
@@ -11,15 +12,16 @@ const CASE: &str = include_str!("nazorg-amsterdam.jsonl");
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let store = SledStore::open(dir.path())?;
-    let report = followup::import(&store, CASE.as_bytes(), "example", |_| {})?;
+    let store = followup::open(&Location::Dir(dir.path().join("store")))?.store;
+    let report = followup::import(&*store, CASE.as_bytes(), "example", |_| {})?;
     println!("imported {} events, log head {}", report.appended, report.head.hash);
 
     // Fold the status from pages of the log read through the trait.
     let mut status = StatusFold::new(Window::default());
     let mut from = 1;
     loop {
-        let page = store.read_all(from, 32).await?;
+        let reader = store.clone();
+        let page = tokio::task::spawn_blocking(move || reader.read_range(from, 32)).await??;
         let Some(last) = page.last() else { break };
         from = last.position + 1;
         for e in &page {

@@ -1,10 +1,11 @@
-//! The hash chain check: recompute every line's SHA-256 and follow `prev_hash` from the first position.
+//! The hash chain check: recompute every line's SHA-256 and follow `prev_hash` from the first position, over an
+//! exported file or, with each backend's index checks, over a store.
 
 use std::collections::HashMap;
 
-use events::{Hash, Line, RecordedEvent, StreamId};
+use events::{Hash, Line, RecordedEvent};
 
-use crate::store::{ReadError, SledStore};
+use crate::store::{Head, ReadError, StreamVersions};
 
 /// The first place where a chain is broken.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +58,7 @@ where
 }
 
 /// Decodes a line for the chain: a stored line whose hash matches its bytes, or why it is not one.
-fn decode_stored(line: &[u8]) -> Result<RecordedEvent, String> {
+pub(crate) fn decode_stored(line: &[u8]) -> Result<RecordedEvent, String> {
     match events::decode(line) {
         Err(e) => Err(e.to_string()),
         Ok(Line::New(_)) => Err("the line lacks the store's fields".into()),
@@ -120,41 +121,36 @@ where
     report
 }
 
-/// Checks the chain of every line in `store`, that it ends at the store's head, and that the store's indexes
-/// (ids, stream versions, no line past the head) agree with it.
-///
-/// # Errors
-/// A storage failure while reading.
-pub fn verify_chain(store: &SledStore) -> Result<ChainReport, ReadError> {
-    verify_chain_with(store, |_| {})
-}
+/// One line of a store as a backend read it for an integrity check: the position it is stored at, the line
+/// decoded for the chain (or why it does not decode), and what the backend's indexes say wrong about it.
+pub type CheckedLine = (Option<u64>, Result<RecordedEvent, String>, Option<String>);
 
-/// As [`verify_chain`], in one read of the log, handing each sound event, in position order, to `each` (the
-/// folds of `verify`).
+/// The integrity check of a store, for every backend: follows the chain over `items` (in position order, as the
+/// backend read them), hands each sound event to `each`, then asks the backend's `tail` check (with each
+/// stream's last version in the log) what its indexes hold beyond the events, and checks that the log ends at
+/// `head`.
 ///
 /// # Errors
-/// A storage failure while reading.
-pub fn verify_chain_with(store: &SledStore, mut each: impl FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError> {
-    // Decoding, hashing and the index lookups of each line run on worker threads; the chain is followed here.
-    let reader = store.clone();
+/// The first storage failure while reading.
+pub fn check_store<I, T>(
+    items: I,
+    head: Head,
+    tail: T,
+    each: &mut dyn FnMut(&RecordedEvent),
+) -> Result<ChainReport, ReadError>
+where
+    I: IntoIterator<Item = Result<CheckedLine, ReadError>>,
+    T: FnOnce(&StreamVersions) -> Result<Option<(u64, String)>, ReadError>,
+{
     let mut failure = None;
-    let items = store
-        .map_ahead(1, move |position, line| {
-            let decoded = decode_stored(line);
-            let index = match &decoded {
-                Ok(e) => reader.index_entry_problem(e)?,
-                Err(_) => None,
-            };
-            Ok((Some(position), decoded, index))
-        })
-        .map_while(|r| match r {
-            Ok(item) => Some(Ok(item)),
-            Err(e) => {
-                failure = Some(e);
-                None
-            }
-        });
-    let mut versions: HashMap<StreamId, u64> = HashMap::new();
+    let items = items.into_iter().map_while(|r| match r {
+        Ok(item) => Some(Ok(item)),
+        Err(e) => {
+            failure = Some(e);
+            None
+        }
+    });
+    let mut versions: StreamVersions = HashMap::new();
     let mut report = check_decoded(items, |e, index_problem| match index_problem {
         Some(reason) => Some(reason),
         None => {
@@ -166,9 +162,8 @@ pub fn verify_chain_with(store: &SledStore, mut each: impl FnMut(&RecordedEvent)
     if let Some(e) = failure {
         return Err(e);
     }
-    let head = store.head();
     if report.ok() {
-        if let Some((position, reason)) = store.index_tail_problem(&versions)? {
+        if let Some((position, reason)) = tail(&versions)? {
             report.broken = Some(ChainBreak { position, reason });
             return Ok(report);
         }
@@ -183,4 +178,12 @@ pub fn verify_chain_with(store: &SledStore, mut each: impl FnMut(&RecordedEvent)
         });
     }
     Ok(report)
+}
+
+/// Checks the chain and the indexes of every line in `store`, and that the log ends at its head.
+///
+/// # Errors
+/// A storage failure while reading.
+pub fn verify_chain(store: &dyn crate::store::EventStore) -> Result<ChainReport, ReadError> {
+    store.check_integrity(&mut |_| {})
 }

@@ -1,19 +1,24 @@
 //! `followup`: an event-sourced workflow engine for the follow-up of audit recommendations.
 //!
-//! This crate holds the sled event store, the import of JSON Lines files, and the `followup` command line.
-//! The event schema is the `events` crate; status and timeline are pure folds in the `projections` crate.
+//! This crate holds the store API with its commit planner and backends (memory, sled), the import of JSON Lines
+//! and CSV files, the hash chain check, the application layer every front end calls ([`app`]), the renderers
+//! ([`render`]), and the `followup` command line (the binary). The event schema is the `events` crate; status,
+//! timelines and verification are pure folds in the `projections` crate.
 
+pub mod app;
 mod chain;
 mod generate;
 mod import;
 pub mod render;
 mod store;
 
-pub use chain::{check_chain, check_chain_with, verify_chain, verify_chain_with, ChainBreak, ChainReport};
+pub use chain::{check_chain, check_chain_with, verify_chain, ChainBreak, ChainReport};
 pub use generate::{generate, GenerateOptions};
+pub use import::csv::{events_of as csv_events, read_events as read_csv};
 pub use import::{import, import_events, read_events, ImportError, ImportReport, LineProblem, Lines, NumberedLine};
 
 pub use store::{
-    AppendError, AppendOutcome, EventStore, ExpectedVersion, Head, OpenError, Pending, ReadError, SledStore,
-    Subscription, Written, CHUNK_EVENTS,
+    io_kind, open, open_existing, planner, AppendError, AppendOutcome, BackendError, Clock, ErrorKind, EventIter,
+    EventStore, EventStoreExt, ExpectedVersion, Head, LineIter, Location, MemoryStore, OpenError, Opened, Pending,
+    ReadError, Refusals, SledStore, Subscription, Written, CHUNK_EVENTS, MAX_ERRORS,
 };

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use events::EventId;
-use followup::{generate, GenerateOptions, SledStore};
+use followup::{generate, EventStore, GenerateOptions, SledStore};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

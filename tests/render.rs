@@ -6,7 +6,7 @@ use std::sync::Arc;
 use events::{RecordedEvent, Timestamp};
 use expect_test::expect_file;
 use followup::render::{self, Lang};
-use followup::SledStore;
+use followup::{EventStore, SledStore};
 use projections::{Status, Timeline, TimelineFilter, Window};
 
 const CASE: &str = include_str!("../examples/nazorg-amsterdam.jsonl");
@@ -121,7 +121,7 @@ fn the_case_csv_keeps_accents_and_re_imports_to_the_same_events() {
             }
             csv = String::from_utf8(w.into_inner().unwrap()).unwrap();
         }
-        let pending = render::csv::read_events(csv.as_bytes()).unwrap();
+        let pending = followup::read_csv(csv.as_bytes()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let copy = SledStore::open(dir.path()).unwrap();
         followup::import_events(&copy, pending, "csv").unwrap();
@@ -133,7 +133,7 @@ fn the_case_csv_keeps_accents_and_re_imports_to_the_same_events() {
         b.sort();
         assert_eq!(a, b, "the same events");
         // And into the store that holds them already, it adds nothing.
-        let again = render::csv::read_events(csv.as_bytes()).unwrap();
+        let again = followup::read_csv(csv.as_bytes()).unwrap();
         assert_eq!(followup::import_events(&copy, again, "csv").unwrap().appended, 0);
     }
 }
@@ -141,14 +141,14 @@ fn the_case_csv_keeps_accents_and_re_imports_to_the_same_events() {
 #[test]
 fn a_csv_missing_a_column_or_with_a_bad_row_is_refused_naming_it() {
     let missing = "stream,type,occurred,document,locator\nr,context_noted,2015,D,L\n";
-    let err = render::csv::read_events(missing.as_bytes()).unwrap_err();
+    let err = followup::read_csv(missing.as_bytes()).unwrap_err();
     assert!(err.to_string().contains("invalid line"), "{err}");
     match err {
         followup::ImportError::Invalid(p) => assert_eq!(p[0].message, "the header row lacks the column data"),
         other => panic!("{other}"),
     }
     let bad = "stream,type,occurred,document,locator,data\nr,context_noted,2015,D,L,\"{\"\"summary\"\":\"\"ok\"\"}\"\nr,context_noted,2015-02-30,D,L,\"{\"\"summary\"\":\"\"x\"\"}\"\n";
-    match render::csv::read_events(bad.as_bytes()).unwrap_err() {
+    match followup::read_csv(bad.as_bytes()).unwrap_err() {
         followup::ImportError::Invalid(p) => {
             assert_eq!(p.len(), 1);
             assert_eq!(p[0].line, 3);
@@ -225,8 +225,7 @@ fn a_timeline_csv_imports_in_position_order_even_when_dates_say_otherwise() {
 fn store_of_csv(csv: &str) -> (tempfile::TempDir, Result<SledStore, followup::ImportError>) {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    let result =
-        render::csv::read_events(csv.as_bytes()).and_then(|p| followup::import_events(&store, p, "csv").map(|_| ()));
+    let result = followup::read_csv(csv.as_bytes()).and_then(|p| followup::import_events(&store, p, "csv").map(|_| ()));
     (dir, result.map(|()| store))
 }
 

@@ -1,20 +1,25 @@
-//! Integration tests of the sled event store: expected versions, idempotency, atomic batches, gap-free versions
-//! and positions (also under concurrent appenders), the hash chain across reopen, durability, live
-//! subscriptions, export and import, and the embedded Amsterdam case.
+//! The conformance suite of the store API: every rule of `EventStore` (expected versions, idempotency, atomic
+//! batches, gap-free versions and positions also under concurrent appenders, references, the hash chain across
+//! reopen, live subscriptions, export and import, the embedded Amsterdam case), run against every backend
+//! (memory and sled) by the `conformance!` list at the end. A few tests of sled alone (one holder per directory,
+//! shared flushes) follow it.
 //!
-//! Every test opens its stores in a fresh `tempfile::tempdir()`; times come from a fixed clock.
+//! Every test opens its stores in a fresh `tempfile::tempdir()` (the memory backend keys its stores by that
+//! directory, so a "reopen" finds the same log); times come from a fixed clock. The suite calls the blocking
+//! store API from async tests through `spawn_blocking`, as an async front end must.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use events::{Body, EventId, Line, NewEvent, Noted, PartialDate, RecordedEvent, Source, StatusAssessed, StreamId};
 use events::{Hash, Timestamp, Verdict};
 use followup::{
-    check_chain, import, import_events, read_events, verify_chain, AppendError, AppendOutcome, EventStore,
-    ExpectedVersion, Head, ImportError, ImportReport, OpenError, SledStore, Subscription,
+    check_chain, import, import_events, read_events, AppendError, AppendOutcome, ChainReport, Clock, EventStore,
+    EventStoreExt, ExpectedVersion, Head, ImportError, ImportReport, MemoryStore, OpenError, Pending, ReadError,
+    SledStore, Subscription,
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -31,14 +36,96 @@ const UNKNOWN_ID: &str = "00000000-0000-4000-8000-000000000001";
 const NOW: &str = "2024-03-01T09:30:00Z";
 
 /// A clock that always says [`NOW`].
-fn fixed_clock() -> Arc<dyn Fn() -> Timestamp + Send + Sync> {
+fn fixed_clock() -> Clock {
     let now: Timestamp = NOW.parse().expect("a valid instant");
     Arc::new(move || now)
 }
 
-/// Opens (or reopens) the store in `dir` with the fixed clock.
-fn open(dir: &Path) -> SledStore {
-    SledStore::open_with_clock(dir, fixed_clock()).expect("the store opens")
+/// A backend the suite runs against.
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Memory,
+    Sled,
+}
+
+/// The memory backend's stores, by the directory a test gave: reopening a directory finds the same log.
+static MEMORY: Mutex<Option<HashMap<PathBuf, MemoryStore>>> = Mutex::new(None);
+
+impl Backend {
+    /// Opens (or reopens) the store in `dir` with the fixed clock.
+    fn open(self, dir: &Path) -> Store {
+        self.open_with_clock(dir, fixed_clock())
+    }
+
+    /// Opens (or reopens) the store in `dir` with `clock`.
+    fn open_with_clock(self, dir: &Path, clock: Clock) -> Store {
+        match self {
+            Backend::Sled => Store(Arc::new(SledStore::open_with_clock(dir, clock).expect("the store opens"))),
+            Backend::Memory => {
+                let mut stores = MEMORY.lock().unwrap();
+                let stores = stores.get_or_insert_with(HashMap::new);
+                let store = match stores.get(dir) {
+                    Some(existing) => existing.reopen(clock),
+                    None => MemoryStore::with_clock(clock),
+                };
+                stores.insert(dir.to_owned(), store.clone());
+                Store(Arc::new(store))
+            }
+        }
+    }
+}
+
+/// A store under test, whatever its backend; its async methods call the blocking API on tokio's blocking pool.
+#[derive(Clone)]
+struct Store(Arc<dyn EventStore>);
+
+impl std::ops::Deref for Store {
+    type Target = dyn EventStore;
+    fn deref(&self) -> &(dyn EventStore + 'static) {
+        &*self.0
+    }
+}
+
+impl Store {
+    async fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&dyn EventStore) -> T + Send + 'static) -> T {
+        let store = Arc::clone(&self.0);
+        tokio::task::spawn_blocking(move || f(&*store)).await.expect("the blocking call did not panic")
+    }
+
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, AppendError> {
+        let stream = stream.clone();
+        self.blocking(move |s| s.append(&stream, expected, events, "tester")).await
+    }
+
+    async fn read_stream(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
+        let stream = stream.clone();
+        self.blocking(move |s| s.read_stream(&stream, from)).await
+    }
+
+    async fn stream_head(&self, stream: &StreamId) -> Result<Option<u64>, ReadError> {
+        let stream = stream.clone();
+        self.blocking(move |s| s.stream_version(&stream)).await
+    }
+
+    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.blocking(move |s| s.read_range(from, limit)).await
+    }
+}
+
+/// The integrity check of a store (chain and indexes).
+fn verify_chain(store: &Store) -> Result<ChainReport, ReadError> {
+    store.check_integrity(&mut |_| {})
+}
+
+/// Runs one test of the suite against `backend` on a multi-threaded runtime.
+fn run<F: Future<Output = ()>>(backend: Backend, test: impl FnOnce(Backend) -> F) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(8).enable_all().build().unwrap();
+    rt.block_on(test(backend));
 }
 
 /// A stream of the test report: `""` is the report itself, `"/3"` its third recommendation.
@@ -92,39 +179,34 @@ fn input(json: &str) -> NewEvent {
 }
 
 /// Appends and expects success.
-async fn append(
-    store: &SledStore,
-    stream: &StreamId,
-    expected: ExpectedVersion,
-    events: Vec<NewEvent>,
-) -> AppendOutcome {
+async fn append(store: &Store, stream: &StreamId, expected: ExpectedVersion, events: Vec<NewEvent>) -> AppendOutcome {
     store.append(stream, expected, events).await.expect("the append succeeds")
 }
 
 /// The store's stored lines, byte for byte, in position order.
-fn exported(store: &SledStore) -> Vec<Vec<u8>> {
+fn exported(store: &Store) -> Vec<Vec<u8>> {
     store.lines(1).map(|r| r.expect("a stored line").1.to_vec()).collect()
 }
 
 /// The store's export as one JSON Lines text, lines joined by `\n`.
-fn export_text(store: &SledStore) -> String {
+fn export_text(store: &Store) -> String {
     let lines: Vec<String> =
         exported(store).into_iter().map(|l| String::from_utf8(l).expect("stored lines are UTF-8")).collect();
     lines.join("\n")
 }
 
 /// Every stored event, in position order.
-async fn all_events(store: &SledStore) -> Vec<RecordedEvent> {
+async fn all_events(store: &Store) -> Vec<RecordedEvent> {
     store.read_all(1, usize::MAX).await.expect("the log reads")
 }
 
 /// The positions of every stored event, in the order read.
-async fn all_positions(store: &SledStore) -> Vec<u64> {
+async fn all_positions(store: &Store) -> Vec<u64> {
     all_events(store).await.iter().map(|e| e.position).collect()
 }
 
 /// Each stream's versions in the order `read_all` returns its events.
-async fn versions_by_stream(store: &SledStore) -> BTreeMap<String, Vec<u64>> {
+async fn versions_by_stream(store: &Store) -> BTreeMap<String, Vec<u64>> {
     let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     for e in all_events(store).await {
         out.entry(e.stream.to_string()).or_default().push(e.version);
@@ -141,7 +223,7 @@ struct Snapshot {
 }
 
 /// Takes a [`Snapshot`] of `store` and of `streams`.
-async fn snapshot(store: &SledStore, streams: &[&StreamId]) -> Snapshot {
+async fn snapshot(store: &Store, streams: &[&StreamId]) -> Snapshot {
     let mut per_stream = Vec::new();
     for s in streams {
         let head = store.stream_head(s).await.expect("stream head reads");
@@ -160,8 +242,8 @@ fn wrong_version(err: AppendError) -> (String, ExpectedVersion, Option<u64>) {
 }
 
 /// Imports a JSON Lines text.
-fn import_text(store: &SledStore, text: &str) -> Result<ImportReport, ImportError> {
-    import(store, text.as_bytes(), "tester", |_| {})
+fn import_text(store: &Store, text: &str) -> Result<ImportReport, ImportError> {
+    import(&**store, text.as_bytes(), "tester", |_| {})
 }
 
 /// The positions of the next `n` events of a subscription; fails instead of hanging if it stalls.
@@ -194,11 +276,10 @@ fn one_to(n: u64) -> Vec<u64> {
 // 1. Expected versions.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn no_stream_on_an_absent_stream_creates_it_at_version_1() {
+async fn no_stream_on_an_absent_stream_creates_it_at_version_1(backend: Backend) {
     // given an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     // when appending with NoStream
     let out = append(&store, &s, ExpectedVersion::NoStream, vec![note(&s, "first")]).await;
@@ -209,11 +290,10 @@ async fn no_stream_on_an_absent_stream_creates_it_at_version_1() {
     assert_eq!(stored.iter().map(|e| (e.version, e.position)).collect::<Vec<_>>(), vec![(1, 1)]);
 }
 
-#[tokio::test]
-async fn no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothing() {
+async fn no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothing(backend: Backend) {
     // given a stream at version 2
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "a", 2)).await;
     let before = snapshot(&store, &[&s]).await;
@@ -225,11 +305,10 @@ async fn no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothi
     assert_eq!(store.head().position, 2);
 }
 
-#[tokio::test]
-async fn exact_succeeds_only_at_that_version() {
+async fn exact_succeeds_only_at_that_version(backend: Backend) {
     // given a stream at version 2
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/2");
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "a", 2)).await;
     let before = snapshot(&store, &[&s]).await;
@@ -245,11 +324,10 @@ async fn exact_succeeds_only_at_that_version() {
     assert_eq!(store.stream_head(&s).await.unwrap(), Some(3));
 }
 
-#[tokio::test]
-async fn exact_on_an_absent_stream_fails_with_no_version() {
+async fn exact_on_an_absent_stream_fails_with_no_version(backend: Backend) {
     // given a store where another stream exists
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (other, absent) = (stream("/1"), stream("/3"));
     append(&store, &other, ExpectedVersion::NoStream, notes(&other, "a", 3)).await;
     let before = snapshot(&store, &[&other, &absent]).await;
@@ -261,11 +339,10 @@ async fn exact_on_an_absent_stream_fails_with_no_version() {
     assert_eq!(store.read_stream(&absent, 1).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn any_appends_whatever_the_version() {
+async fn any_appends_whatever_the_version(backend: Backend) {
     // given an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("");
     // when appending with Any to the absent stream, then to the existing one, twice
     let first = append(&store, &s, ExpectedVersion::Any, vec![note(&s, "1")]).await;
@@ -301,11 +378,10 @@ fn expected_versions_parse_from_text() {
 // 2. Empty appends.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn an_empty_append_is_a_no_op() {
+async fn an_empty_append_is_a_no_op(backend: Backend) {
     // given a store with a stream at version 2
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (s, absent) = (stream("/1"), stream("/2"));
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "a", 2)).await;
     let before = snapshot(&store, &[&s, &absent]).await;
@@ -322,11 +398,10 @@ async fn an_empty_append_is_a_no_op() {
 // 3. Idempotency.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn resending_the_same_events_returns_their_original_positions() {
+async fn resending_the_same_events_returns_their_original_positions(backend: Backend) {
     // given two events on one stream and a third on another
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (s, t) = (stream("/1"), stream("/2"));
     let batch = notes(&s, "a", 2);
     append(&store, &s, ExpectedVersion::NoStream, batch.clone()).await;
@@ -339,11 +414,10 @@ async fn resending_the_same_events_returns_their_original_positions() {
     assert_eq!(snapshot(&store, &[&s, &t]).await, before);
 }
 
-#[tokio::test]
-async fn a_batch_mixing_a_resend_and_a_new_event_appends_only_the_new_one() {
+async fn a_batch_mixing_a_resend_and_a_new_event_appends_only_the_new_one(backend: Backend) {
     // given a stream at version 2
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     let batch = notes(&s, "a", 2);
     append(&store, &s, ExpectedVersion::NoStream, batch.clone()).await;
@@ -356,11 +430,10 @@ async fn a_batch_mixing_a_resend_and_a_new_event_appends_only_the_new_one() {
     assert_eq!(ids, vec![batch[0].id, batch[1].id, new.id]);
 }
 
-#[tokio::test]
-async fn the_same_id_with_different_content_is_a_conflict_and_writes_nothing() {
+async fn the_same_id_with_different_content_is_a_conflict_and_writes_nothing(backend: Backend) {
     // given one stored event
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     let original = note(&s, "original");
     append(&store, &s, ExpectedVersion::NoStream, vec![original.clone()]).await;
@@ -380,11 +453,10 @@ async fn the_same_id_with_different_content_is_a_conflict_and_writes_nothing() {
     assert_eq!(snapshot(&store, &[&s]).await, before);
 }
 
-#[tokio::test]
-async fn an_event_repeated_within_a_batch_is_written_once() {
+async fn an_event_repeated_within_a_batch_is_written_once(backend: Backend) {
     // given an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     let (a, b) = (note(&s, "a"), note(&s, "b"));
     // when one batch holds the same event twice
@@ -395,11 +467,10 @@ async fn an_event_repeated_within_a_batch_is_written_once() {
     assert_eq!(ids, vec![a.id, b.id]);
 }
 
-#[tokio::test]
-async fn a_batch_holding_one_id_with_two_contents_is_a_conflict_and_writes_nothing() {
+async fn a_batch_holding_one_id_with_two_contents_is_a_conflict_and_writes_nothing(backend: Backend) {
     // given an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     let before = snapshot(&store, &[&s]).await;
     // when one batch holds an event and, later, another content under its id
@@ -423,11 +494,10 @@ const SMALL_FILE: &str = r#"{"stream":"ra-test-2013-nazorg","type":"report_publi
 {"stream":"ra-test-2013-nazorg","type":"context_noted","occurred":"2014~","source":{"document":"Test report","locator":"4"},"data":{"summary":"Something changed"}}
 "#;
 
-#[tokio::test]
-async fn importing_the_same_file_twice_appends_nothing_the_second_time() {
+async fn importing_the_same_file_twice_appends_nothing_the_second_time(backend: Backend) {
     // given a store that imported a file
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let first = import_text(&store, SMALL_FILE).unwrap();
     let lines = exported(&store);
     // when the same file is imported again
@@ -443,11 +513,10 @@ async fn importing_the_same_file_twice_appends_nothing_the_second_time() {
 // 4. Atomic batches.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_batch_with_an_event_of_another_stream_writes_nothing() {
+async fn a_batch_with_an_event_of_another_stream_writes_nothing(backend: Backend) {
     // given a stream at version 1
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (s, t) = (stream("/1"), stream("/2"));
     append(&store, &s, ExpectedVersion::NoStream, vec![note(&s, "first")]).await;
     let before = snapshot(&store, &[&s, &t]).await;
@@ -467,11 +536,10 @@ async fn a_batch_with_an_event_of_another_stream_writes_nothing() {
     assert_eq!(all_positions(&store).await, vec![1]);
 }
 
-#[tokio::test]
-async fn a_batch_with_an_unknown_evidence_id_writes_nothing() {
+async fn a_batch_with_an_unknown_evidence_id_writes_nothing(backend: Backend) {
     // given a recommendation stream with one event
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     let known = note(&s, "known");
     append(&store, &s, ExpectedVersion::NoStream, vec![known.clone()]).await;
@@ -490,11 +558,10 @@ async fn a_batch_with_an_unknown_evidence_id_writes_nothing() {
     assert_eq!(snapshot(&store, &[&s]).await, before);
 }
 
-#[tokio::test]
-async fn evidence_may_name_an_event_earlier_in_the_same_batch() {
+async fn evidence_may_name_an_event_earlier_in_the_same_batch(backend: Backend) {
     // given an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/4");
     // when one batch holds an event and an assessment resting on it
     let evidence = note(&s, "done");
@@ -505,11 +572,10 @@ async fn evidence_may_name_an_event_earlier_in_the_same_batch() {
     assert_eq!(store.event(2).unwrap().map(|e| e.id), Some(verdict.id));
 }
 
-#[tokio::test]
-async fn an_import_over_several_streams_with_a_bad_reference_writes_nothing_and_names_its_line() {
+async fn an_import_over_several_streams_with_a_bad_reference_writes_nothing_and_names_its_line(backend: Backend) {
     // given a store holding two events
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (report, one, two) = (stream(""), stream("/1"), stream("/2"));
     append(&store, &one, ExpectedVersion::NoStream, notes(&one, "held", 2)).await;
     let before = snapshot(&store, &[&report, &one, &two]).await;
@@ -530,7 +596,7 @@ async fn an_import_over_several_streams_with_a_bad_reference_writes_nothing_and_
     .join("\n");
     let decoded = read_events(text.as_bytes(), |_| {}).unwrap();
     assert_eq!(decoded.iter().map(|(line, _)| *line).collect::<Vec<_>>(), vec![1, 2, 4, 5, 6, 7]);
-    let err = import_events(&store, decoded, "tester").unwrap_err();
+    let err = import_events(&*store, decoded, "tester").unwrap_err();
     // then the error names line 6 and the missing id, and nothing is written to any stream
     match err {
         ImportError::Refused(errors) => match errors.as_slice() {
@@ -548,11 +614,10 @@ async fn an_import_over_several_streams_with_a_bad_reference_writes_nothing_and_
 // 5. Versions and positions.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn interleaved_streams_get_gap_free_versions_and_positions() {
+async fn interleaved_streams_get_gap_free_versions_and_positions(backend: Backend) {
     // given three streams appended to in turns, in batches of one to three events
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (report, one, two) = (stream(""), stream("/1"), stream("/2"));
     let mut sent: BTreeMap<String, Vec<EventId>> = BTreeMap::new();
     let plan = [(&one, 2), (&two, 1), (&report, 3), (&one, 1), (&two, 2), (&one, 3), (&report, 1)];
@@ -582,11 +647,10 @@ async fn interleaved_streams_get_gap_free_versions_and_positions() {
     assert_eq!(store.head().position, 13);
 }
 
-#[tokio::test]
-async fn reading_a_missing_stream_is_none_but_past_the_end_is_empty() {
+async fn reading_a_missing_stream_is_none_but_past_the_end_is_empty(backend: Backend) {
     // given a stream with two events
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (s, absent) = (stream("/1"), stream("/9"));
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "a", 2)).await;
     // then a missing stream reads as None and has no head
@@ -599,11 +663,10 @@ async fn reading_a_missing_stream_is_none_but_past_the_end_is_empty() {
     assert_eq!(store.read_stream(&s, 0).await.unwrap().map(|v| v.len()), Some(2));
 }
 
-#[tokio::test]
-async fn read_all_returns_at_most_limit_events_from_a_position() {
+async fn read_all_returns_at_most_limit_events_from_a_position(backend: Backend) {
     // given an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     assert_eq!(all_positions(&store).await, Vec::<u64>::new());
     assert_eq!(exported(&store), Vec::<Vec<u8>>::new());
     let empty = verify_chain(&store).unwrap();
@@ -631,12 +694,11 @@ async fn read_all_returns_at_most_limit_events_from_a_position() {
 /// How many tasks append at once.
 const TASKS: usize = 64;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
-async fn concurrent_appenders_to_their_own_streams_leave_no_gaps() {
+async fn concurrent_appenders_to_their_own_streams_leave_no_gaps(backend: Backend) {
     // given an empty store and 64 tasks, each appending to its own stream: one event with NoStream, two with
     // Exact(1), one with Any
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let mut tasks = Vec::new();
     for t in 0..TASKS {
         let store = store.clone();
@@ -675,12 +737,11 @@ async fn concurrent_appenders_to_their_own_streams_leave_no_gaps() {
     assert_eq!((chain.events, chain.head), (n, store.head().hash));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
-async fn appenders_racing_on_one_stream_win_one_version_each() {
+async fn appenders_racing_on_one_stream_win_one_version_each(backend: Backend) {
     // given a stream at version 1 and 64 tasks, each appending one event with Exact(v) from v = 1, retrying
     // with the actual version when another task got there first
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     append(&store, &s, ExpectedVersion::NoStream, vec![note(&s, "seed")]).await;
     // and a live subscriber from the start
@@ -741,11 +802,10 @@ async fn appenders_racing_on_one_stream_win_one_version_each() {
     assert_eq!(watcher.await.unwrap(), one_to(n));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
-async fn an_append_reports_the_version_it_wrote_even_under_contention() {
+async fn an_append_reports_the_version_it_wrote_even_under_contention(backend: Backend) {
     // given 64 tasks appending to one stream with Any, eight single-event appends each
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     let mut tasks = Vec::new();
     for t in 0..TASKS {
@@ -785,18 +845,17 @@ async fn an_append_reports_the_version_it_wrote_even_under_contention() {
 // 7 and 8. Reopening.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn the_hash_chain_continues_across_a_reopen() {
+async fn the_hash_chain_continues_across_a_reopen(backend: Backend) {
     // given a store with three events, dropped
     let dir = tempfile::tempdir().unwrap();
     let s = stream("/1");
     let head_before = {
-        let store = open(dir.path());
+        let store = backend.open(dir.path());
         append(&store, &s, ExpectedVersion::NoStream, notes(&s, "before", 3)).await;
         store.head()
     };
     // when the directory is reopened and two more events are appended
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     assert_eq!(store.head(), head_before, "the head survives the reopen");
     let out = append(&store, &s, ExpectedVersion::Exact(3), notes(&s, "after", 2)).await;
     // then the first new event chains to the head before the reopen, and the whole chain checks out
@@ -808,13 +867,12 @@ async fn the_hash_chain_continues_across_a_reopen() {
     assert_eq!((chain.events, chain.head), (5, store.head().hash));
 }
 
-#[tokio::test]
-async fn everything_acknowledged_reads_back_identically_after_a_reopen() {
+async fn everything_acknowledged_reads_back_identically_after_a_reopen(backend: Backend) {
     // given a store with events on several streams, its export taken, then dropped
     let dir = tempfile::tempdir().unwrap();
     let (report, one) = (stream(""), stream("/1"));
     let (lines, head, events) = {
-        let store = open(dir.path());
+        let store = backend.open(dir.path());
         append(&store, &report, ExpectedVersion::NoStream, notes(&report, "r", 2)).await;
         append(&store, &one, ExpectedVersion::NoStream, notes(&one, "one", 3)).await;
         append(&store, &report, ExpectedVersion::Exact(2), notes(&report, "r again", 1)).await;
@@ -822,7 +880,7 @@ async fn everything_acknowledged_reads_back_identically_after_a_reopen() {
     };
     assert_eq!(lines.len(), 6);
     // when the directory is reopened
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     // then every line is there byte for byte, and so are the head, the events and the stream heads
     assert_eq!(exported(&store), lines);
     assert_eq!(store.head(), head);
@@ -831,17 +889,16 @@ async fn everything_acknowledged_reads_back_identically_after_a_reopen() {
     assert_eq!(store.stream_head(&one).await.unwrap(), Some(3));
 }
 
-#[tokio::test]
-async fn recorded_times_never_go_back_when_the_clock_does() {
+async fn recorded_times_never_go_back_when_the_clock_does(backend: Backend) {
     // given a store whose last event was recorded at NOW, reopened with a clock a year behind
     let dir = tempfile::tempdir().unwrap();
     let s = stream("/1");
     {
-        let store = open(dir.path());
+        let store = backend.open(dir.path());
         append(&store, &s, ExpectedVersion::NoStream, vec![note(&s, "now")]).await;
     }
     let earlier: Timestamp = "2023-03-01T09:30:00Z".parse().unwrap();
-    let store = SledStore::open_with_clock(dir.path(), Arc::new(move || earlier)).unwrap();
+    let store = backend.open_with_clock(dir.path(), Arc::new(move || earlier));
     // when an event is appended
     append(&store, &s, ExpectedVersion::Exact(1), vec![note(&s, "later")]).await;
     // then it is recorded at NOW, not before the event preceding it, and the chain checks out
@@ -855,11 +912,10 @@ async fn recorded_times_never_go_back_when_the_clock_does() {
 // 9. Live subscriptions.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_subscription_yields_stored_events_then_live_ones_each_once_in_order() {
+async fn a_subscription_yields_stored_events_then_live_ones_each_once_in_order(backend: Backend) {
     // given a store with five events and a subscription from position 1
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "stored", 5)).await;
     let mut sub = store.subscribe(1);
@@ -882,11 +938,10 @@ async fn a_subscription_yields_stored_events_then_live_ones_each_once_in_order()
     assert_eq!(sub.next_position(), 27);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_subscription_catching_up_sees_events_appended_meanwhile_once() {
+async fn a_subscription_catching_up_sees_events_appended_meanwhile_once(backend: Backend) {
     // given 1500 stored events, more than one catch-up read, and a subscription from position 1
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("");
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "stored", 1500)).await;
     let mut sub = store.subscribe(1);
@@ -912,11 +967,10 @@ async fn a_subscription_catching_up_sees_events_appended_meanwhile_once() {
     assert_eq!(take(&mut sub, 1).await, vec![1561]);
 }
 
-#[tokio::test]
-async fn a_subscription_from_a_middle_position_starts_there() {
+async fn a_subscription_from_a_middle_position_starts_there(backend: Backend) {
     // given ten events
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/3");
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "n", 10)).await;
     // when subscribing from position 7 and appending two more
@@ -933,11 +987,10 @@ async fn a_subscription_from_a_middle_position_starts_there() {
     assert_eq!(events.iter().map(|e| (**e).clone()).collect::<Vec<_>>(), stored);
 }
 
-#[tokio::test]
-async fn a_subscriber_that_falls_far_behind_reads_the_missed_events_from_the_store() {
+async fn a_subscriber_that_falls_far_behind_reads_the_missed_events_from_the_store(backend: Backend) {
     // given a subscription on an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let mut sub = store.subscribe(1);
     // when 5000 events (more than the live channel holds) are committed before it reads
     let s = stream("/2");
@@ -952,13 +1005,13 @@ async fn a_subscriber_that_falls_far_behind_reads_the_missed_events_from_the_sto
 // 10. One holder per directory.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn a_second_open_of_a_held_directory_is_in_use() {
-    // given an open store holding one event
+#[test]
+fn a_second_open_of_a_held_directory_is_in_use() {
+    // given an open sled store holding one event
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = Backend::Sled.open(dir.path());
     let s = stream("/1");
-    append(&store, &s, ExpectedVersion::NoStream, vec![note(&s, "held")]).await;
+    EventStoreExt::append(&*store, &s, ExpectedVersion::NoStream, vec![note(&s, "held")], "tester").unwrap();
     // when the directory is opened a second time
     let second = SledStore::open_with_clock(dir.path(), fixed_clock());
     // then it is refused as in use, naming the directory
@@ -969,7 +1022,7 @@ async fn a_second_open_of_a_held_directory_is_in_use() {
     }
     // and once the first is dropped, it opens and holds the event
     drop(store);
-    let reopened = open(dir.path());
+    let reopened = Backend::Sled.open(dir.path());
     assert_eq!(reopened.head().position, 1);
 }
 
@@ -1015,8 +1068,8 @@ fn variety() -> Vec<String> {
 }
 
 /// A store in `dir` holding [`variety`], appended stream by stream as a user would.
-async fn varied_store(dir: &Path) -> SledStore {
-    let store = open(dir);
+async fn varied_store(backend: Backend, dir: &Path) -> Store {
+    let store = backend.open(dir);
     for line in variety() {
         let event = input(&line);
         let s = event.stream.clone();
@@ -1025,14 +1078,13 @@ async fn varied_store(dir: &Path) -> SledStore {
     store
 }
 
-#[tokio::test]
-async fn an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte() {
+async fn an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte(backend: Backend) {
     // given a store holding ten varied events
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = varied_store(dir_a.path()).await;
+    let a = varied_store(backend, dir_a.path()).await;
     assert_eq!(a.head().position, 10);
     // when its export is imported into a fresh store
-    let b = open(dir_b.path());
+    let b = backend.open(dir_b.path());
     let report = import_text(&b, &export_text(&a)).unwrap();
     // then all ten are appended and the two stores export the same bytes and have the same head
     assert_eq!(report, ImportReport { events: 10, appended: 10, already: 0, head: a.head() });
@@ -1048,13 +1100,12 @@ async fn an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte() {
     assert_eq!(exported(&b), exported(&a));
 }
 
-#[tokio::test]
-async fn an_export_continues_a_store_that_holds_its_beginning() {
+async fn an_export_continues_a_store_that_holds_its_beginning(backend: Backend) {
     // given a store holding the first four lines of another's export
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = varied_store(dir_a.path()).await;
+    let a = varied_store(backend, dir_a.path()).await;
     let text = export_text(&a);
-    let b = open(dir_b.path());
+    let b = backend.open(dir_b.path());
     let beginning: Vec<&str> = text.lines().take(4).collect();
     assert_eq!(import_text(&b, &beginning.join("\n")).unwrap().appended, 4);
     // when the whole export is imported
@@ -1065,12 +1116,11 @@ async fn an_export_continues_a_store_that_holds_its_beginning() {
     assert_eq!(b.head(), a.head());
 }
 
-#[tokio::test]
-async fn an_export_imported_into_a_store_with_other_events_is_discontinuous_and_writes_nothing() {
+async fn an_export_imported_into_a_store_with_other_events_is_discontinuous_and_writes_nothing(backend: Backend) {
     // given a store holding an event of its own
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = varied_store(dir_a.path()).await;
-    let b = open(dir_b.path());
+    let a = varied_store(backend, dir_a.path()).await;
+    let b = backend.open(dir_b.path());
     let s = stream("/1");
     append(&b, &s, ExpectedVersion::NoStream, vec![note(&s, "of its own")]).await;
     let before = snapshot(&b, &[&s]).await;
@@ -1087,15 +1137,14 @@ async fn an_export_imported_into_a_store_with_other_events_is_discontinuous_and_
     assert_eq!(snapshot(&b, &[&s]).await, before);
 }
 
-#[tokio::test]
-async fn an_export_missing_a_line_imports_nothing_and_names_the_line_after_the_gap() {
+async fn an_export_missing_a_line_imports_nothing_and_names_the_line_after_the_gap(backend: Backend) {
     // given another store's export without its fifth line
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = varied_store(dir_a.path()).await;
+    let a = varied_store(backend, dir_a.path()).await;
     let mut lines: Vec<String> = export_text(&a).lines().map(str::to_owned).collect();
     lines.remove(4);
     // when imported into an empty store
-    let b = open(dir_b.path());
+    let b = backend.open(dir_b.path());
     let err = import_text(&b, &lines.join("\n")).unwrap_err();
     // then the fifth line of the file, stating position 6, does not continue the log at 5, and nothing is written
     match err {
@@ -1111,14 +1160,13 @@ async fn an_export_missing_a_line_imports_nothing_and_names_the_line_after_the_g
     assert_eq!((b.head().position, exported(&b)), (0, Vec::<Vec<u8>>::new()));
 }
 
-#[tokio::test]
-async fn an_export_with_a_changed_byte_is_refused_naming_its_line() {
+async fn an_export_with_a_changed_byte_is_refused_naming_its_line(backend: Backend) {
     // given another store's export with one byte of its third line's body changed
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = varied_store(dir_a.path()).await;
+    let a = varied_store(backend, dir_a.path()).await;
     let text = export_text(&a).replacen("Onderzoek de mogelijkheden", "Onderzoek de Mogelijkheden", 1);
     // when imported into an empty store
-    let b = open(dir_b.path());
+    let b = backend.open(dir_b.path());
     let err = import_text(&b, &text).unwrap_err();
     // then the third line is reported for its hash, and nothing is written
     match err {
@@ -1136,17 +1184,16 @@ async fn an_export_with_a_changed_byte_is_refused_naming_its_line() {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// The lines of a store holding five notes `chain 1` .. `chain 5` on one stream.
-async fn five_lines() -> Vec<Vec<u8>> {
+async fn five_lines(backend: Backend) -> Vec<Vec<u8>> {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("");
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "chain", 5)).await;
     exported(&store)
 }
 
-#[tokio::test]
-async fn an_intact_export_checks_out() {
-    let lines = five_lines().await;
+async fn an_intact_export_checks_out(backend: Backend) {
+    let lines = five_lines(backend).await;
     let report = check_lines(&lines);
     assert_eq!((report.events, &report.broken), (5, &None));
     let last = RecordedEvent::decode(&lines[4]).unwrap();
@@ -1154,10 +1201,9 @@ async fn an_intact_export_checks_out() {
     assert!(report.ok());
 }
 
-#[tokio::test]
-async fn one_changed_byte_breaks_the_chain_at_its_line() {
+async fn one_changed_byte_breaks_the_chain_at_its_line(backend: Backend) {
     // given the export with one byte of the third line's summary changed
-    let mut lines = five_lines().await;
+    let mut lines = five_lines(backend).await;
     let at = lines[2].windows(7).position(|w| w == b"chain 3").expect("the summary is in the line");
     lines[2][at] = b'C';
     // when checked, then it breaks at position 3 on the hash, after two sound lines
@@ -1167,10 +1213,9 @@ async fn one_changed_byte_breaks_the_chain_at_its_line() {
     assert!(broken.reason.contains("hash"), "{}", broken.reason);
 }
 
-#[tokio::test]
-async fn a_deleted_line_breaks_the_chain_where_it_was() {
+async fn a_deleted_line_breaks_the_chain_where_it_was(backend: Backend) {
     // given the export without its third line: the fourth now follows the second
-    let mut lines = five_lines().await;
+    let mut lines = five_lines(backend).await;
     lines.remove(2);
     // when checked, then it breaks at the third place in the file, which the old fourth line now fills
     let report = check_lines(&lines);
@@ -1179,10 +1224,9 @@ async fn a_deleted_line_breaks_the_chain_where_it_was() {
     assert_eq!(broken.reason, "the line states position 4, expected 3");
 }
 
-#[tokio::test]
-async fn two_swapped_lines_break_the_chain_at_the_first_of_them() {
+async fn two_swapped_lines_break_the_chain_at_the_first_of_them(backend: Backend) {
     // given the export with its second and third lines swapped
-    let mut lines = five_lines().await;
+    let mut lines = five_lines(backend).await;
     lines.swap(1, 2);
     // when checked, then it breaks at position 2
     let report = check_lines(&lines);
@@ -1195,15 +1239,14 @@ async fn two_swapped_lines_break_the_chain_at_the_first_of_them() {
 // 13. The embedded case.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn the_amsterdam_case_imports_whole_and_its_chain_checks_out() {
+async fn the_amsterdam_case_imports_whole_and_its_chain_checks_out(backend: Backend) {
     // given the embedded case file
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nazorg-amsterdam.jsonl");
     let text = std::fs::read_to_string(&path).expect("the case file reads");
     assert_eq!(text.lines().count(), 79);
     // when imported into a fresh store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let report = import_text(&store, &text).unwrap();
     // then all 79 lines are appended and the chain checks out to the head
     assert_eq!((report.events, report.appended, report.already, report.head.position), (79, 79, 0, 79));
@@ -1224,11 +1267,10 @@ async fn the_amsterdam_case_imports_whole_and_its_chain_checks_out() {
 // Regressions from review.
 // ---------------------------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn an_empty_append_still_checks_the_expected_version() {
+async fn an_empty_append_still_checks_the_expected_version(backend: Backend) {
     // given a stream at version 2
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     append(&store, &s, ExpectedVersion::NoStream, notes(&s, "a", 2)).await;
     // when an empty batch expects no stream, or version 1
@@ -1242,11 +1284,10 @@ async fn an_empty_append_still_checks_the_expected_version() {
     assert_eq!((ok.positions, ok.appended, ok.version), (vec![], 0, Some(2)));
 }
 
-#[tokio::test]
-async fn exact_zero_means_no_stream() {
+async fn exact_zero_means_no_stream(backend: Backend) {
     // given an empty store
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let s = stream("/1");
     // when appending with Exact(0), then again with Exact(0)
     let first = append(&store, &s, ExpectedVersion::Exact(0), vec![note(&s, "a")]).await;
@@ -1256,11 +1297,10 @@ async fn exact_zero_means_no_stream() {
     assert!(matches!(second, AppendError::WrongExpectedVersion { actual: Some(1), .. }), "{second}");
 }
 
-#[tokio::test]
-async fn references_must_name_the_right_kind_of_event_in_the_right_place() {
+async fn references_must_name_the_right_kind_of_event_in_the_right_place(backend: Backend) {
     // given a recommendation with an action, a commitment and an assessment, and another recommendation
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     let (one, two) = (stream("/1"), stream("/2"));
     let line = |s: &StreamId, kind: &str, data: &str| {
         input(&format!(
@@ -1341,23 +1381,22 @@ fn note_lines(tag: &str, n: usize) -> Vec<String> {
     notes(&stream(""), tag, n).iter().map(NewEvent::to_line).collect()
 }
 
-#[test]
-fn an_import_of_several_chunks_refused_at_its_last_line_leaves_the_store_as_it_was() {
+async fn an_import_of_several_chunks_refused_at_its_last_line_leaves_the_store_as_it_was(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
-    import(&store, note_lines("before", 3).join("\n").as_bytes(), "t", |_| {}).unwrap();
+    let store = backend.open(dir.path());
+    import(&*store, note_lines("before", 3).join("\n").as_bytes(), "t", |_| {}).unwrap();
     let before = export_text(&store);
     let n = 2 * followup::CHUNK_EVENTS + 10;
 
     // A bad line at the end: the chunks already applied are removed.
     let mut lines = note_lines("big", n);
     lines.push(r#"{"stream":"ra-test-2013-nazorg","type":"context_noted"}"#.into());
-    let refused = import(&store, lines.join("\n").as_bytes(), "t", |_| {}).unwrap_err();
+    let refused = import(&*store, lines.join("\n").as_bytes(), "t", |_| {}).unwrap_err();
     assert!(matches!(&refused, ImportError::Invalid(p) if p.len() == 1 && p[0].line == n + 1), "{refused:?}");
     // A reference to nothing at the end: refused by the store, and removed as well.
     let mut lines = note_lines("big", n);
     lines.push(assessment(&stream("/1"), vec![id(UNKNOWN_ID)]).to_line());
-    let refused = import(&store, lines.join("\n").as_bytes(), "t", |_| {}).unwrap_err();
+    let refused = import(&*store, lines.join("\n").as_bytes(), "t", |_| {}).unwrap_err();
     assert!(matches!(&refused, ImportError::Refused(e) if e.len() == 1 && e[0].0 == n + 1), "{refused:?}");
 
     assert_eq!(export_text(&store), before);
@@ -1365,10 +1404,10 @@ fn an_import_of_several_chunks_refused_at_its_last_line_leaves_the_store_as_it_w
     let chain = verify_chain(&store).unwrap();
     assert!(chain.ok(), "no line or index entry is left past the head: {chain:?}");
     drop(store);
-    let store = open(dir.path());
+    let store = backend.open(dir.path());
     assert!(verify_chain(&store).unwrap().ok());
     // The refused events were not left behind as "already stored": importing them now appends every one.
-    let report = import(&store, note_lines("big", n).join("\n").as_bytes(), "t", |_| {}).unwrap();
+    let report = import(&*store, note_lines("big", n).join("\n").as_bytes(), "t", |_| {}).unwrap();
     assert_eq!((report.appended, report.already, report.head.position), (n, 0, 3 + n as u64));
     assert!(verify_chain(&store).unwrap().ok());
 }
@@ -1376,7 +1415,7 @@ fn an_import_of_several_chunks_refused_at_its_last_line_leaves_the_store_as_it_w
 #[test]
 fn concurrent_appenders_share_flushes_and_every_acknowledged_append_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path());
+    let store = SledStore::open_with_clock(dir.path(), fixed_clock()).unwrap();
     let (writers, each) = (32, 20);
     let barrier = std::sync::Barrier::new(writers);
     let positions = std::sync::Mutex::new(Vec::new());
@@ -1388,8 +1427,9 @@ fn concurrent_appenders_share_flushes_and_every_acknowledged_append_survives_a_r
                 barrier.wait();
                 for i in 0..each {
                     let e = note(&s, &format!("writer {w} note {i}"));
+                    let mut items = std::iter::once(Some(Pending::New(e)));
                     let written = store
-                        .write(vec![followup::Pending::New(e)], Some((&s, ExpectedVersion::Exact(i as u64))), "t")
+                        .write(&mut items, Some((&s, ExpectedVersion::Exact(i as u64))), "t")
                         .unwrap_or_else(|e| panic!("{e:?}"));
                     assert!(
                         store.head().position >= written.positions[0],
@@ -1406,16 +1446,73 @@ fn concurrent_appenders_share_flushes_and_every_acknowledged_append_survives_a_r
     assert_eq!(positions, (1..=total).collect::<Vec<_>>());
     assert!(store.syncs() < total, "{} flushes for {total} appends: none was shared", store.syncs());
     drop(store);
-    let store = open(dir.path());
+    let store = Backend::Sled.open(dir.path());
     assert_eq!(store.head().position, total);
     assert!(verify_chain(&store).unwrap().ok());
     for w in 0..writers {
         let s = stream(&format!("/{}", w + 1));
-        assert_eq!(futures_block(store.stream_head(&s)).unwrap(), Some(each as u64));
+        assert_eq!(store.stream_version(&s).unwrap(), Some(each as u64));
     }
 }
 
-/// Runs a future to completion on a small runtime.
-fn futures_block<F: Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+// ---------------------------------------------------------------------------------------------------------------
+// The suite, once per backend.
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Runs each named test of the suite against every backend: `memory::NAME` and `sled::NAME`.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[test] fn $name() { super::run(super::Backend::Memory, super::$name) })*
+        }
+        mod sled {
+            $(#[test] fn $name() { super::run(super::Backend::Sled, super::$name) })*
+        }
+    };
 }
+
+conformance!(
+    no_stream_on_an_absent_stream_creates_it_at_version_1,
+    no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothing,
+    exact_succeeds_only_at_that_version,
+    exact_on_an_absent_stream_fails_with_no_version,
+    any_appends_whatever_the_version,
+    an_empty_append_is_a_no_op,
+    resending_the_same_events_returns_their_original_positions,
+    a_batch_mixing_a_resend_and_a_new_event_appends_only_the_new_one,
+    the_same_id_with_different_content_is_a_conflict_and_writes_nothing,
+    an_event_repeated_within_a_batch_is_written_once,
+    a_batch_holding_one_id_with_two_contents_is_a_conflict_and_writes_nothing,
+    importing_the_same_file_twice_appends_nothing_the_second_time,
+    a_batch_with_an_event_of_another_stream_writes_nothing,
+    a_batch_with_an_unknown_evidence_id_writes_nothing,
+    evidence_may_name_an_event_earlier_in_the_same_batch,
+    an_import_over_several_streams_with_a_bad_reference_writes_nothing_and_names_its_line,
+    interleaved_streams_get_gap_free_versions_and_positions,
+    reading_a_missing_stream_is_none_but_past_the_end_is_empty,
+    read_all_returns_at_most_limit_events_from_a_position,
+    concurrent_appenders_to_their_own_streams_leave_no_gaps,
+    appenders_racing_on_one_stream_win_one_version_each,
+    an_append_reports_the_version_it_wrote_even_under_contention,
+    the_hash_chain_continues_across_a_reopen,
+    everything_acknowledged_reads_back_identically_after_a_reopen,
+    recorded_times_never_go_back_when_the_clock_does,
+    a_subscription_yields_stored_events_then_live_ones_each_once_in_order,
+    a_subscription_catching_up_sees_events_appended_meanwhile_once,
+    a_subscription_from_a_middle_position_starts_there,
+    a_subscriber_that_falls_far_behind_reads_the_missed_events_from_the_store,
+    an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte,
+    an_export_continues_a_store_that_holds_its_beginning,
+    an_export_imported_into_a_store_with_other_events_is_discontinuous_and_writes_nothing,
+    an_export_missing_a_line_imports_nothing_and_names_the_line_after_the_gap,
+    an_export_with_a_changed_byte_is_refused_naming_its_line,
+    an_intact_export_checks_out,
+    one_changed_byte_breaks_the_chain_at_its_line,
+    a_deleted_line_breaks_the_chain_where_it_was,
+    two_swapped_lines_break_the_chain_at_the_first_of_them,
+    the_amsterdam_case_imports_whole_and_its_chain_checks_out,
+    an_empty_append_still_checks_the_expected_version,
+    exact_zero_means_no_stream,
+    references_must_name_the_right_kind_of_event_in_the_right_place,
+    an_import_of_several_chunks_refused_at_its_last_line_leaves_the_store_as_it_was,
+);

@@ -1,10 +1,160 @@
-//! The command line's parts: argument parsing for `record`, the demo, and output for people and machines.
+//! The command line: the one module that reads argv, the environment (`FOLLOWUP_STORE`, `FOLLOWUP_LANG`,
+//! `FOLLOWUP_RECORDED_BY`, `USER`, `FOLLOWUP_LOG`) and the clock for a default (today). Each command is one short
+//! function in [`commands`]: parse, call the application layer, print. Errors are mapped to exit codes once,
+//! in [`exit_code`].
 
+mod args;
+mod commands;
 pub mod demo;
 pub mod output;
 pub mod record;
-pub mod report;
 pub mod verify;
+
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+use clap::Parser;
+use followup::app::AppError;
+use followup::ErrorKind;
+
+pub use args::{Cli, Command, Format};
+
+/// The exit code when the store is unavailable, such as held by another process (sysexits EX_TEMPFAIL: try
+/// again later).
+const EXIT_UNAVAILABLE: u8 = 75;
+/// The exit code for a command line that is not understood (sysexits EX_USAGE).
+const EXIT_USAGE: u8 = 64;
+
+/// Why a command failed: the error with its causes, its kind, the lines to print before it (one per bad input
+/// line of an import), and what the command line itself adds (a usage error, `verify`'s own exit code).
+#[derive(Debug)]
+pub struct Failure {
+    error: anyhow::Error,
+    kind: ErrorKind,
+    lines: Vec<String>,
+    exit: Option<u8>,
+}
+
+impl Failure {
+    /// A command line that is well formed but asks for something a command does not do: exit 64.
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            error: anyhow::anyhow!(message.into()),
+            kind: ErrorKind::Invalid,
+            lines: Vec::new(),
+            exit: Some(EXIT_USAGE),
+        }
+    }
+
+    /// A request the command refuses as it stands: exit 1.
+    pub fn invalid(message: impl Into<String>) -> Failure {
+        Failure { error: anyhow::anyhow!(message.into()), kind: ErrorKind::Invalid, lines: Vec::new(), exit: None }
+    }
+
+    /// The same failure, described as part of `what`.
+    pub fn context(self, what: impl std::fmt::Display + Send + Sync + 'static) -> Failure {
+        Failure { error: self.error.context(what), ..self }
+    }
+
+    /// The same failure with this exit code, unless the store is unavailable (that keeps its own).
+    pub fn exit_with(self, code: u8) -> Failure {
+        let exit = if self.kind == ErrorKind::Unavailable { self.exit } else { Some(code) };
+        Failure { exit, ..self }
+    }
+
+    fn broken_pipe(&self) -> bool {
+        self.error.chain().any(|c| {
+            let io_broken = |e: &io::Error| e.kind() == io::ErrorKind::BrokenPipe;
+            c.downcast_ref::<io::Error>().is_some_and(io_broken)
+                || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind())
+                    == Some(io::ErrorKind::BrokenPipe)
+                || matches!(c.downcast_ref::<AppError>(), Some(AppError::Io(e)) if io_broken(e))
+        })
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Failure {
+        Failure { kind: e.kind(), lines: e.lines(), error: e.into(), exit: None }
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        Failure { kind: followup::io_kind(&e), lines: Vec::new(), error: e.into(), exit: None }
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(e: serde_json::Error) -> Failure {
+        Failure { kind: ErrorKind::Internal, lines: Vec::new(), error: e.into(), exit: None }
+    }
+}
+
+impl From<followup::OpenError> for Failure {
+    fn from(e: followup::OpenError) -> Failure {
+        AppError::from(e).into()
+    }
+}
+
+/// The exit code of a failure: the command line's own (64, `verify`'s 3), else by kind: 75 when the store is
+/// unavailable (held by another process, a full disk), 1 otherwise.
+fn exit_code(f: &Failure) -> u8 {
+    match (f.exit, f.kind) {
+        (Some(code), _) => code,
+        (None, ErrorKind::Unavailable) => EXIT_UNAVAILABLE,
+        (None, _) => 1,
+    }
+}
+
+/// Parses the command line, runs the command, prints its error on one line and exits with its code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first = first.strip_prefix("error: ").unwrap_or(first);
+            eprintln!("error: {first} (see followup --help)");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            // By default only this program's own warnings: a storage engine's log lines are not for users.
+            tracing_subscriber::EnvFilter::try_from_env("FOLLOWUP_LOG").unwrap_or_else(|_| "off,followup=warn".into()),
+        )
+        .with_ansi(io::stderr().is_terminal())
+        .with_writer(io::stderr)
+        .init();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(f) if f.broken_pipe() => ExitCode::SUCCESS,
+        Err(f) => {
+            for line in &f.lines {
+                eprintln!("{line}");
+            }
+            eprintln!("error: {}", one_line(&f.error));
+            ExitCode::from(exit_code(&f))
+        }
+    }
+}
+
+/// The error and its causes on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
+}
 
 /// A progress bar on standard error for reading `size` bytes; drawn only on a terminal and for files over 4 MiB.
 pub fn progress_bar(size: u64) -> indicatif::ProgressBar {

@@ -3,12 +3,13 @@
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::{bail, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
 use followup::render::{self, labels, word, Lang, Word};
 use projections::{Status, Summary, Timeline};
 
-use crate::Format;
+use super::{Failure, Format};
+
+type Result<T> = std::result::Result<T, Failure>;
 
 /// How output is written: format, language, and whether CSV starts with a byte order mark.
 #[derive(Clone, Copy)]
@@ -38,7 +39,7 @@ pub fn only_text_or_json(format: Format, command: &str) -> Result<()> {
     if matches!(format, Format::Text | Format::Json) {
         return Ok(());
     }
-    bail!(crate::UsageError(format!("{command} writes --format text or json")))
+    Err(Failure::usage(format!("{command} writes --format text or json")))
 }
 
 fn json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
@@ -212,7 +213,7 @@ pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<
                 format!("<h1>{}</h1>\n{}", word(lang, Word::VerdictSummary), render::html::summary(summary, lang));
             return Ok(out.write_all(render::html::page(lang, word(lang, Word::VerdictSummary), &body).as_bytes())?);
         }
-        Format::Csv => bail!(crate::UsageError("summary writes --format text, json, md or html".into())),
+        Format::Csv => return Err(Failure::usage("summary writes --format text, json, md or html")),
         Format::Md | Format::Text => {}
     }
     let mut head = vec![

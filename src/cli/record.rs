@@ -2,7 +2,9 @@
 
 use std::io::Read;
 
-use anyhow::{bail, Context, Result};
+use super::Failure;
+
+type Result<T> = std::result::Result<T, Failure>;
 use events::{Line, NewEvent};
 use followup::ExpectedVersion;
 
@@ -50,18 +52,20 @@ impl RecordArgs {
         let line = match &self.line {
             Some(l) if l == "-" => {
                 let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text).context("could not read the event from standard input")?;
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| Failure::from(e).context("could not read the event from standard input"))?;
                 text
             }
             Some(l) => l.clone(),
             None => {
                 let need = |v: &Option<String>, flag: &str| -> Result<String> {
-                    v.clone().with_context(|| {
-                        format!("--{flag} is missing: give the event as one JSON line, or all of --stream, --type, --occurred, --document, --locator and --data")
+                    v.clone().ok_or_else(|| {
+                        Failure::invalid(format!("--{flag} is missing: give the event as one JSON line, or all of --stream, --type, --occurred, --document, --locator and --data"))
                     })
                 };
-                let data: serde_json::Value =
-                    serde_json::from_str(&need(&self.data, "data")?).context("--data is not JSON")?;
+                let data: serde_json::Value = serde_json::from_str(&need(&self.data, "data")?)
+                    .map_err(|e| Failure::from(e).context("--data is not JSON"))?;
                 let mut source = serde_json::json!({"document": need(&self.document, "document")?, "locator": need(&self.locator, "locator")?});
                 if let Some(q) = &self.quote {
                     source["quote"] = q.clone().into();
@@ -82,8 +86,8 @@ impl RecordArgs {
         let trimmed = line.trim_start_matches('\u{feff}').trim();
         match events::decode(trimmed.as_bytes()) {
             Ok(Line::New(e)) => Ok((e, self.expect)),
-            Ok(Line::Recorded(_)) => bail!("the event carries store fields (version, position, hash...): record takes a new event; use import for an exported log"),
-            Err(e) => bail!("invalid event: {e}"),
+            Ok(Line::Recorded(_)) => Err(Failure::invalid("the event carries store fields (version, position, hash...): record takes a new event; use import for an exported log")),
+            Err(e) => Err(Failure::invalid(format!("invalid event: {e}"))),
         }
     }
 }

@@ -1,15 +1,10 @@
 //! CSV for spreadsheets: UTF-8, an optional byte order mark, a header row, RFC 4180 quoting, and cells that a
 //! spreadsheet would read as a formula neutralised. The timeline's CSV carries each event's full content, so it
-//! imports back to the same events ([`read_events`]).
+//! imports back to the same events (`crate::import::csv`).
 
-use std::io::Read;
-
-use events::{Line, NewEvent};
 use projections::{Status, Timeline};
 
 use super::labels::{self, Lang};
-use crate::import::{ImportError, LineProblem};
-use crate::store::Pending;
 
 /// The byte order mark some spreadsheets need to read UTF-8.
 pub const BOM: &str = "\u{feff}";
@@ -170,116 +165,6 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
         ]);
     }
     write(rows, bom)
-}
-
-/// Reads events from CSV with a header row: the columns of [`TIMELINE_COLUMNS`] that carry content (`stream`,
-/// `type`, `occurred`, `document`, `locator`, `data`; `event_id` or `id`, `quote` and `recorded_by` if present),
-/// others ignored. The delimiter is `,` or `;`, whichever the header uses; a byte order mark is skipped and
-/// neutralised cells are restored. Each row is checked as an input line is. With a `position` column, rows are
-/// taken in position order (a timeline lists them by date, but an event must follow those it names); otherwise in
-/// file order.
-///
-/// # Errors
-/// [`ImportError::Invalid`] listing every bad row by its line number; [`ImportError::Empty`]; [`ImportError::Io`].
-pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, ImportError> {
-    let mut text = String::new();
-    reader.read_to_string(&mut text).map_err(ImportError::Io)?;
-    let text = text.strip_prefix(BOM).unwrap_or(&text);
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
-    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).from_reader(text.as_bytes());
-    let headers: Vec<String> = match r.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().to_owned()).collect(),
-        Err(e) => {
-            return Err(ImportError::Invalid(vec![LineProblem {
-                line: 1,
-                message: format!("the header row is not CSV: {e}"),
-            }]))
-        }
-    };
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let required = ["stream", "type", "occurred", "document", "locator", "data"];
-    let missing: Vec<&str> = required.iter().copied().filter(|c| col(c).is_none()).collect();
-    if !missing.is_empty() {
-        return Err(ImportError::Invalid(vec![LineProblem {
-            line: 1,
-            message: format!(
-                "the header row lacks the column{} {}",
-                if missing.len() == 1 { "" } else { "s" },
-                missing.join(", ")
-            ),
-        }]));
-    }
-    let id_col = col("event_id").or_else(|| col("id"));
-    let (quote_col, by_col, position_col) = (col("quote"), col("recorded_by"), col("position"));
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for record in r.records() {
-        let record = match record {
-            Ok(rec) => rec,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.push(LineProblem { line, message: format!("not a CSV row: {e}") });
-                continue;
-            }
-        };
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let get = |i: usize| restore(record.get(i).unwrap_or("")).to_owned();
-        let data: serde_json::Value = match serde_json::from_str(&get(col("data").unwrap_or(0))) {
-            Ok(v) => v,
-            Err(e) => {
-                problems.push(LineProblem { line, message: format!("column `data` is not JSON: {e}") });
-                continue;
-            }
-        };
-        let mut source = serde_json::json!({"document": get(col("document").unwrap_or(0)), "locator": get(col("locator").unwrap_or(0))});
-        if let Some(q) = quote_col.map(get).filter(|q| !q.is_empty()) {
-            source["quote"] = q.into();
-        }
-        let mut obj = serde_json::json!({
-            "stream": get(col("stream").unwrap_or(0)),
-            "type": get(col("type").unwrap_or(0)),
-            "occurred": get(col("occurred").unwrap_or(0)),
-            "source": source,
-            "data": data,
-        });
-        if let Some(id) = id_col.map(get).filter(|i| !i.is_empty()) {
-            obj["id"] = id.into();
-        }
-        if let Some(by) = by_col.map(get).filter(|b| !b.is_empty()) {
-            obj["recorded_by"] = by.into();
-        }
-        let position = position_col.and_then(|i| get(i).trim().parse::<u64>().ok()).unwrap_or(u64::MAX);
-        match events::decode(obj.to_string().as_bytes()) {
-            Ok(Line::New(e)) => out.push((position, line, Pending::New(e))),
-            Ok(Line::Recorded(_)) => {
-                problems.push(LineProblem { line, message: "a CSV row holds a new event, not a stored one".into() })
-            }
-            Err(e) => problems.push(LineProblem { line, message: e.to_string() }),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ImportError::Invalid(problems));
-    }
-    if out.is_empty() {
-        return Err(ImportError::Empty);
-    }
-    out.sort_by_key(|(position, line, _)| (*position, *line));
-    Ok(out.into_iter().map(|(_, line, p)| (line, p)).collect())
-}
-
-/// The events of a CSV read by [`read_events`], for tests and callers that want them without a store.
-pub fn events_of(pending: &[(usize, Pending)]) -> Vec<NewEvent> {
-    pending
-        .iter()
-        .filter_map(|(_, p)| match p {
-            Pending::New(e) => Some(e.clone()),
-            Pending::Restored(..) => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,16 +1,104 @@
-//! The event store: an append-only log of sealed event lines, per-stream versions, global positions, and a live
-//! subscription. [`EventStore`] is the interface; [`SledStore`] keeps it in an embedded sled database.
+//! The store API: an append-only log of sealed event lines, per-stream versions, global positions and a live
+//! subscription, the same for every backend.
+//!
+//! [`EventStore`] is what every caller uses; it names no storage engine. Every write goes through one commit
+//! planner ([`planner`]), which decides resends, expected versions, references, versions, positions and seals
+//! over a read-only [`LogView`] that each backend provides under its own serialisation point; a backend only
+//! applies what the planner decided. Backends: [`MemoryStore`] (tests, the demo) and [`SledStore`] (the embedded
+//! default). Errors carry an [`ErrorKind`], mapped once to exit codes (and to HTTP status codes by a server).
 
-mod keys;
-mod sled_store;
+mod memory;
+pub mod planner;
+mod sled_backend;
 mod subscription;
 
+use std::collections::HashMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use events::{EventId, Hash, NewEvent, RecordedEvent, StreamId, Timestamp};
 
-pub use sled_store::{Pending, SledStore, Written, CHUNK_EVENTS};
+pub use memory::MemoryStore;
+pub use planner::{Pending, CHUNK_EVENTS, MAX_ERRORS};
+pub use sled_backend::SledStore;
 pub use subscription::Subscription;
+
+use crate::chain::ChainReport;
+
+/// A source of transaction time for a store: the UTC instant a commit is recorded at.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// What kind of failure an error is: the one classification that exit codes and HTTP status codes map from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The request contradicts the log as it is: a wrong expected version, an id with other content, an export
+    /// that does not continue the log.
+    Conflict,
+    /// The request itself is wrong: an invalid event, an unknown reference, a bad argument.
+    Invalid,
+    /// What was asked for does not exist: no store, no stream, no report.
+    NotFound,
+    /// The store cannot serve now but may later: held by another process, a disk full, a failed sync.
+    Unavailable,
+    /// Stored data is damaged: a line that does not decode, a broken chain, an index that disagrees.
+    Integrity,
+    /// Anything else: a bug or an unexpected failure of the machine.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The kind's name in snake case (`conflict`, `not_found`, ...).
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Integrity => "integrity",
+            ErrorKind::Internal => "internal",
+        }
+    }
+}
+
+/// A failure of the storage engine underneath a backend, told in its own words and classified.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct BackendError {
+    message: String,
+    kind: ErrorKind,
+}
+
+impl BackendError {
+    /// A failure described by `message`, of `kind`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> BackendError {
+        BackendError { message: message.into(), kind }
+    }
+
+    /// The failure's kind: [`ErrorKind::Unavailable`] for a full disk or an IO failure that may pass,
+    /// [`ErrorKind::Integrity`] for damaged data, [`ErrorKind::Internal`] otherwise.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+}
+
+impl From<std::io::Error> for BackendError {
+    fn from(e: std::io::Error) -> BackendError {
+        BackendError::new(io_kind(&e), e.to_string())
+    }
+}
+
+/// The kind of an IO failure: [`ErrorKind::Unavailable`] for one that may pass (a full disk or quota, a busy
+/// or interrupted device, a time-out), [`ErrorKind::Internal`] otherwise (permissions, a missing file).
+pub fn io_kind(e: &std::io::Error) -> ErrorKind {
+    use std::io::ErrorKind as Io;
+    match e.kind() {
+        Io::StorageFull | Io::QuotaExceeded | Io::ResourceBusy | Io::TimedOut | Io::Interrupted | Io::WouldBlock => {
+            ErrorKind::Unavailable
+        }
+        _ => ErrorKind::Internal,
+    }
+}
 
 /// What the appender expects a stream's version to be before its events are appended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,8 +162,13 @@ pub struct Head {
     pub position: u64,
     /// The hash of the event at that position.
     pub hash: Hash,
-    /// When the last event was recorded, if any.
+    /// When the last event was recorded (UTC), if any.
     pub recorded_at: Option<Timestamp>,
+}
+
+impl Head {
+    /// The head of an empty log.
+    pub const EMPTY: Head = Head { position: 0, hash: Hash::ZERO, recorded_at: None };
 }
 
 /// The result of an append: where each event of the batch stands, in batch order.
@@ -90,6 +183,24 @@ pub struct AppendOutcome {
     /// The log head after the append.
     pub head: Head,
 }
+
+/// What a write did: for each pending event its position, and how many it added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// The position of each pending event, in order; known events keep their original positions.
+    pub positions: Vec<u64>,
+    /// How many events were added.
+    pub appended: usize,
+    /// The version of the expected stream right after this write (`None` when it does not exist, or when the
+    /// write expected no stream).
+    pub version: Option<u64>,
+    /// The log head afterwards.
+    pub head: Head,
+}
+
+/// Every item a write refused, with its index among the items (from 0), in item order; empty when only items
+/// the caller could not read (`None`) refused it.
+pub type Refusals = Vec<(usize, AppendError)>;
 
 /// Why an append, import or restore wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -146,27 +257,50 @@ pub enum AppendError {
         /// The rule broken.
         error: events::LineError,
     },
-    /// The database failed.
+    /// The storage engine failed.
     #[error("storage failed: {0}")]
-    Storage(#[from] sled::Error),
-    /// Making the append durable failed.
-    #[error("could not sync the store to disk: {0}")]
-    Io(#[from] std::io::Error),
-    /// The writing task ended abnormally.
-    #[error("the writer stopped: {0}")]
-    Writer(String),
+    Storage(#[from] BackendError),
+    /// A stored event the write had to read is damaged.
+    #[error("{0}")]
+    Read(#[source] Box<ReadError>),
     /// An earlier commit could not be made durable; the store takes no writes until it is reopened.
     #[error("the store refuses writes since a commit could not be made durable ({0}); reopen it")]
     Failed(String),
+}
+
+impl AppendError {
+    /// The failure's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AppendError::WrongExpectedVersion { .. }
+            | AppendError::IdConflict(_)
+            | AppendError::Discontinuous { .. } => ErrorKind::Conflict,
+            AppendError::UnknownReference { .. } | AppendError::WrongReference { .. } | AppendError::Invalid { .. } => {
+                ErrorKind::Invalid
+            }
+            AppendError::Storage(e) => e.kind(),
+            AppendError::Read(e) => e.kind(),
+            AppendError::Failed(_) => ErrorKind::Unavailable,
+        }
+    }
+}
+
+impl From<ReadError> for AppendError {
+    fn from(e: ReadError) -> AppendError {
+        match e {
+            ReadError::Storage(s) => AppendError::Storage(s),
+            other => AppendError::Read(Box::new(other)),
+        }
+    }
 }
 
 /// Why a read failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
-    /// The database failed.
+    /// The storage engine failed.
     #[error("storage failed: {0}")]
-    Storage(#[from] sled::Error),
+    Storage(#[from] BackendError),
     /// A stored line does not decode: the store is damaged.
     #[error("the event at position {position} is damaged: {error}")]
     Corrupt {
@@ -180,11 +314,22 @@ pub enum ReadError {
     Closed,
 }
 
+impl ReadError {
+    /// The failure's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ReadError::Storage(e) => e.kind(),
+            ReadError::Corrupt { .. } => ErrorKind::Integrity,
+            ReadError::Closed => ErrorKind::Unavailable,
+        }
+    }
+}
+
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
-    /// The directory holds no store (for commands that only read).
+    /// The place holds no store (for commands that only read).
     #[error("no store at {path}: import or record events first, or give the right --store")]
     Missing {
         /// The directory.
@@ -202,7 +347,7 @@ pub enum OpenError {
         /// The store's directory.
         path: String,
     },
-    /// The store was written by a newer release.
+    /// The store was written in a format this release does not read.
     #[error("store {path} has format {found}; this release reads format {supported}")]
     Format {
         /// The store's directory.
@@ -212,21 +357,13 @@ pub enum OpenError {
         /// The format this release reads.
         supported: u32,
     },
-    /// The database could not be opened.
+    /// The storage engine could not open the store.
     #[error("could not open store {path}: {source}")]
     Storage {
         /// The store's directory.
         path: String,
         /// Why.
-        source: sled::Error,
-    },
-    /// The directory could not be created or synced.
-    #[error("could not open store {path}: {source}")]
-    Io {
-        /// The store's directory.
-        path: String,
-        /// Why.
-        source: std::io::Error,
+        source: BackendError,
     },
     /// The store's head record is damaged.
     #[error("store {path} is damaged: {reason}")]
@@ -238,54 +375,256 @@ pub enum OpenError {
     },
 }
 
-/// An append-only, durable event log with per-stream optimistic concurrency.
+impl OpenError {
+    /// The failure's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OpenError::Missing { .. } => ErrorKind::NotFound,
+            OpenError::NotAStore { .. } | OpenError::Format { .. } => ErrorKind::Invalid,
+            OpenError::InUse { .. } => ErrorKind::Unavailable,
+            OpenError::Storage { source, .. } => source.kind(),
+            OpenError::Corrupt { .. } => ErrorKind::Integrity,
+        }
+    }
+}
+
+/// Events read in position order, one at a time; a backend may read and decode ahead on other threads.
+pub type EventIter<'a> = Box<dyn Iterator<Item = Result<RecordedEvent, ReadError>> + Send + 'a>;
+
+/// Stored lines in position order, each with its position, byte for byte as sealed.
+pub type LineIter<'a> = Box<dyn Iterator<Item = Result<(u64, Vec<u8>), ReadError>> + Send + 'a>;
+
+/// An append-only, durable event log with per-stream optimistic concurrency: the API every caller uses,
+/// whatever the backend.
 ///
-/// Invariants every implementation keeps: positions are 1, 2, 3, ... without gaps in commit order; each stream's
-/// versions are 1, 2, 3, ... without gaps; an event id is stored at most once; a batch is written whole or not at
-/// all; an append returns only once its events are durable; each stored line's `prev_hash` is the previous
-/// line's `hash`.
-#[async_trait::async_trait]
+/// Invariants every backend keeps: positions are 1, 2, 3, ... without gaps in commit order; each stream's
+/// versions are 1, 2, 3, ... without gaps; an event id is stored at most once; a write is committed whole or not
+/// at all; a write returns only once its events are durable, and readers see only durable events; each stored
+/// line's `prev_hash` is the previous line's `hash`; `recorded_at` never decreases along positions.
+///
+/// Every method blocks on the backend's IO: async code calls them from a blocking thread
+/// (`tokio::task::spawn_blocking`), never on an async worker. [`Subscription::next`] is async and does so itself.
 pub trait EventStore: Send + Sync {
-    /// Appends `events` to `stream` if its version meets `expected`, atomically, and returns where they stand.
+    /// Writes `items` in one atomic, durable commit, through the commit planner: new events get the next versions
+    /// and positions; exported events must continue the log exactly where it ends; events whose id is stored with
+    /// the same content are resends and keep their positions. With `expect`, every new event must belong to that
+    /// stream and the stream's version must meet the expectation (unless every event is a resend; an empty write
+    /// is checked against it). `recorded_by` records new events that do not name their recorder.
     ///
-    /// Events whose id is already stored with the same content are not written again and keep their original
-    /// positions; if the whole batch is such a resend, nothing is written and the expectation is not checked.
-    /// An empty batch writes nothing but is checked against the expectation. Every event must belong to `stream`.
+    /// Items are read one at a time, so a write of any size takes bounded memory. An item `None` stands for one
+    /// the caller could not read (a bad line of a file): the write goes on judging the others but commits nothing.
     ///
     /// # Errors
-    /// [`AppendError::WrongExpectedVersion`] with the actual version; [`AppendError::IdConflict`];
-    /// [`AppendError::UnknownReference`] for evidence, targets or commitments not in the store;
-    /// [`AppendError::Invalid`]; storage and sync failures. On error nothing is written.
-    async fn append(
+    /// Every refused item (up to [`MAX_ERRORS`]) with its index, in item order; nothing is written.
+    fn write(
         &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, AppendError>;
+        items: &mut dyn Iterator<Item = Option<Pending>>,
+        expect: Option<(&StreamId, ExpectedVersion)>,
+        recorded_by: &str,
+    ) -> Result<Written, Refusals>;
+
+    /// The end of the durable log.
+    fn head(&self) -> Head;
+
+    /// The stream's durable version, `None` when it does not exist.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<u64>, ReadError>;
 
     /// The events of `stream` from version `from` (1 for all), in version order; `None` when the stream does not
     /// exist, which is distinct from an existing stream with nothing from `from` on.
     ///
     /// # Errors
     /// Storage failure or a damaged line.
-    async fn read_stream(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError>;
+    fn read_stream(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError>;
 
     /// At most `limit` events from position `from` (1 for the start), in position order.
     ///
     /// # Errors
     /// Storage failure or a damaged line.
-    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError>;
+    fn read_range(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.events(from).take(limit).collect()
+    }
 
-    /// The stream's current version, `None` when it does not exist.
+    /// The event at `position`, `None` past the head.
     ///
     /// # Errors
-    /// Storage failure.
-    async fn stream_head(&self, stream: &StreamId) -> Result<Option<u64>, ReadError>;
+    /// Storage failure or a damaged line.
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError>;
 
-    /// The end of the log.
-    fn head(&self) -> Head;
+    /// Every event from `from` up to the head as it is now, in position order, for replays of the log.
+    fn events(&self, from: u64) -> EventIter<'_>;
 
-    /// Every event from position `from` on, first those already stored and then each new one as it is committed,
-    /// each exactly once and in position order. A subscription keeps the store open while it lives.
+    /// Every stored line from `from` up to the head as it is now, in position order, as sealed (for export).
+    fn lines(&self, from: u64) -> LineIter<'_>;
+
+    /// The events of report stream `report` and of all its recommendations' streams, in position order: all a
+    /// recommendation's timeline and status rest on.
+    ///
+    /// # Errors
+    /// Storage failure or a damaged line.
+    fn report_events(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError>;
+
+    /// Checks the whole log in one read: the hash chain from position 1, that it ends at the head, and that the
+    /// backend's indexes (ids, stream versions) agree with it; hands each sound event, in position order, to
+    /// `each`. See [`crate::chain`].
+    ///
+    /// # Errors
+    /// A storage failure while reading.
+    fn check_integrity(&self, each: &mut dyn FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError>;
+
+    /// Every event from position `from` on, first those already stored and then each new one as it becomes
+    /// durable, each exactly once and in position order. A subscription keeps the store open while it lives.
     fn subscribe(&self, from: u64) -> Subscription;
 }
+
+impl<S: EventStore + ?Sized> EventStore for Arc<S> {
+    fn write(
+        &self,
+        items: &mut dyn Iterator<Item = Option<Pending>>,
+        expect: Option<(&StreamId, ExpectedVersion)>,
+        recorded_by: &str,
+    ) -> Result<Written, Refusals> {
+        (**self).write(items, expect, recorded_by)
+    }
+    fn head(&self) -> Head {
+        (**self).head()
+    }
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<u64>, ReadError> {
+        (**self).stream_version(stream)
+    }
+    fn read_stream(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
+        (**self).read_stream(stream, from)
+    }
+    fn read_range(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+        (**self).read_range(from, limit)
+    }
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        (**self).event(position)
+    }
+    fn events(&self, from: u64) -> EventIter<'_> {
+        (**self).events(from)
+    }
+    fn lines(&self, from: u64) -> LineIter<'_> {
+        (**self).lines(from)
+    }
+    fn report_events(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
+        (**self).report_events(report)
+    }
+    fn check_integrity(&self, each: &mut dyn FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError> {
+        (**self).check_integrity(each)
+    }
+    fn subscribe(&self, from: u64) -> Subscription {
+        (**self).subscribe(from)
+    }
+}
+
+/// Appending to one stream, and restoring, on any [`EventStore`].
+pub trait EventStoreExt: EventStore {
+    /// Appends `events` to `stream` if its version meets `expected`, atomically and durably, and returns where
+    /// they stand; see [`EventStore::write`]. Every event must belong to `stream`.
+    ///
+    /// # Errors
+    /// The first refusal: [`AppendError::WrongExpectedVersion`] with the actual version,
+    /// [`AppendError::IdConflict`], [`AppendError::UnknownReference`], [`AppendError::Invalid`], storage and
+    /// sync failures. Nothing is written.
+    fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        recorded_by: &str,
+    ) -> Result<AppendOutcome, AppendError> {
+        let mut items = events.into_iter().map(|e| Some(Pending::New(e)));
+        let Written { positions, appended, version, head } = self
+            .write(&mut items, Some((stream, expected)), recorded_by)
+            .map_err(|errors| errors.into_iter().next().map(|(_, e)| e).unwrap_or_else(no_error))?;
+        Ok(AppendOutcome { positions, appended, version, head })
+    }
+}
+
+impl<S: EventStore + ?Sized> EventStoreExt for S {}
+
+fn no_error() -> AppendError {
+    AppendError::Storage(BackendError::new(ErrorKind::Internal, "a write was refused without a reason"))
+}
+
+/// Where a store lives: the one thing a front end chooses about the backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A sled store in this directory.
+    Dir(PathBuf),
+    /// A store in this process's memory, gone when the last handle is dropped.
+    Memory,
+}
+
+/// A store opened for writing, and whether the open created it.
+pub struct Opened {
+    /// The store.
+    pub store: Arc<dyn EventStore>,
+    created: Option<Created>,
+}
+
+/// What an open created, to be removed again if the first write is refused.
+enum Created {
+    /// The directory was made, with these parents (the outermost first made), or was empty before.
+    Dir { outermost: Option<PathBuf>, dir: PathBuf },
+}
+
+impl Opened {
+    /// Whether the open created the store.
+    pub fn created(&self) -> bool {
+        self.created.is_some()
+    }
+
+    /// Closes the store and, if the open created it, removes it again, with the directories the open made, so
+    /// that a refused first write leaves no store behind.
+    pub fn close_and_remove_if_created(self) {
+        let Opened { store, created } = self;
+        drop(store);
+        match created {
+            Some(Created::Dir { outermost: Some(outermost), .. }) => {
+                let _ = std::fs::remove_dir_all(outermost);
+            }
+            Some(Created::Dir { outermost: None, dir }) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                let _ = std::fs::create_dir(&dir);
+            }
+            None => {}
+        }
+    }
+}
+
+/// Opens the store at `location` for writing, creating it if absent (a sled directory that is absent or empty).
+///
+/// # Errors
+/// [`OpenError::InUse`] when another process holds it; [`OpenError::NotAStore`] for a directory holding other
+/// files; [`OpenError::Format`] for a store of another format; storage and damage errors naming the place.
+pub fn open(location: &Location) -> Result<Opened, OpenError> {
+    match location {
+        Location::Memory => Ok(Opened { store: Arc::new(MemoryStore::new()), created: None }),
+        Location::Dir(dir) => {
+            let exists = SledStore::exists(dir);
+            let outermost =
+                dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).last().map(Path::to_path_buf);
+            let store = SledStore::open(dir)?;
+            let created = (!exists).then(|| Created::Dir { outermost, dir: dir.clone() });
+            Ok(Opened { store: Arc::new(store), created })
+        }
+    }
+}
+
+/// Opens an existing store for reading: a read never creates a store.
+///
+/// # Errors
+/// [`OpenError::Missing`] when there is no store there; otherwise as [`open`].
+pub fn open_existing(location: &Location) -> Result<Arc<dyn EventStore>, OpenError> {
+    match location {
+        Location::Memory => Err(OpenError::Missing { path: "memory".into() }),
+        Location::Dir(dir) => Ok(Arc::new(SledStore::open_existing(dir)?)),
+    }
+}
+
+/// The last version of each stream, as an integrity check collects them.
+pub type StreamVersions = HashMap<StreamId, u64>;

@@ -1,11 +1,13 @@
 //! Import of JSON Lines files: decode every line and write them as they come, report every bad one, and commit
 //! all in one durable commit or nothing.
 
+pub mod csv;
+
 use std::io::{BufRead, Read};
 
 use events::{Line, MAX_STORED_LINE_BYTES};
 
-use crate::store::{AppendError, Head, Pending, SledStore};
+use crate::store::{AppendError, ErrorKind, EventStore, Head, Pending};
 
 /// One line that could not be imported: its number (from 1) and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +34,36 @@ pub enum ImportError {
     /// The file could not be read.
     #[error("could not read the file: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl ImportError {
+    /// The failure's kind: [`ErrorKind::Conflict`] when every refusal is one (an id with other content, an
+    /// export that does not continue the store), the refusal's own kind for a storage failure,
+    /// [`ErrorKind::Invalid`] otherwise.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ImportError::Invalid(_) | ImportError::Empty => ErrorKind::Invalid,
+            ImportError::Refused(errors) => {
+                let kinds: Vec<ErrorKind> = errors.iter().map(|(_, e)| e.kind()).collect();
+                match kinds.first() {
+                    Some(first) if kinds.iter().all(|k| k == first) => *first,
+                    _ => ErrorKind::Invalid,
+                }
+            }
+            ImportError::Io(e) => crate::store::io_kind(e),
+        }
+    }
+
+    /// One line per bad input line, `line N: why`, in file order (none for a failure of the whole file).
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            ImportError::Invalid(problems) => {
+                problems.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect()
+            }
+            ImportError::Refused(errors) => errors.iter().map(|(line, e)| format!("line {line}: {e}")).collect(),
+            ImportError::Empty | ImportError::Io(_) => Vec::new(),
+        }
+    }
 }
 
 /// What an import did.
@@ -183,14 +215,14 @@ pub fn read_events(reader: impl BufRead, progress: impl FnMut(u64)) -> Result<Ve
 /// # Errors
 /// [`ImportError::Refused`] with the line of every event the store refuses; nothing is written.
 pub fn import_events(
-    store: &SledStore,
+    store: &dyn EventStore,
     events: Vec<(usize, Pending)>,
     recorded_by: &str,
 ) -> Result<ImportReport, ImportError> {
     let (lines, items): (Vec<usize>, Vec<Pending>) = events.into_iter().unzip();
     let total = items.len();
     let written = store
-        .write(items, None, recorded_by)
+        .write(&mut items.into_iter().map(Some), None, recorded_by)
         .map_err(|errors| ImportError::Refused(errors.into_iter().map(|(i, e)| (lines[i], e)).collect()))?;
     Ok(ImportReport {
         events: total,
@@ -201,13 +233,13 @@ pub fn import_events(
 }
 
 /// Reads and imports a JSON Lines stream as it goes, all or nothing, in one durable commit: lines are decoded
-/// and written in chunks (see [`SledStore::write_iter`]), so memory stays bounded whatever the file's size.
+/// and written in chunks (see [`EventStore::write`]), so memory stays bounded whatever the file's size.
 ///
 /// # Errors
 /// As [`read_events`] (every bad line, and then nothing is written) and [`import_events`]; a read failure
 /// part way also writes nothing.
 pub fn import(
-    store: &SledStore,
+    store: &dyn EventStore,
     reader: impl BufRead,
     recorded_by: &str,
     progress: impl FnMut(u64),
@@ -216,7 +248,7 @@ pub fn import(
     let mut numbers = Vec::new();
     let mut failure = None;
     let mut lines = Lines::new(reader, progress);
-    let items = std::iter::from_fn(|| {
+    let mut items = std::iter::from_fn(|| {
         if failure.is_some() {
             return None;
         }
@@ -231,7 +263,7 @@ pub fn import(
         numbers.push(number);
         Some(pending(number, line).map_err(|problem| problems.push(problem)).ok())
     });
-    let written = store.write_iter(items, None, recorded_by);
+    let written = store.write(&mut items, None, recorded_by);
     if let Some(e) = failure {
         return Err(ImportError::Io(e));
     }

@@ -1,0 +1,49 @@
+//! The main job on the embedded case: the Rekenkamer Amsterdam follow-up imported into a fresh store, then its
+//! status, its timeline from the report's publication to the last verdict, and its verification.
+
+use events::Body;
+use projections::{Status, Timeline, TimelineFilter, Window};
+
+use super::{verify_store, AppError, Outcome, Principal};
+use crate::store::EventStore;
+
+/// The case: every dated fact of the Rekenkamer Amsterdam follow-up on aftercare for ex-prisoners.
+pub const CASE: &str = include_str!("../../examples/nazorg-amsterdam.jsonl");
+
+/// What the demo shows.
+#[derive(Clone, Debug)]
+pub struct Demo {
+    /// How many events were imported.
+    pub imported: usize,
+    /// The status of the five recommendations.
+    pub status: Status,
+    /// The timeline from the report's publication to the last verdict.
+    pub timeline: Timeline,
+    /// How many entries of background before the report that timeline leaves out.
+    pub earlier: usize,
+    /// The verification of every verdict and of the chain.
+    pub verified: Outcome,
+}
+
+/// Imports [`CASE`] into `store` (a fresh one) as `principal` and reads it back.
+///
+/// # Errors
+/// The import refused, or the store failing.
+pub fn demo(store: &dyn EventStore, principal: &Principal) -> Result<Demo, AppError> {
+    let report = crate::import::import(store, CASE.as_bytes(), principal.name(), |_| {})?;
+    let events: Vec<events::RecordedEvent> = store.events(1).collect::<Result<_, _>>()?;
+    let status = projections::status(&events, Window::default());
+    let published = events.iter().find(|e| matches!(e.body, Body::ReportPublished(_))).map(|e| e.occurred.start());
+    let last_verdict = events
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::StatusAssessed(b) => Some(b.as_of.end()),
+            _ => None,
+        })
+        .max();
+    let filter = TimelineFilter { stream: None, from: published, to: last_verdict };
+    let timeline = projections::timeline(&events, Window::default(), filter);
+    let all = projections::timeline(&events, Window::default(), TimelineFilter::default()).entries.len();
+    let verified = verify_store(store, Window::default(), None)?;
+    Ok(Demo { imported: report.appended, status, earlier: all - timeline.entries.len(), timeline, verified })
+}

@@ -1,0 +1,113 @@
+//! The application layer: what every front end does, written once. Commands (record, import JSON Lines or CSV,
+//! restore an export) take the recorder from an explicit [`Principal`]; queries (status, timeline, summary, due,
+//! export, the report pack) take a window; verification judges a store or an exported file.
+//!
+//! No argv, no HTTP, no environment and no clock here: a front end parses its input into these calls, gives the
+//! day to judge on when one is needed, and prints or renders what they return. Every error is an [`AppError`]
+//! with a [`kind`](AppError::kind), which each front end maps once (to an exit code, to an HTTP status).
+
+mod commands;
+mod demo;
+mod params;
+mod queries;
+mod verify;
+
+pub use commands::{import, record, ImportFormat, Recorded};
+pub use demo::{demo, Demo, CASE};
+pub use params::{parse_instant, parse_report, window};
+pub use queries::{due, export, export_csv, report_pack, status, summary, timeline, ReportPack, TimelineQuery};
+pub use verify::{verify_events, verify_log, verify_store, Outcome, EXIT_ERROR, EXIT_INTEGRITY, EXIT_UNSUPPORTED};
+
+use crate::import::ImportError;
+use crate::store::{AppendError, ErrorKind, OpenError, ReadError};
+
+/// Who acts: the name recorded as `recorded_by` of the events they record without naming a recorder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    name: String,
+}
+
+impl Principal {
+    /// The principal called `name` (at most [`events::MAX_RECORDER_BYTES`] bytes, no control characters).
+    ///
+    /// # Errors
+    /// [`AppError::Param`] naming `recorded_by` when the name cannot be a recorder.
+    pub fn new(name: impl Into<String>) -> Result<Principal, AppError> {
+        let name = name.into();
+        events::check_recorder(&name)
+            .map_err(|e| AppError::Param { name: "recorded_by", message: format!("recorded_by: {e}") })?;
+        Ok(Principal { name })
+    }
+
+    /// The principal's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Why a command or query failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The store could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The store could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The store refused a write.
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    /// An import wrote nothing; its lines say why, line by line.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// A parameter is wrong: `name` is the parameter (`from`, `report`, `recorded_by`).
+    #[error("{message}")]
+    Param {
+        /// The parameter at fault.
+        name: &'static str,
+        /// What is wrong, naming the value.
+        message: String,
+    },
+    /// The window of a timeline is empty: its start is after its end.
+    #[error("from {from} is after to {to}: the window is empty")]
+    EmptyRange {
+        /// The start asked for.
+        from: events::PartialDate,
+        /// The end asked for.
+        to: events::PartialDate,
+    },
+    /// What the request names is not in the store.
+    #[error("{0}")]
+    NotFound(String),
+    /// The log does not hold what its head says.
+    #[error("{0}")]
+    Integrity(String),
+    /// Reading input or writing output failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl AppError {
+    /// The failure's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AppError::Open(e) => e.kind(),
+            AppError::Read(e) => e.kind(),
+            AppError::Append(e) => e.kind(),
+            AppError::Import(e) => e.kind(),
+            AppError::Param { .. } | AppError::EmptyRange { .. } => ErrorKind::Invalid,
+            AppError::NotFound(_) => ErrorKind::NotFound,
+            AppError::Integrity(_) => ErrorKind::Integrity,
+            AppError::Io(e) => crate::store::io_kind(e),
+        }
+    }
+
+    /// One line per bad input line of a refused import (`line N: why`), in file order; none otherwise.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            AppError::Import(e) => e.lines(),
+            _ => Vec::new(),
+        }
+    }
+}

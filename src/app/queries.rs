@@ -1,0 +1,230 @@
+//! Queries: the status of every recommendation, timelines, the summary, overdue commitments, the export and the
+//! report pack, each through a window.
+
+use std::io::Write;
+
+use events::{Date, PartialDate, RecordedEvent, StreamId, Timestamp};
+use projections::{Overdue, Status, StatusFold, Summary, Timeline, TimelineFilter, TimelineFold, Window};
+
+use super::AppError;
+use crate::render::{self, Lang};
+use crate::store::{EventStore, ReadError};
+
+/// Folds `events` (in position order) into the status and, when a filter is given, the timeline's order.
+fn fold(
+    events: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
+    window: Window,
+    timeline: Option<&TimelineFilter>,
+) -> Result<(Status, Option<projections::TimelineOrder>), AppError> {
+    let mut status = StatusFold::new(window);
+    let mut order = timeline.map(|f| TimelineFold::new(window, f.clone()));
+    for e in events {
+        let e = e?;
+        status.apply(&e);
+        if let Some(t) = &mut order {
+            t.apply(&e);
+        }
+    }
+    Ok((status.finish(), order.map(TimelineFold::finish)))
+}
+
+/// The events a report's status and timelines rest on: its own streams', read through the store's index.
+///
+/// # Errors
+/// [`AppError::NotFound`] when the store holds no event of the report.
+fn report_events(store: &dyn EventStore, report: &StreamId) -> Result<Vec<RecordedEvent>, AppError> {
+    let events = store.report_events(report)?;
+    if events.is_empty() {
+        return Err(AppError::NotFound(format!("the store holds no report {report}")));
+    }
+    Ok(events)
+}
+
+/// The status of every recommendation through `window`, of one report if given, by report and number.
+///
+/// # Errors
+/// A damaged store; [`AppError::NotFound`] for a report the store does not hold.
+pub fn status(store: &dyn EventStore, window: Window, report: Option<&StreamId>) -> Result<Status, AppError> {
+    let mut status = match report {
+        None => fold(store.events(1), window, None)?.0,
+        Some(r) => fold(report_events(store, r)?.into_iter().map(Ok), window, None)?.0,
+    };
+    if let Some(r) = report {
+        status.recommendations.retain(|s| s.report == r.as_str());
+    }
+    Ok(status)
+}
+
+/// What a timeline shows: one recommendation's or report's entries (or all), between two dates, through a window.
+#[derive(Clone, Debug, Default)]
+pub struct TimelineQuery {
+    /// A recommendation (`report/N`) or a report; `None` for the whole log.
+    pub stream: Option<StreamId>,
+    /// Only entries that reach this date or later (its first day counts).
+    pub from: Option<PartialDate>,
+    /// Only entries that start by this date (its last day counts).
+    pub to: Option<PartialDate>,
+    /// The bitemporal window.
+    pub window: Window,
+}
+
+impl TimelineQuery {
+    /// Checks the query without a store: its dates must not make the window empty.
+    ///
+    /// # Errors
+    /// [`AppError::EmptyRange`] when `from` starts after `to` ends.
+    pub fn check(&self) -> Result<(), AppError> {
+        match (&self.from, &self.to) {
+            (Some(f), Some(t)) if f.start() > t.end() => Err(AppError::EmptyRange { from: f.clone(), to: t.clone() }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The timeline asked for, in timeline order, with the status of the recommendations it concerns (for the
+/// renderers' headings).
+///
+/// # Errors
+/// [`AppError::EmptyRange`] when `from` is after `to`; [`AppError::NotFound`] for a stream the store does not
+/// hold (nor its report); a damaged store.
+pub fn timeline(store: &dyn EventStore, q: &TimelineQuery) -> Result<(Timeline, Status), AppError> {
+    q.check()?;
+    if let Some(stream) = &q.stream {
+        let report = stream.report_stream();
+        if store.stream_version(stream)?.is_none() && store.stream_version(&report)?.is_none() {
+            return Err(AppError::NotFound(format!("the store holds no stream {stream} (nor its report {report})")));
+        }
+    }
+    let filter = TimelineFilter {
+        stream: q.stream.clone(),
+        from: q.from.as_ref().map(|d| d.start()),
+        to: q.to.as_ref().map(|d| d.end()),
+    };
+    // A recommendation's or report's timeline rests on its report's streams alone: read those.
+    let (mut status, order) = match &q.stream {
+        Some(stream) => {
+            fold(store.report_events(&stream.report_stream())?.into_iter().map(Ok), q.window, Some(&filter))?
+        }
+        None => fold(store.events(1), q.window, Some(&filter))?,
+    };
+    if let Some(stream) = &q.stream {
+        status
+            .recommendations
+            .retain(|r| r.report == stream.report() && stream.recommendation().is_none_or(|n| n == r.number));
+    }
+    let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
+    Ok((timeline, status))
+}
+
+/// Counts per verdict, implementation rates, open and overdue commitments on `day` (valid time: events that
+/// certainly occurred by then), per report and overall, of one report if given.
+///
+/// # Errors
+/// As [`status`].
+pub fn summary(
+    store: &dyn EventStore,
+    report: Option<&StreamId>,
+    day: Date,
+    known_at: Option<Timestamp>,
+) -> Result<Summary, AppError> {
+    let status = status(store, Window { as_of: Some(day), known_at }, report)?;
+    Ok(projections::summary(&status, day))
+}
+
+/// The commitments overdue on `day`, by current due date, then recommendation.
+///
+/// # Errors
+/// A damaged store.
+pub fn due(store: &dyn EventStore, day: Date, known_at: Option<Timestamp>) -> Result<Vec<Overdue>, AppError> {
+    let status = status(store, Window { as_of: Some(day), known_at }, None)?;
+    Ok(projections::overdue(&status, day))
+}
+
+/// Writes every stored line in position order, each followed by a newline, and returns how many.
+///
+/// # Errors
+/// [`AppError::Integrity`] when the log has a gap or ends before its head; storage and write failures.
+pub fn export(store: &dyn EventStore, out: &mut dyn Write) -> Result<u64, AppError> {
+    let head = store.head().position;
+    let mut n = 0;
+    for item in store.lines(1) {
+        let (position, line) = item?;
+        if position != n + 1 {
+            return Err(AppError::Integrity(format!("the log has no event at position {}", n + 1)));
+        }
+        out.write_all(&line)?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    if n != head {
+        return Err(AppError::Integrity(format!("the log ends at position {n}, its head says {head}")));
+    }
+    Ok(n)
+}
+
+/// The whole log as CSV in the timeline's columns, retractions and their targets included: it imports back to
+/// the same events.
+///
+/// # Errors
+/// A damaged store.
+pub fn export_csv(store: &dyn EventStore, lang: Lang, bom: bool) -> Result<String, AppError> {
+    let events: Vec<RecordedEvent> = store.events(1).collect::<Result<_, _>>()?;
+    Ok(render::csv::log(&events, lang, bom))
+}
+
+/// The report pack: file names and their contents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportPack {
+    /// `index.html` (summary, status table, chart, per-recommendation timelines with sources), `timeline.md`,
+    /// `status.csv`, in that order.
+    pub files: Vec<(&'static str, String)>,
+}
+
+/// The full pack of the log as it stood on `day` (valid time) and, if given, as known at `known_at`; titled
+/// `title`, else the report's title, else by the number of reports.
+///
+/// # Errors
+/// A damaged store.
+pub fn report_pack(
+    store: &dyn EventStore,
+    lang: Lang,
+    day: Date,
+    known_at: Option<Timestamp>,
+    title: Option<&str>,
+    bom: bool,
+) -> Result<ReportPack, AppError> {
+    let window = Window { as_of: Some(day), known_at };
+    let mut titles = Vec::new();
+    let events = store.events(1).inspect(|e| {
+        if let Ok(RecordedEvent { body: events::Body::ReportPublished(b), .. }) = e {
+            titles.push(b.title.clone());
+        }
+    });
+    let (status, order) = fold(events, window, Some(&TimelineFilter::default()))?;
+    let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
+    let summary = projections::summary(&status, day);
+    let title = match (title, titles.as_slice()) {
+        (Some(t), _) => t.to_owned(),
+        (None, [one]) => one.clone(),
+        (None, many) => match lang {
+            Lang::En => format!("Follow-up of {} reports", many.len()),
+            Lang::Nl => format!("Opvolging van {} rapporten", many.len()),
+        },
+    };
+    let as_of = render::labels::date(
+        lang,
+        &PartialDate::parse(&day.to_string()).map_err(|e| AppError::Param { name: "as_of", message: e.to_string() })?,
+    );
+    let generated = match lang {
+        Lang::En => format!("The log as it stood on {as_of}; its SHA-256 head {}.", store.head().hash),
+        Lang::Nl => format!("Het logboek zoals het was op {as_of}; SHA-256-kop {}.", store.head().hash),
+    };
+    Ok(ReportPack {
+        files: vec![
+            ("index.html", render::html::report_page(&status, &timeline, &summary, lang, &title, &generated)),
+            ("timeline.md", render::markdown::timeline(&timeline, &status, lang)),
+            ("status.csv", render::csv::status(&status, lang, bom)),
+        ],
+    })
+}

@@ -1,0 +1,159 @@
+//! The command line's grammar: global options and one subcommand each, as clap parses them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use events::{Hash, PartialDate, StreamId, Timestamp};
+use followup::app::{parse_instant, parse_report};
+use followup::render::Lang;
+
+use super::record::RecordArgs;
+
+/// Event-sourced follow-up of audit recommendations: record what happened, read status and timelines.
+#[derive(Parser)]
+#[command(name = "followup", version, about, long_about = None)]
+pub struct Cli {
+    /// The store's directory [default: $FOLLOWUP_STORE, else the user's data directory]
+    #[arg(long, global = true, env = "FOLLOWUP_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Output: text (tables), json, md (Markdown), csv, html (status, timeline, summary; others: text or json)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The language of labels, dates and headings: en or nl
+    #[arg(long, global = true, env = "FOLLOWUP_LANG", default_value = "en", value_parser = Lang::parse)]
+    pub lang: Lang,
+    /// Start CSV output with a UTF-8 byte order mark (for spreadsheets that need it)
+    #[arg(long, global = true)]
+    pub bom: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What a command writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Md,
+    Csv,
+    Html,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the main job on the embedded Amsterdam case in a fresh temporary store (never --store): status,
+    /// timeline, verification
+    Demo,
+    /// Import a JSON Lines file of events: all or nothing; importing the same file again adds nothing
+    Import {
+        /// The file: JSON Lines, or CSV when it ends in `.csv` (`-` for standard input)
+        file: PathBuf,
+        /// Read the file as this, whatever its name
+        #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
+        input: Option<String>,
+        /// Who records the events that do not say [default: $USER]
+        #[arg(long, env = "FOLLOWUP_RECORDED_BY")]
+        recorded_by: Option<String>,
+    },
+    /// Record one event, given as a JSON line or by its fields
+    Record(RecordArgs),
+    /// Where each recommendation stands: stance, council, commitments, actions, verdict
+    Status {
+        /// Only events that certainly occurred by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+        /// Only this report
+        #[arg(long, value_name = "REPORT", value_parser = parse_report)]
+        report: Option<StreamId>,
+    },
+    /// Dated entries in timeline order: by start of the date's interval, then its end, then position
+    Timeline {
+        /// Only this recommendation (`report/N`) or report
+        #[arg(long, value_name = "STREAM")]
+        rec: Option<StreamId>,
+        /// Only entries that reach this date or later (EDTF; its first day counts)
+        #[arg(long, value_name = "DATE")]
+        from: Option<PartialDate>,
+        /// Only entries that start by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        to: Option<PartialDate>,
+        /// Only events that certainly occurred by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+    },
+    /// Replay the log: judge every verdict against its evidence (rules V1 to V5) and check the hash chain.
+    /// Exit 0 when all verdicts are supported and the chain intact, 1 when a verdict is not, 2 when integrity fails
+    Verify {
+        /// Check this exported log (JSON Lines) instead of the store
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// Judge only assessments that certainly occurred by this date (EDTF; its last day counts)
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Judge the verdicts as the log stood at this UTC instant (RFC 3339, or a date meaning the end of that day)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+        /// The head hash the log must end at (as cited in a report): a log cut short or extended gives exit 2
+        #[arg(long, value_name = "HASH", value_parser = |s: &str| Hash::parse(s))]
+        expect_head: Option<Hash>,
+    },
+    /// Commitments overdue on a date: due date passed, and the recommendation not (yet) judged implemented
+    Due {
+        /// The date to judge on (EDTF; its last day counts) [default: today, UTC]
+        #[arg(long, value_name = "DATE")]
+        on: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+    },
+    /// Counts per verdict, implementation rates, open and overdue commitments: per report and overall
+    Summary {
+        /// Only this report
+        #[arg(long, value_name = "REPORT", value_parser = parse_report)]
+        report: Option<StreamId>,
+        /// Only events that certainly occurred by this date, and overdue on it (EDTF; its last day) [default: today]
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+    },
+    /// Write the full report pack into a directory: index.html (summary, status, chart, timelines with sources),
+    /// timeline.md and status.csv
+    Report {
+        /// The directory (created if absent)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Only events that certainly occurred by this date (EDTF; its last day counts) [default: today]
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<PartialDate>,
+        /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
+        #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
+        known_at: Option<Timestamp>,
+        /// The page's title [default: the first report's title]
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Write a deterministic synthetic history shaped like real follow-ups, as JSON Lines (for tests and benchmarks)
+    Generate {
+        /// How many reports (3 to 15 recommendations each, about 80 events per report)
+        #[arg(long, default_value_t = 10)]
+        reports: usize,
+        /// The seed: the same seed gives the same history
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Write the whole log, envelopes included, as JSON Lines in position order (`--format csv`: the events'
+    /// content in the timeline's columns, for a spreadsheet; imports back to the same events)
+    Export {
+        /// Write to this file instead of standard output
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}

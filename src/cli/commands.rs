@@ -1,0 +1,337 @@
+//! One function per command: parse what is left of the arguments, call the application layer, print.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use events::{Date, Hash, PartialDate, StreamId, Timestamp};
+use followup::app::{self, AppError, ImportFormat, Principal, TimelineQuery};
+use followup::{EventStore, Location};
+
+use super::output::{self, only_text_or_json, Style};
+use super::record::RecordArgs;
+use super::{Cli, Command, Failure, Format};
+
+/// What every command may need: where the store is, and how to write.
+struct Ctx {
+    store: Option<PathBuf>,
+    style: Style,
+}
+
+type Outcome = Result<ExitCode, Failure>;
+
+/// Runs the command the command line names.
+pub fn run(cli: Cli) -> Outcome {
+    let ctx = Ctx { store: cli.store, style: Style { format: cli.format, lang: cli.lang, bom: cli.bom } };
+    let stdout = io::stdout();
+    let out = &mut stdout.lock();
+    let code = match cli.command {
+        Command::Demo => demo(&ctx, out)?,
+        Command::Import { file, input, recorded_by } => import(&ctx, out, &file, input.as_deref(), recorded_by)?,
+        Command::Record(args) => record(&ctx, out, &args)?,
+        Command::Status { as_of, known_at, report } => status(&ctx, out, as_of, known_at, report)?,
+        Command::Timeline { rec, from, to, as_of, known_at } => {
+            let window = app::window(as_of.as_ref(), known_at);
+            timeline(&ctx, out, TimelineQuery { stream: rec, from, to, window })?
+        }
+        Command::Verify { log, as_of, known_at, expect_head } => verify(&ctx, out, log, as_of, known_at, expect_head)?,
+        Command::Due { on, known_at } => due(&ctx, out, on, known_at)?,
+        Command::Summary { report, as_of, known_at } => summary(&ctx, out, report, as_of, known_at)?,
+        Command::Report { out: dir, as_of, known_at, title } => report(&ctx, out, &dir, as_of, known_at, title)?,
+        Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
+        Command::Export { out: file } => export(&ctx, out, file)?,
+    };
+    out.flush()?;
+    Ok(code)
+}
+
+impl Ctx {
+    /// Where the store is: `--store`, else `$FOLLOWUP_STORE` (both through clap), else the user's data directory.
+    fn location(&self) -> Result<Location, Failure> {
+        match &self.store {
+            Some(d) => Ok(Location::Dir(d.clone())),
+            None => match dirs::data_dir() {
+                Some(base) => Ok(Location::Dir(base.join("followup"))),
+                None => Err(Failure::from(io::Error::other(
+                    "no --store given, FOLLOWUP_STORE is not set and there is no user data directory",
+                ))),
+            },
+        }
+    }
+
+    /// The existing store, for reading: a read never creates a store.
+    fn read(&self) -> Result<Arc<dyn EventStore>, Failure> {
+        Ok(followup::open_existing(&self.location()?)?)
+    }
+}
+
+/// The recorder: as given, else `$USER`, else `unknown`.
+fn principal(given: Option<String>) -> Result<Principal, Failure> {
+    let name = given
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into());
+    Principal::new(name).map_err(|e| Failure::from(e).context("--recorded-by"))
+}
+
+/// Today's date in UTC: the default day of `due`, `summary` and `report`.
+fn today() -> Date {
+    Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
+}
+
+fn demo(ctx: &Ctx, out: &mut impl Write) -> Outcome {
+    only_text_or_json(ctx.style.format, "demo")?;
+    let dir = tempfile::tempdir().map_err(|e| Failure::from(e).context("could not create a temporary directory"))?;
+    let opened = followup::open(&Location::Dir(dir.path().to_owned()))?;
+    let principal = Principal::new("followup demo")?;
+    let demo = app::demo(&*opened.store, &principal).map_err(|e| Failure::from(e).context("the embedded case"))?;
+    super::demo::write(out, ctx.style, &demo, dir.path())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>, by: Option<String>) -> Outcome {
+    only_text_or_json(ctx.style.format, "import")?;
+    let principal = principal(by)?;
+    let stdin = file == Path::new("-");
+    let name = file.display().to_string();
+    let failed = move |f: Failure| {
+        f.context(if stdin {
+            "import from standard input failed".to_owned()
+        } else {
+            format!("import of {name} failed")
+        })
+    };
+    let format = match input {
+        Some("csv") => ImportFormat::Csv,
+        Some(_) => ImportFormat::JsonLines,
+        None if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => ImportFormat::Csv,
+        None => ImportFormat::JsonLines,
+    };
+    let location = ctx.location()?;
+    let reader: Box<dyn BufRead> = if stdin {
+        Box::new(io::stdin().lock())
+    } else {
+        let f = File::open(file)
+            .map_err(|e| failed(Failure::from(e).context(format!("could not open {}", file.display()))))?;
+        Box::new(BufReader::with_capacity(1 << 20, f))
+    };
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let bar = super::progress_bar(if format == ImportFormat::Csv { 0 } else { size });
+    let report = app::import(|| followup::open(&location), reader, format, &principal, |n| bar.set_position(n));
+    bar.finish_and_clear();
+    let r = report.map_err(|e| failed(e.into()))?;
+    if ctx.style.format == Format::Json {
+        let head = serde_json::json!({"position": r.head.position, "hash": r.head.hash.to_string()});
+        let json =
+            serde_json::json!({"events": r.events, "appended": r.appended, "already_present": r.already, "head": head});
+        writeln!(out, "{json}")?;
+    } else {
+        let s = if r.events == 1 { "" } else { "s" };
+        writeln!(
+            out,
+            "read {} event{s}: {} appended, {} already present; log head at position {} ({})",
+            r.events, r.appended, r.already, r.head.position, r.head.hash
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
+    only_text_or_json(ctx.style.format, "record")?;
+    let (event, expected) = args.event()?;
+    let principal = principal(args.recorded_by.clone())?;
+    let opened = followup::open(&ctx.location()?)?;
+    let r = app::record(&*opened.store, &principal, event, expected)?;
+    match ctx.style.format {
+        Format::Json => {
+            let json = serde_json::json!({"event_id": r.event_id.to_string(), "stream": r.stream.as_str(),
+                "position": r.position, "version": r.version, "appended": r.appended});
+            writeln!(out, "{json}")?
+        }
+        _ if r.appended == 0 => {
+            writeln!(out, "already recorded: event {} is at position {} of the log", r.event_id, r.position)?
+        }
+        _ => writeln!(
+            out,
+            "recorded event {} in {} at version {}, position {}",
+            r.event_id,
+            r.stream,
+            r.version.unwrap_or(0),
+            r.position
+        )?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn status(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    as_of: Option<PartialDate>,
+    known_at: Option<Timestamp>,
+    report: Option<StreamId>,
+) -> Outcome {
+    let store = ctx.read()?;
+    let status = app::status(&*store, app::window(as_of.as_ref(), known_at), report.as_ref())?;
+    output::status(out, ctx.style, &status)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn timeline(ctx: &Ctx, out: &mut impl Write, query: TimelineQuery) -> Outcome {
+    let words = |e: AppError| match e {
+        AppError::EmptyRange { from, to } => {
+            Failure::invalid(format!("--from {from} is after --to {to}: the window is empty"))
+        }
+        other => Failure::from(other),
+    };
+    query.check().map_err(words)?;
+    let store = ctx.read()?;
+    let (timeline, status) = app::timeline(&*store, &query).map_err(words)?;
+    output::timeline(out, ctx.style, &timeline, &status)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    log: Option<PathBuf>,
+    as_of: Option<PartialDate>,
+    known_at: Option<Timestamp>,
+    expect_head: Option<Hash>,
+) -> Outcome {
+    only_text_or_json(ctx.style.format, "verify")?;
+    let window = app::window(as_of.as_ref(), known_at);
+    let outcome = match log {
+        Some(path) => {
+            let could_not_read = |f: Failure| f.context(format!("could not read {}", path.display()));
+            File::open(&path).map_err(|e| could_not_read(e.into())).and_then(|f| {
+                app::verify_log(BufReader::new(f), window, expect_head).map_err(|e| could_not_read(e.into()))
+            })
+        }
+        None => ctx.read().and_then(|s| Ok(app::verify_store(&*s, window, expect_head)?)),
+    }
+    .map_err(|f| f.context("verification could not run").exit_with(app::EXIT_ERROR))?;
+    super::verify::write(out, ctx.style.format, ctx.style.lang, &outcome)?;
+    Ok(ExitCode::from(outcome.exit_code()))
+}
+
+fn due(ctx: &Ctx, out: &mut impl Write, on: Option<PartialDate>, known_at: Option<Timestamp>) -> Outcome {
+    let store = ctx.read()?;
+    let day = on.as_ref().map_or_else(today, |d| d.end());
+    let overdue = app::due(&*store, day, known_at)?;
+    output::due(out, ctx.style, day, &overdue)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn summary(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    report: Option<StreamId>,
+    as_of: Option<PartialDate>,
+    known_at: Option<Timestamp>,
+) -> Outcome {
+    let store = ctx.read()?;
+    let day = as_of.as_ref().map_or_else(today, |d| d.end());
+    let summary = app::summary(&*store, report.as_ref(), day, known_at)?;
+    output::summary(out, ctx.style, &summary)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    dir: &Path,
+    as_of: Option<PartialDate>,
+    known_at: Option<Timestamp>,
+    title: Option<String>,
+) -> Outcome {
+    only_text_or_json(ctx.style.format, "report")?;
+    let store = ctx.read()?;
+    let day = as_of.as_ref().map_or_else(today, |d| d.end());
+    let pack = app::report_pack(&*store, ctx.style.lang, day, known_at, title.as_deref(), ctx.style.bom)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::from(e).context(format!("could not create {}", dir.display())))?;
+    let mut written = Vec::new();
+    for (name, text) in &pack.files {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())))?;
+        written.push(path.display().to_string());
+    }
+    if ctx.style.format == Format::Json {
+        writeln!(out, "{}", serde_json::json!({ "files": written }))?;
+    } else {
+        for f in written {
+            writeln!(out, "wrote {f}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate(ctx: &Ctx, out: &mut impl Write, reports: usize, seed: u64) -> Outcome {
+    only_text_or_json(ctx.style.format, "generate")?;
+    let mut out = io::BufWriter::with_capacity(1 << 20, out);
+    for e in followup::generate(followup::GenerateOptions { reports, seed }) {
+        out.write_all(e.to_line().as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(ctx: &Ctx, out: &mut impl Write, file: Option<PathBuf>) -> Outcome {
+    if ctx.style.format == Format::Csv {
+        let store = ctx.read()?;
+        let csv = app::export_csv(&*store, ctx.style.lang, ctx.style.bom)?;
+        match file {
+            Some(path) => std::fs::write(&path, csv)
+                .map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())))?,
+            None => out.write_all(csv.as_bytes())?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    only_text_or_json(ctx.style.format, "export")?;
+    let store = ctx.read()?;
+    let Some(path) = file else {
+        app::export(&*store, out)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let n = export_to(&*store, &path)?;
+    if ctx.style.format == Format::Json {
+        writeln!(out, "{}", serde_json::json!({"events": n, "file": path.display().to_string()}))?;
+    } else {
+        eprintln!("exported {n} events to {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exports to `path`. A new or regular file is written whole or not at all (a temporary file beside it, synced,
+/// then renamed over it, keeping an existing file's permissions); anything else (a device, a pipe, or what a
+/// symbolic link points to) is written to directly.
+fn export_to(store: &dyn EventStore, path: &Path) -> Result<u64, Failure> {
+    let meta = std::fs::symlink_metadata(path).ok();
+    let regular = meta.as_ref().is_none_or(|m| m.file_type().is_file());
+    let context = |what: &str| {
+        let what = format!("{what} {}", path.display());
+        move |e: io::Error| Failure::from(e).context(what)
+    };
+    if !regular {
+        let file = std::fs::OpenOptions::new().write(true).open(path).map_err(context("could not open"))?;
+        return Ok(app::export(store, &mut io::BufWriter::new(file))?);
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Failure::from(e).context(format!("could not create a file in {}", dir.display())))?;
+    let n = app::export(store, &mut io::BufWriter::new(tmp.as_file_mut()))?;
+    let permissions = match &meta {
+        Some(m) => m.permissions(),
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o644)
+        }
+    };
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| context("could not write")(e.error))?;
+    Ok(n)
+}

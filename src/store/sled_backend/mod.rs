@@ -1,0 +1,811 @@
+//! [`SledStore`]: the event store in an embedded sled database, with one writer at a time and group commit.
+//!
+//! The only module that knows sled: its trees and keys ([`keys`]), chunks staged past the head under an
+//! uncommitted marker, the flush and `fdatasync` that make a commit durable, the read-ahead of replays, and the
+//! store format. Every rule of a write is the commit planner's ([`super::planner`]); this module applies what it
+//! decides.
+
+mod keys;
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+
+use events::{EventId, Hash, RecordedEvent, StreamId, Timestamp};
+use tokio::sync::broadcast;
+
+use super::planner::{self, Decision, LogView, Pending, Sealed, Stage, CHUNK_EVENTS};
+use super::{
+    AppendError, BackendError, Clock, ErrorKind, EventIter, EventStore, ExpectedVersion, Head, LineIter, OpenError,
+    ReadError, Refusals, StreamVersions, Subscription, Written,
+};
+use crate::chain::{self, ChainReport};
+
+/// sled's segment size. sled writes a page larger than a quarter of a segment to a separate blob file, which it
+/// does not fsync; 8 MiB segments put that threshold at 2 MiB, above any leaf of at most 17 lines of at most
+/// [`events::MAX_LINE_BYTES`] each, so every write goes through the log file that [`SledStore`] syncs.
+const SEGMENT_SIZE: usize = 8 << 20;
+
+/// sled's page cache, in bytes (sled's default is 1 GiB). Replays read the log once in order, so a large cache
+/// buys little and would hold a large store's pages in memory.
+const CACHE_BYTES: u64 = 64 << 20;
+
+/// How long opening waits for a store held by another handle before it reports [`OpenError::InUse`].
+const OPEN_PATIENCE: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// How many committed events a slow subscriber may fall behind before it re-reads them from the store.
+const BROADCAST_CAPACITY: usize = 4096;
+
+/// The event store kept in a sled database in one directory.
+///
+/// Cheap to clone: clones share the database. One process at a time may open a directory.
+#[derive(Clone)]
+pub struct SledStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+    /// sled's log file, opened again to fdatasync it: sled's own flush only calls sync_file_range.
+    log_file: File,
+    /// The durable head, the end of what readers see.
+    head: RwLock<Head>,
+    /// Held while a write checks and applies its events: one writer at a time.
+    writer: Mutex<()>,
+    /// What is durable, and the committed events not yet broadcast.
+    sync: Mutex<SyncState>,
+    /// Signalled when a flush and fsync ends.
+    synced: Condvar,
+    /// Set when a commit could not be made durable: the store refuses writes from then on.
+    failed: std::sync::OnceLock<String>,
+    tx: broadcast::Sender<Arc<RecordedEvent>>,
+    clock: Clock,
+}
+
+/// How many positions [`SledStore::map_ahead`] deals to a worker at a time.
+const AHEAD_EVENTS: usize = 1024;
+
+/// The durability of the log, shared by the writers waiting for it.
+struct SyncState {
+    /// The head of everything committed to sled: durable, or waiting for a flush and fsync. Kept here, not under
+    /// the writer's mutex, so that a writer waiting for durability never waits for a long write in progress.
+    applied: Head,
+    /// The last durable position (the published head's).
+    durable: u64,
+    /// Whether a flush and fsync is under way.
+    syncing: bool,
+    /// How many flushes and fsyncs made commits durable since the store was opened.
+    syncs: u64,
+    /// Committed events waiting for durability before they are broadcast, in position order.
+    unsent: VecDeque<Arc<RecordedEvent>>,
+}
+
+/// Keeps the last [`BROADCAST_CAPACITY`] of a write's records for the live subscription: a subscriber that misses
+/// earlier ones reads them from the store.
+fn keep_recent(recent: &mut VecDeque<Arc<RecordedEvent>>, records: Vec<RecordedEvent>) {
+    let skip = records.len().saturating_sub(BROADCAST_CAPACITY);
+    recent.extend(records.into_iter().skip(skip).map(Arc::new));
+    while recent.len() > BROADCAST_CAPACITY {
+        recent.pop_front();
+    }
+}
+
+/// Removes every line past `head`, with the id and stream version entries that point at it, and the marker of
+/// an uncommitted write. Returns how many lines it removed.
+fn remove_uncommitted(tree: &sled::Tree, head: u64) -> Result<usize, sled::Error> {
+    let mut removed = 0;
+    let mut batch = sled::Batch::default();
+    let mut in_batch = 0;
+    for kv in tree.range(keys::line(head + 1)..=keys::line(u64::MAX)) {
+        let (k, line) = kv?;
+        let position = keys::decode_u64(&k[1..]).unwrap_or(0);
+        if let Ok(e) = RecordedEvent::decode(&line) {
+            let points_here = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v)) == Some(position);
+            if points_here(tree.get(keys::id(&e.id))?) {
+                batch.remove(&keys::id(&e.id));
+            }
+            let sv = keys::stream_version(e.stream.as_str(), e.version);
+            if points_here(tree.get(&sv)?) {
+                batch.remove(sv);
+            }
+        }
+        batch.remove(k);
+        removed += 1;
+        in_batch += 1;
+        if in_batch == CHUNK_EVENTS {
+            tree.apply_batch(std::mem::take(&mut batch))?;
+            in_batch = 0;
+        }
+    }
+    batch.remove(keys::UNCOMMITTED);
+    tree.apply_batch(batch)?;
+    Ok(removed)
+}
+
+/// Creates a new, empty store at `dir` (absent or an empty directory) all at once: it is made in a temporary
+/// directory beside `dir`, synced, and renamed into place, so a process killed while creating leaves either no
+/// store or a whole one, never a directory that is neither.
+fn create(dir: &Path) -> std::io::Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let tmp = tempfile::Builder::new().prefix(".followup-new-").tempdir_in(&parent)?;
+    {
+        let db =
+            sled::Config::new().path(tmp.path()).segment_size(SEGMENT_SIZE).open().map_err(std::io::Error::other)?;
+        let tree = db.open_tree(keys::TREE).map_err(std::io::Error::other)?;
+        tree.insert(keys::FORMAT, &keys::FORMAT_VERSION.to_be_bytes()).map_err(std::io::Error::other)?;
+        db.flush().map_err(std::io::Error::other)?;
+        for name in ["db", "conf"] {
+            File::open(tmp.path().join(name))?.sync_all()?;
+        }
+        File::open(tmp.path())?.sync_all()?;
+    }
+    let made = tmp.keep();
+    if let Err(e) = std::fs::rename(&made, dir) {
+        let _ = std::fs::remove_dir_all(&made);
+        return Err(e);
+    }
+    File::open(&parent)?.sync_all()
+}
+
+impl SledStore {
+    /// Opens the store in `dir`, creating it if absent.
+    ///
+    /// # Errors
+    /// [`OpenError::InUse`] when another process holds it; [`OpenError::Format`] when a newer release wrote it;
+    /// storage, IO and damage errors naming the directory.
+    pub fn open(dir: &Path) -> Result<SledStore, OpenError> {
+        SledStore::open_with_clock(dir, Arc::new(Timestamp::now))
+    }
+
+    /// Whether `dir` holds a store (sled's `conf` file).
+    pub fn exists(dir: &Path) -> bool {
+        dir.join("conf").is_file()
+    }
+
+    /// Opens the store in `dir`, which must exist: for commands that only read.
+    ///
+    /// # Errors
+    /// [`OpenError::Missing`] when `dir` holds no store; otherwise as [`SledStore::open`].
+    pub fn open_existing(dir: &Path) -> Result<SledStore, OpenError> {
+        if !SledStore::exists(dir) {
+            return Err(OpenError::Missing { path: dir.display().to_string() });
+        }
+        SledStore::open(dir)
+    }
+
+    /// Opens the store with a given source of transaction time (for tests and replays).
+    ///
+    /// # Errors
+    /// As [`SledStore::open`].
+    pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<SledStore, OpenError> {
+        let path = dir.display().to_string();
+        let io = |source: std::io::Error| OpenError::Storage { path: path.clone(), source: source.into() };
+        if !dir.join("conf").is_file() {
+            let empty = match std::fs::read_dir(dir) {
+                Ok(mut entries) => entries.next().is_none(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+                Err(e) => return Err(io(e)),
+            };
+            if !empty {
+                return Err(OpenError::NotAStore { path });
+            }
+            create(dir).map_err(io)?;
+        }
+        // Another process may hold the store, or this one's last handle may still be closing (sled's IO
+        // threads let go of the file a moment after the last handle is dropped): try for up to a second.
+        let deadline = std::time::Instant::now() + OPEN_PATIENCE;
+        let db = loop {
+            match sled::Config::new().path(dir).segment_size(SEGMENT_SIZE).cache_capacity(CACHE_BYTES).open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    if std::time::Instant::now() >= deadline {
+                        return Err(OpenError::InUse { path });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(source) => return Err(OpenError::Storage { path, source: source.into() }),
+            }
+        };
+        let storage = |source: sled::Error| OpenError::Storage { path: path.clone(), source: source.into() };
+        let tree = db.open_tree(keys::TREE).map_err(storage)?;
+        match tree.get(keys::FORMAT).map_err(storage)? {
+            None => {
+                tree.insert(keys::FORMAT, &keys::FORMAT_VERSION.to_be_bytes()).map_err(storage)?;
+            }
+            Some(v) => {
+                let found = v.as_ref().try_into().map(u32::from_be_bytes).unwrap_or(u32::MAX);
+                if found != keys::FORMAT_VERSION {
+                    return Err(OpenError::Format { path, found, supported: keys::FORMAT_VERSION });
+                }
+            }
+        }
+        let head = match tree.get(keys::HEAD).map_err(storage)? {
+            None => Head { position: 0, hash: Hash::ZERO, recorded_at: None },
+            Some(v) => {
+                let (position, hash, ns) = keys::decode_head(&v).ok_or_else(|| OpenError::Corrupt {
+                    path: path.clone(),
+                    reason: "the head record is damaged".into(),
+                })?;
+                let recorded_at = Timestamp::from_nanosecond(ns).ok();
+                Head { position, hash, recorded_at }
+            }
+        };
+        // A write killed before its final batch left chunks past the head, and its marker: remove them.
+        if tree.contains_key(keys::UNCOMMITTED).map_err(storage)? {
+            let removed = remove_uncommitted(&tree, head.position).map_err(storage)?;
+            tracing::info!(removed, "removed the events of a write that did not complete");
+        }
+        let log_file = File::open(dir.join("db")).map_err(io)?;
+        db.flush().map_err(storage)?;
+        log_file.sync_data().map_err(io)?;
+        // A new store's files and their directory entries must survive a power loss too.
+        File::open(dir.join("conf")).and_then(|f| f.sync_all()).map_err(io)?;
+        File::open(dir).and_then(|f| f.sync_all()).map_err(io)?;
+        tracing::debug!(path = %dir.display(), head = head.position, "store opened");
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let inner = Inner {
+            path: dir.to_owned(),
+            db,
+            tree,
+            log_file,
+            head: RwLock::new(head),
+            writer: Mutex::new(()),
+            sync: Mutex::new(SyncState {
+                applied: head,
+                durable: head.position,
+                syncing: false,
+                syncs: 0,
+                unsent: VecDeque::new(),
+            }),
+            synced: Condvar::new(),
+            failed: Default::default(),
+            tx,
+            clock,
+        };
+        Ok(SledStore { inner: Arc::new(inner) })
+    }
+
+    /// How many flushes and fsyncs have made commits durable since the store was opened: fewer than the
+    /// commits when concurrent writers shared them.
+    pub fn syncs(&self) -> u64 {
+        self.inner.sync.lock().unwrap_or_else(|e| e.into_inner()).syncs
+    }
+
+    /// The store's directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The end of the log.
+    pub fn head(&self) -> Head {
+        *self.inner.head.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The stored line at `position`, as written, up to the durable head.
+    fn line(&self, position: u64) -> Result<Option<sled::IVec>, ReadError> {
+        if position > self.head().position {
+            return Ok(None);
+        }
+        Ok(self.inner.tree.get(keys::line(position))?)
+    }
+
+    /// The event at `position`, up to the durable head.
+    fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        match self.line(position)? {
+            None => Ok(None),
+            Some(line) => decode_at(position, &line).map(Some),
+        }
+    }
+
+    /// Checks the index entries of one stored event: its id and its stream version must point at its position.
+    /// Returns what is wrong, if anything.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn index_entry_problem(&self, e: &RecordedEvent) -> Result<Option<String>, ReadError> {
+        let tree = &self.inner.tree;
+        let at = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v));
+        if at(tree.get(keys::id(&e.id))?) != Some(e.position) {
+            return Ok(Some(format!("the id index does not point event {} at position {}", e.id, e.position)));
+        }
+        if at(tree.get(keys::stream_version(e.stream.as_str(), e.version))?) != Some(e.position) {
+            return Ok(Some(format!(
+                "the index of {} version {} does not point at position {}",
+                e.stream, e.version, e.position
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Checks what the indexes hold beyond the events, once every event's entries are checked: no line past the
+    /// head, and every stream's recorded version the last of `versions` (each stream's last version in the log).
+    /// Returns the position after the head and what is wrong, if anything.
+    ///
+    /// # Errors
+    /// Storage failure.
+    fn index_tail_problem(&self, versions: &StreamVersions) -> Result<Option<(u64, String)>, ReadError> {
+        let tree = &self.inner.tree;
+        let head = self.head().position;
+        if let Some(kv) = tree.scan_prefix(b"L").next_back() {
+            let (k, _) = kv?;
+            let last = keys::decode_u64(&k[1..]).unwrap_or(0);
+            if last > head {
+                return Ok(Some((
+                    head + 1,
+                    format!("the store holds a line at position {last}, past its head at {head}"),
+                )));
+            }
+        }
+        let mut recorded = 0;
+        for kv in tree.scan_prefix(b"V") {
+            let (k, v) = kv?;
+            recorded += 1;
+            let stream = String::from_utf8_lossy(&k[1..]).into_owned();
+            let written = keys::decode_u64(&v);
+            let actual = StreamId::parse(&stream).ok().and_then(|s| versions.get(&s).copied());
+            if written != actual {
+                return Ok(Some((
+                    head + 1,
+                    format!("stream {stream} is recorded at version {written:?}, its log ends at {actual:?}"),
+                )));
+            }
+        }
+        if versions.len() != recorded {
+            return Ok(Some((head + 1, "a stream of the log has no recorded version".into())));
+        }
+        Ok(None)
+    }
+
+    /// The stored lines from `from` up to the head as it is now, in position order, as written.
+    fn raw_lines(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), ReadError>> + Send + '_ {
+        let end = self.head().position;
+        self.inner.tree.range(keys::line(from.max(1))..=keys::line(end)).map(|kv| {
+            let (k, v) = kv?;
+            let position = keys::decode_u64(&k[1..]).unwrap_or(0);
+            Ok((position, v))
+        })
+    }
+
+    /// Applies `f` to every stored line (its position and bytes) from `from` up to the head as it is now, on
+    /// worker threads (one per core, at most four), and yields the results in position order.
+    ///
+    /// The log is cut into runs of [`AHEAD_EVENTS`] positions dealt to the workers in turn; each worker keeps at
+    /// most two runs ahead, so memory stays bounded whatever the log's size. Dropping the iterator stops the
+    /// workers.
+    fn map_ahead<T, F>(&self, from: u64, f: F) -> impl Iterator<Item = Result<T, ReadError>> + Send
+    where
+        T: Send + 'static,
+        F: Fn(u64, &[u8]) -> Result<T, ReadError> + Send + Sync + 'static,
+    {
+        let from = from.max(1);
+        let end = self.head().position;
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        let f = Arc::new(f);
+        let receivers: Vec<_> = (0..workers)
+            .map(|w| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, ReadError>>>(2);
+                let (tree, f) = (self.inner.tree.clone(), Arc::clone(&f));
+                std::thread::spawn(move || {
+                    let mut start = from + (w * AHEAD_EVENTS) as u64;
+                    while start <= end {
+                        let last = end.min(start + AHEAD_EVENTS as u64 - 1);
+                        let mut run = Vec::with_capacity(AHEAD_EVENTS);
+                        for kv in tree.range(keys::line(start)..=keys::line(last)) {
+                            let item = kv
+                                .map_err(ReadError::from)
+                                .and_then(|(k, line)| f(keys::decode_u64(&k[1..]).unwrap_or(0), &line));
+                            let stop = item.is_err();
+                            run.push(item);
+                            if stop {
+                                break;
+                            }
+                        }
+                        if tx.send(run).is_err() {
+                            return;
+                        }
+                        start += (workers * AHEAD_EVENTS) as u64;
+                    }
+                });
+                rx
+            })
+            .collect();
+        let mut turn = 0;
+        let mut stopped = false;
+        std::iter::from_fn(move || {
+            if stopped {
+                return None;
+            }
+            let run = receivers[turn % receivers.len()].recv().ok()?;
+            turn += 1;
+            if run.last().is_some_and(|r| r.is_err()) {
+                stopped = true;
+            }
+            Some(run)
+        })
+        .flatten()
+    }
+
+    /// Removes the chunks a refused write applied past `head` (the caller holds the writer's mutex). If that
+    /// fails, the store takes no more writes: the next open removes them.
+    fn discard(&self, head: u64) {
+        if let Err(e) = remove_uncommitted(&self.inner.tree, head) {
+            let _ = self.inner.failed.set(format!("could not remove a refused write: {e}"));
+        }
+    }
+
+    /// Waits until the log is durable up to `position`, making it so if no other writer is: whoever finds no
+    /// flush under way flushes and fsyncs everything applied so far, and publishes the new head, for all the
+    /// writers waiting (group commit).
+    fn wait_durable(&self, position: u64) -> Result<(), AppendError> {
+        let inner = &*self.inner;
+        let mut sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if sync.durable >= position {
+                return Ok(());
+            }
+            if let Some(reason) = inner.failed.get() {
+                return Err(AppendError::Failed(reason.clone()));
+            }
+            if sync.syncing {
+                sync = inner.synced.wait(sync).unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            sync.syncing = true;
+            let target = sync.applied;
+            drop(sync);
+            // Once applied, a batch is in sled's memory; if it cannot be made durable, whether it survives is
+            // unknown, so the store takes no more writes until it is reopened and its log read back.
+            let durable = inner.db.flush().map(|_| ()).map_err(|e| AppendError::Storage(e.into())).and_then(|()| {
+                inner.log_file.sync_data().map_err(|e| {
+                    let e = BackendError::from(e);
+                    AppendError::Storage(BackendError::new(e.kind(), format!("could not sync the store to disk: {e}")))
+                })
+            });
+            sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
+            sync.syncing = false;
+            match durable {
+                Ok(()) => {
+                    sync.durable = target.position;
+                    sync.syncs += 1;
+                    *inner.head.write().unwrap_or_else(|e| e.into_inner()) = target;
+                    while sync.unsent.front().is_some_and(|e| e.position <= target.position) {
+                        if let Some(e) = sync.unsent.pop_front() {
+                            let _ = inner.tx.send(e);
+                        }
+                    }
+                    inner.synced.notify_all();
+                }
+                Err(e) => {
+                    let _ = inner.failed.set(e.to_string());
+                    inner.synced.notify_all();
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// The positions of `stream`'s versions from `from` on, up to the published head: a commit still being made
+    /// durable is not visible. `None` when the stream has no durable event.
+    fn stream_positions(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<u64>>, ReadError> {
+        let end = self.head().position;
+        let prefix = keys::stream_prefix(stream.as_str());
+        let mut exists = false;
+        let mut out = Vec::new();
+        for kv in self.inner.tree.scan_prefix(&prefix) {
+            let (k, v) = kv?;
+            let position = keys::decode_u64(&v).unwrap_or(u64::MAX);
+            if position > end {
+                break;
+            }
+            exists = true;
+            if keys::decode_u64(&k[prefix.len()..]).unwrap_or(0) >= from {
+                out.push(position);
+            }
+        }
+        Ok(exists.then_some(out))
+    }
+
+    fn read_stream_sync(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
+        let Some(positions) = self.stream_positions(stream, from.max(1))? else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(positions.len());
+        for position in positions {
+            match self.event_at(position)? {
+                Some(e) => out.push(e),
+                None => {
+                    return Err(ReadError::Corrupt { position, error: "the stream index names a missing event".into() })
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The events of report stream `report` and of all its recommendations' streams, in position order: all a
+    /// recommendation's timeline and status rest on, read through the stream index without a scan of the log.
+    ///
+    /// # Errors
+    /// Storage failure or a damaged line.
+    fn report_events_sync(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
+        let end = self.head().position;
+        let mut positions = Vec::new();
+        let own = keys::stream_prefix(report.as_str());
+        let mut recommendations = own.clone();
+        if let Some(last) = recommendations.last_mut() {
+            *last = b'/';
+        }
+        for prefix in [own, recommendations] {
+            for kv in self.inner.tree.scan_prefix(&prefix) {
+                let (_, v) = kv?;
+                match keys::decode_u64(&v) {
+                    Some(p) if p <= end => positions.push(p),
+                    _ => {}
+                }
+            }
+        }
+        positions.sort_unstable();
+        positions
+            .into_iter()
+            .map(|position| {
+                self.event_at(position)?
+                    .ok_or(ReadError::Corrupt { position, error: "the stream index names a missing event".into() })
+            })
+            .collect()
+    }
+
+    /// The stream's durable version: that of its last event at or before the published head.
+    fn durable_version(&self, stream: &StreamId) -> Result<Option<u64>, ReadError> {
+        let end = self.head().position;
+        let prefix = keys::stream_prefix(stream.as_str());
+        for kv in self.inner.tree.scan_prefix(&prefix).rev() {
+            let (k, v) = kv?;
+            if keys::decode_u64(&v).is_some_and(|p| p <= end) {
+                return Ok(keys::decode_u64(&k[prefix.len()..]));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The line at `position` even if its commit is still being made durable or staged (for the writer only).
+    fn raw_line(&self, position: u64) -> Result<Option<sled::IVec>, BackendError> {
+        Ok(self.inner.tree.get(keys::line(position))?)
+    }
+
+    /// Applies the planner's commit: the last chunk's lines and index entries, each stream's version and the new
+    /// head, with the uncommitted marker removed, in one sled batch (the caller holds the writer's mutex).
+    fn apply_commit(&self, commit: &planner::Commit) -> Result<(), BackendError> {
+        let mut batch = sled::Batch::default();
+        for sealed in &commit.events {
+            put(&mut batch, sealed);
+        }
+        for (stream, version) in &commit.versions {
+            batch.insert(keys::stream_head(stream.as_str()), &version.to_be_bytes());
+        }
+        let head = commit.head;
+        let ns = head.recorded_at.map_or(0, |t| t.as_nanosecond());
+        batch.insert(keys::HEAD, &keys::encode_head(head.position, &head.hash, ns)[..]);
+        if commit.staged {
+            batch.remove(keys::UNCOMMITTED);
+        }
+        Ok(self.inner.tree.apply_batch(batch)?)
+    }
+}
+
+/// Adds one sealed event to a batch: its line, its stream version's position and its id's position.
+fn put(batch: &mut sled::Batch, sealed: &Sealed) {
+    let (e, position) = (&sealed.record, sealed.record.position.to_be_bytes());
+    batch.insert(&keys::line(e.position), sealed.line.as_slice());
+    batch.insert(keys::stream_version(e.stream.as_str(), e.version), &position);
+    batch.insert(&keys::id(&e.id), &position);
+}
+
+/// One write in progress, under the writer's mutex: what the planner sees of the log, and where its chunks go.
+struct Txn<'a> {
+    store: &'a SledStore,
+    /// The head this write started from: staged chunks lie past it.
+    start: u64,
+    marked: bool,
+    /// The last [`BROADCAST_CAPACITY`] staged records, for the live subscription.
+    recent: VecDeque<Arc<RecordedEvent>>,
+}
+
+impl LogView for Txn<'_> {
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, BackendError> {
+        Ok(self.store.inner.tree.get(keys::id(id))?.and_then(|v| keys::decode_u64(&v)))
+    }
+
+    fn line_at(&self, position: u64) -> Result<Option<Vec<u8>>, BackendError> {
+        Ok(self.store.raw_line(position)?.map(|l| l.to_vec()))
+    }
+
+    fn version_of(&self, stream: &StreamId) -> Result<Option<u64>, BackendError> {
+        Ok(self.store.inner.tree.get(keys::stream_head(stream.as_str()))?.and_then(|v| keys::decode_u64(&v)))
+    }
+}
+
+impl Stage for Txn<'_> {
+    fn stage(&mut self, chunk: Vec<Sealed>) -> Result<(), BackendError> {
+        let mut batch = sled::Batch::default();
+        if !self.marked {
+            // Past the head, marked as uncommitted: invisible to readers, removed if this write fails.
+            batch.insert(keys::UNCOMMITTED, &(self.start + 1).to_be_bytes());
+            self.marked = true;
+        }
+        for sealed in &chunk {
+            put(&mut batch, sealed);
+        }
+        self.store.inner.tree.apply_batch(batch)?;
+        keep_recent(&mut self.recent, chunk.into_iter().map(|s| s.record).collect());
+        Ok(())
+    }
+
+    fn discard(&mut self) {
+        if self.marked {
+            self.store.discard(self.start);
+        }
+    }
+}
+
+impl From<sled::Error> for BackendError {
+    fn from(e: sled::Error) -> BackendError {
+        match e {
+            sled::Error::Io(io) => BackendError::from(io),
+            sled::Error::Corruption { .. } => BackendError::new(ErrorKind::Integrity, e.to_string()),
+            other => BackendError::new(ErrorKind::Internal, other.to_string()),
+        }
+    }
+}
+
+impl From<sled::Error> for ReadError {
+    fn from(e: sled::Error) -> ReadError {
+        ReadError::Storage(e.into())
+    }
+}
+
+fn decode_at(position: u64, line: &[u8]) -> Result<RecordedEvent, ReadError> {
+    RecordedEvent::decode(line).map_err(|e| ReadError::Corrupt { position, error: e.to_string() })
+}
+
+impl EventStore for SledStore {
+    fn write(
+        &self,
+        items: &mut dyn Iterator<Item = Option<Pending>>,
+        expect: Option<(&StreamId, ExpectedVersion)>,
+        recorded_by: &str,
+    ) -> Result<Written, Refusals> {
+        let inner = &*self.inner;
+        let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(reason) = inner.failed.get() {
+            return Err(vec![(0, AppendError::Failed(reason.clone()))]);
+        }
+        let start = inner.sync.lock().unwrap_or_else(|e| e.into_inner()).applied;
+        let mut txn = Txn { store: self, start: start.position, marked: false, recent: VecDeque::new() };
+        let decision = planner::plan(&mut txn, start, (inner.clock)(), items, expect, recorded_by)?;
+        let (commit, positions, version) = match decision {
+            Decision::Nothing { positions, version, last } => {
+                // Nothing new: the events named are stored, though perhaps not yet durable.
+                drop(writer);
+                self.wait_durable(last).map_err(|e| vec![(0, e)])?;
+                return Ok(Written { positions, appended: 0, version, head: self.head() });
+            }
+            Decision::Commit { commit, positions, version } => (commit, positions, version),
+        };
+        let last = positions.len().saturating_sub(1);
+        if let Err(e) = self.apply_commit(&commit) {
+            txn.discard();
+            return Err(vec![(last, e.into())]);
+        }
+        let mut recent = std::mem::take(&mut txn.recent);
+        let new_head = commit.head;
+        keep_recent(&mut recent, commit.events.into_iter().map(|s| s.record).collect());
+        {
+            let mut sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
+            sync.applied = new_head;
+            sync.unsent.extend(recent);
+        }
+        drop(writer);
+        // Other writers may commit while this one waits: one flush and fsync makes all of them durable.
+        self.wait_durable(new_head.position).map_err(|e| vec![(last, e)])?;
+        let appended = (new_head.position - start.position) as usize;
+        tracing::debug!(appended, head = new_head.position, "commit durable");
+        Ok(Written { positions, appended, version, head: new_head })
+    }
+
+    fn head(&self) -> Head {
+        SledStore::head(self)
+    }
+
+    fn stream_version(&self, stream: &StreamId) -> Result<Option<u64>, ReadError> {
+        self.durable_version(stream)
+    }
+
+    fn read_stream(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
+        self.read_stream_sync(stream, from)
+    }
+
+    fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        self.event_at(position)
+    }
+
+    fn events(&self, from: u64) -> EventIter<'_> {
+        Box::new(self.map_ahead(from, decode_at))
+    }
+
+    fn read_range(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.raw_lines(from).take(limit).map(|r| r.and_then(|(p, line)| decode_at(p, &line))).collect()
+    }
+
+    fn lines(&self, from: u64) -> LineIter<'_> {
+        Box::new(self.raw_lines(from).map(|r| r.map(|(p, line)| (p, line.to_vec()))))
+    }
+
+    fn report_events(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.report_events_sync(report)
+    }
+
+    fn check_integrity(&self, each: &mut dyn FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError> {
+        // Decoding, hashing and the index lookups of each line run on worker threads; the chain is followed by
+        // the caller.
+        let reader = self.clone();
+        let items = self.map_ahead(1, move |position, line| {
+            let decoded = chain::decode_stored(line);
+            let index = match &decoded {
+                Ok(e) => reader.index_entry_problem(e)?,
+                Err(_) => None,
+            };
+            Ok((Some(position), decoded, index))
+        });
+        chain::check_store(items, self.head(), |versions| self.index_tail_problem(versions), each)
+    }
+
+    fn subscribe(&self, from: u64) -> Subscription {
+        Subscription::new(Arc::new(self.clone()), self.inner.tx.subscribe(), from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_of_an_unknown_newer_format_is_refused_naming_both_formats() {
+        // given a store whose format record says 99
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        {
+            let store = SledStore::open(&path).unwrap();
+            store.inner.tree.insert(keys::FORMAT, &99u32.to_be_bytes()).unwrap();
+            store.inner.db.flush().unwrap();
+        }
+        // when it is opened, then it is refused with both formats named, and the record is left as it was
+        let err = loop {
+            match SledStore::open(&path) {
+                Err(OpenError::InUse { .. }) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                Err(e) => break e,
+                Ok(_) => panic!("a store of format 99 opened"),
+            }
+        };
+        assert!(matches!(err, OpenError::Format { found: 99, supported: keys::FORMAT_VERSION, .. }), "{err:?}");
+        assert_eq!(err.kind(), ErrorKind::Invalid);
+        assert_eq!(
+            err.to_string(),
+            format!("store {} has format 99; this release reads format {}", path.display(), keys::FORMAT_VERSION)
+        );
+    }
+
+    #[test]
+    fn sled_failures_are_classified() {
+        let full = sled::Error::Io(std::io::Error::from_raw_os_error(28));
+        assert_eq!(BackendError::from(full).kind(), ErrorKind::Unavailable);
+        let broken = sled::Error::Corruption { at: None, bt: () };
+        assert_eq!(BackendError::from(broken).kind(), ErrorKind::Integrity);
+        assert_eq!(BackendError::from(sled::Error::Unsupported("x".into())).kind(), ErrorKind::Internal);
+    }
+}

@@ -1,0 +1,66 @@
+//! The module boundaries ARCHITECTURE.md states, checked on the source tree: only the sled backend names sled,
+//! and only the command line reads argv, the environment or the clock for a default.
+
+use std::path::{Path, PathBuf};
+
+/// Every Rust source file under `dir`, recursively.
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The files of the library crates and the binary (not tests, benches or examples) holding any of `needles`
+/// outside the directories `allowed`, relative to the workspace.
+fn offenders(needles: &[&str], allowed: &[&str]) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for dir in ["src", "events/src", "projections/src"] {
+        for file in sources(&root.join(dir)) {
+            let rel = file.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if allowed.iter().any(|a| rel.starts_with(a)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                if needles.iter().any(|needle| names(line, needle)) {
+                    out.push(format!("{rel}:{}: {}", n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `line` holds `needle` as a name of its own: not preceded by a letter, digit or `_`, and, when the
+/// needle ends in a letter, not followed by one (`sled::` is sled, `sled_backend::` is not).
+fn names(line: &str, needle: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    line.match_indices(needle).any(|(i, _)| {
+        let before = line[..i].chars().next_back().is_none_or(|c| !word(c));
+        let after = !needle.ends_with(word) || line[i + needle.len()..].chars().next().is_none_or(|c| !word(c));
+        before && after
+    })
+}
+
+#[test]
+fn only_the_sled_backend_names_sled() {
+    let found = offenders(&["sled::", "use sled", "extern crate sled"], &["src/store/sled_backend/"]);
+    assert!(found.is_empty(), "sled named outside src/store/sled_backend/:\n{}", found.join("\n"));
+}
+
+#[test]
+fn only_the_command_line_reads_argv_the_environment_or_a_default_from_the_clock() {
+    let needles =
+        ["std::env::", "env::var", "env::args", "dirs::", "Timestamp::now()", "Zoned::now", "SystemTime::now"];
+    let found = offenders(&needles, &["src/cli/"]);
+    assert!(found.is_empty(), "argv, environment or clock read outside src/cli/:\n{}", found.join("\n"));
+}
