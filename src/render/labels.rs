@@ -375,7 +375,7 @@ mod tests {
             motion(Lang::Nl, MotionResult::Adopted, Some(&Votes::Unanimous(events::Unanimous::Unanimous))),
             "aangenomen met algemene stemmen"
         );
-        for t in events::Body::TYPES {
+        for t in events::EventType::ALL.map(|t| t.code()) {
             assert_ne!(kind(Lang::Nl, t), "gebeurtenis", "{t} has a Dutch label");
             assert_ne!(kind(Lang::En, t), "event", "{t} has an English label");
         }
