@@ -10,7 +10,7 @@ mod summary;
 mod timeline;
 mod verify;
 
-use events::{EventId, RecordedEvent};
+use events::{Concerned, EventId, RecordedEvent};
 use serde::Serialize;
 
 pub use filter::Window;
@@ -37,6 +37,37 @@ impl Anomaly {
     /// An anomaly about `event`, or about no event in particular.
     pub fn new(event: Option<&RecordedEvent>, message: String) -> Anomaly {
         Anomaly { position: event.map(|e| e.position), event_id: event.map(|e| e.id), message }
+    }
+}
+
+/// An owned [`Concerned`], for a fold that keeps it after the event is gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Concern {
+    /// [`Concerned::One`].
+    One(u32),
+    /// [`Concerned::Named`].
+    Named(Box<[u32]>),
+    /// [`Concerned::Report`].
+    Report,
+}
+
+impl Concern {
+    /// What `event` concerns, by [`events::concerned`].
+    pub(crate) fn of(event: &RecordedEvent) -> Concern {
+        match event.concerned() {
+            Concerned::One(n) => Concern::One(n),
+            Concerned::Named(named) => Concern::Named(named.into()),
+            Concerned::Report => Concern::Report,
+        }
+    }
+
+    /// The borrowed form, whose methods state the rule.
+    pub(crate) fn as_concerned(&self) -> Concerned<'_> {
+        match self {
+            Concern::One(n) => Concerned::One(*n),
+            Concern::Named(named) => Concerned::Named(named),
+            Concern::Report => Concerned::Report,
+        }
     }
 }
 

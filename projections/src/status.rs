@@ -2,10 +2,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use events::{Body, Claim, EventId, MotionResult, PartialDate, RecordedEvent, Stance, StreamId, Verdict, Votes};
+use events::{
+    Body, Claim, Concerned, EventId, MotionResult, PartialDate, RecordedEvent, Stance, StreamId, Verdict, Votes,
+};
 use serde::Serialize;
 
-use crate::{Anomaly, Window};
+use crate::{Anomaly, Concern, Window};
 
 /// The status of every recommendation, ordered by report id and then number.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -230,10 +232,10 @@ impl Kept {
     }
 }
 
-/// A report-level fact and the recommendations it names (empty: all of the report's).
+/// A report-level fact and the recommendations of its report it concerns.
 struct ReportFact {
     report: String,
-    named: Vec<u32>,
+    concern: Concern,
     kept: std::sync::Arc<Kept>,
 }
 
@@ -296,7 +298,7 @@ impl StatusFold {
             Some(n) => self.recs.entry((event.stream.report().to_owned(), n)).or_default().push(kept),
             None => self.report_level.push(ReportFact {
                 report: event.stream.report().to_owned(),
-                named: event.body.recommendations().to_vec(),
+                concern: Concern::of(event),
                 kept,
             }),
         }
@@ -326,7 +328,8 @@ impl StatusFold {
             if retracted.contains(&f.kept.id) {
                 continue;
             }
-            if f.named.is_empty() {
+            let concerned = f.concern.as_concerned();
+            if concerned == Concerned::Report {
                 for n in per_report.get(&f.report).map(Vec::as_slice).unwrap_or_default() {
                     if let Some(list) = recs.get_mut(&(f.report.clone(), *n)) {
                         list.push(f.kept.clone());
@@ -334,7 +337,7 @@ impl StatusFold {
                 }
                 continue;
             }
-            for n in &f.named {
+            for n in concerned.numbers() {
                 match recs.get_mut(&(f.report.clone(), *n)) {
                     Some(list) => list.push(f.kept.clone()),
                     None => anomalies.push(Anomaly {

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use events::{Body, Date, EventId, PartialDate, RecordedEvent, Source, StreamId, Votes};
+use events::{Body, Concerned, Date, EventId, EventType, PartialDate, RecordedEvent, Source, StreamId, Votes};
 use serde::Serialize;
 
 use crate::Window;
@@ -30,16 +30,16 @@ pub struct TimelineEntry {
     pub stream: StreamId,
     /// When it happened, as precise as the source.
     pub occurred: PartialDate,
-    /// The event type, as on disk (`status_assessed`).
+    /// The event type, serialised as its code (`status_assessed`).
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: EventType,
     /// The event's own text: its summary, the recommendation's wording, a verdict's rationale.
     pub summary: String,
     /// The key fact in a few words, in codes: `stance adopted_with_reservations`, `verdict implemented as of
     /// 2017-11`, `amount EUR 500000`, `motion adopted unanimous`; empty when the summary says it all.
     pub detail: String,
-    /// The recommendations it concerns: the stream's own number, or those a report-level event names (empty:
-    /// the whole report).
+    /// The recommendations it singles out ([`Concerned::numbers`]): the stream's own number, or those a
+    /// report-level event names (empty: the whole report).
     pub recommendations: Vec<u32>,
     /// Where the fact comes from.
     pub source: Source,
@@ -71,14 +71,7 @@ fn detail(body: &Body) -> String {
         Body::CommitmentMade(b) => b.due.as_ref().map(|d| format!("due {d}")).unwrap_or_default(),
         Body::CommitmentRevised(b) => format!("due {} (commitment {})", b.due, b.commitment),
         Body::EventRetracted(b) => format!("retracts {}", b.target),
-        Body::ExecutiveReported(b) => format!(
-            "claim {}",
-            match b.claim {
-                events::Claim::Done => "done",
-                events::Claim::InProgress => "in_progress",
-                events::Claim::NotStarted => "not_started",
-            }
-        ),
+        Body::ExecutiveReported(b) => format!("claim {}", b.claim.code()),
         Body::CommitteeDiscussed(b) => format!("committee {}", b.committee),
         _ => String::new(),
     }
@@ -131,22 +124,23 @@ impl TimelineOrder {
 impl TimelineEntry {
     /// The entry of event `e`.
     pub fn of(e: &RecordedEvent) -> TimelineEntry {
-        let recommendations = match e.stream.recommendation() {
-            Some(n) => vec![n],
-            None => e.body.recommendations().to_vec(),
-        };
         TimelineEntry {
             position: e.position,
             event_id: e.id,
             stream: e.stream.clone(),
             occurred: e.occurred.clone(),
-            kind: e.body.type_name(),
+            kind: e.body.event_type(),
             summary: e.body.summary().to_owned(),
             detail: detail(&e.body),
-            recommendations,
+            recommendations: e.concerned().numbers().to_vec(),
             source: e.source.clone(),
             body: e.body.clone(),
         }
+    }
+
+    /// Which recommendations of its report the entry concerns ([`events::concerned`] of its stream and body).
+    pub fn concerned(&self) -> Concerned<'_> {
+        events::concerned(&self.stream, &self.body)
     }
 }
 
@@ -158,17 +152,7 @@ impl TimelineFold {
 
     fn concerns(&self, e: &RecordedEvent) -> bool {
         let Some(want) = &self.filter.stream else { return true };
-        if e.stream.report() != want.report() {
-            return false;
-        }
-        match (want.recommendation(), e.stream.recommendation()) {
-            (None, _) => true,
-            (Some(n), Some(m)) => n == m,
-            (Some(n), None) => {
-                let named = e.body.recommendations();
-                named.is_empty() || named.contains(&n)
-            }
-        }
+        e.stream.report() == want.report() && want.recommendation().is_none_or(|n| e.concerned().concerns(n))
     }
 
     /// Takes in the next event of the log.
@@ -226,7 +210,7 @@ mod tests {
         timeline(&log(lines), window, filter)
             .entries
             .into_iter()
-            .map(|e| (e.occurred.as_str().to_owned(), e.kind.to_owned(), e.position))
+            .map(|e| (e.occurred.as_str().to_owned(), e.kind.code().to_owned(), e.position))
             .collect()
     }
 

@@ -30,10 +30,10 @@
 
 use std::collections::HashMap;
 
-use events::{Body, EventId, PartialDate, RecordedEvent, Stance, StreamId, Verdict};
+use events::{Body, Concerned, EventId, EventType, PartialDate, RecordedEvent, Stance, StreamId, Verdict};
 use serde::Serialize;
 
-use crate::Window;
+use crate::{Concern, Window};
 
 /// The judgement of one verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -96,8 +96,8 @@ struct Fact {
     position: u64,
     stream: StreamId,
     occurred: PartialDate,
-    kind: &'static str,
-    named: Vec<u32>,
+    kind: EventType,
+    concern: Concern,
 }
 
 struct Response {
@@ -150,8 +150,8 @@ impl VerifyFold {
                 position: e.position,
                 stream: e.stream.clone(),
                 occurred: e.occurred.clone(),
-                kind: e.body.type_name(),
-                named: e.body.recommendations().to_vec(),
+                kind: e.body.event_type(),
+                concern: Concern::of(e),
             },
         );
         match &e.body {
@@ -160,12 +160,12 @@ impl VerifyFold {
                 self.issued.entry(e.stream.clone()).or_default().push((e.position, e.occurred.clone(), e.id))
             }
             Body::ExecutiveResponded(b) => {
-                let numbers = match e.stream.recommendation() {
-                    Some(n) => vec![n],
-                    None if b.recommendations.is_empty() => vec![0],
-                    None => b.recommendations.clone(),
+                let concerned = e.concerned();
+                let numbers = match concerned {
+                    Concerned::Report => &[0],
+                    _ => concerned.numbers(),
                 };
-                for n in numbers {
+                for &n in numbers {
                     let r = Response { occurred: e.occurred.clone(), position: e.position, id: e.id, stance: b.stance };
                     self.stances.entry((e.stream.report().to_owned(), n)).or_default().push(r);
                 }
@@ -241,20 +241,24 @@ impl VerifyFold {
             }
 
             // V2, collecting the kinds of sound evidence for V3.
-            let mut kinds: Vec<&'static str> = Vec::new();
+            let mut kinds: Vec<EventType> = Vec::new();
             for id in &b.evidence {
                 let Some(f) = self.facts.get(id) else {
                     fail("V2", format!("evidence {id} is not in the log"));
                     continue;
                 };
-                let n = e.stream.recommendation();
-                let same_rec = f.stream == e.stream;
-                let same_report = f.stream.recommendation().is_none()
-                    && f.stream.report() == e.stream.report()
-                    && (f.named.is_empty() || n.is_some_and(|n| f.named.contains(&n)));
-                if !same_rec && !same_report {
-                    let whose = if f.stream.recommendation().is_none() && f.stream.report() == e.stream.report() {
-                        let named: Vec<String> = f.named.iter().map(u32::to_string).collect();
+                // Its own recommendation's, or its report's about it. (An assessment on a report stream, which
+                // validation refuses, rests on any event of the report stream.)
+                let same_report = f.stream.report() == e.stream.report();
+                let concerned = f.concern.as_concerned();
+                let about = same_report
+                    && match e.stream.recommendation() {
+                        Some(n) => concerned.concerns(n),
+                        None => f.stream.recommendation().is_none(),
+                    };
+                if !about {
+                    let whose = if f.stream.recommendation().is_none() && same_report {
+                        let named: Vec<String> = concerned.numbers().iter().map(u32::to_string).collect();
                         format!("is a report-level event that concerns recommendation {} only", named.join(", "))
                     } else {
                         format!("belongs to {}, not to {} or its report", f.stream, e.stream)
@@ -303,21 +307,24 @@ impl VerifyFold {
             }
 
             // V3
-            let has = |ks: &[&str]| kinds.iter().any(|k| ks.contains(k));
+            let has = |ks: &[EventType]| kinds.iter().any(|k| ks.contains(k));
+            let rests_on_none = |ks: &[EventType]| {
+                let ks: Vec<&str> = ks.iter().map(EventType::code).collect();
+                format!("{} rests on no {}", b.verdict.code(), ks.join(" or "))
+            };
+            const ACTION: &[EventType] = &[EventType::ActionTaken];
+            const UNDER_WAY: &[EventType] = &[EventType::CommitmentMade, EventType::ActionTaken];
+            const OVERTAKEN: &[EventType] = &[EventType::ContextNoted, EventType::CouncilDecided];
             match b.verdict {
-                Verdict::Implemented | Verdict::PartiallyImplemented if !has(&["action_taken"]) => {
-                    fail("V3", format!("{} rests on no action_taken", b.verdict.code()))
+                Verdict::Implemented | Verdict::PartiallyImplemented if !has(ACTION) => {
+                    fail("V3", rests_on_none(ACTION))
                 }
-                Verdict::InProgress if !has(&["commitment_made", "action_taken"]) => {
-                    fail("V3", "in_progress rests on no commitment_made or action_taken".into())
-                }
+                Verdict::InProgress if !has(UNDER_WAY) => fail("V3", rests_on_none(UNDER_WAY)),
                 Verdict::NotImplemented if b.attributable.is_none() => fail(
                     "V3",
                     "not_implemented does not say whether the shortfall is attributable to the executive".into(),
                 ),
-                Verdict::NoLongerRelevant if !has(&["context_noted", "council_decided"]) => {
-                    fail("V3", "no_longer_relevant rests on no context_noted or council_decided".into())
-                }
+                Verdict::NoLongerRelevant if !has(OVERTAKEN) => fail("V3", rests_on_none(OVERTAKEN)),
                 _ => {}
             }
 

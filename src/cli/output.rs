@@ -76,10 +76,14 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
                 ("motion", Some(res)) => format!(
                     "{}: {} {}",
                     labels::date(lang, &c.occurred),
-                    labels::kind(lang, "council_motion_voted"),
+                    labels::kind(lang, events::EventType::CouncilMotionVoted),
                     labels::motion(lang, res, c.votes.as_ref())
                 ),
-                _ => format!("{}: {}", labels::date(lang, &c.occurred), labels::kind(lang, "council_decided")),
+                _ => format!(
+                    "{}: {}",
+                    labels::date(lang, &c.occurred),
+                    labels::kind(lang, events::EventType::CouncilDecided)
+                ),
             })
             .collect::<Vec<_>>()
             .join("\n");
@@ -169,10 +173,9 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
     let mut t =
         table(&[Word::Date, Word::Recommendation, Word::Event, Word::Summary, Word::Source].map(|w| word(lang, w)));
     for e in &timeline.entries {
-        let recs = match e.stream.recommendation() {
-            Some(n) => n.to_string(),
-            None if e.recommendations.is_empty() => word(lang, Word::All).to_owned(),
-            None => e.recommendations.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+        let recs = match e.concerned() {
+            events::Concerned::Report => word(lang, Word::All).to_owned(),
+            c => c.numbers().iter().map(u32::to_string).collect::<Vec<_>>().join(","),
         };
         let detail = labels::detail(lang, &e.body);
         let what = if detail.is_empty() {

@@ -80,7 +80,7 @@ fn event_row(
     source: &events::Source,
 ) -> Vec<String> {
     let data = serde_json::to_value(body).map(|v| v["data"].to_string()).unwrap_or_default();
-    let kind = body.type_name();
+    let kind = body.event_type();
     vec![
         position.to_string(),
         id.to_string(),
@@ -88,7 +88,7 @@ fn event_row(
         stream.recommendation().map(|n| n.to_string()).unwrap_or_default(),
         occurred.to_string(),
         labels::date(lang, occurred),
-        kind.to_owned(),
+        kind.code().to_owned(),
         labels::kind(lang, kind).to_owned(),
         summary.to_owned(),
         labels::detail(lang, body),
