@@ -165,7 +165,7 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
             r.commitments.len().to_string(),
             r.actions.len().to_string(),
             eur,
-            r.claim.map(|c| format!("{c:?}").to_lowercase()).unwrap_or_default(),
+            r.claim.map(|c| c.code().to_owned()).unwrap_or_default(),
             r.claim_disagrees.map(|d| d.to_string()).unwrap_or_default(),
         ]);
     }
