@@ -230,7 +230,7 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
 /// # Errors
 /// A damaged store, or a report the store does not hold.
 fn fold_status(store: &SledStore, window: Window, report: Option<&str>) -> Result<projections::Status> {
-    let mut fold = projections::StatusFold::new(window);
+    let mut fold = projections::StatusFold::new();
     match report {
         None => {
             for e in store.events_ahead(1) {
@@ -251,7 +251,7 @@ fn fold_status(store: &SledStore, window: Window, report: Option<&str>) -> Resul
             }
         }
     }
-    let mut status = fold.finish();
+    let mut status = fold.snapshot(window);
     if let Some(r) = report {
         status.recommendations.retain(|s| s.report == r);
     }
@@ -508,8 +508,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let filter = TimelineFilter { stream: rec.clone(), from: from.map(|d| d.start()), to: to.map(|d| d.end()) };
             let w = window(as_of, known_at);
-            let mut fold = projections::TimelineFold::new(w, filter);
-            let mut status = projections::StatusFold::new(w);
+            let mut fold = projections::TimelineFold::new();
+            let mut status = projections::StatusFold::new();
             // A recommendation's or report's timeline rests on its report's streams alone: read those.
             let events: Box<dyn Iterator<Item = Result<events::RecordedEvent, followup::ReadError>>> = match &rec {
                 Some(stream) => Box::new(store.report_events(&stream.report_stream())?.into_iter().map(Ok)),
@@ -520,13 +520,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 fold.apply(&e);
                 status.apply(&e);
             }
-            let mut status = status.finish();
+            let mut status = status.snapshot(w);
             if let Some(stream) = &rec {
                 status
                     .recommendations
                     .retain(|r| r.report == stream.report() && stream.recommendation().is_none_or(|n| n == r.number));
             }
-            let timeline = fold.finish().entries(|p| store.event(p))?;
+            let timeline = fold.snapshot(w, &filter).entries(|p| store.event(p))?;
             cli::output::timeline(&mut out, style, &timeline, &status)?;
         }
         Command::Verify { log, as_of, known_at, expect_head } => {

@@ -10,9 +10,12 @@ mod summary;
 mod timeline;
 mod verify;
 
+use std::collections::HashMap;
+
 use events::{Concerned, EventId, RecordedEvent};
 use serde::Serialize;
 
+pub(crate) use filter::Stamp;
 pub use filter::Window;
 pub use status::{
     overdue, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue, RecommendationStatus, Revision,
@@ -68,6 +71,36 @@ impl Concern {
             Concern::Named(named) => Concerned::Named(named),
             Concern::Report => Concerned::Report,
         }
+    }
+}
+
+/// Report ids interned as small numbers, so that a fold keeps a `u32` per event rather than a `String`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Reports {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Reports {
+    /// The number of `report`, given it on first sight: 0, 1, 2, ... in order of first sight.
+    pub(crate) fn intern(&mut self, report: &str) -> u32 {
+        if let Some(&id) = self.ids.get(report) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 reports");
+        self.ids.insert(report.into(), id);
+        self.names.push(report.into());
+        id
+    }
+
+    /// The number of `report`, if it was seen.
+    pub(crate) fn get(&self, report: &str) -> Option<u32> {
+        self.ids.get(report).copied()
+    }
+
+    /// The report id numbered `id` by [`Reports::intern`].
+    pub(crate) fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
     }
 }
 

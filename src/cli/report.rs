@@ -21,8 +21,8 @@ pub fn write(
 ) -> Result<Vec<PathBuf>> {
     let day = as_of.as_ref().map_or_else(crate::today, |d| d.end());
     let window = Window { as_of: Some(day), known_at };
-    let mut status = StatusFold::new(window);
-    let mut timeline = TimelineFold::new(window, TimelineFilter::default());
+    let mut status = StatusFold::new();
+    let mut timeline = TimelineFold::new();
     let mut titles = Vec::new();
     for e in store.events_ahead(1) {
         let e = e?;
@@ -32,7 +32,8 @@ pub fn write(
         status.apply(&e);
         timeline.apply(&e);
     }
-    let (status, timeline) = (status.finish(), timeline.finish().entries(|p| store.event(p))?);
+    let status = status.snapshot(window);
+    let timeline = timeline.snapshot(window, &TimelineFilter::default()).entries(|p| store.event(p))?;
     let summary = projections::summary(&status, day);
     let title = match (title, titles.as_slice()) {
         (Some(t), _) => t.to_owned(),

@@ -56,7 +56,7 @@ struct Judge {
 
 impl Judge {
     fn new(window: Window) -> Judge {
-        Judge { fold: VerifyFold::new(window), window, known: (0, events::Hash::ZERO) }
+        Judge { fold: VerifyFold::new(), window, known: (0, events::Hash::ZERO) }
     }
 
     fn apply(&mut self, e: &RecordedEvent) {
@@ -67,7 +67,7 @@ impl Judge {
     }
 
     fn finish(self) -> (Verification, Option<(u64, events::Hash)>) {
-        (self.fold.finish(), self.window.known_at.map(|_| self.known))
+        (self.fold.snapshot(self.window), self.window.known_at.map(|_| self.known))
     }
 }
 
