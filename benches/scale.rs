@@ -121,14 +121,15 @@ fn micros(d: Duration) -> String {
 
 /// Status and the whole timeline, folded over the log in one pass.
 fn rebuild(store: &SledStore) -> (usize, usize) {
-    let mut status = StatusFold::new(Window::default());
-    let mut timeline = TimelineFold::new(Window::default(), TimelineFilter::default());
+    let mut status = StatusFold::new();
+    let mut timeline = TimelineFold::new();
     for e in store.events(1) {
         let e = e.expect("a sound store");
         status.apply(&e);
         timeline.apply(&e);
     }
-    (status.finish().recommendations.len(), timeline.finish().positions.len())
+    let all = Window::default();
+    (status.snapshot(all).recommendations.len(), timeline.snapshot(all, &TimelineFilter::default()).positions.len())
 }
 
 fn main() {
@@ -238,13 +239,16 @@ fn main() {
     let ours_check = rate(m, t.elapsed());
     let decoded: Vec<RecordedEvent> = sample.iter().map(|l| RecordedEvent::decode(l).expect("decode")).collect();
     let t = Instant::now();
-    let mut status = StatusFold::new(Window::default());
-    let mut timeline = TimelineFold::new(Window::default(), TimelineFilter::default());
+    let mut status = StatusFold::new();
+    let mut timeline = TimelineFold::new();
     for e in &decoded {
         status.apply(e);
         timeline.apply(e);
     }
-    std::hint::black_box((status.finish(), timeline.finish()));
+    std::hint::black_box((
+        status.snapshot(Window::default()),
+        timeline.snapshot(Window::default(), &TimelineFilter::default()),
+    ));
     let folds = rate(m, t.elapsed());
     drop((sample, decoded));
     table.add("serde_json: parse and skip (IgnoredAny)", per_s(json_skim), String::new());
@@ -317,10 +321,10 @@ fn main() {
 
     // Verify: the chain and indexes, then every verdict.
     let t = Instant::now();
-    let mut fold = VerifyFold::new(Window::default());
+    let mut fold = VerifyFold::new();
     let chain = store.check_integrity(&mut |e| fold.apply(e)).expect("chain");
     assert!(chain.ok(), "{chain:?}");
-    let verification = fold.finish();
+    let verification = fold.snapshot(Window::default());
     let verify_rate = rate(n, t.elapsed());
     table.add(
         "verify (chain, indexes, every verdict)",
@@ -344,14 +348,17 @@ fn main() {
     for s in &streams {
         let t = Instant::now();
         let events = store.report_events(&s.report_stream()).expect("report events");
-        let mut fold =
-            TimelineFold::new(Window::default(), TimelineFilter { stream: Some(s.clone()), from: None, to: None });
-        let mut status = StatusFold::new(Window::default());
+        let filter = TimelineFilter { stream: Some(s.clone()), from: None, to: None };
+        let mut fold = TimelineFold::new();
+        let mut status = StatusFold::new();
         for e in &events {
             fold.apply(e);
             status.apply(e);
         }
-        std::hint::black_box((fold.finish().entries(|p| store.event(p)).expect("entries"), status.finish()));
+        std::hint::black_box((
+            fold.snapshot(Window::default(), &filter).entries(|p| store.event(p)).expect("entries"),
+            status.snapshot(Window::default()),
+        ));
         took.push(t.elapsed());
     }
     took.sort();

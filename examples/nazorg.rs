@@ -17,7 +17,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("imported {} events, log head {}", report.appended, report.head.hash);
 
     // Fold the status from pages of the log read through the trait.
-    let mut status = StatusFold::new(Window::default());
+    let mut status = StatusFold::new();
     let mut from = 1;
     loop {
         let reader = store.clone();
@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             status.apply(e);
         }
     }
-    for r in status.finish().recommendations {
+    for r in status.snapshot(Window::default()).recommendations {
         let verdict = r.verdict.map_or("not assessed", |v| v.code());
         let as_of = r.verdict_as_of.as_ref().map_or("", |d| d.as_str());
         println!("{} {:?}: {verdict} as of {as_of}", r.id, r.stance);
@@ -36,11 +36,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The same log through a subscription: every stored event once, in position order.
     let mut subscription = store.subscribe(1);
-    let mut timeline = TimelineFold::new(Window::default(), TimelineFilter::default());
+    let mut timeline = TimelineFold::new();
     while subscription.next_position() <= store.head().position {
         timeline.apply(&*subscription.next().await?);
     }
-    let timeline = timeline.finish().entries(|p| store.event(p))?;
+    let timeline = timeline.snapshot(Window::default(), &TimelineFilter::default()).entries(|p| store.event(p))?;
     let (first, last) = (&timeline.entries[0], &timeline.entries[timeline.entries.len() - 1]);
     println!("timeline: {} entries from {} to {}", timeline.entries.len(), first.occurred, last.occurred);
     Ok(())

@@ -245,7 +245,7 @@ impl Gen {
                 g.push(&report, when, "7.2 Relevante ontwikkelingen", Body::ContextNoted(body));
             }
             if g.rng.random_bool(0.4) {
-                let claim = [Claim::Done, Claim::InProgress, Claim::NotStarted][g.rng.random_range(0..3)];
+                let claim = Claim::ALL[g.rng.random_range(0..Claim::ALL.len())];
                 let body = ExecutiveReported { claim, summary: g.text(150, 300), recommendations: vec![] };
                 let when = g.date(year + 3);
                 g.push(rec, when, "Reactie college", Body::ExecutiveReported(body));

@@ -207,7 +207,7 @@ fn a_timeline_csv_imports_in_position_order_even_when_dates_say_otherwise() {
     // the retraction, the rest comes back in an order the store accepts.
     let kept: Vec<RecordedEvent> = events
         .iter()
-        .filter(|e| e.body.type_name() != "event_retracted" && e.body.summary() != "wrong")
+        .filter(|e| e.body.event_type() != events::EventType::EventRetracted && e.body.summary() != "wrong")
         .cloned()
         .collect();
     let shown = projections::timeline(&kept, Window::default(), TimelineFilter::default());

@@ -228,9 +228,9 @@ fn projections_rebuilt_from_scratch_are_identical_and_equal_to_incremental_state
         // Incremental: folds fed by a live subscription while the log is written in several commits.
         let rt = tokio::runtime::Runtime::new().unwrap();
         let mut sub = store.subscribe(1);
-        let mut status = projections::StatusFold::new(Window::default());
-        let mut timeline = projections::TimelineFold::new(Window::default(), TimelineFilter::default());
-        let mut verify = projections::VerifyFold::new(Window::default());
+        let mut status = projections::StatusFold::new();
+        let mut timeline = projections::TimelineFold::new();
+        let mut verify = projections::VerifyFold::new();
         for chunk in lines.chunks(lines.len() / 7 + 1) {
             import_lines(&store, chunk);
             rt.block_on(async {
@@ -242,8 +242,9 @@ fn projections_rebuilt_from_scratch_are_identical_and_equal_to_incremental_state
                 }
             });
         }
-        let timeline = timeline.finish().entries(|p| store.event(p)).unwrap();
-        let incremental = serde_json::to_vec(&(status.finish(), timeline, verify.finish())).unwrap();
+        let all = Window::default();
+        let timeline = timeline.snapshot(all, &TimelineFilter::default()).entries(|p| store.event(p)).unwrap();
+        let incremental = serde_json::to_vec(&(status.snapshot(all), timeline, verify.snapshot(all))).unwrap();
         let first = projections_of(&store_events(&store));
         let second = projections_of(&store_events(&store));
         assert_eq!(first, second, "two rebuilds differ");

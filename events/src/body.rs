@@ -366,6 +366,10 @@ impl Verdict {
 }
 
 impl Stance {
+    /// Every stance, from adopted to rejected.
+    pub const ALL: [Stance; 4] =
+        [Stance::Adopted, Stance::AdoptedWithReservations, Stance::PartiallyAdopted, Stance::Rejected];
+
     /// The snake_case code, as on disk.
     pub fn code(&self) -> &'static str {
         match self {
@@ -378,6 +382,9 @@ impl Stance {
 }
 
 impl MotionResult {
+    /// Every result of a motion.
+    pub const ALL: [MotionResult; 3] = [MotionResult::Adopted, MotionResult::Rejected, MotionResult::Withdrawn];
+
     /// The snake_case code, as on disk.
     pub fn code(&self) -> &'static str {
         match self {
@@ -444,6 +451,20 @@ pub enum Claim {
     NotStarted,
 }
 
+impl Claim {
+    /// Every claim, from done to not started.
+    pub const ALL: [Claim; 3] = [Claim::Done, Claim::InProgress, Claim::NotStarted];
+
+    /// The snake_case code, as on disk (`in_progress`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Claim::Done => "done",
+            Claim::InProgress => "in_progress",
+            Claim::NotStarted => "not_started",
+        }
+    }
+}
+
 /// `executive_reported`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -457,44 +478,114 @@ pub struct ExecutiveReported {
     pub recommendations: Vec<u32>,
 }
 
-impl Body {
-    /// Every event type name, as on disk.
-    pub const TYPES: [&'static str; 14] = [
-        "report_published",
-        "recommendation_issued",
-        "executive_responded",
-        "auditor_commented",
-        "committee_discussed",
-        "council_decided",
-        "council_motion_voted",
-        "commitment_made",
-        "action_taken",
-        "context_noted",
-        "status_assessed",
-        "event_retracted",
-        "commitment_revised",
-        "executive_reported",
+/// The type of an event: the `type` member of its line, one variant per variant of [`Body`].
+///
+/// Persisted forever with [`Body`]: a variant's snake_case code is the type's name on disk and is never changed.
+/// Ordered as [`Body`] declares its variants (and as [`EventType::ALL`] lists them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    /// `report_published`: [`Body::ReportPublished`].
+    ReportPublished,
+    /// `recommendation_issued`: [`Body::RecommendationIssued`].
+    RecommendationIssued,
+    /// `executive_responded`: [`Body::ExecutiveResponded`].
+    ExecutiveResponded,
+    /// `auditor_commented`: [`Body::AuditorCommented`].
+    AuditorCommented,
+    /// `committee_discussed`: [`Body::CommitteeDiscussed`].
+    CommitteeDiscussed,
+    /// `council_decided`: [`Body::CouncilDecided`].
+    CouncilDecided,
+    /// `council_motion_voted`: [`Body::CouncilMotionVoted`].
+    CouncilMotionVoted,
+    /// `commitment_made`: [`Body::CommitmentMade`].
+    CommitmentMade,
+    /// `action_taken`: [`Body::ActionTaken`].
+    ActionTaken,
+    /// `context_noted`: [`Body::ContextNoted`].
+    ContextNoted,
+    /// `status_assessed`: [`Body::StatusAssessed`].
+    StatusAssessed,
+    /// `event_retracted`: [`Body::EventRetracted`].
+    EventRetracted,
+    /// `commitment_revised`: [`Body::CommitmentRevised`].
+    CommitmentRevised,
+    /// `executive_reported`: [`Body::ExecutiveReported`].
+    ExecutiveReported,
+}
+
+impl EventType {
+    /// Every event type, in the order [`Body`] declares them, each once.
+    pub const ALL: [EventType; 14] = [
+        EventType::ReportPublished,
+        EventType::RecommendationIssued,
+        EventType::ExecutiveResponded,
+        EventType::AuditorCommented,
+        EventType::CommitteeDiscussed,
+        EventType::CouncilDecided,
+        EventType::CouncilMotionVoted,
+        EventType::CommitmentMade,
+        EventType::ActionTaken,
+        EventType::ContextNoted,
+        EventType::StatusAssessed,
+        EventType::EventRetracted,
+        EventType::CommitmentRevised,
+        EventType::ExecutiveReported,
     ];
 
-    /// The event type name, as on disk (`status_assessed`).
-    pub fn type_name(&self) -> &'static str {
-        let i = match self {
-            Body::ReportPublished(_) => 0,
-            Body::RecommendationIssued(_) => 1,
-            Body::ExecutiveResponded(_) => 2,
-            Body::AuditorCommented(_) => 3,
-            Body::CommitteeDiscussed(_) => 4,
-            Body::CouncilDecided(_) => 5,
-            Body::CouncilMotionVoted(_) => 6,
-            Body::CommitmentMade(_) => 7,
-            Body::ActionTaken(_) => 8,
-            Body::ContextNoted(_) => 9,
-            Body::StatusAssessed(_) => 10,
-            Body::EventRetracted(_) => 11,
-            Body::CommitmentRevised(_) => 12,
-            Body::ExecutiveReported(_) => 13,
-        };
-        Body::TYPES[i]
+    /// The snake_case code, as on disk (`status_assessed`): the same text serde writes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EventType::ReportPublished => "report_published",
+            EventType::RecommendationIssued => "recommendation_issued",
+            EventType::ExecutiveResponded => "executive_responded",
+            EventType::AuditorCommented => "auditor_commented",
+            EventType::CommitteeDiscussed => "committee_discussed",
+            EventType::CouncilDecided => "council_decided",
+            EventType::CouncilMotionVoted => "council_motion_voted",
+            EventType::CommitmentMade => "commitment_made",
+            EventType::ActionTaken => "action_taken",
+            EventType::ContextNoted => "context_noted",
+            EventType::StatusAssessed => "status_assessed",
+            EventType::EventRetracted => "event_retracted",
+            EventType::CommitmentRevised => "commitment_revised",
+            EventType::ExecutiveReported => "executive_reported",
+        }
+    }
+
+    /// The type whose code is `code`, exactly (case-sensitive, no surrounding space); `None` for any other text.
+    pub fn parse(code: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.code() == code)
+    }
+}
+
+impl std::fmt::Display for EventType {
+    /// Writes [`EventType::code`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Body {
+    /// The event's type.
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Body::ReportPublished(_) => EventType::ReportPublished,
+            Body::RecommendationIssued(_) => EventType::RecommendationIssued,
+            Body::ExecutiveResponded(_) => EventType::ExecutiveResponded,
+            Body::AuditorCommented(_) => EventType::AuditorCommented,
+            Body::CommitteeDiscussed(_) => EventType::CommitteeDiscussed,
+            Body::CouncilDecided(_) => EventType::CouncilDecided,
+            Body::CouncilMotionVoted(_) => EventType::CouncilMotionVoted,
+            Body::CommitmentMade(_) => EventType::CommitmentMade,
+            Body::ActionTaken(_) => EventType::ActionTaken,
+            Body::ContextNoted(_) => EventType::ContextNoted,
+            Body::StatusAssessed(_) => EventType::StatusAssessed,
+            Body::EventRetracted(_) => EventType::EventRetracted,
+            Body::CommitmentRevised(_) => EventType::CommitmentRevised,
+            Body::ExecutiveReported(_) => EventType::ExecutiveReported,
+        }
     }
 
     /// The recommendations a report-level event names (empty: the whole report, or not a report-level type).
@@ -581,7 +672,8 @@ mod tests {
         let body = Body::ContextNoted(Noted { summary: "x".into(), recommendations: vec![] });
         let json = serde_json::to_value(&body).unwrap();
         assert_eq!(json["type"], "context_noted");
-        assert_eq!(body.type_name(), "context_noted");
+        assert_eq!(body.event_type(), EventType::ContextNoted);
+        assert_eq!(body.event_type().code(), "context_noted");
     }
 
     #[test]

@@ -226,7 +226,7 @@ impl Serialize for Data<'_> {
 struct Content<'a> {
     stream: &'a StreamId,
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: EventType,
     occurred: &'a PartialDate,
     source: &'a Source,
     data: Data<'a>,
@@ -238,7 +238,7 @@ struct InputLine<'a> {
     id: EventId,
     stream: &'a StreamId,
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: EventType,
     occurred: &'a PartialDate,
     source: &'a Source,
     data: Data<'a>,
@@ -258,7 +258,7 @@ struct Unsealed<'a> {
     recorded_by: &'a str,
     source: &'a Source,
     #[serde(rename = "type")]
-    kind: &'static str,
+    kind: EventType,
     data: Data<'a>,
     prev_hash: Hash,
 }
@@ -289,7 +289,7 @@ impl NewEvent {
         let line = InputLine {
             id: self.id,
             stream: &self.stream,
-            kind: self.body.type_name(),
+            kind: self.body.event_type(),
             occurred: &self.occurred,
             source: &self.source,
             data: Data(&self.body),
@@ -315,7 +315,7 @@ impl NewEvent {
 }
 
 fn content_bytes(stream: &StreamId, occurred: &PartialDate, source: &Source, body: &Body) -> Vec<u8> {
-    let content = Content { stream, kind: body.type_name(), occurred, source, data: Data(body) };
+    let content = Content { stream, kind: body.event_type(), occurred, source, data: Data(body) };
     serde_json::to_vec(&content).unwrap_or_default()
 }
 
@@ -373,7 +373,7 @@ impl RecordedEvent {
             recorded_at,
             recorded_by: &recorded_by,
             source: &event.source,
-            kind: event.body.type_name(),
+            kind: event.body.event_type(),
             data: Data(&event.body),
             prev_hash,
         };
@@ -507,9 +507,9 @@ impl<'de> serde::de::Visitor<'de> for StoredVisitor {
                 "recorded_at" => set(&mut recorded_at, map.next_value::<Timestamp>()?, "recorded_at")?,
                 "recorded_by" => set(&mut recorded_by, map.next_value::<String>()?, "recorded_by")?,
                 "source" => set(&mut source, map.next_value::<Source>()?, "source")?,
-                "type" => set(&mut kind, map.next_value::<Cow<'de, str>>()?, "type")?,
+                "type" => set(&mut kind, map.next_value::<EventType>()?, "type")?,
                 "data" => {
-                    let kind = kind.as_deref().ok_or_else(|| A::Error::custom("`data` before `type`"))?;
+                    let kind = kind.ok_or_else(|| A::Error::custom("`data` before `type`"))?;
                     set(&mut body, map.next_value_seed(BodySeed(kind))?, "data")?;
                 }
                 "prev_hash" => set(&mut prev_hash, map.next_value::<Hash>()?, "prev_hash")?,
@@ -535,28 +535,27 @@ impl<'de> serde::de::Visitor<'de> for StoredVisitor {
 }
 
 /// Decodes `data` as the body of the type named before it.
-struct BodySeed<'k>(&'k str);
+struct BodySeed(EventType);
 
-impl<'de> serde::de::DeserializeSeed<'de> for BodySeed<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for BodySeed {
     type Value = Body;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Body, D::Error> {
         Ok(match self.0 {
-            "report_published" => Body::ReportPublished(Deserialize::deserialize(d)?),
-            "recommendation_issued" => Body::RecommendationIssued(Deserialize::deserialize(d)?),
-            "executive_responded" => Body::ExecutiveResponded(Deserialize::deserialize(d)?),
-            "auditor_commented" => Body::AuditorCommented(Deserialize::deserialize(d)?),
-            "committee_discussed" => Body::CommitteeDiscussed(Deserialize::deserialize(d)?),
-            "council_decided" => Body::CouncilDecided(Deserialize::deserialize(d)?),
-            "council_motion_voted" => Body::CouncilMotionVoted(Deserialize::deserialize(d)?),
-            "commitment_made" => Body::CommitmentMade(Deserialize::deserialize(d)?),
-            "action_taken" => Body::ActionTaken(Deserialize::deserialize(d)?),
-            "context_noted" => Body::ContextNoted(Deserialize::deserialize(d)?),
-            "status_assessed" => Body::StatusAssessed(Deserialize::deserialize(d)?),
-            "event_retracted" => Body::EventRetracted(Deserialize::deserialize(d)?),
-            "commitment_revised" => Body::CommitmentRevised(Deserialize::deserialize(d)?),
-            "executive_reported" => Body::ExecutiveReported(Deserialize::deserialize(d)?),
-            other => return Err(serde::de::Error::custom(format!("unknown event type `{other}`"))),
+            EventType::ReportPublished => Body::ReportPublished(Deserialize::deserialize(d)?),
+            EventType::RecommendationIssued => Body::RecommendationIssued(Deserialize::deserialize(d)?),
+            EventType::ExecutiveResponded => Body::ExecutiveResponded(Deserialize::deserialize(d)?),
+            EventType::AuditorCommented => Body::AuditorCommented(Deserialize::deserialize(d)?),
+            EventType::CommitteeDiscussed => Body::CommitteeDiscussed(Deserialize::deserialize(d)?),
+            EventType::CouncilDecided => Body::CouncilDecided(Deserialize::deserialize(d)?),
+            EventType::CouncilMotionVoted => Body::CouncilMotionVoted(Deserialize::deserialize(d)?),
+            EventType::CommitmentMade => Body::CommitmentMade(Deserialize::deserialize(d)?),
+            EventType::ActionTaken => Body::ActionTaken(Deserialize::deserialize(d)?),
+            EventType::ContextNoted => Body::ContextNoted(Deserialize::deserialize(d)?),
+            EventType::StatusAssessed => Body::StatusAssessed(Deserialize::deserialize(d)?),
+            EventType::EventRetracted => Body::EventRetracted(Deserialize::deserialize(d)?),
+            EventType::CommitmentRevised => Body::CommitmentRevised(Deserialize::deserialize(d)?),
+            EventType::ExecutiveReported => Body::ExecutiveReported(Deserialize::deserialize(d)?),
         })
     }
 }
@@ -607,16 +606,14 @@ fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) ->
 /// # Errors
 /// An unknown type (field `type`) or data that does not fit the type (a field under `data`).
 pub fn decode_body(kind: &str, data: &str) -> Result<Body, LineError> {
-    if !Body::TYPES.contains(&kind) {
-        return Err(LineError::field(
-            "type",
-            format!("unknown event type `{kind}` (known: {})", Body::TYPES.join(", ")),
-        ));
-    }
+    let Some(event_type) = EventType::parse(kind) else {
+        let known: Vec<&str> = EventType::ALL.iter().map(EventType::code).collect();
+        return Err(LineError::field("type", format!("unknown event type `{kind}` (known: {})", known.join(", "))));
+    };
     if !data.trim_start().starts_with('{') {
         return Err(LineError::field("data", "must be a JSON object"));
     }
-    if let Ok(body) = body_of(kind, data) {
+    if let Ok(body) = body_of(event_type, data) {
         return Ok(body);
     }
     // Decode again, slowly, to name the field at fault.
@@ -627,7 +624,7 @@ pub fn decode_body(kind: &str, data: &str) -> Result<Body, LineError> {
 
 /// Decodes `data` as the body of type `kind` directly, without the path of a failing field: the fast path of
 /// [`decode_body`] and of reading the store. It accepts exactly what the tagged [`Body`] accepts.
-fn body_of(kind: &str, data: &str) -> Result<Body, serde_json::Error> {
+fn body_of(kind: EventType, data: &str) -> Result<Body, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(data);
     let body = serde::de::DeserializeSeed::deserialize(BodySeed(kind), &mut de)?;
     de.end()?;
@@ -786,7 +783,7 @@ fn validate(
     if let Some(by) = recorded_by {
         check_recorder(by)?;
     }
-    let kind = body.type_name();
+    let kind = body.event_type().code();
     let number = stream.recommendation();
     match (body, number) {
         (Body::ReportPublished(_), Some(_)) => {

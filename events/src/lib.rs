@@ -4,15 +4,17 @@
 #![deny(missing_docs)]
 
 mod body;
+mod concern;
 mod date;
 mod envelope;
 mod ids;
 
 pub use body::{
     ActionTaken, Body, Claim, CommitmentMade, CommitmentRevised, CommitteeDiscussed, CouncilDecided,
-    CouncilMotionVoted, EventRetracted, ExecutiveReported, ExecutiveResponded, Money, MotionResult, Noted,
+    CouncilMotionVoted, EventRetracted, EventType, ExecutiveReported, ExecutiveResponded, Money, MotionResult, Noted,
     RecommendationIssued, ReportPublished, Stance, StatusAssessed, Unanimous, Verdict, VoteCount, Votes, MAX_AMOUNT,
 };
+pub use concern::{concerned, Concerned};
 pub use date::{DateError, PartialDate, Precision, Qualifier, Season};
 pub use envelope::{
     check_recorder, decode, decode_body, line_hashes, Hash, Line, LineError, NewEvent, RecordedEvent, Source,

@@ -35,7 +35,7 @@ fn regressions_still_hold() {
 fn line() -> impl Strategy<Value = String> {
     let date =
         prop_oneof!["[0-9]{4}", "[0-9]{4}-[0-9]{2}", "[0-9]{4}-[0-9]{2}-[0-9]{2}", "[0-9]{4}-(2[1-4]|3[3-6])[~?%]?",];
-    let kind = prop::sample::select(events::Body::TYPES.to_vec());
+    let kind = prop::sample::select(events::EventType::ALL.map(|t| t.code()).to_vec());
     (date, kind, "[a-z0-9/.-]{1,12}", "\\PC{0,20}").prop_map(|(d, k, s, t)| {
         format!(r#"{{"stream":"{s}","type":"{k}","occurred":"{d}","source":{{"document":"D","locator":"L"}},"data":{{"summary":{t:?}}}}}"#)
     })

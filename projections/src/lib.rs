@@ -10,9 +10,12 @@ mod summary;
 mod timeline;
 mod verify;
 
-use events::{EventId, RecordedEvent};
+use std::collections::HashMap;
+
+use events::{Concerned, EventId, RecordedEvent};
 use serde::Serialize;
 
+pub(crate) use filter::Stamp;
 pub use filter::Window;
 pub use status::{
     overdue, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue, RecommendationStatus, Revision,
@@ -37,6 +40,67 @@ impl Anomaly {
     /// An anomaly about `event`, or about no event in particular.
     pub fn new(event: Option<&RecordedEvent>, message: String) -> Anomaly {
         Anomaly { position: event.map(|e| e.position), event_id: event.map(|e| e.id), message }
+    }
+}
+
+/// An owned [`Concerned`], for a fold that keeps it after the event is gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Concern {
+    /// [`Concerned::One`].
+    One(u32),
+    /// [`Concerned::Named`].
+    Named(Box<[u32]>),
+    /// [`Concerned::Report`].
+    Report,
+}
+
+impl Concern {
+    /// What `event` concerns, by [`events::concerned`].
+    pub(crate) fn of(event: &RecordedEvent) -> Concern {
+        match event.concerned() {
+            Concerned::One(n) => Concern::One(n),
+            Concerned::Named(named) => Concern::Named(named.into()),
+            Concerned::Report => Concern::Report,
+        }
+    }
+
+    /// The borrowed form, whose methods state the rule.
+    pub(crate) fn as_concerned(&self) -> Concerned<'_> {
+        match self {
+            Concern::One(n) => Concerned::One(*n),
+            Concern::Named(named) => Concerned::Named(named),
+            Concern::Report => Concerned::Report,
+        }
+    }
+}
+
+/// Report ids interned as small numbers, so that a fold keeps a `u32` per event rather than a `String`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Reports {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Reports {
+    /// The number of `report`, given it on first sight: 0, 1, 2, ... in order of first sight.
+    pub(crate) fn intern(&mut self, report: &str) -> u32 {
+        if let Some(&id) = self.ids.get(report) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 reports");
+        self.ids.insert(report.into(), id);
+        self.names.push(report.into());
+        id
+    }
+
+    /// The number of `report`, if it was seen.
+    pub(crate) fn get(&self, report: &str) -> Option<u32> {
+        self.ids.get(report).copied()
+    }
+
+    /// The report id numbered `id` by [`Reports::intern`].
+    pub(crate) fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", |n| n)
     }
 }
 

@@ -1,11 +1,14 @@
 //! The status projection: where each recommendation stands, folded from the log.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
-use events::{Body, Claim, EventId, MotionResult, PartialDate, RecordedEvent, Stance, StreamId, Verdict, Votes};
+use events::{
+    Body, Claim, Concerned, EventId, MotionResult, PartialDate, RecordedEvent, Stance, StreamId, Timestamp, Verdict,
+    Votes,
+};
 use serde::Serialize;
 
-use crate::{Anomaly, Window};
+use crate::{Anomaly, Concern, Stamp, Window};
 
 /// The status of every recommendation, ordered by report id and then number.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -154,10 +157,11 @@ pub struct Amount {
     pub currency: String,
 }
 
-/// What the status keeps of one event: compact, owned, tagged with the event's id.
+/// What the status keeps of one event: compact, owned, tagged with the event's id and its [`Stamp`].
 struct Kept {
     id: EventId,
     position: u64,
+    stamp: Stamp,
     occurred: PartialDate,
     fact: Fact,
 }
@@ -226,60 +230,71 @@ impl Kept {
             Body::ExecutiveReported(b) => Fact::Claim(b.claim),
             _ => Fact::Other,
         };
-        Kept { id: e.id, position: e.position, occurred, fact }
+        Kept { id: e.id, position: e.position, stamp: Stamp::of(e), occurred, fact }
     }
 }
 
-/// A report-level fact and the recommendations it names (empty: all of the report's).
+/// A report-level fact and the recommendations of its report it concerns.
 struct ReportFact {
     report: String,
-    named: Vec<u32>,
-    kept: std::sync::Arc<Kept>,
+    concern: Concern,
+    kept: Kept,
 }
 
-/// Folds events (in position order) into the status of every recommendation.
+/// An action that keeps a commitment (`action_taken.fulfils`).
+struct Keeper {
+    position: u64,
+    id: EventId,
+    stamp: Stamp,
+}
+
+/// A revision of a commitment's due date.
+struct Revised {
+    commitment: EventId,
+    position: u64,
+    stamp: Stamp,
+    revision: Revision,
+}
+
+/// The status of every recommendation as a live read model: events go in one at a time, in position order;
+/// the status through any window comes out on demand.
 ///
-/// Feed it with [`StatusFold::apply`], one event at a time in position order, then call [`StatusFold::finish`].
-/// It keeps a compact copy of what it needs, never the events themselves. The window's `known_at` and `as_of`
-/// decide which events count; a retraction known in the window removes its target.
+/// Feed it with [`StatusFold::apply`] and ask [`StatusFold::snapshot`] as often as wanted, between applies too:
+/// a snapshot reads the fold without changing it. The fold keeps a compact owned copy of what the status needs
+/// of every event (texts of recommendations, commitments and actions included), never the events themselves,
+/// whatever the window later asked. Which events count is decided at snapshot time, as
+/// [`status`](crate::status) describes.
+#[derive(Default)]
 pub struct StatusFold {
-    window: Window,
-    recs: BTreeMap<(String, u32), Vec<std::sync::Arc<Kept>>>,
+    /// Report -> recommendation number -> its own stream's events, in log order.
+    recs: BTreeMap<String, BTreeMap<u32, Vec<Kept>>>,
+    /// Report-level events, in log order.
     report_level: Vec<ReportFact>,
-    revisions: Vec<(EventId, u64, Revision)>,
-    /// Commitment -> the actions that keep it: (position, action id).
-    kept: HashMap<EventId, Vec<(u64, EventId)>>,
-    retracted: HashSet<EventId>,
+    /// Due-date revisions, in log order.
+    revisions: Vec<Revised>,
+    /// Commitment -> the actions that keep it, in log order.
+    kept: HashMap<EventId, Vec<Keeper>>,
+    /// Retraction target -> the earliest `recorded_at` of its retractions.
+    retracted: HashMap<EventId, Timestamp>,
 }
 
 impl StatusFold {
-    /// An empty fold over `window`.
-    pub fn new(window: Window) -> StatusFold {
-        StatusFold {
-            window,
-            recs: BTreeMap::new(),
-            report_level: Vec::new(),
-            revisions: Vec::new(),
-            kept: HashMap::new(),
-            retracted: HashSet::new(),
-        }
+    /// An empty fold.
+    pub fn new() -> StatusFold {
+        StatusFold::default()
     }
 
-    /// Takes in the next event of the log.
+    /// Takes in the next event of the log (events in position order).
     pub fn apply(&mut self, event: &RecordedEvent) {
-        if !self.window.known(event) {
-            return;
-        }
         if let Body::EventRetracted(r) = &event.body {
-            self.retracted.insert(r.target);
+            let first = self.retracted.entry(r.target).or_insert(event.recorded_at);
+            *first = (*first).min(event.recorded_at);
             return;
         }
-        if !self.window.occurred(event) {
-            return;
-        }
+        let stamp = Stamp::of(event);
         if let Body::ActionTaken(a) = &event.body {
             for c in &a.fulfils {
-                self.kept.entry(*c).or_default().push((event.position, event.id));
+                self.kept.entry(*c).or_default().push(Keeper { position: event.position, id: event.id, stamp });
             }
         }
         if let Body::CommitmentRevised(r) = &event.body {
@@ -289,67 +304,93 @@ impl StatusFold {
                 due: r.due.clone(),
                 reason: r.reason.clone(),
             };
-            self.revisions.push((r.commitment, event.position, revision));
+            self.revisions.push(Revised { commitment: r.commitment, position: event.position, stamp, revision });
         }
-        let kept = std::sync::Arc::new(Kept::of(event));
+        let kept = Kept::of(event);
+        let report = event.stream.report();
         match event.stream.recommendation() {
-            Some(n) => self.recs.entry((event.stream.report().to_owned(), n)).or_default().push(kept),
-            None => self.report_level.push(ReportFact {
-                report: event.stream.report().to_owned(),
-                named: event.body.recommendations().to_vec(),
-                kept,
-            }),
+            Some(n) => {
+                let numbers = match self.recs.get_mut(report) {
+                    Some(numbers) => numbers,
+                    None => self.recs.entry(report.to_owned()).or_default(),
+                };
+                numbers.entry(n).or_default().push(kept);
+            }
+            None => self.report_level.push(ReportFact { report: report.to_owned(), concern: Concern::of(event), kept }),
         }
     }
 
-    /// The status of every recommendation.
-    pub fn finish(self) -> Status {
-        let StatusFold { mut recs, report_level, mut revisions, kept, retracted, .. } = self;
-        let kept_by: HashMap<EventId, EventId> = kept
-            .into_iter()
+    /// The status of every recommendation through `window`, from the events applied so far.
+    ///
+    /// An event counts if the log held it at `window.known_at` and it certainly occurred by `window.as_of`; a
+    /// retraction counts if the log held it at `known_at`, whenever it occurred, and removes its target. A
+    /// recommendation is listed if one of its own stream's events counts (even if retracted); report-level events
+    /// that count are attached to the recommendations of their report they concern ([`events::Concerned`]), and
+    /// one that names a recommendation not listed is an anomaly.
+    pub fn snapshot(&self, window: Window) -> Status {
+        let retracted = |id: &EventId| self.retracted.get(id).is_some_and(|t| window.knows(*t));
+        let kept_by: HashMap<EventId, EventId> = self
+            .kept
+            .iter()
             .filter_map(|(c, actions)| {
-                actions.into_iter().filter(|(_, a)| !retracted.contains(a)).min().map(|(_, a)| (c, a))
+                actions
+                    .iter()
+                    .filter(|a| window.counts(a.stamp) && !retracted(&a.id))
+                    .map(|a| (a.position, a.id))
+                    .min()
+                    .map(|(_, a)| (*c, a))
             })
             .collect();
-        revisions.retain(|(_, _, r)| !retracted.contains(&r.event_id));
-        revisions.sort_by(|a, b| a.2.occurred.cmp(&b.2.occurred).then(a.1.cmp(&b.1)));
+        let mut revisions: Vec<&Revised> =
+            self.revisions.iter().filter(|r| window.counts(r.stamp) && !retracted(&r.revision.event_id)).collect();
+        revisions.sort_by(|a, b| a.revision.occurred.cmp(&b.revision.occurred).then(a.position.cmp(&b.position)));
         let mut revisions_of: HashMap<EventId, Vec<Revision>> = HashMap::new();
-        for (target, _, r) in revisions {
-            revisions_of.entry(target).or_default().push(r);
+        for r in revisions {
+            revisions_of.entry(r.commitment).or_default().push(r.revision.clone());
+        }
+        // The recommendations listed: those with an own-stream event that counts.
+        let mut recs: BTreeMap<(&str, u32), Vec<&Kept>> = BTreeMap::new();
+        let mut per_report: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (report, numbers) in &self.recs {
+            for (n, own) in numbers {
+                let list: Vec<&Kept> = own.iter().filter(|k| window.counts(k.stamp)).collect();
+                if !list.is_empty() {
+                    recs.insert((report, *n), list);
+                    per_report.entry(report).or_default().push(*n);
+                }
+            }
         }
         let mut anomalies = Vec::new();
-        let mut per_report: HashMap<String, Vec<u32>> = HashMap::new();
-        for (report, n) in recs.keys() {
-            per_report.entry(report.clone()).or_default().push(*n);
-        }
-        for f in report_level {
-            if retracted.contains(&f.kept.id) {
+        for f in &self.report_level {
+            if !window.counts(f.kept.stamp) || retracted(&f.kept.id) {
                 continue;
             }
-            if f.named.is_empty() {
-                for n in per_report.get(&f.report).map(Vec::as_slice).unwrap_or_default() {
-                    if let Some(list) = recs.get_mut(&(f.report.clone(), *n)) {
-                        list.push(f.kept.clone());
+            let report = f.report.as_str();
+            let concerned = f.concern.as_concerned();
+            if concerned == Concerned::Report {
+                for n in per_report.get(report).map(Vec::as_slice).unwrap_or_default() {
+                    if let Some(list) = recs.get_mut(&(report, *n)) {
+                        list.push(&f.kept);
                     }
                 }
                 continue;
             }
-            for n in &f.named {
-                match recs.get_mut(&(f.report.clone(), *n)) {
-                    Some(list) => list.push(f.kept.clone()),
+            for n in concerned.numbers() {
+                match recs.get_mut(&(report, *n)) {
+                    Some(list) => list.push(&f.kept),
                     None => anomalies.push(Anomaly {
                         position: Some(f.kept.position),
                         event_id: Some(f.kept.id),
-                        message: format!("names recommendation {n} of {}, which has no events", f.report),
+                        message: format!("names recommendation {n} of {report}, which has no events"),
                     }),
                 }
             }
         }
         let mut recommendations = Vec::with_capacity(recs.len());
         for ((report, number), mut list) in recs {
-            list.retain(|k| !retracted.contains(&k.id));
+            list.retain(|k| !retracted(&k.id));
             list.sort_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)));
-            let s = summarise(report, number, &list, &revisions_of, &kept_by);
+            let s = summarise(report.to_owned(), number, &list, &revisions_of, &kept_by);
             if s.issued.is_none() {
                 let first = list.iter().min_by_key(|k| k.position);
                 anomalies.push(Anomaly {
@@ -369,7 +410,7 @@ impl StatusFold {
 fn summarise(
     report: String,
     number: u32,
-    list: &[std::sync::Arc<Kept>],
+    list: &[&Kept],
     revisions_of: &HashMap<EventId, Vec<Revision>>,
     kept_by: &HashMap<EventId, EventId>,
 ) -> RecommendationStatus {
@@ -455,12 +496,17 @@ fn claim_agrees(claim: Claim, verdict: Verdict) -> bool {
 }
 
 /// The status of every recommendation from `events` in position order, seen through `window`.
+///
+/// An event counts if the log held it at `window.known_at` and it certainly occurred by `window.as_of`; a
+/// retraction known at `known_at` removes its target, whenever the retraction occurred. Recommendations are listed
+/// by report id and then number, those with an own-stream event that counts; report-level events are attached to
+/// the recommendations they concern. A [`StatusFold`] snapshot of the same events and window.
 pub fn status<'a>(events: impl IntoIterator<Item = &'a RecordedEvent>, window: Window) -> Status {
-    let mut fold = StatusFold::new(window);
+    let mut fold = StatusFold::new();
     for e in events {
         fold.apply(e);
     }
-    fold.finish()
+    fold.snapshot(window)
 }
 
 /// A commitment overdue on a day.
@@ -643,6 +689,109 @@ mod tests {
     #[test]
     fn given_no_events_when_folded_then_the_status_is_empty() {
         assert_eq!(check(&[], Window::default()), Status::default());
+    }
+
+    /// The follow-up with a retraction of the second action (position 12, occurred 2018), a commitment to 2
+    /// (13) revised (14) and kept by an action (15), and a report-level note naming a recommendation without
+    /// events (16): every part of the fold that a window cuts.
+    fn corrected() -> Vec<String> {
+        let mut lines = given::follow_up();
+        lines.push(line(
+            None,
+            "r/1",
+            "event_retracted",
+            "2018",
+            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
+        ));
+        lines.push(line(Some(C1), "r/2", "commitment_made", "2013-06", r#"{"summary":"a plan","due":"2014-23"}"#));
+        lines.push(line(
+            None,
+            "r/2",
+            "commitment_revised",
+            "2014-10",
+            &format!(r#"{{"commitment":"{C1}","due":"2015-34","reason":"staff"}}"#),
+        ));
+        lines.push(line(
+            None,
+            "r/2",
+            "action_taken",
+            "2016-03",
+            &format!(r#"{{"summary":"kept","fulfils":["{C1}"]}}"#),
+        ));
+        lines.push(line(None, "r", "context_noted", "2015", r#"{"summary":"names 9","recommendations":[9]}"#));
+        lines
+    }
+
+    #[test]
+    fn given_a_live_fold_when_snapshot_known_at_each_position_then_it_equals_a_fresh_fold_of_that_prefix() {
+        let events = log(&corrected());
+        let mut live = StatusFold::new();
+        for e in &events {
+            live.apply(e);
+        }
+        for p in 0..=events.len() {
+            let window = Window { as_of: None, known_at: Some(at(p as i64)) };
+            assert_eq!(live.snapshot(window), status(&events[..p], Window::default()), "known at position {p}");
+        }
+    }
+
+    #[test]
+    fn given_a_live_fold_when_snapshot_as_of_a_day_then_it_equals_a_fresh_fold_of_the_events_certain_by_then() {
+        let events = log(&corrected());
+        let mut live = StatusFold::new();
+        for e in &events {
+            live.apply(e);
+        }
+        for d in ["2012-12-31", "2013-05-31", "2013-07-04", "2015-06-30", "2015-12-31", "2017-11-30", "2030-01-01"] {
+            let day = day(d);
+            // A retraction counts whenever it occurred; every other event only if certainly occurred by the day.
+            let admitted: Vec<&RecordedEvent> = events
+                .iter()
+                .filter(|e| matches!(e.body, Body::EventRetracted(_)) || e.occurred.certainly_by(day))
+                .collect();
+            let window = Window { as_of: Some(day), known_at: None };
+            assert_eq!(live.snapshot(window), status(admitted, Window::default()), "as of {d}");
+        }
+    }
+
+    #[test]
+    fn given_a_retraction_recorded_later_when_snapshot_then_it_is_ignored_before_it_was_known_and_honoured_after() {
+        let events = log(&corrected());
+        let mut live = StatusFold::new();
+        for e in &events {
+            live.apply(e);
+        }
+        let actions = |w: Window| live.snapshot(w).recommendations[0].actions.len();
+        assert_eq!(actions(Window { as_of: None, known_at: Some(at(11)) }), 2);
+        assert_eq!(actions(Window { as_of: None, known_at: Some(at(12)) }), 1);
+        // Occurred in 2018, the retraction still counts as of 2016-12-31: it corrects the record.
+        assert_eq!(actions(Window { as_of: Some(day("2016-12-31")), known_at: None }), 1);
+        assert_eq!(actions(Window { as_of: Some(day("2016-12-31")), known_at: Some(at(11)) }), 2);
+    }
+
+    #[test]
+    fn given_a_snapshot_when_more_events_are_applied_then_the_next_snapshot_sees_them_and_the_first_is_unchanged() {
+        let events = log(&corrected());
+        let windows = [
+            Window::default(),
+            Window { as_of: Some(day("2015-12-31")), known_at: None },
+            Window { as_of: None, known_at: Some(at(9)) },
+        ];
+        let mut live = StatusFold::new();
+        let (first, rest) = events.split_at(9);
+        for e in first {
+            live.apply(e);
+        }
+        let early: Vec<Status> = windows.iter().map(|w| live.snapshot(*w)).collect();
+        assert_eq!(early, windows.map(|w| status(first, w)));
+        assert_eq!(early, windows.map(|w| live.snapshot(w)), "a snapshot changes nothing");
+        for e in rest {
+            live.apply(e);
+        }
+        let late: Vec<Status> = windows.iter().map(|w| live.snapshot(*w)).collect();
+        assert_eq!(late, windows.map(|w| status(&events, w)));
+        assert_ne!(late[0], early[0], "the verdict and the retraction came later");
+        assert_eq!(late[2], early[2], "known at position 9, the later events do not count");
     }
 
     const C1: &str = "00000000-0000-5000-8000-0000000000c1";

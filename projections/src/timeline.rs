@@ -1,11 +1,13 @@
 //! The timeline projection: dated entries in timeline order, for a report, a recommendation or the whole log.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-use events::{Body, Date, EventId, PartialDate, RecordedEvent, Source, StreamId, Votes};
+use events::{
+    Body, Concerned, Date, EventId, EventType, PartialDate, RecordedEvent, Source, StreamId, Timestamp, Votes,
+};
 use serde::Serialize;
 
-use crate::Window;
+use crate::{Reports, Stamp, Window};
 
 /// Which entries a timeline shows, beyond the bitemporal window.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,16 +32,16 @@ pub struct TimelineEntry {
     pub stream: StreamId,
     /// When it happened, as precise as the source.
     pub occurred: PartialDate,
-    /// The event type, as on disk (`status_assessed`).
+    /// The event type, serialised as its code (`status_assessed`).
     #[serde(rename = "type")]
-    pub kind: &'static str,
+    pub kind: EventType,
     /// The event's own text: its summary, the recommendation's wording, a verdict's rationale.
     pub summary: String,
     /// The key fact in a few words, in codes: `stance adopted_with_reservations`, `verdict implemented as of
     /// 2017-11`, `amount EUR 500000`, `motion adopted unanimous`; empty when the summary says it all.
     pub detail: String,
-    /// The recommendations it concerns: the stream's own number, or those a report-level event names (empty:
-    /// the whole report).
+    /// The recommendations it singles out ([`Concerned::numbers`]): the stream's own number, or those a
+    /// report-level event names (empty: the whole report).
     pub recommendations: Vec<u32>,
     /// Where the fact comes from.
     pub source: Source,
@@ -71,37 +73,54 @@ fn detail(body: &Body) -> String {
         Body::CommitmentMade(b) => b.due.as_ref().map(|d| format!("due {d}")).unwrap_or_default(),
         Body::CommitmentRevised(b) => format!("due {} (commitment {})", b.due, b.commitment),
         Body::EventRetracted(b) => format!("retracts {}", b.target),
-        Body::ExecutiveReported(b) => format!(
-            "claim {}",
-            match b.claim {
-                events::Claim::Done => "done",
-                events::Claim::InProgress => "in_progress",
-                events::Claim::NotStarted => "not_started",
-            }
-        ),
+        Body::ExecutiveReported(b) => format!("claim {}", b.claim.code()),
         Body::CommitteeDiscussed(b) => format!("committee {}", b.committee),
         _ => String::new(),
     }
 }
 
-/// Folds events (in position order) into a timeline's order.
+/// The timeline's order as a live read model: events go in one at a time, in position order; the order of the
+/// entries through any window and filter comes out on demand.
 ///
-/// Holds one small slot per entry (its interval, position and id), never the events: a timeline of a million
-/// events takes some 50 MB. [`TimelineOrder::entries`] then reads the entries to show.
+/// Feed it with [`TimelineFold::apply`] and ask [`TimelineFold::snapshot`] as often as wanted, between applies
+/// too: a snapshot reads the fold without changing it. It holds one small slot per event (its interval, position,
+/// id, recording time, interned report and the recommendations it concerns), never the event or its texts: some
+/// 64 bytes per event, 64 MB for a million. [`TimelineOrder::entries`] then reads the entries to show.
+#[derive(Default)]
 pub struct TimelineFold {
-    window: Window,
-    filter: TimelineFilter,
     slots: Vec<Slot>,
-    retracted: HashSet<EventId>,
+    /// The numbers named by report-level events, slot after slot ([`SlotConcern::Named`] ranges).
+    named: Vec<u32>,
+    reports: Reports,
+    /// Retraction target -> the earliest `recorded_at` of its retractions.
+    retracted: HashMap<EventId, Timestamp>,
 }
 
-/// One entry's place in a timeline.
+/// One event's place in a timeline: its interval, its [`Stamp`] (its parts side by side, which packs tighter),
+/// its report and what it concerns.
 #[derive(Clone, Copy)]
 struct Slot {
     start: Date,
     end: Date,
+    recorded_at: Timestamp,
     position: u64,
     id: EventId,
+    report: u32,
+    concern: SlotConcern,
+}
+
+impl Slot {
+    fn stamp(&self) -> Stamp {
+        Stamp { recorded_at: self.recorded_at, last_day: self.end }
+    }
+}
+
+/// A [`Concerned`] kept in a slot, its named numbers in [`TimelineFold::named`].
+#[derive(Clone, Copy)]
+enum SlotConcern {
+    One(u32),
+    Named { from: u32, to: u32 },
+    Report,
 }
 
 /// A timeline as the positions of its entries, in timeline order: by the first day of their interval, then its
@@ -131,70 +150,94 @@ impl TimelineOrder {
 impl TimelineEntry {
     /// The entry of event `e`.
     pub fn of(e: &RecordedEvent) -> TimelineEntry {
-        let recommendations = match e.stream.recommendation() {
-            Some(n) => vec![n],
-            None => e.body.recommendations().to_vec(),
-        };
         TimelineEntry {
             position: e.position,
             event_id: e.id,
             stream: e.stream.clone(),
             occurred: e.occurred.clone(),
-            kind: e.body.type_name(),
+            kind: e.body.event_type(),
             summary: e.body.summary().to_owned(),
             detail: detail(&e.body),
-            recommendations,
+            recommendations: e.concerned().numbers().to_vec(),
             source: e.source.clone(),
             body: e.body.clone(),
         }
+    }
+
+    /// Which recommendations of its report the entry concerns ([`events::concerned`] of its stream and body).
+    pub fn concerned(&self) -> Concerned<'_> {
+        events::concerned(&self.stream, &self.body)
     }
 }
 
 impl TimelineFold {
     /// An empty fold.
-    pub fn new(window: Window, filter: TimelineFilter) -> TimelineFold {
-        TimelineFold { window, filter, slots: Vec::new(), retracted: HashSet::new() }
+    pub fn new() -> TimelineFold {
+        TimelineFold::default()
     }
 
-    fn concerns(&self, e: &RecordedEvent) -> bool {
-        let Some(want) = &self.filter.stream else { return true };
-        if e.stream.report() != want.report() {
-            return false;
-        }
-        match (want.recommendation(), e.stream.recommendation()) {
-            (None, _) => true,
-            (Some(n), Some(m)) => n == m,
-            (Some(n), None) => {
-                let named = e.body.recommendations();
-                named.is_empty() || named.contains(&n)
-            }
-        }
-    }
-
-    /// Takes in the next event of the log.
+    /// Takes in the next event of the log (events in position order).
     pub fn apply(&mut self, e: &RecordedEvent) {
-        if !self.window.known(e) {
-            return;
-        }
         if let Body::EventRetracted(r) = &e.body {
-            self.retracted.insert(r.target);
+            let first = self.retracted.entry(r.target).or_insert(e.recorded_at);
+            *first = (*first).min(e.recorded_at);
         }
-        if !self.window.occurred(e) || !self.concerns(e) {
-            return;
-        }
-        let (start, end) = (e.occurred.start(), e.occurred.end());
-        if self.filter.from.is_some_and(|d| end < d) || self.filter.to.is_some_and(|d| start > d) {
-            return;
-        }
-        self.slots.push(Slot { start, end, position: e.position, id: e.id });
+        let concern = match e.concerned() {
+            Concerned::One(n) => SlotConcern::One(n),
+            Concerned::Report => SlotConcern::Report,
+            Concerned::Named(named) => {
+                let from = self.named.len();
+                self.named.extend_from_slice(named);
+                let index = |i: usize| u32::try_from(i).expect("fewer than 2^32 named recommendations");
+                SlotConcern::Named { from: index(from), to: index(self.named.len()) }
+            }
+        };
+        self.slots.push(Slot {
+            start: e.occurred.start(),
+            end: e.occurred.end(),
+            recorded_at: e.recorded_at,
+            position: e.position,
+            id: e.id,
+            report: self.reports.intern(e.stream.report()),
+            concern,
+        });
     }
 
-    /// The timeline's order, without retracted events.
-    pub fn finish(self) -> TimelineOrder {
-        let TimelineFold { mut slots, retracted, .. } = self;
-        slots.retain(|s| !retracted.contains(&s.id));
-        slots.sort_unstable_by_key(|s| (s.start, s.end, s.position));
-        TimelineOrder { positions: slots.into_iter().map(|s| s.position).collect() }
+    fn concerned(&self, slot: &Slot) -> Concerned<'_> {
+        match slot.concern {
+            SlotConcern::One(n) => Concerned::One(n),
+            SlotConcern::Named { from, to } => Concerned::Named(&self.named[from as usize..to as usize]),
+            SlotConcern::Report => Concerned::Report,
+        }
+    }
+
+    /// The timeline's order through `window` and `filter`, from the events applied so far.
+    ///
+    /// An entry is shown if the log held its event at `window.known_at`, the event certainly occurred by
+    /// `window.as_of`, it concerns `filter.stream` (a report: any of its streams; a recommendation: the events
+    /// that concern it, [`events::Concerned`]), its interval overlaps `filter.from` to `filter.to`, and no
+    /// retraction of it was known at `known_at` (whenever the retraction occurred).
+    pub fn snapshot(&self, window: Window, filter: &TimelineFilter) -> TimelineOrder {
+        let want = match &filter.stream {
+            None => None,
+            Some(s) => match self.reports.get(s.report()) {
+                Some(report) => Some((report, s.recommendation())),
+                None => return TimelineOrder::default(),
+            },
+        };
+        let mut shown: Vec<(Date, Date, u64)> = self
+            .slots
+            .iter()
+            .filter(|s| window.counts(s.stamp()))
+            .filter(|s| {
+                want.is_none_or(|(report, n)| s.report == report && n.is_none_or(|n| self.concerned(s).concerns(n)))
+            })
+            .filter(|s| !(filter.from.is_some_and(|d| s.end < d) || filter.to.is_some_and(|d| s.start > d)))
+            .filter(|s| !self.retracted.get(&s.id).is_some_and(|t| window.knows(*t)))
+            .map(|s| (s.start, s.end, s.position))
+            .collect();
+        shown.sort_unstable();
+        TimelineOrder { positions: shown.into_iter().map(|(_, _, p)| p).collect() }
     }
 }
 
@@ -205,11 +248,11 @@ pub fn timeline<'a>(
     filter: TimelineFilter,
 ) -> Timeline {
     let events: Vec<&RecordedEvent> = events.into_iter().collect();
-    let mut fold = TimelineFold::new(window, filter);
+    let mut fold = TimelineFold::new();
     for e in &events {
         fold.apply(e);
     }
-    let Ok(timeline) = fold.finish().entries(|p| {
+    let Ok(timeline) = fold.snapshot(window, &filter).entries(|p| {
         Ok::<_, std::convert::Infallible>(
             events.binary_search_by_key(&p, |e| e.position).ok().map(|i| events[i].clone()),
         )
@@ -220,13 +263,13 @@ pub fn timeline<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::given::{self, line, log};
+    use crate::given::{self, at, line, log};
 
     fn check(lines: &[String], window: Window, filter: TimelineFilter) -> Vec<(String, String, u64)> {
         timeline(&log(lines), window, filter)
             .entries
             .into_iter()
-            .map(|e| (e.occurred.as_str().to_owned(), e.kind.to_owned(), e.position))
+            .map(|e| (e.occurred.as_str().to_owned(), e.kind.code().to_owned(), e.position))
             .collect()
     }
 
@@ -309,5 +352,113 @@ mod tests {
                 "verdict partially_implemented as of 2017-11",
             ]
         );
+    }
+
+    /// The positions a fresh fold of `events` shows through `window` and `filter`.
+    fn order(events: &[RecordedEvent], window: Window, filter: &TimelineFilter) -> Vec<u64> {
+        let mut fold = TimelineFold::new();
+        for e in events {
+            fold.apply(e);
+        }
+        fold.snapshot(window, filter).positions
+    }
+
+    /// The follow-up with a retraction of the second action (position 12, occurred 2018) and a report-level note
+    /// naming recommendation 2 (13).
+    fn corrected() -> Vec<RecordedEvent> {
+        let mut lines = given::follow_up();
+        lines.push(line(
+            None,
+            "r/1",
+            "event_retracted",
+            "2018",
+            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
+        ));
+        lines.push(line(None, "r", "context_noted", "2015", r#"{"summary":"about two","recommendations":[2]}"#));
+        log(&lines)
+    }
+
+    fn filters() -> Vec<TimelineFilter> {
+        let stream = |s: &str| Some(StreamId::parse(s).unwrap());
+        vec![
+            TimelineFilter::default(),
+            TimelineFilter { stream: stream("r"), from: None, to: None },
+            TimelineFilter { stream: stream("r/1"), from: None, to: None },
+            TimelineFilter { stream: stream("r/2"), from: Some("2014-01-01".parse().unwrap()), to: None },
+            TimelineFilter { stream: stream("other"), from: None, to: None },
+            TimelineFilter { stream: None, from: None, to: Some("2015-12-31".parse().unwrap()) },
+        ]
+    }
+
+    #[test]
+    fn given_a_live_fold_when_snapshot_known_at_each_position_then_it_equals_a_fresh_fold_of_that_prefix() {
+        let events = corrected();
+        let mut live = TimelineFold::new();
+        for e in &events {
+            live.apply(e);
+        }
+        for filter in filters() {
+            for p in 0..=events.len() {
+                let window = Window { as_of: None, known_at: Some(at(p as i64)) };
+                assert_eq!(
+                    live.snapshot(window, &filter).positions,
+                    order(&events[..p], Window::default(), &filter),
+                    "known at position {p}, {filter:?}"
+                );
+            }
+        }
+        // Known at hour 11 the retracted action (10) is shown; from hour 12 on it is not.
+        let all = TimelineFilter::default();
+        assert!(live.snapshot(Window { as_of: None, known_at: Some(at(11)) }, &all).positions.contains(&10));
+        assert!(!live.snapshot(Window { as_of: None, known_at: Some(at(12)) }, &all).positions.contains(&10));
+    }
+
+    #[test]
+    fn given_a_live_fold_when_snapshot_as_of_a_day_then_it_equals_a_fresh_fold_of_the_events_certain_by_then() {
+        let events = corrected();
+        let mut live = TimelineFold::new();
+        for e in &events {
+            live.apply(e);
+        }
+        for d in ["2012-12-31", "2013-05-31", "2015-12-31", "2016-12-31", "2017-11-30", "2030-01-01"] {
+            let day: Date = d.parse().unwrap();
+            let window = Window { as_of: Some(day), known_at: None };
+            // A retraction takes effect whenever it occurred; it is shown only once it certainly occurred.
+            let admitted: Vec<RecordedEvent> =
+                events.iter().filter(|e| e.occurred.certainly_by(day)).cloned().collect();
+            for filter in filters() {
+                let mut fresh = order(&admitted, Window::default(), &filter);
+                fresh.retain(|p| *p != 10);
+                assert_eq!(live.snapshot(window, &filter).positions, fresh, "as of {d}, {filter:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn given_a_snapshot_when_more_events_are_applied_then_the_next_snapshot_sees_them_and_the_first_is_unchanged() {
+        let events = corrected();
+        let (first, rest) = events.split_at(10);
+        let mut live = TimelineFold::new();
+        for e in first {
+            live.apply(e);
+        }
+        let all = TimelineFilter::default();
+        let early = live.snapshot(Window::default(), &all);
+        assert_eq!(early, live.snapshot(Window::default(), &all), "a snapshot changes nothing");
+        assert!(early.positions.contains(&10));
+        for e in rest {
+            live.apply(e);
+        }
+        for filter in filters() {
+            assert_eq!(live.snapshot(Window::default(), &filter).positions, order(&events, Window::default(), &filter));
+        }
+        let late = live.snapshot(Window::default(), &all);
+        assert!(!late.positions.contains(&10) && late.positions.contains(&12), "{late:?}");
+        assert_eq!(live.snapshot(Window { as_of: None, known_at: Some(at(10)) }, &all), early);
+    }
+
+    #[test]
+    fn a_slot_takes_at_most_64_bytes_per_event() {
+        assert!(std::mem::size_of::<Slot>() <= 64, "{} bytes", std::mem::size_of::<Slot>());
     }
 }

@@ -30,10 +30,13 @@
 
 use std::collections::HashMap;
 
-use events::{Body, EventId, PartialDate, RecordedEvent, Stance, StreamId, Verdict};
+use events::{
+    Body, Concerned, EventId, EventType, PartialDate, RecordedEvent, Stance, StatusAssessed, StreamId, Timestamp,
+    Verdict,
+};
 use serde::Serialize;
 
-use crate::Window;
+use crate::{Concern, Reports, Stamp, Window};
 
 /// The judgement of one verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -94,31 +97,62 @@ impl Verification {
 /// What verification keeps of an event that may be evidence.
 struct Fact {
     position: u64,
-    stream: StreamId,
+    recorded_at: Timestamp,
+    /// Its report, interned in [`VerifyFold::reports`]; its stream is that report, or `report/n` when it concerns
+    /// [`Concern::One`] `n`.
+    report: u32,
     occurred: PartialDate,
-    kind: &'static str,
-    named: Vec<u32>,
+    kind: EventType,
+    concern: Concern,
+}
+
+struct Issue {
+    position: u64,
+    recorded_at: Timestamp,
+    occurred: PartialDate,
+    id: EventId,
 }
 
 struct Response {
     occurred: PartialDate,
     position: u64,
+    recorded_at: Timestamp,
     id: EventId,
     stance: Stance,
 }
 
-struct Assessment {
-    event: RecordedEvent,
+struct Retraction {
+    position: u64,
+    recorded_at: Timestamp,
 }
 
-/// Folds the log (in position order) into the judgement of every verdict.
+struct Assessment {
+    id: EventId,
+    position: u64,
+    stamp: Stamp,
+    stream: StreamId,
+    occurred: PartialDate,
+    body: StatusAssessed,
+}
+
+/// The judgement of every verdict as a live read model: events go in one at a time, in position order; the
+/// judgements through any window come out on demand.
+///
+/// Feed it with [`VerifyFold::apply`] and ask [`VerifyFold::snapshot`] as often as wanted, between applies too:
+/// a snapshot reads the fold without changing it. It keeps a compact index of every event (position, recording
+/// time, interned report, date, type, the recommendations it concerns), retractions by target, issues by stream,
+/// responses by recommendation, and the assessments.
+#[derive(Default)]
 pub struct VerifyFold {
-    window: Window,
+    reports: Reports,
     facts: HashMap<EventId, Fact>,
-    /// Retraction target -> positions of its retractions.
-    retractions: HashMap<EventId, Vec<u64>>,
-    /// Stream -> issue positions, dates and ids.
-    issued: HashMap<StreamId, Vec<(u64, PartialDate, EventId)>>,
+    /// Facts of an id met again, which the later one hides while it is known: earliest first. Empty in a store,
+    /// where ids are unique.
+    shadowed: HashMap<EventId, Vec<Fact>>,
+    /// Retraction target -> its retractions, in log order.
+    retractions: HashMap<EventId, Vec<Retraction>>,
+    /// Stream -> its issues, in log order.
+    issued: HashMap<StreamId, Vec<Issue>>,
     /// Recommendation -> responses (by report and number; report-level ones under each they name, or under
     /// the report with number 0 when they name none).
     stances: HashMap<(String, u32), Vec<Response>>,
@@ -126,92 +160,127 @@ pub struct VerifyFold {
 }
 
 impl VerifyFold {
-    /// An empty fold over `window`: `known_at` judges the log as it stood then; `as_of` judges only assessments
-    /// that certainly occurred by then.
-    pub fn new(window: Window) -> VerifyFold {
-        VerifyFold {
-            window,
-            facts: HashMap::new(),
-            retractions: HashMap::new(),
-            issued: HashMap::new(),
-            stances: HashMap::new(),
-            assessments: Vec::new(),
-        }
+    /// An empty fold.
+    pub fn new() -> VerifyFold {
+        VerifyFold::default()
     }
 
-    /// Takes in the next event of the log.
+    /// Takes in the next event of the log (events in position order).
     pub fn apply(&mut self, e: &RecordedEvent) {
-        if !self.window.known(e) {
-            return;
+        let fact = Fact {
+            position: e.position,
+            recorded_at: e.recorded_at,
+            report: self.reports.intern(e.stream.report()),
+            occurred: e.occurred.clone(),
+            kind: e.body.event_type(),
+            concern: Concern::of(e),
+        };
+        if let Some(hidden) = self.facts.insert(e.id, fact) {
+            self.shadowed.entry(e.id).or_default().push(hidden);
         }
-        self.facts.insert(
-            e.id,
-            Fact {
-                position: e.position,
-                stream: e.stream.clone(),
-                occurred: e.occurred.clone(),
-                kind: e.body.type_name(),
-                named: e.body.recommendations().to_vec(),
-            },
-        );
         match &e.body {
-            Body::EventRetracted(r) => self.retractions.entry(r.target).or_default().push(e.position),
-            Body::RecommendationIssued(_) => {
-                self.issued.entry(e.stream.clone()).or_default().push((e.position, e.occurred.clone(), e.id))
-            }
+            Body::EventRetracted(r) => self
+                .retractions
+                .entry(r.target)
+                .or_default()
+                .push(Retraction { position: e.position, recorded_at: e.recorded_at }),
+            Body::RecommendationIssued(_) => self.issued.entry(e.stream.clone()).or_default().push(Issue {
+                position: e.position,
+                recorded_at: e.recorded_at,
+                occurred: e.occurred.clone(),
+                id: e.id,
+            }),
             Body::ExecutiveResponded(b) => {
-                let numbers = match e.stream.recommendation() {
-                    Some(n) => vec![n],
-                    None if b.recommendations.is_empty() => vec![0],
-                    None => b.recommendations.clone(),
+                let concerned = e.concerned();
+                let numbers = match concerned {
+                    Concerned::Report => &[0],
+                    _ => concerned.numbers(),
                 };
-                for n in numbers {
-                    let r = Response { occurred: e.occurred.clone(), position: e.position, id: e.id, stance: b.stance };
+                for &n in numbers {
+                    let r = Response {
+                        occurred: e.occurred.clone(),
+                        position: e.position,
+                        recorded_at: e.recorded_at,
+                        id: e.id,
+                        stance: b.stance,
+                    };
                     self.stances.entry((e.stream.report().to_owned(), n)).or_default().push(r);
                 }
             }
-            Body::StatusAssessed(_) if self.window.occurred(e) => {
-                self.assessments.push(Assessment { event: e.clone() })
-            }
+            Body::StatusAssessed(b) => self.assessments.push(Assessment {
+                id: e.id,
+                position: e.position,
+                stamp: Stamp::of(e),
+                stream: e.stream.clone(),
+                occurred: e.occurred.clone(),
+                body: b.clone(),
+            }),
             _ => {}
         }
     }
 
-    fn retracted_before(&self, id: &EventId, position: u64) -> Option<u64> {
-        self.retractions.get(id).and_then(|ps| ps.iter().copied().filter(|p| *p < position).min())
+    /// The fact of `id` the log held at `window.known_at`: the last one applied, if several share the id.
+    fn fact(&self, id: &EventId, window: Window) -> Option<&Fact> {
+        let latest = self.facts.get(id)?;
+        if window.knows(latest.recorded_at) {
+            return Some(latest);
+        }
+        self.shadowed.get(id)?.iter().rev().find(|f| window.knows(f.recorded_at))
     }
 
-    fn retracted_after(&self, id: &EventId, position: u64) -> Option<u64> {
-        self.retractions.get(id).and_then(|ps| ps.iter().copied().filter(|p| *p > position).min())
+    /// The stream of `f`, as text.
+    fn stream_of(&self, f: &Fact) -> String {
+        let report = self.reports.name(f.report);
+        match f.concern {
+            Concern::One(n) => format!("{report}/{n}"),
+            Concern::Named(_) | Concern::Report => report.to_owned(),
+        }
+    }
+
+    /// The positions of the retractions of `id` known at `window.known_at`.
+    fn retractions_of(&self, id: &EventId, window: Window) -> impl Iterator<Item = u64> + '_ {
+        self.retractions.get(id).into_iter().flatten().filter(move |r| window.knows(r.recorded_at)).map(|r| r.position)
+    }
+
+    fn retracted_before(&self, id: &EventId, position: u64, window: Window) -> Option<u64> {
+        self.retractions_of(id, window).filter(|p| *p < position).min()
+    }
+
+    fn retracted_after(&self, id: &EventId, position: u64, window: Window) -> Option<u64> {
+        self.retractions_of(id, window).filter(|p| *p > position).min()
     }
 
     /// The latest stance on `stream` (by occurred date, then position) among responses recorded before `position`,
     /// not retracted by then, and dated no later than `by` (valid time).
-    fn stance_at(&self, stream: &StreamId, position: u64, by: &PartialDate) -> Option<Stance> {
+    fn stance_at(&self, stream: &StreamId, position: u64, by: &PartialDate, window: Window) -> Option<Stance> {
         let n = stream.recommendation()?;
         let report = stream.report().to_owned();
         [n, 0]
             .iter()
             .filter_map(|k| self.stances.get(&(report.clone(), *k)))
             .flatten()
-            .filter(|r| r.position < position && self.retracted_before(&r.id, position).is_none())
+            .filter(|r| window.knows(r.recorded_at))
+            .filter(|r| r.position < position && self.retracted_before(&r.id, position, window).is_none())
             .filter(|r| r.occurred.start() <= by.end())
             .max_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)))
             .map(|r| r.stance)
     }
 
-    /// The judgement of every verdict.
-    pub fn finish(self) -> Verification {
-        let mut verdicts = Vec::with_capacity(self.assessments.len());
+    /// The judgement of every verdict through `window`, from the events applied so far.
+    ///
+    /// `known_at` judges the log as it stood then: events and retractions recorded later are not seen. `as_of`
+    /// judges only the assessments that certainly occurred by then; the evidence is judged against each
+    /// assessment's own as-of date, and retractions count whenever they occurred.
+    pub fn snapshot(&self, window: Window) -> Verification {
+        let mut verdicts = Vec::new();
         let mut retracted = Vec::new();
         // Per recommendation, the standing assessments recorded so far: (position, id, as_of).
         let mut earlier: HashMap<&StreamId, Vec<(u64, EventId, &PartialDate)>> = HashMap::new();
-        for a in &self.assessments {
-            let e = &a.event;
-            let Body::StatusAssessed(b) = &e.body else { continue };
+        for a in self.assessments.iter().filter(|a| window.counts(a.stamp)) {
+            let b = &a.body;
             // A retracted assessment is no verdict any more: it is neither judged nor compared with (V5).
-            if self.retractions.contains_key(&e.id) {
-                retracted.push(e.id);
+            if self.retractions_of(&a.id, window).next().is_some() {
+                retracted.push(a.id);
                 continue;
             }
             let mut failures = Vec::new();
@@ -221,48 +290,55 @@ impl VerifyFold {
             // V1
             let issued = self
                 .issued
-                .get(&e.stream)
+                .get(&a.stream)
                 .into_iter()
                 .flatten()
-                .filter(|(p, _, id)| *p < e.position && self.retracted_before(id, e.position).is_none())
-                .min_by_key(|(p, ..)| *p);
+                .filter(|i| window.knows(i.recorded_at))
+                .filter(|i| i.position < a.position && self.retracted_before(&i.id, a.position, window).is_none())
+                .min_by_key(|i| i.position);
             match issued {
                 None => fail(
                     "V1",
                     format!(
                         "{} had not been issued (or its issue was retracted) when this assessment was recorded",
-                        e.stream
+                        a.stream
                     ),
                 ),
-                Some((_, d, _)) if d.start() > e.occurred.start() => {
-                    fail("V1", format!("{} was issued in {d}, after this assessment ({})", e.stream, e.occurred))
-                }
+                Some(i) if i.occurred.start() > a.occurred.start() => fail(
+                    "V1",
+                    format!("{} was issued in {}, after this assessment ({})", a.stream, i.occurred, a.occurred),
+                ),
                 Some(_) => {}
             }
 
             // V2, collecting the kinds of sound evidence for V3.
-            let mut kinds: Vec<&'static str> = Vec::new();
+            let mut kinds: Vec<EventType> = Vec::new();
             for id in &b.evidence {
-                let Some(f) = self.facts.get(id) else {
+                let Some(f) = self.fact(id, window) else {
                     fail("V2", format!("evidence {id} is not in the log"));
                     continue;
                 };
-                let n = e.stream.recommendation();
-                let same_rec = f.stream == e.stream;
-                let same_report = f.stream.recommendation().is_none()
-                    && f.stream.report() == e.stream.report()
-                    && (f.named.is_empty() || n.is_some_and(|n| f.named.contains(&n)));
-                if !same_rec && !same_report {
-                    let whose = if f.stream.recommendation().is_none() && f.stream.report() == e.stream.report() {
-                        let named: Vec<String> = f.named.iter().map(u32::to_string).collect();
+                // Its own recommendation's, or its report's about it. (An assessment on a report stream, which
+                // validation refuses, rests on any event of the report stream.)
+                let same_report = self.reports.get(a.stream.report()) == Some(f.report);
+                let concerned = f.concern.as_concerned();
+                let report_level = !matches!(concerned, Concerned::One(_));
+                let about = same_report
+                    && match a.stream.recommendation() {
+                        Some(n) => concerned.concerns(n),
+                        None => report_level,
+                    };
+                if !about {
+                    let whose = if report_level && same_report {
+                        let named: Vec<String> = concerned.numbers().iter().map(u32::to_string).collect();
                         format!("is a report-level event that concerns recommendation {} only", named.join(", "))
                     } else {
-                        format!("belongs to {}, not to {} or its report", f.stream, e.stream)
+                        format!("belongs to {}, not to {} or its report", self.stream_of(f), a.stream)
                     };
                     fail("V2", format!("evidence {id} ({}) {whose}", f.kind));
                     continue;
                 }
-                if f.position > e.position {
+                if f.position > a.position {
                     fail(
                         "V2",
                         format!(
@@ -282,7 +358,7 @@ impl VerifyFold {
                     );
                     continue;
                 }
-                if let Some(p) = self.retracted_before(id, e.position) {
+                if let Some(p) = self.retracted_before(id, a.position, window) {
                     fail(
                         "V2",
                         format!("evidence {id} ({}) had been retracted at position {p} before the assessment", f.kind),
@@ -290,7 +366,7 @@ impl VerifyFold {
                     continue;
                 }
                 // The verdict is judged on the log as it stood when it was recorded; a later retraction undermines it.
-                if let Some(p) = self.retracted_after(id, e.position) {
+                if let Some(p) = self.retracted_after(id, a.position, window) {
                     undermining.push(Failure {
                         rule: "V2",
                         message: format!(
@@ -303,27 +379,30 @@ impl VerifyFold {
             }
 
             // V3
-            let has = |ks: &[&str]| kinds.iter().any(|k| ks.contains(k));
+            let has = |ks: &[EventType]| kinds.iter().any(|k| ks.contains(k));
+            let rests_on_none = |ks: &[EventType]| {
+                let ks: Vec<&str> = ks.iter().map(EventType::code).collect();
+                format!("{} rests on no {}", b.verdict.code(), ks.join(" or "))
+            };
+            const ACTION: &[EventType] = &[EventType::ActionTaken];
+            const UNDER_WAY: &[EventType] = &[EventType::CommitmentMade, EventType::ActionTaken];
+            const OVERTAKEN: &[EventType] = &[EventType::ContextNoted, EventType::CouncilDecided];
             match b.verdict {
-                Verdict::Implemented | Verdict::PartiallyImplemented if !has(&["action_taken"]) => {
-                    fail("V3", format!("{} rests on no action_taken", b.verdict.code()))
+                Verdict::Implemented | Verdict::PartiallyImplemented if !has(ACTION) => {
+                    fail("V3", rests_on_none(ACTION))
                 }
-                Verdict::InProgress if !has(&["commitment_made", "action_taken"]) => {
-                    fail("V3", "in_progress rests on no commitment_made or action_taken".into())
-                }
+                Verdict::InProgress if !has(UNDER_WAY) => fail("V3", rests_on_none(UNDER_WAY)),
                 Verdict::NotImplemented if b.attributable.is_none() => fail(
                     "V3",
                     "not_implemented does not say whether the shortfall is attributable to the executive".into(),
                 ),
-                Verdict::NoLongerRelevant if !has(&["context_noted", "council_decided"]) => {
-                    fail("V3", "no_longer_relevant rests on no context_noted or council_decided".into())
-                }
+                Verdict::NoLongerRelevant if !has(OVERTAKEN) => fail("V3", rests_on_none(OVERTAKEN)),
                 _ => {}
             }
 
             // V4
             if b.verdict == Verdict::Implemented
-                && self.stance_at(&e.stream, e.position, &b.as_of) == Some(Stance::Rejected)
+                && self.stance_at(&a.stream, a.position, &b.as_of, window) == Some(Stance::Rejected)
             {
                 fail(
                     "V4",
@@ -332,7 +411,7 @@ impl VerifyFold {
             }
 
             // V5
-            let before = earlier.entry(&e.stream).or_default();
+            let before = earlier.entry(&a.stream).or_default();
             for (p, id, as_of) in before.iter() {
                 if b.as_of < **as_of && b.supersedes != Some(*id) {
                     fail(
@@ -344,7 +423,7 @@ impl VerifyFold {
             if let Some(old) = b.supersedes {
                 before.retain(|(_, id, _)| *id != old);
             }
-            before.push((e.position, e.id, &b.as_of));
+            before.push((a.position, a.id, &b.as_of));
 
             let result = match (failures.is_empty(), undermining.is_empty()) {
                 (true, true) => Judgement::Supported,
@@ -354,9 +433,9 @@ impl VerifyFold {
             failures.extend(undermining);
             failures.sort_by_key(|f| f.rule);
             verdicts.push(VerdictCheck {
-                recommendation: e.stream.clone(),
-                event_id: e.id,
-                position: e.position,
+                recommendation: a.stream.clone(),
+                event_id: a.id,
+                position: a.position,
                 verdict: b.verdict,
                 as_of: b.as_of.clone(),
                 result,
@@ -369,11 +448,11 @@ impl VerifyFold {
 
 /// Judges every verdict of `events` (in position order) through `window`.
 pub fn verify_verdicts<'a>(events: impl IntoIterator<Item = &'a RecordedEvent>, window: Window) -> Verification {
-    let mut fold = VerifyFold::new(window);
+    let mut fold = VerifyFold::new();
     for e in events {
         fold.apply(e);
     }
-    fold.finish()
+    fold.snapshot(window)
 }
 
 #[cfg(test)]
@@ -630,5 +709,87 @@ mod tests {
             assessed(None, "r/1", "not_implemented", "2017", &[], r#","attributable":true"#),
         ];
         assert_eq!(check(&lines, Window::default()), [(Judgement::Unsupported, vec!["V1"])]);
+    }
+
+    /// The follow-up, a later verdict on 1 resting on the same action (12), a retraction of that action (13) and
+    /// a verdict on 2 (14).
+    fn undermined() -> Vec<RecordedEvent> {
+        log(&with(
+            given::follow_up(),
+            &[
+                assessed(None, "r/1", "implemented", "2018", &[A1], ""),
+                line(None, "r/1", "event_retracted", "2019", &format!(r#"{{"target":"{A1}","reason":"wrong"}}"#)),
+                assessed(None, "r/2", "not_implemented", "2019", &[], r#","attributable":true"#),
+            ],
+        ))
+    }
+
+    fn judged(v: &Verification) -> Vec<(u64, Judgement)> {
+        v.verdicts.iter().map(|x| (x.position, x.result)).collect()
+    }
+
+    #[test]
+    fn given_a_live_fold_when_snapshot_known_at_each_position_then_it_equals_a_fresh_fold_of_that_prefix() {
+        let events = undermined();
+        let mut live = VerifyFold::new();
+        for e in &events {
+            live.apply(e);
+        }
+        for p in 0..=events.len() {
+            let window = Window { as_of: None, known_at: Some(at(p as i64)) };
+            assert_eq!(live.snapshot(window), verify_verdicts(&events[..p], Window::default()), "known at {p}");
+        }
+        let known = |p| judged(&live.snapshot(Window { as_of: None, known_at: Some(at(p)) }));
+        assert_eq!(known(12), [(11, Judgement::Supported), (12, Judgement::Supported)]);
+        assert_eq!(known(13), [(11, Judgement::Undermined), (12, Judgement::Undermined)]);
+        let as_of_2018 = Window { as_of: Some("2018-12-31".parse().unwrap()), known_at: None };
+        assert_eq!(judged(&live.snapshot(as_of_2018)), [(11, Judgement::Undermined), (12, Judgement::Undermined)]);
+    }
+
+    #[test]
+    fn given_a_snapshot_when_more_events_are_applied_then_the_next_snapshot_sees_them_and_the_first_is_unchanged() {
+        let events = undermined();
+        let (first, rest) = events.split_at(12);
+        let mut live = VerifyFold::new();
+        for e in first {
+            live.apply(e);
+        }
+        let early = live.snapshot(Window::default());
+        assert_eq!(early, live.snapshot(Window::default()), "a snapshot changes nothing");
+        assert_eq!(judged(&early), [(11, Judgement::Supported), (12, Judgement::Supported)]);
+        for e in rest {
+            live.apply(e);
+        }
+        let late = live.snapshot(Window::default());
+        assert_eq!(late, verify_verdicts(&events, Window::default()));
+        assert_eq!(
+            judged(&late),
+            [(11, Judgement::Undermined), (12, Judgement::Undermined), (14, Judgement::Supported)]
+        );
+        assert_eq!(live.snapshot(Window { as_of: None, known_at: Some(at(12)) }), early);
+    }
+
+    #[test]
+    fn given_two_events_with_one_id_when_snapshot_then_the_last_one_known_is_the_evidence() {
+        // Ids are unique in a store; an exported log can be edited. Known before the second, the first counts.
+        let twin = line(Some(X1), "r/1", "action_taken", "2015", r#"{"summary":"an action"}"#);
+        let other = line(Some(X1), "r/2", "action_taken", "2015", r#"{"summary":"the same id on 2"}"#);
+        let lines =
+            with(given::follow_up(), &[twin, assessed(None, "r/1", "implemented", "2017-12", &[X1], ""), other]);
+        let events = log(&lines);
+        let mut live = VerifyFold::new();
+        for e in &events {
+            live.apply(e);
+        }
+        let rules = |w: Window| -> Vec<Vec<&str>> {
+            live.snapshot(w).verdicts.iter().map(|v| v.failures.iter().map(|f| f.rule).collect()).collect()
+        };
+        let none: Vec<&str> = Vec::new();
+        assert_eq!(rules(Window { as_of: None, known_at: Some(at(13)) }), [none.clone(), none.clone()]);
+        assert_eq!(rules(Window::default()), [none, vec!["V2", "V3"]]);
+        for p in 0..=events.len() {
+            let window = Window { as_of: None, known_at: Some(at(p as i64)) };
+            assert_eq!(live.snapshot(window), verify_verdicts(&events[..p], Window::default()), "known at {p}");
+        }
     }
 }

@@ -16,8 +16,8 @@ fn fold(
     window: Window,
     timeline: Option<&TimelineFilter>,
 ) -> Result<(Status, Option<projections::TimelineOrder>), AppError> {
-    let mut status = StatusFold::new(window);
-    let mut order = timeline.map(|f| TimelineFold::new(window, f.clone()));
+    let mut status = StatusFold::new();
+    let mut order = timeline.map(|_| TimelineFold::new());
     for e in events {
         let e = e?;
         status.apply(&e);
@@ -25,7 +25,7 @@ fn fold(
             t.apply(&e);
         }
     }
-    Ok((status.finish(), order.map(TimelineFold::finish)))
+    Ok((status.snapshot(window), order.zip(timeline).map(|(t, f)| t.snapshot(window, f))))
 }
 
 /// The events a report's status and timelines rest on: its own streams', read through the store's index.

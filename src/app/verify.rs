@@ -71,7 +71,7 @@ struct Judge {
 
 impl Judge {
     fn new(window: Window) -> Judge {
-        Judge { fold: VerifyFold::new(window), window, known: (0, Hash::ZERO) }
+        Judge { fold: VerifyFold::new(), window, known: (0, Hash::ZERO) }
     }
 
     fn apply(&mut self, e: &RecordedEvent) {
@@ -84,7 +84,7 @@ impl Judge {
     fn outcome(self, chain: ChainReport, expect_head: Option<Hash>) -> Outcome {
         let known_head = self.window.known_at.map(|_| self.known);
         let expected_head = expect_head.map(|h| (h, chain.ok() && chain.head == h));
-        Outcome { verification: self.fold.finish(), chain, known_head, expected_head }
+        Outcome { verification: self.fold.snapshot(self.window), chain, known_head, expected_head }
     }
 }
 

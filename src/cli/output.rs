@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
 use followup::render::{self, labels, word, Lang, Word};
-use projections::{Status, Summary, Timeline};
+use projections::{RecommendationStatus, Status, Summary, Timeline};
 
 use super::{Failure, Format};
 
@@ -69,73 +69,7 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
     }
     let mut t = table(&header.iter().map(|w| word(lang, *w)).collect::<Vec<_>>());
     for r in &status.recommendations {
-        let text = r.text.as_deref().unwrap_or("");
-        let council = r
-            .council
-            .iter()
-            .map(|c| match (c.kind, c.result) {
-                ("motion", Some(res)) => format!(
-                    "{}: {} {}",
-                    labels::date(lang, &c.occurred),
-                    labels::kind(lang, "council_motion_voted"),
-                    labels::motion(lang, res, c.votes.as_ref())
-                ),
-                _ => format!("{}: {}", labels::date(lang, &c.occurred), labels::kind(lang, "council_decided")),
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
-        let actions = if totals.is_empty() {
-            r.actions.len().to_string()
-        } else {
-            format!("{}\n{}", r.actions.len(), totals.join("\n"))
-        };
-        let verdict = match (&r.verdict, &r.verdict_as_of) {
-            (Some(v), Some(d)) => format!(
-                "{}\n{} {}",
-                labels::verdict(lang, *v),
-                word(lang, Word::AsOf).to_lowercase(),
-                labels::date(lang, d)
-            ),
-            _ => word(lang, Word::NotAssessed).to_owned(),
-        };
-        let mut commitments = r.commitments.len().to_string();
-        for c in &r.commitments {
-            let Some(now) = &c.current_due else { continue };
-            let kept = if c.kept_by.is_some() { " ✓" } else { "" };
-            let due = word(lang, Word::Due);
-            match &c.due {
-                Some(first) if !c.revisions.is_empty() => commitments.push_str(&format!(
-                    "\n{due} {} ({} {}, {}x){kept}",
-                    labels::date(lang, now),
-                    match lang {
-                        Lang::En => "first",
-                        Lang::Nl => "eerst",
-                    },
-                    labels::date(lang, first),
-                    c.slips
-                )),
-                _ => commitments.push_str(&format!("\n{due} {}{kept}", labels::date(lang, now))),
-            }
-        }
-        let mut row = vec![
-            Cell::new(format!("{}. {}\n{}", r.number, text, r.id)),
-            Cell::new(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
-            Cell::new(council),
-            Cell::new(commitments),
-            Cell::new(actions),
-            Cell::new(verdict),
-        ];
-        if claims {
-            let when = r.claim_occurred.as_ref().map(|d| format!(" ({})", labels::date(lang, d))).unwrap_or_default();
-            let claim = match (r.claim, r.claim_disagrees) {
-                (None, _) => String::new(),
-                (Some(c), Some(true)) => format!("{}{when}\n{}", labels::claim(lang, c), word(lang, Word::Disagrees)),
-                (Some(c), _) => format!("{}{when}", labels::claim(lang, c)),
-            };
-            row.push(Cell::new(claim));
-        }
-        t.add_row(row);
+        t.add_row(status_row(lang, r, claims));
     }
     if status.recommendations.is_empty() {
         writeln!(out, "No recommendations in this window.")?;
@@ -146,6 +80,92 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
         writeln!(out, "note: {}{}", a.position.map(|p| format!("position {p}: ")).unwrap_or_default(), a.message)?;
     }
     Ok(())
+}
+
+/// One recommendation's row of the status table; with `claims`, its executive's claim too.
+fn status_row(lang: Lang, r: &RecommendationStatus, claims: bool) -> Vec<Cell> {
+    let text = r.text.as_deref().unwrap_or("");
+    let council = council_cell(lang, r);
+    let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
+    let actions = if totals.is_empty() {
+        r.actions.len().to_string()
+    } else {
+        format!("{}\n{}", r.actions.len(), totals.join("\n"))
+    };
+    let verdict = match (&r.verdict, &r.verdict_as_of) {
+        (Some(v), Some(d)) => format!(
+            "{}\n{} {}",
+            labels::verdict(lang, *v),
+            word(lang, Word::AsOf).to_lowercase(),
+            labels::date(lang, d)
+        ),
+        _ => word(lang, Word::NotAssessed).to_owned(),
+    };
+    let commitments = commitments_cell(lang, r);
+    let mut row = vec![
+        Cell::new(format!("{}. {}\n{}", r.number, text, r.id)),
+        Cell::new(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
+        Cell::new(council),
+        Cell::new(commitments),
+        Cell::new(actions),
+        Cell::new(verdict),
+    ];
+    if claims {
+        let when = r.claim_occurred.as_ref().map(|d| format!(" ({})", labels::date(lang, d))).unwrap_or_default();
+        let claim = match (r.claim, r.claim_disagrees) {
+            (None, _) => String::new(),
+            (Some(c), Some(true)) => format!("{}{when}\n{}", labels::claim(lang, c), word(lang, Word::Disagrees)),
+            (Some(c), _) => format!("{}{when}", labels::claim(lang, c)),
+        };
+        row.push(Cell::new(claim));
+    }
+    row
+}
+
+/// The council's decisions and motions on a recommendation, a line each.
+fn council_cell(lang: Lang, r: &RecommendationStatus) -> String {
+    r.council
+        .iter()
+        .map(|c| match (c.kind, c.result) {
+            ("motion", Some(res)) => format!(
+                "{}: {} {}",
+                labels::date(lang, &c.occurred),
+                labels::kind(lang, events::EventType::CouncilMotionVoted),
+                labels::motion(lang, res, c.votes.as_ref())
+            ),
+            _ => format!(
+                "{}: {}",
+                labels::date(lang, &c.occurred),
+                labels::kind(lang, events::EventType::CouncilDecided)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// How many commitments, then each current due date (with the first and how often it slipped, and ✓ when an
+/// action keeps it).
+fn commitments_cell(lang: Lang, r: &RecommendationStatus) -> String {
+    let mut cell = r.commitments.len().to_string();
+    for c in &r.commitments {
+        let Some(now) = &c.current_due else { continue };
+        let kept = if c.kept_by.is_some() { " ✓" } else { "" };
+        let due = word(lang, Word::Due);
+        match &c.due {
+            Some(first) if !c.revisions.is_empty() => cell.push_str(&format!(
+                "\n{due} {} ({} {}, {}x){kept}",
+                labels::date(lang, now),
+                match lang {
+                    Lang::En => "first",
+                    Lang::Nl => "eerst",
+                },
+                labels::date(lang, first),
+                c.slips
+            )),
+            _ => cell.push_str(&format!("\n{due} {}{kept}", labels::date(lang, now))),
+        }
+    }
+    cell
 }
 
 /// Writes a timeline: JSON `{"entries": [...]}`, a table, Markdown or HTML grouped by recommendation (with
@@ -170,10 +190,9 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
     let mut t =
         table(&[Word::Date, Word::Recommendation, Word::Event, Word::Summary, Word::Source].map(|w| word(lang, w)));
     for e in &timeline.entries {
-        let recs = match e.stream.recommendation() {
-            Some(n) => n.to_string(),
-            None if e.recommendations.is_empty() => word(lang, Word::All).to_owned(),
-            None => e.recommendations.iter().map(u32::to_string).collect::<Vec<_>>().join(","),
+        let recs = match e.concerned() {
+            events::Concerned::Report => word(lang, Word::All).to_owned(),
+            c => c.numbers().iter().map(u32::to_string).collect::<Vec<_>>().join(","),
         };
         let detail = labels::detail(lang, &e.body);
         let what = if detail.is_empty() {
@@ -197,15 +216,6 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
 /// Writes the summary: JSON, a table, Markdown or HTML.
 pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<()> {
     let lang = style.lang;
-    let rows: Vec<&projections::ReportSummary> =
-        summary.reports.iter().chain((summary.reports.len() > 1).then_some(&summary.overall)).collect();
-    let name = |s: &projections::ReportSummary| {
-        if s.report.is_empty() {
-            word(lang, Word::Total).to_owned()
-        } else {
-            s.report.clone()
-        }
-    };
     match style.format {
         Format::Json => return json(out, summary),
         Format::Html => {
@@ -214,43 +224,8 @@ pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<
             return Ok(out.write_all(render::html::page(lang, word(lang, Word::VerdictSummary), &body).as_bytes())?);
         }
         Format::Csv => return Err(Failure::usage("summary writes --format text, json, md or html")),
-        Format::Md | Format::Text => {}
-    }
-    let mut head = vec![
-        word(lang, Word::Report).to_owned(),
-        word(lang, Word::Recommendations).to_owned(),
-        word(lang, Word::Assessed).to_owned(),
-    ];
-    head.extend(events::Verdict::ALL.iter().map(|v| labels::verdict(lang, *v).to_owned()));
-    head.extend(
-        [Word::ImplementedRate, Word::ImplementedOrPartiallyRate, Word::OpenCommitments, Word::OverdueCommitments]
-            .map(|w| word(lang, w).to_owned()),
-    );
-    let cells = |s: &projections::ReportSummary| {
-        let mut c = vec![name(s), s.recommendations.to_string(), s.assessed.to_string()];
-        c.extend(events::Verdict::ALL.iter().map(|v| s.verdicts.get(v.code()).copied().unwrap_or(0).to_string()));
-        c.push(render::html::rate(s.implemented, s.assessed));
-        c.push(render::html::rate(s.implemented_or_partially, s.assessed));
-        c.push(s.open_commitments.to_string());
-        c.push(s.overdue_commitments.to_string());
-        c
-    };
-    if style.format == Format::Md {
-        let mut md = format!("# {}\n\n|", word(lang, Word::VerdictSummary));
-        for h in &head {
-            md.push_str(&format!(" {} |", render::markdown::cell(h)));
-        }
-        md.push_str("\n|");
-        md.push_str(&" --- |".repeat(head.len()));
-        md.push('\n');
-        for s in &rows {
-            md.push('|');
-            for c in cells(s).iter() {
-                md.push_str(&format!(" {} |", render::markdown::cell(c)));
-            }
-            md.push('\n');
-        }
-        return Ok(out.write_all(md.as_bytes())?);
+        Format::Md => return Ok(out.write_all(render::markdown::summary(summary, lang).as_bytes())?),
+        Format::Text => {}
     }
     let (names, figures) = render::html::summary_rows(summary, lang);
     let mut header = vec![String::new()];

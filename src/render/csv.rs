@@ -75,7 +75,7 @@ fn event_row(
     source: &events::Source,
 ) -> Vec<String> {
     let data = serde_json::to_value(body).map(|v| v["data"].to_string()).unwrap_or_default();
-    let kind = body.type_name();
+    let kind = body.event_type();
     vec![
         position.to_string(),
         id.to_string(),
@@ -83,7 +83,7 @@ fn event_row(
         stream.recommendation().map(|n| n.to_string()).unwrap_or_default(),
         occurred.to_string(),
         labels::date(lang, occurred),
-        kind.to_owned(),
+        kind.code().to_owned(),
         labels::kind(lang, kind).to_owned(),
         summary.to_owned(),
         labels::detail(lang, body),
@@ -160,7 +160,7 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
             r.commitments.len().to_string(),
             r.actions.len().to_string(),
             eur,
-            r.claim.map(|c| format!("{c:?}").to_lowercase()).unwrap_or_default(),
+            r.claim.map(|c| c.code().to_owned()).unwrap_or_default(),
             r.claim_disagrees.map(|d| d.to_string()).unwrap_or_default(),
         ]);
     }

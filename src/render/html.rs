@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use events::{Body, Date, Precision, Verdict};
+use events::{Body, Date, EventType, Precision, Verdict};
 use projections::{RecommendationStatus, Status, Summary, Timeline, TimelineEntry};
 
 use super::labels::{self, word, Lang, Word};
@@ -175,23 +175,22 @@ pub fn rate(part: usize, whole: usize) -> String {
 
 /// Does `e` concern recommendation `r`: its own stream, or a report-level event naming it or the whole report.
 fn concerns(e: &TimelineEntry, r: &RecommendationStatus) -> bool {
-    e.stream.report() == r.report
-        && match e.stream.recommendation() {
-            Some(n) => n == r.number,
-            None => e.recommendations.is_empty() || e.recommendations.contains(&r.number),
-        }
+    e.stream.report() == r.report && e.concerned().concerns(r.number)
 }
 
 /// How a kind of event is drawn: a row within the lane and a colour.
-fn mark_style(kind: &str) -> (usize, &'static str) {
+fn mark_style(kind: EventType) -> (usize, &'static str) {
     match kind {
-        "executive_responded" | "executive_reported" => (0, "#3b6fb6"),
-        "committee_discussed" | "council_decided" | "council_motion_voted" => (1, "#7b4fa3"),
-        "commitment_made" | "commitment_revised" => (2, "#d9822b"),
-        "action_taken" => (3, "#2e8b57"),
-        "status_assessed" => (4, "#1d2433"),
-        "event_retracted" => (4, "#c0392b"),
-        _ => (5, "#8a93a3"),
+        EventType::ExecutiveResponded | EventType::ExecutiveReported => (0, "#3b6fb6"),
+        EventType::CommitteeDiscussed | EventType::CouncilDecided | EventType::CouncilMotionVoted => (1, "#7b4fa3"),
+        EventType::CommitmentMade | EventType::CommitmentRevised => (2, "#d9822b"),
+        EventType::ActionTaken => (3, "#2e8b57"),
+        EventType::StatusAssessed => (4, "#1d2433"),
+        EventType::EventRetracted => (4, "#c0392b"),
+        EventType::ReportPublished
+        | EventType::RecommendationIssued
+        | EventType::AuditorCommented
+        | EventType::ContextNoted => (5, "#8a93a3"),
     }
 }
 
@@ -348,14 +347,15 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
     }
     out.push_str("</svg>\n");
     let mut legend = String::from("<p class=\"legend\">");
-    for (kind, name) in [
-        ("executive_responded", labels::kind(lang, "executive_responded")),
-        ("council_decided", labels::kind(lang, "council_decided")),
-        ("commitment_made", labels::kind(lang, "commitment_made")),
-        ("action_taken", labels::kind(lang, "action_taken")),
-        ("status_assessed", labels::kind(lang, "status_assessed")),
-        ("context_noted", labels::kind(lang, "context_noted")),
+    for kind in [
+        EventType::ExecutiveResponded,
+        EventType::CouncilDecided,
+        EventType::CommitmentMade,
+        EventType::ActionTaken,
+        EventType::StatusAssessed,
+        EventType::ContextNoted,
     ] {
+        let name = labels::kind(lang, kind);
         let _ = write!(legend, "<span><i style=\"background:{}\"></i>{}</span>", mark_style(kind).1, escape(name));
     }
     for v in Verdict::ALL {

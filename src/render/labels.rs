@@ -1,7 +1,7 @@
 //! Words for people, in English or Dutch: partial dates in their own precision, amounts, event types, stances,
 //! verdicts, claims and column names. The Dutch terms are those of the glossary in the design contract.
 
-use events::{Claim, MotionResult, PartialDate, Precision, Qualifier, Season, Stance, Verdict, Votes};
+use events::{Claim, EventType, MotionResult, PartialDate, Precision, Qualifier, Season, Stance, Verdict, Votes};
 
 /// The language of everything written for people.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -185,23 +185,22 @@ pub fn motion(lang: Lang, result: MotionResult, votes: Option<&Votes>) -> String
 }
 
 /// An event type in words: `status_assessed` -> `verdict` / `oordeel`.
-pub fn kind(lang: Lang, type_name: &str) -> &'static str {
-    match type_name {
-        "report_published" => lang.pick("report published", "rapport gepubliceerd"),
-        "recommendation_issued" => lang.pick("recommendation", "aanbeveling"),
-        "executive_responded" => lang.pick("executive's response", "bestuurlijke reactie"),
-        "auditor_commented" => lang.pick("auditor's comment", "opmerking rekenkamer"),
-        "committee_discussed" => lang.pick("committee", "raadscommissie"),
-        "council_decided" => lang.pick("council decision", "besluit gemeenteraad"),
-        "council_motion_voted" => lang.pick("motion", "motie"),
-        "commitment_made" => lang.pick("commitment", "toezegging"),
-        "action_taken" => lang.pick("action", "actie"),
-        "context_noted" => lang.pick("development", "ontwikkeling"),
-        "status_assessed" => lang.pick("verdict", "oordeel"),
-        "event_retracted" => lang.pick("retraction", "intrekking"),
-        "commitment_revised" => lang.pick("commitment revised", "toezegging herzien"),
-        "executive_reported" => lang.pick("executive's report", "voortgangsmelding college"),
-        _ => lang.pick("event", "gebeurtenis"),
+pub fn kind(lang: Lang, event_type: EventType) -> &'static str {
+    match event_type {
+        EventType::ReportPublished => lang.pick("report published", "rapport gepubliceerd"),
+        EventType::RecommendationIssued => lang.pick("recommendation", "aanbeveling"),
+        EventType::ExecutiveResponded => lang.pick("executive's response", "bestuurlijke reactie"),
+        EventType::AuditorCommented => lang.pick("auditor's comment", "opmerking rekenkamer"),
+        EventType::CommitteeDiscussed => lang.pick("committee", "raadscommissie"),
+        EventType::CouncilDecided => lang.pick("council decision", "besluit gemeenteraad"),
+        EventType::CouncilMotionVoted => lang.pick("motion", "motie"),
+        EventType::CommitmentMade => lang.pick("commitment", "toezegging"),
+        EventType::ActionTaken => lang.pick("action", "actie"),
+        EventType::ContextNoted => lang.pick("development", "ontwikkeling"),
+        EventType::StatusAssessed => lang.pick("verdict", "oordeel"),
+        EventType::EventRetracted => lang.pick("retraction", "intrekking"),
+        EventType::CommitmentRevised => lang.pick("commitment revised", "toezegging herzien"),
+        EventType::ExecutiveReported => lang.pick("executive's report", "voortgangsmelding college"),
     }
 }
 
@@ -375,9 +374,13 @@ mod tests {
             motion(Lang::Nl, MotionResult::Adopted, Some(&Votes::Unanimous(events::Unanimous::Unanimous))),
             "aangenomen met algemene stemmen"
         );
-        for t in events::Body::TYPES {
-            assert_ne!(kind(Lang::Nl, t), "gebeurtenis", "{t} has a Dutch label");
-            assert_ne!(kind(Lang::En, t), "event", "{t} has an English label");
+        // Each event type has a label of its own in each language.
+        for lang in [Lang::En, Lang::Nl] {
+            let mut labels: Vec<&str> = EventType::ALL.iter().map(|t| kind(lang, *t)).collect();
+            labels.sort_unstable();
+            labels.dedup();
+            assert_eq!(labels.len(), EventType::ALL.len(), "{lang:?}");
         }
+        assert_eq!(kind(Lang::Nl, EventType::CommitmentMade), "toezegging");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use projections::{Status, Timeline, TimelineEntry};
+use projections::{ReportSummary, Status, Summary, Timeline, TimelineEntry};
 
 use super::labels::{self, word, Lang, Word};
 
@@ -129,4 +129,42 @@ mod tests {
         assert_eq!(cell("a|b\\c\n<script>&"), "a\\|b\\\\c &lt;script>&amp;");
         assert_eq!(cell("**b** [l](u) `c` #h _i_"), "\\*\\*b\\*\\* \\[l\\](u) \\`c\\` \\#h \\_i\\_");
     }
+}
+
+/// The summary as one Markdown table under a heading: a row per report, and the total when there are several.
+pub fn summary(summary: &Summary, lang: Lang) -> String {
+    let rows: Vec<&ReportSummary> =
+        summary.reports.iter().chain((summary.reports.len() > 1).then_some(&summary.overall)).collect();
+    let name = |s: &ReportSummary| {
+        if s.report.is_empty() {
+            word(lang, Word::Total).to_owned()
+        } else {
+            s.report.clone()
+        }
+    };
+    let mut head = vec![
+        word(lang, Word::Report).to_owned(),
+        word(lang, Word::Recommendations).to_owned(),
+        word(lang, Word::Assessed).to_owned(),
+    ];
+    head.extend(events::Verdict::ALL.iter().map(|v| labels::verdict(lang, *v).to_owned()));
+    head.extend(
+        [Word::ImplementedRate, Word::ImplementedOrPartiallyRate, Word::OpenCommitments, Word::OverdueCommitments]
+            .map(|w| word(lang, w).to_owned()),
+    );
+    let cells = |s: &ReportSummary| {
+        let mut c = vec![name(s), s.recommendations.to_string(), s.assessed.to_string()];
+        c.extend(events::Verdict::ALL.iter().map(|v| s.verdicts.get(v.code()).copied().unwrap_or(0).to_string()));
+        c.push(super::html::rate(s.implemented, s.assessed));
+        c.push(super::html::rate(s.implemented_or_partially, s.assessed));
+        c.push(s.open_commitments.to_string());
+        c.push(s.overdue_commitments.to_string());
+        c
+    };
+    let mut md = format!("# {}\n\n", word(lang, Word::VerdictSummary));
+    header(&mut md, &head.iter().map(String::as_str).collect::<Vec<_>>());
+    for s in &rows {
+        row(&mut md, &cells(s).iter().map(|c| cell(c)).collect::<Vec<_>>());
+    }
+    md
 }

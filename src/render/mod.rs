@@ -58,11 +58,7 @@ pub fn sections<'a>(timeline: &'a Timeline, status: &'a Status) -> Vec<Section<'
             out.push(Section { report, recommendation: None, entries: own });
         }
         for r in recommendations_of.get(report).map(Vec::as_slice).unwrap_or_default() {
-            let entries = entries
-                .iter()
-                .copied()
-                .filter(|e| e.stream.recommendation().map_or(e.recommendations.contains(&r.number), |n| n == r.number))
-                .collect();
+            let entries = entries.iter().copied().filter(|e| e.concerned().names(r.number)).collect();
             out.push(Section { report, recommendation: Some(r), entries });
         }
     }

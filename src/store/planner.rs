@@ -14,15 +14,7 @@
 
 use std::collections::HashMap;
 
-use events::{Body, EventId, LineError, NewEvent, RecordedEvent, StreamId, Timestamp};
-
-/// Event type codes the reference rules name.
-#[allow(non_snake_case, non_upper_case_globals)]
-mod EventType {
-    pub const StatusAssessed: &str = "status_assessed";
-    pub const CommitmentMade: &str = "commitment_made";
-    pub const EventRetracted: &str = "event_retracted";
-}
+use events::{Body, EventId, EventType, LineError, NewEvent, RecordedEvent, StreamId, Timestamp};
 
 use super::{AppendError, BackendError, ExpectedVersion, Head, ReadError, Refusals};
 
@@ -142,7 +134,7 @@ enum Rule {
 
 impl Rule {
     /// Why the event at `from` may not refer to an event of type `kind` on `to`; `None` when it may.
-    fn judge(self, from: &StreamId, to: &StreamId, kind: &str) -> Option<String> {
+    fn judge(self, from: &StreamId, to: &StreamId, kind: EventType) -> Option<String> {
         let from_its_report = from.recommendation().is_none() && to.report() == from.report();
         match self {
             Rule::Any => None,
@@ -426,12 +418,12 @@ impl Planner {
             let target = match self.ids.get(&reference) {
                 Some(&j) => {
                     let r = &self.chunk[j].record;
-                    Some((r.stream.clone(), r.body.type_name()))
+                    Some((r.stream.clone(), r.body.event_type()))
                 }
                 None => match view.position_of(&reference)? {
                     Some(p) => {
                         let e = decode_at(p, &view.line_at(p)?.unwrap_or_default())?;
-                        Some((e.stream, e.body.type_name()))
+                        Some((e.stream, e.body.event_type()))
                     }
                     None => None,
                 },
