@@ -120,17 +120,6 @@ pub fn timeline(timeline: &Timeline, status: &Status, lang: Lang) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_cannot_break_the_table_or_become_markup() {
-        assert_eq!(cell("a|b\\c\n<script>&"), "a\\|b\\\\c &lt;script>&amp;");
-        assert_eq!(cell("**b** [l](u) `c` #h _i_"), "\\*\\*b\\*\\* \\[l\\](u) \\`c\\` \\#h \\_i\\_");
-    }
-}
-
 /// The summary as one Markdown table under a heading: a row per report, and the total when there are several.
 pub fn summary(summary: &Summary, lang: Lang) -> String {
     let rows: Vec<&ReportSummary> =
@@ -167,4 +156,15 @@ pub fn summary(summary: &Summary, lang: Lang) -> String {
         row(&mut md, &cells(s).iter().map(|c| cell(c)).collect::<Vec<_>>());
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table_or_become_markup() {
+        assert_eq!(cell("a|b\\c\n<script>&"), "a\\|b\\\\c &lt;script>&amp;");
+        assert_eq!(cell("**b** [l](u) `c` #h _i_"), "\\*\\*b\\*\\* \\[l\\](u) \\`c\\` \\#h \\_i\\_");
+    }
 }
