@@ -144,6 +144,11 @@ pub(crate) mod given {
         )
     }
 
+    /// A retraction, on `r/1` and dated 2018, of the second action of [`follow_up`] (`A2`).
+    pub fn retraction_of_a2() -> String {
+        line(None, "r/1", "event_retracted", "2018", &format!(r#"{{"target":"{A2}","reason":"wrong"}}"#))
+    }
+
     /// The instant at which position `p` of a [`log`] was recorded.
     pub fn at(p: i64) -> Timestamp {
         "2020-01-01T00:00:00Z".parse::<Timestamp>().unwrap() + jiff::SignedDuration::from_hours(p)

@@ -657,13 +657,7 @@ mod tests {
     #[test]
     fn given_a_retraction_when_folded_then_its_target_no_longer_counts_from_when_it_was_known() {
         let mut lines = given::follow_up();
-        lines.push(line(
-            None,
-            "r/1",
-            "event_retracted",
-            "2018",
-            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
-        ));
+        lines.push(given::retraction_of_a2());
         let after = check(&lines, Window::default());
         assert_eq!(after.recommendations[0].actions.len(), 1);
         assert_eq!(after.recommendations[0].totals_cents.get("EUR"), Some(&50_000_000));
@@ -696,13 +690,7 @@ mod tests {
     /// events (16): every part of the fold that a window cuts.
     fn corrected() -> Vec<String> {
         let mut lines = given::follow_up();
-        lines.push(line(
-            None,
-            "r/1",
-            "event_retracted",
-            "2018",
-            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
-        ));
+        lines.push(given::retraction_of_a2());
         lines.push(line(Some(C1), "r/2", "commitment_made", "2013-06", r#"{"summary":"a plan","due":"2014-23"}"#));
         lines.push(line(
             None,

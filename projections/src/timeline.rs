@@ -323,13 +323,7 @@ mod tests {
     #[test]
     fn given_a_retraction_when_folded_then_the_target_is_gone_and_the_retraction_is_shown() {
         let mut lines = given::follow_up();
-        lines.push(line(
-            None,
-            "r/1",
-            "event_retracted",
-            "2018",
-            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
-        ));
+        lines.push(given::retraction_of_a2());
         let got = check(&lines, Window::default(), TimelineFilter::default());
         assert!(!got.iter().any(|g| g.2 == 10));
         assert_eq!(got.last(), Some(&("2018".to_owned(), "event_retracted".to_owned(), 12)));
@@ -367,13 +361,7 @@ mod tests {
     /// naming recommendation 2 (13).
     fn corrected() -> Vec<RecordedEvent> {
         let mut lines = given::follow_up();
-        lines.push(line(
-            None,
-            "r/1",
-            "event_retracted",
-            "2018",
-            &format!(r#"{{"target":"{}","reason":"wrong"}}"#, given::A2),
-        ));
+        lines.push(given::retraction_of_a2());
         lines.push(line(None, "r", "context_noted", "2015", r#"{"summary":"about two","recommendations":[2]}"#));
         log(&lines)
     }
