@@ -221,8 +221,20 @@ pub struct Money {
     pub currency: [u8; 3],
 }
 
-/// The largest amount accepted, in major units.
+/// The largest amount accepted, in major units (either way: a refund may be negative).
 pub const MAX_AMOUNT: i64 = 10_000_000_000_000;
+
+/// An amount in minor units (a sum of amounts, exact whatever its size) as decimal text in major units without
+/// a currency: `480000`, `12.50`, `-3.05`.
+pub fn minor_units_text(cents: i128) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let (major, minor) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+    if minor == 0 {
+        format!("{sign}{major}")
+    } else {
+        format!("{sign}{major}.{minor:02}")
+    }
+}
 
 impl Money {
     /// Euros, exactly.
@@ -237,18 +249,14 @@ impl Money {
 
     /// The amount in major units as decimal text without a currency: `480000`, `12.50`.
     pub fn value_text(&self) -> String {
-        let sign = if self.cents < 0 { "-" } else { "" };
-        let (major, minor) = (self.cents.unsigned_abs() / 100, self.cents.unsigned_abs() % 100);
-        if minor == 0 {
-            format!("{sign}{major}")
-        } else {
-            format!("{sign}{major}.{minor:02}")
-        }
+        minor_units_text(i128::from(self.cents))
     }
 
-    fn parse_value(number: &serde_json::Number) -> Result<i64, String> {
+    /// The amount in minor units of `number` (at most two decimals, at most [`MAX_AMOUNT`] major units either
+    /// way); `currency` names the unit in the error.
+    fn parse_value(number: &serde_json::Number, currency: &str) -> Result<i64, String> {
         let text = number.to_string();
-        let err = || format!("amount `{text}` is not a number of euros with at most two decimals up to 10^13");
+        let err = || format!("amount `{text}` is not a number of {currency} with at most two decimals up to 10^13");
         if text.contains(['e', 'E']) {
             return Err(err());
         }
@@ -262,11 +270,11 @@ impl Money {
             return Err(err());
         }
         let major: i64 = major.parse().map_err(|_| err())?;
-        if major > MAX_AMOUNT {
-            return Err(err());
-        }
         let minor: i64 = if minor.is_empty() { 0 } else { format!("{minor:0<2}").parse().map_err(|_| err())? };
         let cents = major * 100 + minor;
+        if cents > MAX_AMOUNT * 100 {
+            return Err(err());
+        }
         Ok(if neg { -cents } else { cents })
     }
 }
@@ -296,7 +304,6 @@ impl<'de> Deserialize<'de> for Money {
             currency: String,
         }
         let raw = Raw::deserialize(d)?;
-        let cents = Money::parse_value(&raw.value).map_err(serde::de::Error::custom)?;
         let code: [u8; 3] = raw
             .currency
             .as_bytes()
@@ -306,6 +313,7 @@ impl<'de> Deserialize<'de> for Money {
             .ok_or_else(|| {
                 serde::de::Error::custom(format!("currency `{}` is not an ISO 4217 code such as EUR", raw.currency))
             })?;
+        let cents = Money::parse_value(&raw.value, &raw.currency).map_err(serde::de::Error::custom)?;
         Ok(Money { cents, currency: code })
     }
 }
@@ -685,5 +693,30 @@ mod tests {
         );
         assert!(serde_json::from_str::<Votes>(r#""majority""#).is_err());
         assert!(serde_json::from_str::<Votes>(r#"{"for": 1, "against": 2, "abstained": 3}"#).is_err());
+    }
+
+    #[test]
+    fn an_amount_a_cent_over_the_limit_is_refused_naming_its_currency() {
+        let money = |value: &str, currency: &str| {
+            serde_json::from_str::<Money>(&format!(r#"{{"value":{value},"currency":"{currency}"}}"#))
+        };
+        assert_eq!(money("10000000000000", "EUR").unwrap().cents, 1_000_000_000_000_000);
+        assert_eq!(money("-10000000000000", "EUR").unwrap().cents, -1_000_000_000_000_000);
+        for over in ["10000000000000.01", "-10000000000000.01", "10000000000000.99", "10000000000001"] {
+            let err = money(over, "USD").unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "amount `{over}` is not a number of USD with at most two decimals up to 10^13"
+                )),
+                "{over}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn sums_of_minor_units_are_written_exactly_whatever_their_size() {
+        assert_eq!(minor_units_text(10_i128.pow(19)), "100000000000000000");
+        assert_eq!(minor_units_text(-305), "-3.05");
+        assert_eq!(minor_units_text(i128::from(i64::MAX) * 10_000 + 1), "922337203685477580700.01");
     }
 }

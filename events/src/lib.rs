@@ -9,6 +9,7 @@ mod date;
 mod envelope;
 mod ids;
 
+pub use body::minor_units_text;
 pub use body::{
     ActionTaken, Body, Claim, CommitmentMade, CommitmentRevised, CommitteeDiscussed, CouncilDecided,
     CouncilMotionVoted, EventRetracted, EventType, ExecutiveReported, ExecutiveResponded, Money, MotionResult, Noted,

@@ -55,8 +55,9 @@ pub struct RecommendationStatus {
     pub commitments: Vec<CommitmentEntry>,
     /// Actions taken, in timeline order.
     pub actions: Vec<ActionEntry>,
-    /// The sum of the actions' amounts per currency code, in minor units (cents for EUR).
-    pub totals_cents: BTreeMap<String, i64>,
+    /// The sum of the actions' amounts per currency code, in minor units (cents for EUR), exact whatever the
+    /// number and size of the amounts.
+    pub totals_cents: BTreeMap<String, i128>,
     /// How many events concern it (its own and the report-level ones that name it or the whole report).
     pub events: usize,
 }
@@ -461,7 +462,7 @@ fn summarise(
             }
             Fact::Action(a) => {
                 if let Some(m) = &a.amount {
-                    *s.totals_cents.entry(m.currency.clone()).or_default() += m.cents;
+                    *s.totals_cents.entry(m.currency.clone()).or_default() += i128::from(m.cents);
                 }
                 s.actions.push(a.clone());
             }
@@ -884,5 +885,27 @@ mod tests {
             (Some(Verdict::InProgress), Some("2017-06"))
         );
         assert_eq!(r.verdicts[1].superseded_by, Some(r.verdicts[0].event_id));
+    }
+
+    #[test]
+    fn totals_of_ten_thousand_actions_of_ten_to_the_thirteen_euros_do_not_overflow() {
+        let mut lines = vec![
+            line(None, "r", "report_published", "2013", r#"{"title":"T","auditor":"A","summary":"S"}"#),
+            line(None, "r/1", "recommendation_issued", "2013", r#"{"number":1,"text":"Spend"}"#),
+        ];
+        for i in 0..10_000 {
+            lines.push(line(
+                None,
+                "r/1",
+                "action_taken",
+                "2015",
+                &format!(r#"{{"summary":"tranche {i}","amount":{{"value":10000000000000,"currency":"EUR"}}}}"#),
+            ));
+        }
+        let s = check(&lines, Window::default());
+        // 10^4 actions of 10^15 cents: 10^19 cents, beyond i64::MAX (about 9.2 * 10^18)
+        assert_eq!(s.recommendations[0].totals_cents.get("EUR"), Some(&10_i128.pow(19)));
+        let json = serde_json::to_value(&s.recommendations[0]).unwrap();
+        assert_eq!(json["totals_cents"]["EUR"].to_string(), "10000000000000000000");
     }
 }

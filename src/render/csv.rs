@@ -145,7 +145,7 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
     .map(|c| c.to_string())
     .collect::<Vec<_>>()];
     for r in &status.recommendations {
-        let eur = r.totals_cents.get("EUR").map(|c| events::Money::eur(*c).value_text()).unwrap_or_default();
+        let eur = r.totals_cents.get("EUR").map(|c| events::minor_units_text(*c)).unwrap_or_default();
         rows.push(vec![
             r.id.to_string(),
             r.report.clone(),

@@ -113,7 +113,7 @@ pub fn date(lang: Lang, d: &PartialDate) -> String {
 }
 
 /// An amount in minor units with the language's separators: `EUR 1,595,000` / `€ 1.595.000`, `EUR 12.50` / `€ 12,50`.
-pub fn amount(lang: Lang, cents: i64, currency: &str) -> String {
+pub fn amount(lang: Lang, cents: i128, currency: &str) -> String {
     let (group, decimal) = match lang {
         Lang::En => (',', '.'),
         Lang::Nl => ('.', ','),
@@ -213,7 +213,9 @@ pub fn detail(lang: Lang, body: &events::Body) -> String {
         Body::StatusAssessed(b) => {
             format!("{} ({} {})", verdict(lang, b.verdict), word(lang, Word::AsOf).to_lowercase(), date(lang, &b.as_of))
         }
-        Body::ActionTaken(b) => b.amount.map(|m| amount(lang, m.cents, m.currency_code())).unwrap_or_default(),
+        Body::ActionTaken(b) => {
+            b.amount.map(|m| amount(lang, i128::from(m.cents), m.currency_code())).unwrap_or_default()
+        }
         Body::CouncilMotionVoted(b) => motion(lang, b.result, Some(&b.votes)),
         Body::CouncilDecided(b) => match b.votes {
             Some(Votes::Unanimous(_)) => lang.pick("unanimously", "met algemene stemmen").to_owned(),
@@ -364,6 +366,7 @@ mod tests {
         assert_eq!(amount(Lang::En, 1250, "EUR"), "EUR 12.50");
         assert_eq!(amount(Lang::Nl, 1250, "EUR"), "€ 12,50");
         assert_eq!(amount(Lang::En, -48_000_000, "USD"), "USD -480,000");
+        assert_eq!(amount(Lang::En, 10_i128.pow(19), "EUR"), "EUR 100,000,000,000,000,000");
     }
 
     #[test]
