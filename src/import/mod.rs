@@ -34,6 +34,18 @@ pub enum ImportError {
     /// The file could not be read.
     #[error("could not read the file: {0}")]
     Io(#[from] std::io::Error),
+    /// The store failed while writing (its disk full, say): no line is at fault, and nothing was written.
+    #[error("the store could not write the import: {0}; nothing was imported")]
+    Store(AppendError),
+}
+
+/// The refusals of a write as an import's error: a failure of the store itself (not of a line) stands alone.
+fn refused(errors: Vec<(usize, AppendError)>, line: impl Fn(usize) -> usize) -> ImportError {
+    let failed = |e: &AppendError| matches!(e, AppendError::Storage(_) | AppendError::Read(_) | AppendError::Failed(_));
+    match errors.iter().position(|(_, e)| failed(e)) {
+        Some(i) => ImportError::Store(errors.into_iter().nth(i).map(|(_, e)| e).expect("the position found")),
+        None => ImportError::Refused(errors.into_iter().map(|(i, e)| (line(i), e)).collect()),
+    }
 }
 
 impl ImportError {
@@ -51,6 +63,7 @@ impl ImportError {
                 }
             }
             ImportError::Io(e) => crate::store::io_kind(e),
+            ImportError::Store(e) => e.kind(),
         }
     }
 
@@ -61,7 +74,7 @@ impl ImportError {
                 problems.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect()
             }
             ImportError::Refused(errors) => errors.iter().map(|(line, e)| format!("line {line}: {e}")).collect(),
-            ImportError::Empty | ImportError::Io(_) => Vec::new(),
+            ImportError::Empty | ImportError::Io(_) | ImportError::Store(_) => Vec::new(),
         }
     }
 }
@@ -223,7 +236,7 @@ pub fn import_events(
     let total = items.len();
     let written = store
         .write(&mut items.into_iter().map(Some), None, recorded_by)
-        .map_err(|errors| ImportError::Refused(errors.into_iter().map(|(i, e)| (lines[i], e)).collect()))?;
+        .map_err(|errors| refused(errors, |i| lines[i]))?;
     Ok(ImportReport {
         events: total,
         appended: written.appended,
@@ -273,13 +286,40 @@ pub fn import(
     if numbers.is_empty() {
         return Err(ImportError::Empty);
     }
-    let written = written.map_err(|errors| {
-        ImportError::Refused(errors.into_iter().map(|(i, e)| (numbers.get(i).copied().unwrap_or(0), e)).collect())
-    })?;
+    let written = written.map_err(|errors| refused(errors, |i| numbers.get(i).copied().unwrap_or(0)))?;
     Ok(ImportReport {
         events: numbers.len(),
         appended: written.appended,
         already: numbers.len() - written.appended,
         head: written.head,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::BackendError;
+
+    #[test]
+    fn an_import_on_a_full_disk_blames_the_disk_not_a_line() {
+        let full = BackendError::from(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        let errors = vec![(5253, AppendError::Storage(full))];
+        let e = refused(errors, |i| i + 1);
+        assert!(matches!(e, ImportError::Store(_)), "{e:?}");
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert!(e.lines().is_empty(), "no line is at fault: {:?}", e.lines());
+        assert_eq!(
+            e.to_string(),
+            "the store could not write the import: storage failed: the disk is full: free some space there and try \
+             again; no acknowledged event is lost; nothing was imported"
+        );
+    }
+
+    #[test]
+    fn refusals_of_lines_name_their_lines() {
+        let errors = vec![(0, AppendError::IdConflict(events::EventId::from_uuid(uuid::Uuid::nil())))];
+        let e = refused(errors, |i| i + 7);
+        assert_eq!(e.lines(), ["line 7: event 00000000-0000-0000-0000-000000000000 exists with different content"]);
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+    }
 }

@@ -84,7 +84,13 @@ impl BackendError {
 
 impl From<std::io::Error> for BackendError {
     fn from(e: std::io::Error) -> BackendError {
-        BackendError::new(io_kind(&e), e.to_string())
+        match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => BackendError::new(
+                ErrorKind::Unavailable,
+                "the disk is full: free some space there and try again; no acknowledged event is lost",
+            ),
+            _ => BackendError::new(io_kind(&e), e.to_string()),
+        }
     }
 }
 

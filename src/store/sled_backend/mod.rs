@@ -125,6 +125,22 @@ fn remove_uncommitted(tree: &sled::Tree, head: u64) -> Result<usize, sled::Error
     Ok(removed)
 }
 
+/// Removes the snapshots sled began in `dir` but never finished (`snap.*.generating`: sled renames a snapshot
+/// into place only once it is whole, so such a file holds nothing the log needs); returns how many it removed.
+fn remove_unfinished_snapshots(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") && std::fs::remove_file(entry.path()).is_ok() {
+            tracing::info!(file = %name, "removed a snapshot that was never finished");
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Creates a new, empty store at `dir` (absent or an empty directory) all at once: it is made in a temporary
 /// directory beside `dir`, synced, and renamed into place, so a process killed while creating leaves either no
 /// store or a whole one, never a directory that is neither.
@@ -201,6 +217,7 @@ impl SledStore {
         // Another process may hold the store, or this one's last handle may still be closing (sled's IO
         // threads let go of the file a moment after the last handle is dropped): try for up to a second.
         let deadline = std::time::Instant::now() + OPEN_PATIENCE;
+        let mut cleaned = false;
         let db = loop {
             match sled::Config::new().path(dir).segment_size(SEGMENT_SIZE).cache_capacity(CACHE_BYTES).open() {
                 Ok(db) => break db,
@@ -209,6 +226,11 @@ impl SledStore {
                         return Err(OpenError::InUse { path });
                     }
                     std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                // A snapshot sled began but could not finish (its disk filled up) is read as a damaged log;
+                // nobody holds the store (that would be the lock error above), so the leftover can go.
+                Err(sled::Error::Corruption { .. }) if !cleaned && remove_unfinished_snapshots(dir) > 0 => {
+                    cleaned = true;
                 }
                 Err(source) => return Err(OpenError::Storage { path, source: source.into() }),
             }
@@ -798,6 +820,42 @@ mod tests {
             err.to_string(),
             format!("store {} has format 99; this release reads format {}", path.display(), keys::FORMAT_VERSION)
         );
+    }
+
+    #[test]
+    fn a_snapshot_left_unfinished_by_a_full_disk_does_not_brick_the_store() {
+        // given a store holding an event, and the empty snapshot sled leaves when its disk fills up while it opens
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let head = {
+            let store = SledStore::open(&path).unwrap();
+            let event = events::NewEvent::new(
+                StreamId::parse("r").unwrap(),
+                events::PartialDate::parse("2015").unwrap(),
+                events::Source { document: "D".into(), locator: "L".into(), quote: None },
+                events::Body::ContextNoted(events::Noted { summary: "kept".into(), recommendations: vec![] }),
+            );
+            let mut items = std::iter::once(Some(Pending::New(event)));
+            store.write(&mut items, None, "t").unwrap().head
+        };
+        std::fs::write(path.join("snap.FFFFFFFFFFFFFFF0.generating"), b"").unwrap();
+        // when it is opened again, then it opens with its event, and the leftover is gone
+        let store = loop {
+            match SledStore::open(&path) {
+                Err(OpenError::InUse { .. }) => std::thread::sleep(std::time::Duration::from_millis(20)),
+                other => break other.expect("the store opens once the disk has room"),
+            }
+        };
+        assert_eq!(store.head(), head);
+        assert_eq!(store.event(1).unwrap().map(|e| e.body.summary().to_owned()).as_deref(), Some("kept"));
+        assert!(!path.join("snap.FFFFFFFFFFFFFFF0.generating").exists());
+    }
+
+    #[test]
+    fn a_full_disk_is_named_as_such() {
+        let e = BackendError::from(sled::Error::Io(std::io::Error::from_raw_os_error(28)));
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert!(e.to_string().starts_with("the disk is full"), "{e}");
     }
 
     #[test]
