@@ -430,3 +430,34 @@ fn an_import_refused_into_a_new_store_leaves_no_store_and_no_directory_it_made()
     followup(&store).args(["import", bad.to_str().unwrap()]).assert().code(1);
     assert_eq!(export(&store), before);
 }
+
+#[test]
+fn report_into_a_directory_holding_other_files_is_refused_without_force() {
+    // given a directory holding a file of the user's
+    let dir = case_dir();
+    let pack = dir.path().join("pack");
+    std::fs::create_dir(&pack).unwrap();
+    std::fs::write(pack.join("notes.txt"), "mine").unwrap();
+    std::fs::write(pack.join("index.html"), "an old page").unwrap();
+    // when a report is written there, then it is refused naming the file, and nothing is written
+    let (code, err) = stderr_of(followup(dir.path()).args(["report", "--as-of", "2017-12-31", "--out"]).arg(&pack));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("holds other files (notes.txt)") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(pack.join("index.html")).unwrap(), "an old page");
+    assert!(!pack.join("status.csv").exists());
+    // with --force it is written, and the user's file is left alone
+    followup(dir.path()).args(["report", "--as-of", "2017-12-31", "--force", "--out"]).arg(&pack).assert().success();
+    assert!(std::fs::read_to_string(pack.join("index.html")).unwrap().starts_with("<!DOCTYPE html>"));
+    assert_eq!(std::fs::read_to_string(pack.join("notes.txt")).unwrap(), "mine");
+    // and a directory holding only an earlier pack takes the new one without --force
+    followup(dir.path())
+        .args(["report", "--as-of", "2016-12-31", "--out"])
+        .arg(dir.path().join("again"))
+        .assert()
+        .success();
+    followup(dir.path())
+        .args(["report", "--as-of", "2017-12-31", "--out"])
+        .arg(dir.path().join("again"))
+        .assert()
+        .success();
+}

@@ -401,3 +401,39 @@ fn verify_known_at_cites_the_head_of_the_log_as_it_stood_then() {
     assert_eq!(v["chain"]["known_at"]["head"], then["chain"]["head"]);
     assert_eq!(v["chain"]["events"], 80);
 }
+
+#[test]
+fn verify_and_report_known_at_cite_in_their_text_the_head_known_then_not_the_current_one() {
+    // given the case, the instant after it, and an event recorded later
+    let dir = case_store();
+    let (_, then) = verify(dir.path(), &[]);
+    let then_head = then["chain"]["head"].as_str().unwrap().to_owned();
+    let before = chrono_now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    record(
+        dir.path(),
+        r#"{"stream":"ra-amsterdam-2013-nazorg","type":"context_noted","occurred":"2018","source":{"document":"D","locator":"L"},"data":{"summary":"later"}}"#,
+    );
+    let (_, now) = verify(dir.path(), &[]);
+    let now_head = now["chain"]["head"].as_str().unwrap().to_owned();
+    assert_ne!(then_head, now_head);
+    // when verify's text is asked as known at that instant, then it cites the head then
+    let out = followup(dir.path()).args(["verify", "--known-at", &before]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("as known then: position 79, head {then_head}")), "{text}");
+    assert!(!text.contains(&now_head), "{text}");
+    // and the report pack too, in its page
+    let pack = dir.path().join("pack-then");
+    followup(dir.path())
+        .args(["report", "--as-of", "2017-12-31", "--known-at", &before, "--out"])
+        .arg(&pack)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(pack.join("index.html")).unwrap();
+    assert!(page.contains(&format!("SHA-256 head {then_head}")), "the page cites the head known then");
+    assert!(!page.contains(&now_head));
+    // while without --known-at both cite the head of the whole log
+    let pack = dir.path().join("pack-now");
+    followup(dir.path()).args(["report", "--as-of", "2017-12-31", "--out"]).arg(&pack).assert().success();
+    assert!(std::fs::read_to_string(pack.join("index.html")).unwrap().contains(&format!("SHA-256 head {now_head}")));
+}

@@ -15,7 +15,9 @@ mod verify;
 pub use commands::{import, record, ImportFormat, Recorded};
 pub use demo::{demo, Demo, CASE};
 pub use params::{parse_instant, parse_report, window};
-pub use queries::{due, export, export_csv, report_pack, status, summary, timeline, ReportPack, TimelineQuery};
+pub use queries::{
+    due, export, export_csv, report_pack, status, summary, timeline, ReportPack, TimelineQuery, PACK_FILES,
+};
 pub use verify::{verify_events, verify_log, verify_store, Outcome, EXIT_ERROR, EXIT_INTEGRITY, EXIT_UNSUPPORTED};
 
 use crate::import::ImportError;

@@ -173,6 +173,9 @@ pub fn export_csv(store: &dyn EventStore, lang: Lang, bom: bool) -> Result<Strin
     Ok(render::csv::log(&events, lang, bom))
 }
 
+/// The names of the report pack's files, in the order [`ReportPack::files`] holds them.
+pub const PACK_FILES: &[&str] = &["index.html", "timeline.md", "status.csv"];
+
 /// The report pack: file names and their contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportPack {
@@ -196,9 +199,16 @@ pub fn report_pack(
 ) -> Result<ReportPack, AppError> {
     let window = Window { as_of: Some(day), known_at };
     let mut titles = Vec::new();
+    // The head of the log that is judged: as known at `known_at`, else the whole log's.
+    let mut head = events::Hash::ZERO;
     let events = store.events(1).inspect(|e| {
-        if let Ok(RecordedEvent { body: events::Body::ReportPublished(b), .. }) = e {
-            titles.push(b.title.clone());
+        if let Ok(e) = e {
+            if window.known(e) {
+                head = e.hash;
+            }
+            if let events::Body::ReportPublished(b) = &e.body {
+                titles.push(b.title.clone());
+            }
         }
     });
     let (status, order) = fold(events, window, Some(&TimelineFilter::default()))?;
@@ -217,14 +227,14 @@ pub fn report_pack(
         &PartialDate::parse(&day.to_string()).map_err(|e| AppError::Param { name: "as_of", message: e.to_string() })?,
     );
     let generated = match lang {
-        Lang::En => format!("The log as it stood on {as_of}; its SHA-256 head {}.", store.head().hash),
-        Lang::Nl => format!("Het logboek zoals het was op {as_of}; SHA-256-kop {}.", store.head().hash),
+        Lang::En => format!("The log as it stood on {as_of}; its SHA-256 head {head}."),
+        Lang::Nl => format!("Het logboek zoals het was op {as_of}; SHA-256-kop {head}."),
     };
     Ok(ReportPack {
         files: vec![
-            ("index.html", render::html::report_page(&status, &timeline, &summary, lang, &title, &generated)),
-            ("timeline.md", render::markdown::timeline(&timeline, &status, lang)),
-            ("status.csv", render::csv::status(&status, lang, bom)),
+            (PACK_FILES[0], render::html::report_page(&status, &timeline, &summary, lang, &title, &generated)),
+            (PACK_FILES[1], render::markdown::timeline(&timeline, &status, lang)),
+            (PACK_FILES[2], render::csv::status(&status, lang, bom)),
         ],
     })
 }

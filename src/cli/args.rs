@@ -139,6 +139,9 @@ pub enum Command {
         /// The page's title [default: the first report's title]
         #[arg(long)]
         title: Option<String>,
+        /// Write into a directory that holds other files too (a pack's own files are always replaced)
+        #[arg(long)]
+        force: bool,
     },
     /// Write a deterministic synthetic history shaped like real follow-ups, as JSON Lines (for tests and benchmarks)
     Generate {

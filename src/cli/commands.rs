@@ -39,7 +39,9 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Verify { log, as_of, known_at, expect_head } => verify(&ctx, out, log, as_of, known_at, expect_head)?,
         Command::Due { on, known_at } => due(&ctx, out, on, known_at)?,
         Command::Summary { report, as_of, known_at } => summary(&ctx, out, report, as_of, known_at)?,
-        Command::Report { out: dir, as_of, known_at, title } => report(&ctx, out, &dir, as_of, known_at, title)?,
+        Command::Report { out: dir, as_of, known_at, title, force } => {
+            report(&ctx, out, &dir, (as_of, known_at), title, force)?
+        }
         Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
         Command::Export { out: file } => export(&ctx, out, file)?,
     };
@@ -241,11 +243,14 @@ fn report(
     ctx: &Ctx,
     out: &mut impl Write,
     dir: &Path,
-    as_of: Option<PartialDate>,
-    known_at: Option<Timestamp>,
+    (as_of, known_at): (Option<PartialDate>, Option<Timestamp>),
     title: Option<String>,
+    force: bool,
 ) -> Outcome {
     only_text_or_json(ctx.style.format, "report")?;
+    if !force {
+        refuse_foreign_files(dir, app::PACK_FILES)?;
+    }
     let store = ctx.read()?;
     let day = as_of.as_ref().map_or_else(today, |d| d.end());
     let pack = app::report_pack(&*store, ctx.style.lang, day, known_at, title.as_deref(), ctx.style.bom)?;
@@ -266,6 +271,32 @@ fn report(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a directory `dir` that holds anything but the files in `ours`: nothing of a user's is overwritten
+/// without `--force`.
+fn refuse_foreign_files(dir: &Path, ours: &[&str]) -> Result<(), Failure> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Failure::from(e).context(format!("could not read {}", dir.display()))),
+    };
+    let mut foreign: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !ours.contains(&name.as_str()))
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let more = if foreign.len() > 3 { format!(" and {} more", foreign.len() - 3) } else { String::new() };
+    Err(Failure::invalid(format!(
+        "{} holds other files ({}{more}); choose an empty or new directory, or give --force to write {} there",
+        dir.display(),
+        foreign.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+        ours.join(", ")
+    )))
 }
 
 fn generate(ctx: &Ctx, out: &mut impl Write, reports: usize, seed: u64) -> Outcome {

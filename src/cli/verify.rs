@@ -46,13 +46,19 @@ pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> R
         count(Judgement::Unsupported),
         count(Judgement::Undermined)
     )?;
-    match &chain.broken {
-        None => writeln!(
+    match (&chain.broken, o.known_head) {
+        (None, Some((position, head))) => writeln!(
+            out,
+            "Hash chain intact: {} events; verdicts verified against the log as known then: position {position}, head \
+             {head}",
+            chain.events
+        )?,
+        (None, None) => writeln!(
             out,
             "Hash chain intact: {} events; verdicts verified against log head {}",
             chain.events, chain.head
         )?,
-        Some(b) => writeln!(
+        (Some(b), _) => writeln!(
             out,
             "Hash chain BROKEN at position {}: {} ({} events sound before it, last sound hash {})",
             b.position, b.reason, chain.events, chain.head
