@@ -437,3 +437,12 @@ fn verify_and_report_known_at_cite_in_their_text_the_head_known_then_not_the_cur
     followup(dir.path()).args(["report", "--as-of", "2017-12-31", "--out"]).arg(&pack).assert().success();
     assert!(std::fs::read_to_string(pack.join("index.html")).unwrap().contains(&format!("SHA-256 head {now_head}")));
 }
+
+#[test]
+fn verify_log_on_an_import_file_says_it_is_not_an_export_instead_of_a_broken_chain() {
+    let out = followup(Path::new("/nonexistent-store")).args(["verify", "--log", CASE]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "verification could not run: {err}");
+    assert!(err.contains("it is a file to import, not an export"), "{err}");
+    assert!(!err.contains("BROKEN") && out.stdout.is_empty(), "no chain verdict is printed");
+}

@@ -82,6 +82,12 @@ pub enum AppError {
     /// What the request names is not in the store.
     #[error("{0}")]
     NotFound(String),
+    /// A file given as an exported log holds input lines: it is a file to import, with no chain to check.
+    #[error(
+        "its first line is an input line without the store's fields (id, version, position, hashes): it is a file \
+         to import, not an export; import it, then verify the store, or verify a file written by `followup export`"
+    )]
+    NotAnExport,
     /// The log does not hold what its head says.
     #[error("{0}")]
     Integrity(String),
@@ -98,7 +104,7 @@ impl AppError {
             AppError::Read(e) => e.kind(),
             AppError::Append(e) => e.kind(),
             AppError::Import(e) => e.kind(),
-            AppError::Param { .. } | AppError::EmptyRange { .. } => ErrorKind::Invalid,
+            AppError::Param { .. } | AppError::EmptyRange { .. } | AppError::NotAnExport => ErrorKind::Invalid,
             AppError::NotFound(_) => ErrorKind::NotFound,
             AppError::Integrity(_) => ErrorKind::Integrity,
             AppError::Io(e) => crate::store::io_kind(e),

@@ -3,7 +3,7 @@
 
 use std::io::BufRead;
 
-use events::{Hash, RecordedEvent};
+use events::{Hash, Line, RecordedEvent};
 use projections::{Verification, VerifyFold, Window};
 
 use super::AppError;
@@ -104,9 +104,12 @@ pub fn verify_store(store: &dyn EventStore, window: Window, expect_head: Option<
 /// are judged on the lines before the first bad one.
 ///
 /// # Errors
-/// [`AppError::Io`] when the input cannot be read.
+/// [`AppError::Io`] when the input cannot be read; [`AppError::NotAnExport`] when its first line is an input line
+/// (an import file, not an export): there is no chain to check.
 pub fn verify_log(input: impl BufRead, window: Window, expect_head: Option<Hash>) -> Result<Outcome, AppError> {
     let mut failure = None;
+    // Whether the first line is an input line, once it is read.
+    let mut first: Option<bool> = None;
     let lines = Lines::new(input, |_| {}).map_while(|item| match item {
         Ok((number, line)) => Some(line.map(|bytes| (None, bytes)).ok_or_else(|| {
             format!("line {number} is longer than the limit of {} bytes", events::MAX_STORED_LINE_BYTES)
@@ -116,6 +119,12 @@ pub fn verify_log(input: impl BufRead, window: Window, expect_head: Option<Hash>
             None
         }
     });
+    let lines = lines.inspect(|item| {
+        if first.is_none() {
+            let input = item.as_ref().ok().is_some_and(|(_, bytes)| matches!(events::decode(bytes), Ok(Line::New(_))));
+            first = Some(input);
+        }
+    });
     let mut judge = Judge::new(window);
     let chain = chain::check_chain_with(lines, |e| {
         judge.apply(&e);
@@ -123,6 +132,9 @@ pub fn verify_log(input: impl BufRead, window: Window, expect_head: Option<Hash>
     });
     if let Some(e) = failure {
         return Err(AppError::Io(e));
+    }
+    if first == Some(true) {
+        return Err(AppError::NotAnExport);
     }
     Ok(judge.outcome(chain, expect_head))
 }

@@ -207,7 +207,10 @@ fn verify(
         Some(path) => {
             let could_not_read = |f: Failure| f.context(format!("could not read {}", path.display()));
             File::open(&path).map_err(|e| could_not_read(e.into())).and_then(|f| {
-                app::verify_log(BufReader::new(f), window, expect_head).map_err(|e| could_not_read(e.into()))
+                app::verify_log(BufReader::new(f), window, expect_head).map_err(|e| match e {
+                    AppError::Io(_) => could_not_read(e.into()),
+                    other => Failure::from(other).context(path.display().to_string()),
+                })
             })
         }
         None => ctx.read().and_then(|s| Ok(app::verify_store(&*s, window, expect_head)?)),
