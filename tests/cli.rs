@@ -461,3 +461,60 @@ fn report_into_a_directory_holding_other_files_is_refused_without_force() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_timeline_csv_value_starting_with_an_apostrophe_and_an_equals_sign_imports_back_unchanged() {
+    // given an event whose summary starts with `'=` and one whose summary is a formula
+    let a = tempfile::tempdir().unwrap();
+    for summary in ["'=SUM(A1:A9)", "=HYPERLINK(\"x\")"] {
+        let line = serde_json::json!({"stream": "x-2020", "type": "context_noted", "occurred": "2020",
+            "source": {"document": "D", "locator": "L"}, "data": {"summary": summary}});
+        followup(a.path()).arg("record").arg(line.to_string()).assert().success();
+    }
+    // when its timeline CSV is imported into a fresh store
+    let file = a.path().join("timeline.csv");
+    let out = followup(a.path()).args(["timeline", "--format", "csv"]).output().unwrap();
+    std::fs::write(&file, out.stdout).unwrap();
+    let b = tempfile::tempdir().unwrap();
+    followup(b.path()).arg("import").arg(&file).assert().success();
+    // then the same events are there: same ids, same summaries, and importing into the first store adds nothing
+    let events = |d: &Path| {
+        let v = json(followup(d).arg("timeline"));
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["event_id"].clone(), e["summary"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(events(b.path()), events(a.path()));
+    assert!(events(b.path()).iter().any(|(_, s)| s == "'=SUM(A1:A9)"));
+    let again = json(followup(a.path()).arg("import").arg(&file));
+    assert_eq!(again["appended"], 0);
+}
+
+#[test]
+fn a_timeline_csv_of_a_log_with_a_retraction_is_refused_naming_the_retraction_and_the_full_log_csv_imports() {
+    // given a log in which an event was retracted
+    let a = tempfile::tempdir().unwrap();
+    let id = "6f1b9d1c-1111-4111-8111-000000000001";
+    let noted = serde_json::json!({"id": id, "stream": "x-2020", "type": "context_noted", "occurred": "2020",
+        "source": {"document": "D", "locator": "L"}, "data": {"summary": "wrong"}});
+    let retracted = serde_json::json!({"stream": "x-2020", "type": "event_retracted", "occurred": "2021",
+        "source": {"document": "D", "locator": "L"}, "data": {"target": id, "reason": "entered by mistake"}});
+    followup(a.path()).arg("record").arg(noted.to_string()).assert().success();
+    followup(a.path()).arg("record").arg(retracted.to_string()).assert().success();
+    // when its timeline CSV (which leaves the retracted event out) is imported, then the retraction is refused
+    let timeline = a.path().join("timeline.csv");
+    std::fs::write(&timeline, followup(a.path()).args(["timeline", "--format", "csv"]).output().unwrap().stdout)
+        .unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let (code, err) = stderr_of(followup(b.path()).arg("import").arg(&timeline));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("line 2: field `data.target`"), "{err}");
+    // while the CSV of the whole log imports back to the same log
+    let log = a.path().join("log.csv");
+    followup(a.path()).args(["--format", "csv", "export", "--out"]).arg(&log).assert().success();
+    followup(b.path()).arg("import").arg(&log).assert().success();
+    assert_eq!(json(followup(b.path()).arg("status")), json(followup(a.path()).arg("status")));
+}

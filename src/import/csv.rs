@@ -54,12 +54,12 @@ pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, Impor
         let record = match record {
             Ok(rec) => rec,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = e.position().map_or(0, |p| line_at(text, p.byte()));
                 problems.push(LineProblem { line, message: format!("not a CSV row: {e}") });
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| line_at(text, p.byte()));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -107,6 +107,15 @@ pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, Impor
     Ok(out.into_iter().map(|(_, line, p)| (line, p)).collect())
 }
 
+/// The number (from 1) of the line on which the record starting at byte `byte` of `text` stands. The CSV reader
+/// starts a record at the `\n` of the CRLF that ended the one before, and counts that line to the record before.
+fn line_at(text: &str, byte: u64) -> usize {
+    let start = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+    let rest = &text.as_bytes()[start..];
+    let skip = rest.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+    1 + text.as_bytes()[..start + skip].iter().filter(|&&b| b == b'\n').count()
+}
+
 /// The events of a CSV read by [`read_events`], for tests and callers that want them without a store.
 pub fn events_of(pending: &[(usize, Pending)]) -> Vec<NewEvent> {
     pending
@@ -116,4 +125,26 @@ pub fn events_of(pending: &[(usize, Pending)]) -> Vec<NewEvent> {
             Pending::Restored(..) => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_row_of_a_crlf_csv_is_named_by_its_own_line_not_the_one_before() {
+        let header = "stream,type,occurred,document,locator,data";
+        let good = r#"r,context_noted,2015,D,L,"{""summary"":""ok""}""#;
+        let bad = r#"r,context_noted,2015-02-30,D,L,"{""summary"":""x""}""#;
+        for end in ["\n", "\r\n"] {
+            let text = [header, good, good, bad].join(end) + end;
+            match read_events(text.as_bytes()).unwrap_err() {
+                ImportError::Invalid(p) => assert_eq!(p.iter().map(|p| p.line).collect::<Vec<_>>(), [4], "{end:?}"),
+                other => panic!("{other}"),
+            }
+            let text = [header, good, bad.replace("2015-02-30", "2016").as_str()].join(end) + end;
+            let lines: Vec<usize> = read_events(text.as_bytes()).unwrap().into_iter().map(|(l, _)| l).collect();
+            assert_eq!(lines, [2, 3], "{end:?}");
+        }
+    }
 }

@@ -12,19 +12,20 @@ pub const BOM: &str = "\u{feff}";
 /// Cells starting with these are read as formulas by spreadsheets (OWASP: CSV injection).
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// A cell made safe for spreadsheets: one that starts like a formula gets a leading `'`.
+/// A cell made safe for spreadsheets: one that starts like a formula gets a leading `'`, and so does one that
+/// starts with `'` already, so that [`restore`] gives back exactly the text.
 pub fn neutralise(text: &str) -> String {
-    if text.starts_with(FORMULA_STARTS) {
+    if text.starts_with(FORMULA_STARTS) || text.starts_with('\'') {
         format!("'{text}")
     } else {
         text.to_owned()
     }
 }
 
-/// Undoes [`neutralise`].
+/// Undoes [`neutralise`]: `restore(&neutralise(t)) == t` for every text `t`.
 pub fn restore(text: &str) -> &str {
     match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => rest,
         _ => text,
     }
 }
@@ -179,6 +180,15 @@ mod tests {
         }
         assert_eq!(neutralise("plain"), "plain");
         assert_eq!(restore("'quoted"), "'quoted", "an apostrophe before anything else is the text's own");
+    }
+
+    #[test]
+    fn a_csv_value_starting_with_an_apostrophe_and_a_formula_sign_round_trips_exactly() {
+        for text in ["'=1+1", "'+31", "'-5", "'@x", "''", "'", "'quoted", "''=x", "=x", "", "a'=b"] {
+            assert_eq!(restore(&neutralise(text)), text, "{text:?} as {:?}", neutralise(text));
+            let cell = neutralise(text);
+            assert!(!cell.starts_with(FORMULA_STARTS), "{cell:?} would run as a formula");
+        }
     }
 
     #[test]
