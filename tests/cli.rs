@@ -518,3 +518,56 @@ fn a_timeline_csv_of_a_log_with_a_retraction_is_refused_naming_the_retraction_an
     followup(b.path()).arg("import").arg(&log).assert().success();
     assert_eq!(json(followup(b.path()).arg("status")), json(followup(a.path()).arg("status")));
 }
+
+#[test]
+fn usage_errors_name_what_is_missing_and_recorded_by_goes_before_or_after_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = stderr_of(followup(dir.path()).arg("import"));
+    assert_eq!(code, Some(64));
+    assert!(err.contains("were not provided: <FILE>"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // --recorded-by before the subcommand, and after it, both name the recorder
+    let line = |summary: &str| {
+        serde_json::json!({"stream": "x-2020", "type": "context_noted", "occurred": "2020",
+            "source": {"document": "D", "locator": "L"}, "data": {"summary": summary}})
+        .to_string()
+    };
+    followup(dir.path()).args(["--recorded-by", "Before"]).arg("record").arg(line("a")).assert().success();
+    followup(dir.path()).arg("record").arg(line("b")).args(["--recorded-by", "After"]).assert().success();
+    let out = followup(dir.path()).arg("export").output().unwrap();
+    let by: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["recorded_by"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(by, ["Before", "After"]);
+    // an offset beyond RFC 3339's range is refused naming it; the last day of year 9999 means everything known
+    let (code, err) = stderr_of(followup(dir.path()).args(["status", "--known-at", "2017-01-01T00:00:00+25:00"]));
+    assert_eq!(code, Some(64));
+    assert!(err.contains("has the offset +25:00"), "{err}");
+    followup(dir.path()).args(["status", "--known-at", "9999-12-31"]).assert().success();
+}
+
+#[test]
+fn a_cp1252_csv_or_a_workbook_is_refused_naming_the_line_and_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let cp1252 = dir.path().join("register.csv");
+    std::fs::write(&cp1252, b"stream;type;occurred;document;locator;data\r\nr;context_noted;2015;Caf\xe9;L;{}\r\n")
+        .unwrap();
+    let (code, err) = stderr_of(followup(&dir.path().join("s")).arg("import").arg(&cp1252));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("line 2: the file is not UTF-8 (byte 0xE9)"), "{err}");
+    let workbook = dir.path().join("register.xlsx");
+    std::fs::write(&workbook, b"PK\x03\x04\x14\x00\x06\x00rest of a zip").unwrap();
+    for input in [None, Some("csv")] {
+        let mut cmd = followup(&dir.path().join("s"));
+        cmd.arg("import").arg(&workbook);
+        if let Some(kind) = input {
+            cmd.args(["--input", kind]);
+        }
+        let (code, err) = stderr_of(&mut cmd);
+        assert_eq!(code, Some(1));
+        assert!(err.contains("line 1: the file is a zip archive (a spreadsheet workbook such as xlsx?)"), "{err}");
+    }
+    assert!(!dir.path().join("s").exists(), "nothing was written");
+}

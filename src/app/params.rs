@@ -16,12 +16,18 @@ pub fn parse_report(text: &str) -> Result<StreamId, String> {
     }
 }
 
-/// Parses an instant of transaction time: RFC 3339 with an offset, or a calendar date meaning the last instant
-/// (23:59:59.999999999) of that day in UTC.
+/// Parses an instant of transaction time: RFC 3339 with an offset (from -23:59 to +23:59), or a calendar date
+/// meaning the last instant (23:59:59.999999999) of that day in UTC. A date past the last instant a timestamp can
+/// hold (9999-12-30T22:00:00.999999999Z) means that last instant: no event is recorded later.
 ///
 /// # Errors
-/// A message naming the text and the forms accepted.
+/// A message naming the text and the forms accepted, or the offset out of range.
 pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
+    if let Some(offset) = offset_of(text) {
+        if offset.get(1..3).and_then(|h| h.parse::<u8>().ok()).is_none_or(|h| h > 23) {
+            return Err(format!("`{text}` has the offset {offset}: RFC 3339 offsets run from -23:59 to +23:59"));
+        }
+    }
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
     }
@@ -35,11 +41,18 @@ pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
         return Err(bad());
     }
     let day: Date = text.parse().map_err(|_| bad())?;
-    let next = day.tomorrow().map_err(|e| e.to_string())?;
-    let midnight = jiff::tz::TimeZone::UTC
-        .to_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
-        .map_err(|e| e.to_string())?;
-    midnight.checked_sub(jiff::SignedDuration::from_nanos(1)).map_err(|e| e.to_string())
+    let end = day
+        .tomorrow()
+        .and_then(|next| jiff::tz::TimeZone::UTC.to_timestamp(next.to_datetime(jiff::civil::Time::midnight())))
+        .and_then(|midnight| midnight.checked_sub(jiff::SignedDuration::from_nanos(1)));
+    Ok(end.unwrap_or(Timestamp::MAX))
+}
+
+/// The `+HH:MM` or `-HH:MM` offset at the end of an RFC 3339 text, if it has one (after its time).
+fn offset_of(text: &str) -> Option<&str> {
+    let time = &text[text.find(['T', 't', ' '])? + 1..];
+    let at = time.rfind(['+', '-'])?;
+    Some(&time[at..])
 }
 
 /// The window of a read: events that certainly occurred by the last day of `as_of` (valid time, EDTF), and
@@ -58,6 +71,23 @@ mod tests {
         assert_eq!(parse_instant("2017-12-31T10:00:00+01:00").unwrap().to_string(), "2017-12-31T09:00:00Z");
         assert!(parse_instant("2017-12").unwrap_err().contains("`2017-12` is not an instant"));
         assert!(parse_instant("2017-02-30").is_err());
+    }
+
+    #[test]
+    fn an_offset_beyond_rfc_3339_s_range_is_refused_naming_it() {
+        assert_eq!(
+            parse_instant("2017-01-01T00:00:00+25:00").unwrap_err(),
+            "`2017-01-01T00:00:00+25:00` has the offset +25:00: RFC 3339 offsets run from -23:59 to +23:59"
+        );
+        assert!(parse_instant("2017-01-01T00:00:00-24:00").is_err());
+        assert_eq!(parse_instant("2017-01-01T00:00:00-23:59").unwrap().to_string(), "2017-01-01T23:59:00Z");
+    }
+
+    #[test]
+    fn the_last_days_of_year_9999_mean_the_last_instant_a_timestamp_holds() {
+        assert_eq!(parse_instant("9999-12-31"), Ok(Timestamp::MAX));
+        assert_eq!(parse_instant("9999-12-30"), Ok(Timestamp::MAX));
+        assert_eq!(parse_instant("9999-12-29").unwrap().to_string(), "9999-12-29T23:59:59.999999999Z");
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct Cli {
     /// Start CSV output with a UTF-8 byte order mark (for spreadsheets that need it)
     #[arg(long, global = true)]
     pub bom: bool,
+    /// Who records the events (import, record) that do not name their recorder [default: $USER]
+    #[arg(long, global = true, env = "FOLLOWUP_RECORDED_BY", value_name = "NAME")]
+    pub recorded_by: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -51,9 +54,6 @@ pub enum Command {
         /// Read the file as this, whatever its name
         #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
         input: Option<String>,
-        /// Who records the events that do not say [default: $USER]
-        #[arg(long, env = "FOLLOWUP_RECORDED_BY")]
-        recorded_by: Option<String>,
     },
     /// Record one event, given as a JSON line or by its fields
     Record(RecordArgs),

@@ -18,18 +18,20 @@ use super::{Cli, Command, Failure, Format};
 struct Ctx {
     store: Option<PathBuf>,
     style: Style,
+    recorded_by: Option<String>,
 }
 
 type Outcome = Result<ExitCode, Failure>;
 
 /// Runs the command the command line names.
 pub fn run(cli: Cli) -> Outcome {
-    let ctx = Ctx { store: cli.store, style: Style { format: cli.format, lang: cli.lang, bom: cli.bom } };
+    let style = Style { format: cli.format, lang: cli.lang, bom: cli.bom };
+    let ctx = Ctx { store: cli.store, style, recorded_by: cli.recorded_by };
     let stdout = io::stdout();
     let out = &mut stdout.lock();
     let code = match cli.command {
         Command::Demo => demo(&ctx, out)?,
-        Command::Import { file, input, recorded_by } => import(&ctx, out, &file, input.as_deref(), recorded_by)?,
+        Command::Import { file, input } => import(&ctx, out, &file, input.as_deref())?,
         Command::Record(args) => record(&ctx, out, &args)?,
         Command::Status { as_of, known_at, report } => status(&ctx, out, as_of, known_at, report)?,
         Command::Timeline { rec, from, to, as_of, known_at } => {
@@ -69,9 +71,10 @@ impl Ctx {
     }
 }
 
-/// The recorder: as given, else `$USER`, else `unknown`.
-fn principal(given: Option<String>) -> Result<Principal, Failure> {
+/// The recorder: `--recorded-by` (or `$FOLLOWUP_RECORDED_BY`), else `$USER`, else `unknown`.
+fn principal(given: Option<&str>) -> Result<Principal, Failure> {
     let name = given
+        .map(str::to_owned)
         .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
         .unwrap_or_else(|| "unknown".into());
     Principal::new(name).map_err(|e| Failure::from(e).context("--recorded-by"))
@@ -92,9 +95,9 @@ fn demo(ctx: &Ctx, out: &mut impl Write) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>, by: Option<String>) -> Outcome {
+fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> Outcome {
     only_text_or_json(ctx.style.format, "import")?;
-    let principal = principal(by)?;
+    let principal = principal(ctx.recorded_by.as_deref())?;
     let stdin = file == Path::new("-");
     let name = file.display().to_string();
     let failed = move |f: Failure| {
@@ -142,7 +145,7 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>, by:
 fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
     only_text_or_json(ctx.style.format, "record")?;
     let (event, expected) = args.event()?;
-    let principal = principal(args.recorded_by.clone())?;
+    let principal = principal(ctx.recorded_by.as_deref())?;
     let opened = followup::open(&ctx.location()?)?;
     let r = app::record(&*opened.store, &principal, event, expected)?;
     match ctx.style.format {

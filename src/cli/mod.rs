@@ -116,10 +116,7 @@ pub fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let rendered = e.render().to_string();
-            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
-            let first = first.strip_prefix("error: ").unwrap_or(first);
-            eprintln!("error: {first} (see followup --help)");
+            eprintln!("error: {} (see followup --help)", usage_line(&e.render().to_string()));
             return ExitCode::from(EXIT_USAGE);
         }
     };
@@ -142,6 +139,19 @@ pub fn main() -> ExitCode {
             ExitCode::from(exit_code(&f))
         }
     }
+}
+
+/// clap's message on one line: its first line and the indented lines under it (the arguments it names, such as
+/// a missing `<FILE>`), up to the first blank line.
+fn usage_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().skip_while(|l| l.trim().is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut out = first.strip_prefix("error: ").unwrap_or(first).trim_end().to_owned();
+    for more in lines.take_while(|l| !l.trim().is_empty() && l.starts_with(' ')) {
+        out.push(' ');
+        out.push_str(more.trim());
+    }
+    out
 }
 
 /// The error and its causes on one line.

@@ -41,9 +41,6 @@ pub struct RecordArgs {
     /// The stream's expected version: a number, `any`, or `no-stream` (also `0`)
     #[arg(long, default_value = "any", value_parser = ExpectedVersion::parse)]
     expect: ExpectedVersion,
-    /// Who records the event [default: $USER]
-    #[arg(long, env = "FOLLOWUP_RECORDED_BY")]
-    pub recorded_by: Option<String>,
 }
 
 impl RecordArgs {

@@ -18,8 +18,24 @@ use crate::store::Pending;
 /// # Errors
 /// [`ImportError::Invalid`] listing every bad row by its line number; [`ImportError::Empty`]; [`ImportError::Io`].
 pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, ImportError> {
-    let mut text = String::new();
-    reader.read_to_string(&mut text).map_err(ImportError::Io)?;
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes).map_err(ImportError::Io)?;
+    if let Some(problem) = super::foreign_format(&bytes) {
+        return Err(ImportError::Invalid(vec![problem]));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+            let message = format!(
+                "the file is not UTF-8 (byte 0x{:02X}); save it as UTF-8 (\"CSV UTF-8\" in a spreadsheet) and import it again",
+                bytes[at]
+            );
+            return Err(ImportError::Invalid(vec![LineProblem { line, message }]));
+        }
+    };
     let text = text.strip_prefix(BOM).unwrap_or(&text);
     let first = text.lines().next().unwrap_or("");
     let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };

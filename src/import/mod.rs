@@ -181,6 +181,17 @@ impl<R: BufRead, P: FnMut(u64)> Iterator for Lines<R, P> {
     }
 }
 
+/// Why `start` (the first bytes of a file) is no file of lines at all, if it is not: a zip archive, as a
+/// spreadsheet workbook (xlsx, ods) is.
+pub(crate) fn foreign_format(start: &[u8]) -> Option<LineProblem> {
+    start.starts_with(b"PK\x03\x04").then(|| LineProblem {
+        line: 1,
+        message: "the file is a zip archive (a spreadsheet workbook such as xlsx?), not CSV or JSON Lines: save the \
+                  sheet as CSV UTF-8 and import that"
+            .into(),
+    })
+}
+
 /// The event to write for line `number` (`None`: longer than the limit), or what is wrong with it.
 fn pending(number: usize, line: Option<Vec<u8>>) -> Result<Pending, LineProblem> {
     let Some(line) = line else {
@@ -189,6 +200,9 @@ fn pending(number: usize, line: Option<Vec<u8>>) -> Result<Pending, LineProblem>
             message: format!("the line is longer than the limit of {MAX_STORED_LINE_BYTES} bytes"),
         });
     };
+    if let Some(problem) = foreign_format(&line).filter(|_| number == 1) {
+        return Err(problem);
+    }
     match events::decode(&line) {
         Ok(Line::New(e)) => Ok(Pending::New(e)),
         Ok(Line::Recorded(e)) => Ok(Pending::Restored(e, line)),
