@@ -571,3 +571,20 @@ fn a_cp1252_csv_or_a_workbook_is_refused_naming_the_line_and_what_to_do() {
     }
     assert!(!dir.path().join("s").exists(), "nothing was written");
 }
+
+#[test]
+fn bidirectional_controls_from_the_log_are_shown_by_their_codes_in_the_terminal_and_in_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = "paid \u{202E}0001 EUR\u{202C} in 2015";
+    let line = serde_json::json!({"stream": "x-2020", "type": "context_noted", "occurred": "2015",
+        "source": {"document": "D", "locator": "L"}, "data": {"summary": summary}});
+    followup(dir.path()).arg("record").arg(line.to_string()).assert().success();
+    for format in ["text", "md"] {
+        let out = followup(dir.path()).args(["timeline", "--format", format]).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains('\u{202E}') && !text.contains('\u{202C}'), "{format}: {text}");
+        assert!(text.contains("⟨U+202E⟩0001 EUR⟨U+202C⟩"), "{format}: {text}");
+    }
+    // the data itself is kept as recorded
+    assert_eq!(json(followup(dir.path()).arg("timeline"))["entries"][0]["summary"], summary);
+}

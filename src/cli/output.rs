@@ -22,6 +22,12 @@ pub struct Style {
     pub bom: bool,
 }
 
+/// A table cell holding `text` with its bidirectional control characters shown by their codes, so that no text
+/// from the log reverses the rest of a row.
+pub fn cell(text: impl std::fmt::Display) -> Cell {
+    Cell::new(labels::visible(&text.to_string()))
+}
+
 /// A table with the house style.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -103,12 +109,12 @@ fn status_row(lang: Lang, r: &RecommendationStatus, claims: bool) -> Vec<Cell> {
     };
     let commitments = commitments_cell(lang, r);
     let mut row = vec![
-        Cell::new(format!("{}. {}\n{}", r.number, text, r.id)),
-        Cell::new(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
-        Cell::new(council),
-        Cell::new(commitments),
-        Cell::new(actions),
-        Cell::new(verdict),
+        cell(format!("{}. {}\n{}", r.number, text, r.id)),
+        cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
+        cell(council),
+        cell(commitments),
+        cell(actions),
+        cell(verdict),
     ];
     if claims {
         let when = r.claim_occurred.as_ref().map(|d| format!(" ({})", labels::date(lang, d))).unwrap_or_default();
@@ -117,7 +123,7 @@ fn status_row(lang: Lang, r: &RecommendationStatus, claims: bool) -> Vec<Cell> {
             (Some(c), Some(true)) => format!("{}{when}\n{}", labels::claim(lang, c), word(lang, Word::Disagrees)),
             (Some(c), _) => format!("{}{when}", labels::claim(lang, c)),
         };
-        row.push(Cell::new(claim));
+        row.push(cell(claim));
     }
     row
 }
@@ -201,11 +207,11 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
             format!("{}\n{detail}", labels::kind(lang, e.kind))
         };
         t.add_row(vec![
-            Cell::new(labels::date(lang, &e.occurred)),
-            Cell::new(recs),
-            Cell::new(what),
-            Cell::new(&e.summary),
-            Cell::new(&e.source.locator),
+            cell(labels::date(lang, &e.occurred)),
+            cell(recs),
+            cell(what),
+            cell(&e.summary),
+            cell(&e.source.locator),
         ]);
     }
     writeln!(out, "{t}")?;
@@ -232,8 +238,8 @@ pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<
     header.extend(names);
     let mut t = table(&header.iter().map(String::as_str).collect::<Vec<_>>());
     for (label, cells) in figures {
-        let mut row = vec![label];
-        row.extend(cells);
+        let mut row = vec![cell(label)];
+        row.extend(cells.into_iter().map(cell));
         t.add_row(row);
     }
     writeln!(out, "{t}")?;
@@ -256,13 +262,13 @@ pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[pro
         let c = &o.commitment;
         let d = |x: &Option<events::PartialDate>| x.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default();
         t.add_row(vec![
-            Cell::new(&o.recommendation),
-            Cell::new(&c.summary),
-            Cell::new(labels::date(lang, &c.occurred)),
-            Cell::new(d(&c.due)),
-            Cell::new(d(&c.current_due)),
-            Cell::new(format!("{}x", c.slips)),
-            Cell::new(o.days_overdue),
+            cell(&o.recommendation),
+            cell(&c.summary),
+            cell(labels::date(lang, &c.occurred)),
+            cell(d(&c.due)),
+            cell(d(&c.current_due)),
+            cell(format!("{}x", c.slips)),
+            cell(o.days_overdue),
         ]);
     }
     writeln!(out, "{t}")?;

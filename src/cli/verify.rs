@@ -2,12 +2,12 @@
 
 use std::io::Write;
 
-use comfy_table::Cell;
 use followup::app::Outcome;
 use followup::render::{labels, Lang};
 use projections::Judgement;
 
-use super::{output, Failure, Format};
+use super::output::{self, cell};
+use super::{Failure, Format};
 
 fn result_word(j: Judgement) -> &'static str {
     match j {
@@ -29,11 +29,11 @@ pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> R
     for v in &o.verification.verdicts {
         let failures: Vec<String> = v.failures.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
         t.add_row(vec![
-            Cell::new(format!("{}\n{}", v.recommendation, v.event_id)),
-            Cell::new(labels::verdict(lang, v.verdict)),
-            Cell::new(labels::date(lang, &v.as_of)),
-            Cell::new(result_word(v.result)),
-            Cell::new(failures.join("\n")),
+            cell(format!("{}\n{}", v.recommendation, v.event_id)),
+            cell(labels::verdict(lang, v.verdict)),
+            cell(labels::date(lang, &v.as_of)),
+            cell(result_word(v.result)),
+            cell(failures.join("\n")),
         ]);
     }
     writeln!(out, "{t}")?;

@@ -112,6 +112,29 @@ pub fn date(lang: Lang, d: &PartialDate) -> String {
     }
 }
 
+/// Whether `c` changes the direction of the text after it (Unicode's bidirectional embeddings, overrides and
+/// isolates, and the directional marks): from the log, such a character could reverse the rest of a row.
+fn bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `text` with every bidirectional control character written as its code (`⟨U+202E⟩`), so that text from the log
+/// cannot reverse what a terminal or a Markdown page shows after it.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(bidi_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if bidi_control(c) {
+            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// An amount in minor units with the language's separators: `EUR 1,595,000` / `€ 1.595.000`, `EUR 12.50` / `€ 12,50`.
 pub fn amount(lang: Lang, cents: i128, currency: &str) -> String {
     let (group, decimal) = match lang {
@@ -367,6 +390,12 @@ mod tests {
         assert_eq!(amount(Lang::Nl, 1250, "EUR"), "€ 12,50");
         assert_eq!(amount(Lang::En, -48_000_000, "USD"), "USD -480,000");
         assert_eq!(amount(Lang::En, 10_i128.pow(19), "EUR"), "EUR 100,000,000,000,000,000");
+    }
+
+    #[test]
+    fn bidirectional_controls_are_shown_by_their_codes() {
+        assert_eq!(visible("abc\u{202E}fed\u{202C} \u{2067}x\u{2069}"), "abc⟨U+202E⟩fed⟨U+202C⟩ ⟨U+2067⟩x⟨U+2069⟩");
+        assert!(matches!(visible("plain ‘text’ é"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

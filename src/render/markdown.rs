@@ -9,6 +9,7 @@ use super::labels::{self, word, Lang, Word};
 /// A table cell: pipes and backslashes escaped, line breaks folded, `<` and `&` written as entities so that no
 /// text from the log becomes markup.
 pub fn cell(text: &str) -> String {
+    let text = labels::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
