@@ -588,3 +588,33 @@ fn bidirectional_controls_from_the_log_are_shown_by_their_codes_in_the_terminal_
     // the data itself is kept as recorded
     assert_eq!(json(followup(dir.path()).arg("timeline"))["entries"][0]["summary"], summary);
 }
+
+#[test]
+fn the_report_page_title_counts_reports_in_the_window_not_publications() {
+    let dir = tempfile::tempdir().unwrap();
+    let publish = |stream: &str, id: &str, title: &str, occurred: &str| {
+        let line = serde_json::json!({"id": id, "stream": stream, "type": "report_published", "occurred": occurred,
+            "source": {"document": title, "locator": "1"}, "data": {"title": title, "auditor": "RA", "summary": "S"}});
+        followup(dir.path()).arg("record").arg(line.to_string()).assert().success();
+    };
+    let title = |as_of: &str| {
+        let pack = dir.path().join(format!("pack-{as_of}"));
+        followup(dir.path()).args(["report", "--force", "--as-of", as_of, "--out"]).arg(&pack).assert().success();
+        let page = std::fs::read_to_string(pack.join("index.html")).unwrap();
+        page.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap().to_owned()
+    };
+    // a report and its follow-up report, published on the report's stream
+    publish("a-2013", "11111111-1111-4111-8111-000000000001", "Nazorg", "2013-05");
+    publish("a-2013", "11111111-1111-4111-8111-000000000002", "Nazorg: opvolging", "2017-11");
+    assert_eq!(title("2017-12-31"), "Nazorg", "a follow-up report is not a second report");
+    // a second report, published in 2015: counted from then on
+    publish("b-2015", "11111111-1111-4111-8111-000000000003", "Schulden", "2015");
+    assert_eq!(title("2017-12-31"), "Follow-up of 2 reports");
+    assert_eq!(title("2014-12-31"), "Nazorg", "not yet published then");
+    // its publication retracted: one report again
+    let retraction = serde_json::json!({"stream": "b-2015", "type": "event_retracted", "occurred": "2018",
+        "source": {"document": "D", "locator": "L"},
+        "data": {"target": "11111111-1111-4111-8111-000000000003", "reason": "wrong file"}});
+    followup(dir.path()).arg("record").arg(retraction.to_string()).assert().success();
+    assert_eq!(title("2018-12-31"), "Nazorg");
+}

@@ -198,25 +198,40 @@ pub fn report_pack(
     bom: bool,
 ) -> Result<ReportPack, AppError> {
     let window = Window { as_of: Some(day), known_at };
-    let mut titles = Vec::new();
+    // The publications in the window, and the ids retracted in it: a report counts once, with the title of
+    // its first publication; a later `report_published` on its stream is its follow-up report.
+    let mut published: Vec<(events::EventId, StreamId, String)> = Vec::new();
+    let mut retracted = std::collections::HashSet::new();
     // The head of the log that is judged: as known at `known_at`, else the whole log's.
     let mut head = events::Hash::ZERO;
     let events = store.events(1).inspect(|e| {
-        if let Ok(e) = e {
-            if window.known(e) {
-                head = e.hash;
+        let Ok(e) = e else { return };
+        if !window.known(e) {
+            return;
+        }
+        head = e.hash;
+        match &e.body {
+            events::Body::EventRetracted(r) => {
+                retracted.insert(r.target);
             }
-            if let events::Body::ReportPublished(b) = &e.body {
-                titles.push(b.title.clone());
+            events::Body::ReportPublished(b) if window.occurred(e) => {
+                published.push((e.id, e.stream.clone(), b.title.clone()))
             }
+            _ => {}
         }
     });
     let (status, order) = fold(events, window, Some(&TimelineFilter::default()))?;
     let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
     let summary = projections::summary(&status, day);
-    let title = match (title, titles.as_slice()) {
+    let mut reports: Vec<(StreamId, String)> = Vec::new();
+    for (id, stream, title) in published {
+        if !retracted.contains(&id) && !reports.iter().any(|(s, _)| *s == stream) {
+            reports.push((stream, title));
+        }
+    }
+    let title = match (title, reports.as_slice()) {
         (Some(t), _) => t.to_owned(),
-        (None, [one]) => one.clone(),
+        (None, [(_, one)]) => one.clone(),
         (None, many) => match lang {
             Lang::En => format!("Follow-up of {} reports", many.len()),
             Lang::Nl => format!("Opvolging van {} rapporten", many.len()),
