@@ -618,3 +618,29 @@ fn the_report_page_title_counts_reports_in_the_window_not_publications() {
     followup(dir.path()).arg("record").arg(retraction.to_string()).assert().success();
     assert_eq!(title("2018-12-31"), "Nazorg");
 }
+
+#[test]
+fn an_import_reads_and_checks_its_whole_file_before_it_opens_the_store() {
+    // given a store held by this process (as by a colleague's long import)
+    let dir = case_dir();
+    let held = followup::SledStore::open(dir.path()).unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"stream\":\"r\",\"type\":\"context_noted\"}\n").unwrap();
+    // when a file with a bad line is imported, from a path or from standard input, then its bad line is named
+    // at once: the store was never asked for (it would have said "in use", exit 75)
+    let (code, err) = stderr_of(followup(dir.path()).arg("import").arg(&bad));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("line 1: missing field `occurred`"), "{err}");
+    let out = followup(dir.path()).args(["import", "-"]).write_stdin(std::fs::read(&bad).unwrap()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: missing field `occurred`"));
+    // and a good file waits for the store as before
+    let (code, err) = stderr_of(followup(dir.path()).arg("import").arg(CASE));
+    assert_eq!(code, Some(75), "{err}");
+    drop(held);
+    // from standard input, a good file is spooled while it is checked, then written whole
+    let text = std::fs::read(CASE).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let report = json(followup(fresh.path()).args(["import", "-"]).write_stdin(text));
+    assert_eq!((report["events"].as_u64(), report["appended"].as_u64()), (Some(79), Some(79)));
+}

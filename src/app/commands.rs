@@ -1,6 +1,7 @@
 //! Commands: record one event, import a file (JSON Lines, or CSV in the timeline's columns), restore an export.
 
-use std::io::BufRead;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::PathBuf;
 
 use events::{EventId, NewEvent, StreamId};
 
@@ -50,33 +51,60 @@ pub enum ImportFormat {
     Csv,
 }
 
+/// Where an import's lines come from.
+pub enum ImportInput {
+    /// A file, read twice: checked whole, then written.
+    File(PathBuf),
+    /// A stream that can be read once (standard input, an upload): spooled to a temporary file while it is
+    /// checked, then written from there.
+    Stream(Box<dyn Read + Send>),
+}
+
 /// Imports `input` all or nothing, in one durable commit; `principal` records the events that name no recorder.
 ///
-/// The store is opened by `open` only once there is something to write: a CSV file is read and checked whole
-/// first (its rows are put in position order), a JSON Lines file is checked and written as it is read, in chunks,
-/// so memory stays bounded. If the import is refused and the open created the store, the store is removed
-/// again. `progress` is called with the bytes of a JSON Lines file read so far.
+/// The whole input is read and checked before the store is opened by `open`, so a bad file never holds the
+/// store: a CSV file is read whole (its rows are put in position order); a JSON Lines file is checked line by line
+/// and then read again and written in chunks, so memory stays bounded whatever its size. The store's own checks
+/// (resends, references, continuity) follow while writing. If the import is refused and the open created the
+/// store, the store is removed again. `progress` is called with the bytes of a JSON Lines file written so far.
 ///
 /// # Errors
-/// [`AppError::Import`] naming every bad line (nothing is written); [`AppError::Open`].
+/// [`AppError::Import`] naming every bad line (nothing is written); [`AppError::Open`]; [`AppError::Io`] when
+/// the input cannot be read.
 pub fn import(
     open: impl FnOnce() -> Result<Opened, OpenError>,
-    input: impl BufRead,
+    input: ImportInput,
     format: ImportFormat,
     principal: &Principal,
     progress: impl FnMut(u64),
 ) -> Result<ImportReport, AppError> {
     let by = principal.name();
-    let (opened, imported) = match format {
-        ImportFormat::Csv => {
-            let events = import::csv::read_events(input)?;
+    let file = |path: &PathBuf| {
+        std::fs::File::open(path).map_err(|source| AppError::File { path: path.display().to_string(), source })
+    };
+    let (opened, imported) = match (format, input) {
+        (ImportFormat::Csv, input) => {
+            let events = match input {
+                ImportInput::File(path) => import::csv::read_events(file(&path)?)?,
+                ImportInput::Stream(reader) => import::csv::read_events(reader)?,
+            };
             let opened = open()?;
             let imported = import::import_events(&*opened.store, events, by);
             (opened, imported)
         }
-        ImportFormat::JsonLines => {
+        (ImportFormat::JsonLines, ImportInput::File(path)) => {
+            import::check_lines(BufReader::with_capacity(1 << 20, file(&path)?), None)?;
             let opened = open()?;
-            let imported = import::import(&*opened.store, input, by, progress);
+            let reader = BufReader::with_capacity(1 << 20, file(&path)?);
+            let imported = import::import(&*opened.store, reader, by, progress);
+            (opened, imported)
+        }
+        (ImportFormat::JsonLines, ImportInput::Stream(reader)) => {
+            let mut spool = tempfile::tempfile()?;
+            import::check_lines(BufReader::with_capacity(1 << 20, reader), Some(&mut spool))?;
+            spool.seek(SeekFrom::Start(0))?;
+            let opened = open()?;
+            let imported = import::import(&*opened.store, BufReader::with_capacity(1 << 20, spool), by, progress);
             (opened, imported)
         }
     };

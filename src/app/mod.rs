@@ -12,7 +12,7 @@ mod params;
 mod queries;
 mod verify;
 
-pub use commands::{import, record, ImportFormat, Recorded};
+pub use commands::{import, record, ImportFormat, ImportInput, Recorded};
 pub use demo::{demo, Demo, CASE};
 pub use params::{parse_instant, parse_report, window};
 pub use queries::{
@@ -94,6 +94,14 @@ pub enum AppError {
     /// Reading input or writing output failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// An input file could not be opened.
+    #[error("could not open {path}: {source}")]
+    File {
+        /// The file, as given.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 impl AppError {
@@ -107,7 +115,7 @@ impl AppError {
             AppError::Param { .. } | AppError::EmptyRange { .. } | AppError::NotAnExport => ErrorKind::Invalid,
             AppError::NotFound(_) => ErrorKind::NotFound,
             AppError::Integrity(_) => ErrorKind::Integrity,
-            AppError::Io(e) => crate::store::io_kind(e),
+            AppError::Io(e) | AppError::File { source: e, .. } => crate::store::io_kind(e),
         }
     }
 

@@ -1,13 +1,13 @@
 //! One function per command: parse what is left of the arguments, call the application layer, print.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use events::{Date, Hash, PartialDate, StreamId, Timestamp};
-use followup::app::{self, AppError, ImportFormat, Principal, TimelineQuery};
+use followup::app::{self, AppError, ImportFormat, ImportInput, Principal, TimelineQuery};
 use followup::{EventStore, Location};
 
 use super::output::{self, only_text_or_json, Style};
@@ -114,16 +114,10 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> 
         None => ImportFormat::JsonLines,
     };
     let location = ctx.location()?;
-    let reader: Box<dyn BufRead> = if stdin {
-        Box::new(io::stdin().lock())
-    } else {
-        let f = File::open(file)
-            .map_err(|e| failed(Failure::from(e).context(format!("could not open {}", file.display()))))?;
-        Box::new(BufReader::with_capacity(1 << 20, f))
-    };
+    let input = if stdin { ImportInput::Stream(Box::new(io::stdin())) } else { ImportInput::File(file.to_owned()) };
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let bar = super::progress_bar(if format == ImportFormat::Csv { 0 } else { size });
-    let report = app::import(|| followup::open(&location), reader, format, &principal, |n| bar.set_position(n));
+    let report = app::import(|| followup::open(&location), input, format, &principal, |n| bar.set_position(n));
     bar.finish_and_clear();
     let r = report.map_err(|e| failed(e.into()))?;
     if ctx.style.format == Format::Json {

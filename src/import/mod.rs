@@ -210,6 +210,67 @@ fn pending(number: usize, line: Option<Vec<u8>>) -> Result<Pending, LineProblem>
     }
 }
 
+/// Checks every line of a JSON Lines stream as an import would, keeping none of them, and returns how many lines
+/// hold an event: an import checks its whole file so before it opens the store. `copy`, when given, receives
+/// every byte read (a stream that cannot be read twice is spooled there).
+///
+/// # Errors
+/// [`ImportError::Invalid`] listing every bad line; [`ImportError::Empty`] when no line holds an event;
+/// [`ImportError::Io`].
+pub fn check_lines(reader: impl BufRead, copy: Option<&mut dyn std::io::Write>) -> Result<usize, ImportError> {
+    let mut problems = Vec::new();
+    let mut events = 0;
+    let mut reader = Tee { inner: reader, copy, failed: None };
+    for item in Lines::new(&mut reader, |_| {}) {
+        let (number, line) = item?;
+        match pending(number, line) {
+            Ok(_) => events += 1,
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if let Some(e) = reader.failed.take() {
+        return Err(ImportError::Io(e));
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid(problems));
+    }
+    if events == 0 {
+        return Err(ImportError::Empty);
+    }
+    Ok(events)
+}
+
+/// A reader that copies what is read through it.
+struct Tee<'a, R> {
+    inner: R,
+    copy: Option<&'a mut dyn std::io::Write>,
+    failed: Option<std::io::Error>,
+}
+
+impl<R: BufRead> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.fill_buf()?.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.fill_buf()?[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Tee<'_, R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if let (Some(copy), Ok(bytes)) = (self.copy.as_mut(), self.inner.fill_buf()) {
+            if let Err(e) = copy.write_all(&bytes[..amount.min(bytes.len())]) {
+                self.failed.get_or_insert(e);
+            }
+        }
+        self.inner.consume(amount);
+    }
+}
+
 /// Decodes every line of a JSON Lines stream into events to write, with their line numbers.
 ///
 /// Lines are read as [`Lines`] reads them. `progress` is called with the number of bytes read so far.
