@@ -446,3 +446,52 @@ fn verify_log_on_an_import_file_says_it_is_not_an_export_instead_of_a_broken_cha
     assert!(err.contains("it is a file to import, not an export"), "{err}");
     assert!(!err.contains("BROKEN") && out.stdout.is_empty(), "no chain verdict is printed");
 }
+
+#[test]
+fn a_superseded_unsupported_verdict_is_shown_as_superseded_and_no_longer_fails_verify() {
+    // given the case and an unsupported verdict on recommendation 1 (V3: implemented, resting on no action)
+    let dir = case_store();
+    let bad = "bbbbbbbb-0000-4000-8000-000000000001";
+    record(
+        dir.path(),
+        &format!(
+            r#"{{"id":"{bad}","stream":"ra-amsterdam-2013-nazorg/1","type":"status_assessed","occurred":"2018-03","source":{{"document":"Test","locator":"1"}},"data":{{"verdict":"implemented","as_of":"2018-03","assessor":"Someone","rationale":"looks done","evidence":[]}}}}"#
+        ),
+    );
+    assert_eq!(verify(dir.path(), &[]).0, 1);
+    // when a later assessment supersedes it, repeating the case's own supported verdict as of 2018-04
+    let export = followup(dir.path()).arg("export").output().unwrap().stdout;
+    let original: Value = export
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice::<Value>(l).unwrap())
+        .find(|l| l["stream"] == "ra-amsterdam-2013-nazorg/1" && l["type"] == "status_assessed" && l["id"] != bad)
+        .unwrap();
+    let mut data = original["data"].clone();
+    data["as_of"] = "2018-04".into();
+    data["supersedes"] = bad.into();
+    let again = serde_json::json!({"stream": "ra-amsterdam-2013-nazorg/1", "type": "status_assessed",
+        "occurred": "2018-04", "source": original["source"], "data": data});
+    record(dir.path(), &again.to_string());
+    // then verify exits 0: the superseded verdict is judged and listed as superseded, but not what it judges
+    let (code, v) = verify(dir.path(), &[]);
+    assert_eq!(code, 0, "{v}");
+    let listed = v["verdicts"].as_array().unwrap().iter().find(|x| x["event_id"] == bad).unwrap();
+    assert_eq!(listed["result"], "unsupported");
+    assert!(listed["superseded_by"].is_string(), "{listed}");
+    let text = String::from_utf8(followup(dir.path()).arg("verify").output().unwrap().stdout).unwrap();
+    assert!(text.contains("UNSUPPORTED, superseded by"), "{text}");
+    assert!(text.contains("1 superseded, which the exit code does not judge"), "{text}");
+    // and the timeline shows it as superseded, in text and Markdown, while status takes the new one
+    for format in ["text", "md"] {
+        let out = followup(dir.path())
+            .args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/1", "--format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("superseded"), "{format}: {text}");
+    }
+    let out = followup(dir.path()).args(["status", "--format", "json"]).output().unwrap();
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["recommendations"][0]["verdict_as_of"], "2018-04");
+}

@@ -471,8 +471,17 @@ fn summarise(
         }
     }
     s.verdicts.sort_by(|a, b| a.as_of.cmp(&b.as_of).then(a.position.cmp(&b.position)));
-    let replaced: HashMap<EventId, EventId> =
-        s.verdicts.iter().filter_map(|v| v.supersedes.map(|old| (old, v.event_id))).collect();
+    // An assessment superseded twice is superseded by the first (by position) that names it.
+    let mut replaced: HashMap<EventId, (u64, EventId)> = HashMap::new();
+    for v in &s.verdicts {
+        if let Some(old) = v.supersedes {
+            let first = replaced.entry(old).or_insert((v.position, v.event_id));
+            if v.position < first.0 {
+                *first = (v.position, v.event_id);
+            }
+        }
+    }
+    let replaced: HashMap<EventId, EventId> = replaced.into_iter().map(|(old, (_, by))| (old, by)).collect();
     for v in &mut s.verdicts {
         v.superseded_by = replaced.get(&v.event_id).copied();
     }

@@ -45,6 +45,10 @@ pub struct TimelineEntry {
     pub recommendations: Vec<u32>,
     /// Where the fact comes from.
     pub source: Source,
+    /// For an assessment, the later assessment that supersedes it (in the window), if any: it is no current
+    /// verdict any more. Absent from JSON when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<EventId>,
     /// The event's body, for renderers that word the key fact themselves (not serialised).
     #[serde(skip)]
     pub body: events::Body,
@@ -94,6 +98,8 @@ pub struct TimelineFold {
     reports: Reports,
     /// Retraction target -> the earliest `recorded_at` of its retractions.
     retracted: HashMap<EventId, Timestamp>,
+    /// Every assessment that names one it supersedes: (it, the one superseded, its stamp), in position order.
+    supersessions: Vec<(EventId, EventId, Stamp)>,
 }
 
 /// One event's place in a timeline: its interval, its [`Stamp`] (its parts side by side, which packs tighter),
@@ -129,6 +135,8 @@ enum SlotConcern {
 pub struct TimelineOrder {
     /// The positions, in timeline order.
     pub positions: Vec<u64>,
+    /// Superseded assessment -> the first assessment (by position) in the window, not retracted, that supersedes it.
+    pub superseded: HashMap<EventId, EventId>,
 }
 
 impl TimelineOrder {
@@ -140,7 +148,9 @@ impl TimelineOrder {
         let mut entries = Vec::with_capacity(self.positions.len());
         for &p in &self.positions {
             if let Some(e) = event(p)? {
-                entries.push(TimelineEntry::of(&e));
+                let mut entry = TimelineEntry::of(&e);
+                entry.superseded_by = self.superseded.get(&e.id).copied();
+                entries.push(entry);
             }
         }
         Ok(Timeline { entries })
@@ -160,6 +170,7 @@ impl TimelineEntry {
             detail: detail(&e.body),
             recommendations: e.concerned().numbers().to_vec(),
             source: e.source.clone(),
+            superseded_by: None,
             body: e.body.clone(),
         }
     }
@@ -181,6 +192,12 @@ impl TimelineFold {
         if let Body::EventRetracted(r) = &e.body {
             let first = self.retracted.entry(r.target).or_insert(e.recorded_at);
             *first = (*first).min(e.recorded_at);
+        }
+        if let Body::StatusAssessed(b) = &e.body {
+            if let Some(old) = b.supersedes {
+                let stamp = Stamp { recorded_at: e.recorded_at, last_day: e.occurred.end() };
+                self.supersessions.push((e.id, old, stamp));
+            }
         }
         let concern = match e.concerned() {
             Concerned::One(n) => SlotConcern::One(n),
@@ -237,7 +254,13 @@ impl TimelineFold {
             .map(|s| (s.start, s.end, s.position))
             .collect();
         shown.sort_unstable();
-        TimelineOrder { positions: shown.into_iter().map(|(_, _, p)| p).collect() }
+        let mut superseded = HashMap::new();
+        for (by, old, stamp) in &self.supersessions {
+            if window.counts(*stamp) && !self.retracted.get(by).is_some_and(|t| window.knows(*t)) {
+                superseded.entry(*old).or_insert(*by);
+            }
+        }
+        TimelineOrder { positions: shown.into_iter().map(|(_, _, p)| p).collect(), superseded }
     }
 }
 

@@ -76,6 +76,10 @@ pub struct VerdictCheck {
     pub result: Judgement,
     /// Every rule it fails, in rule order; for an undermined verdict, the retractions.
     pub failures: Vec<Failure>,
+    /// The first later assessment (by position, judged in the same window) that supersedes it: the verdict is
+    /// history then, not the recommendation's current one. Absent from JSON when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<EventId>,
 }
 
 /// The judgement of every verdict, in log order.
@@ -88,9 +92,15 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// Whether every verdict is supported.
+    /// The verdicts that stand: not superseded by a later assessment.
+    pub fn standing(&self) -> impl Iterator<Item = &VerdictCheck> {
+        self.verdicts.iter().filter(|v| v.superseded_by.is_none())
+    }
+
+    /// Whether every standing verdict is supported: a superseded one is history, judged and shown, but it is not
+    /// what the log now says of its recommendation.
     pub fn all_supported(&self) -> bool {
-        self.verdicts.iter().all(|v| v.result == Judgement::Supported)
+        self.standing().all(|v| v.result == Judgement::Supported)
     }
 }
 
@@ -440,7 +450,13 @@ impl VerifyFold {
                 as_of: b.as_of.clone(),
                 result,
                 failures,
+                superseded_by: None,
             });
+            if let Some(old) = b.supersedes {
+                if let Some(v) = verdicts.iter_mut().find(|v| v.event_id == old && v.superseded_by.is_none()) {
+                    v.superseded_by = Some(a.id);
+                }
+            }
         }
         Verification { verdicts, retracted }
     }
@@ -791,5 +807,53 @@ mod tests {
             let window = Window { as_of: None, known_at: Some(at(p as i64)) };
             assert_eq!(live.snapshot(window), verify_verdicts(&events[..p], Window::default()), "known at {p}");
         }
+    }
+
+    #[test]
+    fn given_two_assessments_superseding_one_then_the_first_supersedes_it_and_only_standing_verdicts_count() {
+        let old = "00000000-0000-5000-8000-0000000000f1";
+        let first = "00000000-0000-5000-8000-0000000000f2";
+        let second = "00000000-0000-5000-8000-0000000000f3";
+        let lines = with(
+            given::follow_up(),
+            &[
+                // unsupported: implemented, resting on no action (V3)
+                assessed(Some(old), "r/1", "implemented", "2018", &[], ""),
+                assessed(
+                    Some(first),
+                    "r/1",
+                    "partially_implemented",
+                    "2019",
+                    &[A1],
+                    &format!(r#","supersedes":"{old}""#),
+                ),
+                assessed(
+                    Some(second),
+                    "r/1",
+                    "partially_implemented",
+                    "2020",
+                    &[A1],
+                    &format!(r#","supersedes":"{old}""#),
+                ),
+            ],
+        );
+        let events = log(&lines);
+        let v = verify_verdicts(&events, Window::default());
+        let by: Vec<(String, Option<String>)> =
+            v.verdicts.iter().map(|x| (x.event_id.to_string(), x.superseded_by.map(|b| b.to_string()))).collect();
+        assert_eq!(by[1..], [(old.into(), Some(first.into())), (first.into(), None), (second.into(), None)]);
+        assert_eq!(v.verdicts[1].result, Judgement::Unsupported);
+        assert!(v.all_supported(), "the unsupported verdict is superseded: {v:?}");
+        assert_eq!(v.standing().count(), 3);
+        // status and timeline name the same superseder
+        let s = crate::status(&events, Window::default());
+        let old_entry = s.recommendations[0].verdicts.iter().find(|x| x.event_id.to_string() == old).unwrap();
+        assert_eq!(old_entry.superseded_by.map(|b| b.to_string()).as_deref(), Some(first));
+        let t = crate::timeline(&events, Window::default(), crate::TimelineFilter::default());
+        let in_timeline = t.entries.iter().find(|e| e.event_id.to_string() == old).unwrap();
+        assert_eq!(in_timeline.superseded_by.map(|b| b.to_string()).as_deref(), Some(first));
+        // known before the supersessions, the old verdict stands, and fails
+        let before = verify_verdicts(&events, Window { as_of: None, known_at: Some(at(12)) });
+        assert!(!before.all_supported());
     }
 }

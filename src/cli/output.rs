@@ -200,7 +200,7 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
             events::Concerned::Report => word(lang, Word::All).to_owned(),
             c => c.numbers().iter().map(u32::to_string).collect::<Vec<_>>().join(","),
         };
-        let detail = labels::detail(lang, &e.body);
+        let detail = labels::entry_detail(lang, e);
         let what = if detail.is_empty() {
             labels::kind(lang, e.kind).to_owned()
         } else {

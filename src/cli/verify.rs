@@ -32,19 +32,28 @@ pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> R
             cell(format!("{}\n{}", v.recommendation, v.event_id)),
             cell(labels::verdict(lang, v.verdict)),
             cell(labels::date(lang, &v.as_of)),
-            cell(result_word(v.result)),
+            cell(match v.superseded_by {
+                Some(by) => format!("{}, superseded by\n{by}", result_word(v.result)),
+                None => result_word(v.result).to_owned(),
+            }),
             cell(failures.join("\n")),
         ]);
     }
     writeln!(out, "{t}")?;
     let count = |j| o.verification.verdicts.iter().filter(|v| v.result == j).count();
+    let superseded = o.verification.verdicts.len() - o.verification.standing().count();
     writeln!(
         out,
-        "{} verdicts: {} supported, {} unsupported, {} undermined",
+        "{} verdicts: {} supported, {} unsupported, {} undermined{}",
         o.verification.verdicts.len(),
         count(Judgement::Supported),
         count(Judgement::Unsupported),
-        count(Judgement::Undermined)
+        count(Judgement::Undermined),
+        if superseded == 0 {
+            String::new()
+        } else {
+            format!("; {superseded} superseded, which the exit code does not judge")
+        }
     )?;
     match (&chain.broken, o.known_head) {
         (None, Some((position, head))) => writeln!(

@@ -306,7 +306,7 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
             let (row, colour) = mark_style(e.kind);
             let y = y0 + 7.0 + row as f64 * 8.0;
             let mut title = format!("{} — {}", labels::date(lang, &e.occurred), labels::kind(lang, e.kind));
-            let detail = labels::detail(lang, &e.body);
+            let detail = labels::entry_detail(lang, e);
             if !detail.is_empty() {
                 let _ = write!(title, ": {detail}");
             }
@@ -390,7 +390,7 @@ fn entry_rows(out: &mut String, entries: &[&TimelineEntry], lang: Lang) {
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for e in entries {
-        let detail = labels::detail(lang, &e.body);
+        let detail = labels::entry_detail(lang, e);
         let what = if detail.is_empty() {
             escape(labels::kind(lang, e.kind))
         } else {

@@ -227,6 +227,15 @@ pub fn kind(lang: Lang, event_type: EventType) -> &'static str {
     }
 }
 
+/// The key fact of a timeline entry in words ([`detail`]), marking a verdict that a later assessment superseded.
+pub fn entry_detail(lang: Lang, e: &projections::TimelineEntry) -> String {
+    let detail = detail(lang, &e.body);
+    match e.superseded_by {
+        Some(_) => format!("{detail}, {}", lang.pick("superseded", "vervangen")),
+        None => detail,
+    }
+}
+
 /// The key fact of an event in a few words: a stance, a verdict with its date, an amount, a vote, a due date.
 /// Empty when the summary says it all.
 pub fn detail(lang: Lang, body: &events::Body) -> String {

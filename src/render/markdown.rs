@@ -87,7 +87,7 @@ fn entries_table(out: &mut String, entries: &[&TimelineEntry], lang: Lang) {
         &[word(lang, Word::Date), word(lang, Word::Event), word(lang, Word::Summary), word(lang, Word::Source)],
     );
     for e in entries {
-        let detail = labels::detail(lang, &e.body);
+        let detail = labels::entry_detail(lang, e);
         let what = if detail.is_empty() {
             labels::kind(lang, e.kind).to_owned()
         } else {
