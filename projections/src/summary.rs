@@ -12,7 +12,7 @@ use crate::{overdue, Status};
 pub struct ReportSummary {
     /// The report's id; empty for the overall figures.
     pub report: String,
-    /// Recommendations.
+    /// Recommendations issued (and not retracted) in the window.
     pub recommendations: usize,
     /// Recommendations with a current verdict.
     pub assessed: usize,
@@ -55,7 +55,9 @@ pub fn summary(status: &Status, day: Date) -> Summary {
     }
     let mut per: BTreeMap<String, ReportSummary> = BTreeMap::new();
     let mut overall = ReportSummary::default();
-    for r in &status.recommendations {
+    // A recommendation whose issue is not in the window (never issued, or its issue retracted) is no
+    // recommendation of the report: it is not counted (status lists it with an anomaly).
+    for r in status.recommendations.iter().filter(|r| r.issued.is_some()) {
         let s = per
             .entry(r.report.clone())
             .or_insert_with(|| ReportSummary { report: r.report.clone(), ..ReportSummary::default() });
@@ -111,5 +113,30 @@ mod tests {
         let s = status(&log(&given::follow_up()[..5]), Window::default());
         let sum = summary(&s, "2020-01-01".parse().unwrap());
         assert_eq!((sum.overall.assessed, sum.overall.implementation_rate), (0, None));
+    }
+
+    #[test]
+    fn given_a_retracted_recommendation_when_summarised_then_it_is_not_counted() {
+        let mut lines = given::follow_up();
+        let before = summary(&status(&log(&lines), Window::default()), "2020-01-01".parse().unwrap());
+        assert_eq!(before.overall.recommendations, 2);
+        // retract the issue of recommendation 2 (position 3 of the follow-up)
+        let events = log(&lines);
+        let issue = events.iter().find(|e| e.stream.as_str() == "r/2" && e.position == 3).unwrap().id;
+        lines.push(given::line(
+            None,
+            "r/2",
+            "event_retracted",
+            "2018",
+            &format!(r#"{{"target":"{issue}","reason":"wrong"}}"#),
+        ));
+        let s = status(&log(&lines), Window::default());
+        assert!(
+            s.anomalies.iter().any(|a| a.message.contains("r/2 has events but was never issued")),
+            "{:?}",
+            s.anomalies
+        );
+        let sum = summary(&s, "2020-01-01".parse().unwrap());
+        assert_eq!((sum.overall.recommendations, sum.reports[0].recommendations), (1, 1));
     }
 }
