@@ -644,3 +644,37 @@ fn an_import_reads_and_checks_its_whole_file_before_it_opens_the_store() {
     let report = json(followup(fresh.path()).args(["import", "-"]).write_stdin(text));
     assert_eq!((report["events"].as_u64(), report["appended"].as_u64()), (Some(79), Some(79)));
 }
+
+#[test]
+fn an_export_onto_a_file_of_the_store_itself_is_refused_and_the_store_survives() {
+    let dir = case_dir();
+    for own in ["db", "conf", "snap.0000000000000001"] {
+        let (code, err) = stderr_of(followup(dir.path()).args(["export", "--out"]).arg(dir.path().join(own)));
+        assert_eq!(code, Some(1), "{own}");
+        assert!(err.contains("is a file of the store itself"), "{own}: {err}");
+    }
+    followup(dir.path()).arg("verify").assert().code(0);
+    // a file of another name beside them is written as before
+    followup(dir.path()).args(["export", "--out"]).arg(dir.path().join("log.jsonl")).assert().success();
+}
+
+#[test]
+fn a_refused_first_record_leaves_no_store_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("new");
+    let line = r#"{"stream":"x-2020/1","type":"context_noted","occurred":"2020","source":{"document":"D","locator":"L"},"data":{"summary":"s"}}"#;
+    let (code, err) = stderr_of(followup(&store).args(["record", "--expect", "1"]).arg(line));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!store.exists(), "the refused record left {}", store.display());
+    // a record that is accepted creates it
+    followup(&store).arg("record").arg(line).assert().success();
+    assert!(store.join("conf").exists());
+}
+
+#[test]
+fn a_record_missing_a_field_flag_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = stderr_of(followup(dir.path()).args(["record", "--stream", "x-2020"]));
+    assert_eq!(code, Some(64), "{err}");
+    assert!(err.contains("--data is missing"), "{err}");
+}

@@ -1455,6 +1455,24 @@ fn concurrent_appenders_share_flushes_and_every_acknowledged_append_survives_a_r
     }
 }
 
+async fn report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a_recommendation(backend: Backend) {
+    // given events on a report, two of its recommendations, and another report whose id it prefixes
+    let dir = tempfile::tempdir().unwrap();
+    let store = backend.open(dir.path());
+    let other = StreamId::parse(&format!("{REPORT}-b/1")).unwrap();
+    for (s, tag) in [(stream(""), "report"), (stream("/1"), "one"), (other.clone(), "other"), (stream("/2"), "two")] {
+        append(&store, &s, ExpectedVersion::Any, vec![note(&s, tag)]).await;
+    }
+    // when asked by the report, or by one of its recommendations, then the report's events, in position order
+    for asked in [stream(""), stream("/1"), stream("/2")] {
+        let got: Vec<(u64, String)> =
+            store.report_events(&asked).unwrap().iter().map(|e| (e.position, e.stream.to_string())).collect();
+        assert_eq!(got, [(1, stream("").to_string()), (2, stream("/1").to_string()), (4, stream("/2").to_string())]);
+    }
+    // and a report the store does not hold has none
+    assert!(store.report_events(&StreamId::parse("absent-2020").unwrap()).unwrap().is_empty());
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The suite, once per backend.
 // ---------------------------------------------------------------------------------------------------------------
@@ -1472,6 +1490,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a_recommendation,
     no_stream_on_an_absent_stream_creates_it_at_version_1,
     no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothing,
     exact_succeeds_only_at_that_version,

@@ -146,3 +146,15 @@ fn a_removed_head_a_line_past_it_and_bent_indexes_are_found() {
         assert_eq!(v["chain"]["ok"], false, "{what}");
     }
 }
+
+#[test]
+fn a_store_whose_log_file_is_overwritten_fails_verify_with_exit_2_not_3() {
+    let dir = case_store();
+    // sled's log file replaced by other bytes (an export written over it, say)
+    std::fs::write(dir.path().join("db"), CASE.as_bytes()).unwrap();
+    let out = Command::cargo_bin("followup").unwrap().arg("--store").arg(dir.path()).arg("verify").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("verification failed") && err.contains("its files are damaged"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

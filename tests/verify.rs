@@ -495,3 +495,20 @@ fn a_superseded_unsupported_verdict_is_shown_as_superseded_and_no_longer_fails_v
     let status: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["recommendations"][0]["verdict_as_of"], "2018-04");
 }
+
+#[test]
+fn verify_text_says_whether_the_log_ends_at_the_expected_head() {
+    let dir = case_store();
+    let head = verify(dir.path(), &[]).1["chain"]["head"].as_str().unwrap().to_owned();
+    let out = followup(dir.path()).args(["verify", "--expect-head", &head]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("The log ends at the expected head {head}.")));
+    let other = "0".repeat(64);
+    let out = followup(dir.path()).args(["verify", "--expect-head", &other]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("does NOT end at the expected head {other}: it ends at {head} after 79 events")),
+        "{text}"
+    );
+}

@@ -42,6 +42,26 @@ pub fn record(
     Ok(Recorded { event_id, stream, position, version: outcome.version, appended: outcome.appended })
 }
 
+/// As [`record`], into a store just opened: if the event is refused and the open created the store, the store
+/// is removed again, so a refused first record leaves no empty store behind.
+///
+/// # Errors
+/// As [`record`].
+pub fn record_in(
+    opened: Opened,
+    principal: &Principal,
+    event: NewEvent,
+    expected: ExpectedVersion,
+) -> Result<Recorded, AppError> {
+    match record(&*opened.store, principal, event, expected) {
+        Ok(recorded) => Ok(recorded),
+        Err(e) => {
+            opened.close_and_remove_if_created();
+            Err(e)
+        }
+    }
+}
+
 /// What an import file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportFormat {

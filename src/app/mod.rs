@@ -12,7 +12,7 @@ mod params;
 mod queries;
 mod verify;
 
-pub use commands::{import, record, ImportFormat, ImportInput, Recorded};
+pub use commands::{import, record, record_in, ImportFormat, ImportInput, Recorded};
 pub use demo::{demo, Demo, CASE};
 pub use params::{parse_instant, parse_report, window};
 pub use queries::{
@@ -36,8 +36,7 @@ impl Principal {
     /// [`AppError::Param`] naming `recorded_by` when the name cannot be a recorder.
     pub fn new(name: impl Into<String>) -> Result<Principal, AppError> {
         let name = name.into();
-        events::check_recorder(&name)
-            .map_err(|e| AppError::Param { name: "recorded_by", message: format!("recorded_by: {e}") })?;
+        events::check_recorder(&name).map_err(|e| AppError::Param { name: "recorded_by", message: e.to_string() })?;
         Ok(Principal { name })
     }
 
@@ -91,7 +90,7 @@ pub enum AppError {
     /// The log does not hold what its head says.
     #[error("{0}")]
     Integrity(String),
-    /// Reading input or writing output failed.
+    /// Reading input or writing output failed (not the store: its failures are the store's errors).
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// An input file could not be opened.
@@ -115,7 +114,7 @@ impl AppError {
             AppError::Param { .. } | AppError::EmptyRange { .. } | AppError::NotAnExport => ErrorKind::Invalid,
             AppError::NotFound(_) => ErrorKind::NotFound,
             AppError::Integrity(_) => ErrorKind::Integrity,
-            AppError::Io(e) | AppError::File { source: e, .. } => crate::store::io_kind(e),
+            AppError::Io(_) | AppError::File { .. } => ErrorKind::Internal,
         }
     }
 

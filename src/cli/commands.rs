@@ -77,7 +77,7 @@ fn principal(given: Option<&str>) -> Result<Principal, Failure> {
         .map(str::to_owned)
         .or_else(|| std::env::var("USER").ok().filter(|s| !s.trim().is_empty()))
         .unwrap_or_else(|| "unknown".into());
-    Principal::new(name).map_err(|e| Failure::from(e).context("--recorded-by"))
+    Ok(Principal::new(name)?)
 }
 
 /// Today's date in UTC: the default day of `due`, `summary` and `report`.
@@ -141,7 +141,7 @@ fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
     let (event, expected) = args.event()?;
     let principal = principal(ctx.recorded_by.as_deref())?;
     let opened = followup::open(&ctx.location()?)?;
-    let r = app::record(&*opened.store, &principal, event, expected)?;
+    let r = app::record_in(opened, &principal, event, expected)?;
     match ctx.style.format {
         Format::Json => {
             let json = serde_json::json!({"event_id": r.event_id.to_string(), "stream": r.stream.as_str(),
@@ -212,8 +212,15 @@ fn verify(
         }
         None => ctx.read().and_then(|s| Ok(app::verify_store(&*s, window, expect_head)?)),
     }
-    .map_err(|f| f.context("verification could not run").exit_with(app::EXIT_ERROR))?;
-    super::verify::write(out, ctx.style.format, ctx.style.lang, &outcome)?;
+    .map_err(|f| {
+        // A store too damaged to open fails integrity (2); anything else keeps verification from running (3).
+        match f.kind {
+            followup::ErrorKind::Integrity => f.context("verification failed").exit_with(app::EXIT_INTEGRITY),
+            _ => f.context("verification could not run").exit_with(app::EXIT_ERROR),
+        }
+    })?;
+    super::verify::write(out, ctx.style.format, ctx.style.lang, &outcome)
+        .map_err(|f| f.context("could not write the verification").exit_with(app::EXIT_ERROR))?;
     Ok(ExitCode::from(outcome.exit_code()))
 }
 
@@ -311,6 +318,9 @@ fn generate(ctx: &Ctx, out: &mut impl Write, reports: usize, seed: u64) -> Outco
 }
 
 fn export(ctx: &Ctx, out: &mut impl Write, file: Option<PathBuf>) -> Outcome {
+    if let Some(path) = &file {
+        refuse_store_files(ctx, path)?;
+    }
     if ctx.style.format == Format::Csv {
         let store = ctx.read()?;
         let csv = app::export_csv(&*store, ctx.style.lang, ctx.style.bom)?;
@@ -324,7 +334,7 @@ fn export(ctx: &Ctx, out: &mut impl Write, file: Option<PathBuf>) -> Outcome {
     only_text_or_json(ctx.style.format, "export")?;
     let store = ctx.read()?;
     let Some(path) = file else {
-        app::export(&*store, out)?;
+        app::export(&*store, out).map_err(|e| Failure::from(e).context("could not write the export"))?;
         return Ok(ExitCode::SUCCESS);
     };
     let n = export_to(&*store, &path)?;
@@ -334,6 +344,25 @@ fn export(ctx: &Ctx, out: &mut impl Write, file: Option<PathBuf>) -> Outcome {
         eprintln!("exported {n} events to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a file to write that is one of the store's own (sled's `db`, `conf`, `snap.*`, or anything under
+/// `blobs/`): writing it would destroy the store being read.
+fn refuse_store_files(ctx: &Ctx, path: &Path) -> Result<(), Failure> {
+    let Ok(Location::Dir(store)) = ctx.location() else { return Ok(()) };
+    let (Ok(store), Some(name)) = (store.canonicalize(), path.file_name()) else { return Ok(()) };
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Ok(parent) = parent.canonicalize() else { return Ok(()) };
+    let name = name.to_string_lossy();
+    let own = (parent == store && (["db", "conf", "blobs"].contains(&name.as_ref()) || name.starts_with("snap.")))
+        || parent.starts_with(store.join("blobs"));
+    if own {
+        return Err(Failure::invalid(format!(
+            "{} is a file of the store itself; write the export elsewhere",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Exports to `path`. A new or regular file is written whole or not at all (a temporary file beside it, synced,
@@ -348,12 +377,14 @@ fn export_to(store: &dyn EventStore, path: &Path) -> Result<u64, Failure> {
     };
     if !regular {
         let file = std::fs::OpenOptions::new().write(true).open(path).map_err(context("could not open"))?;
-        return Ok(app::export(store, &mut io::BufWriter::new(file))?);
+        let written = app::export(store, &mut io::BufWriter::new(file));
+        return written.map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())));
     }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| Failure::from(e).context(format!("could not create a file in {}", dir.display())))?;
-    let n = app::export(store, &mut io::BufWriter::new(tmp.as_file_mut()))?;
+    let n = app::export(store, &mut io::BufWriter::new(tmp.as_file_mut()))
+        .map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())))?;
     let permissions = match &meta {
         Some(m) => m.permissions(),
         None => {

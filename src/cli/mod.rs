@@ -79,9 +79,11 @@ impl From<AppError> for Failure {
     }
 }
 
+/// A failure to write the command's output (a file it writes, standard output): exit 1, whatever the cause; the
+/// store's own disk being full is the store's failure (75), not this.
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Failure {
-        Failure { kind: followup::io_kind(&e), lines: Vec::new(), error: e.into(), exit: None }
+        Failure { kind: ErrorKind::Internal, lines: Vec::new(), error: e.into(), exit: None }
     }
 }
 

@@ -58,7 +58,7 @@ impl RecordArgs {
             None => {
                 let need = |v: &Option<String>, flag: &str| -> Result<String> {
                     v.clone().ok_or_else(|| {
-                        Failure::invalid(format!("--{flag} is missing: give the event as one JSON line, or all of --stream, --type, --occurred, --document, --locator and --data"))
+                        Failure::usage(format!("--{flag} is missing: give the event as one JSON line, or all of --stream, --type, --occurred, --document, --locator and --data"))
                     })
                 };
                 let data: serde_json::Value = serde_json::from_str(&need(&self.data, "data")?)

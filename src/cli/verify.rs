@@ -73,5 +73,15 @@ pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> R
             b.position, b.reason, chain.events, chain.head
         )?,
     }
+    match o.expected_head {
+        Some((expected, true)) => writeln!(out, "The log ends at the expected head {expected}.")?,
+        Some((expected, false)) => writeln!(
+            out,
+            "The log does NOT end at the expected head {expected}: it ends at {} after {} events (cut short, extended \
+             or another log)",
+            chain.head, chain.events
+        )?,
+        None => {}
+    }
     Ok(())
 }

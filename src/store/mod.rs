@@ -4,7 +4,7 @@
 //! [`EventStore`] is what every caller uses; it names no storage engine. Every write goes through one commit
 //! planner ([`planner`]), which decides resends, expected versions, references, versions, positions and seals
 //! over a read-only [`LogView`] that each backend provides under its own serialisation point; a backend only
-//! applies what the planner decided. Backends: [`MemoryStore`] (tests, the demo) and [`SledStore`] (the embedded
+//! applies what the planner decided. Backends: [`MemoryStore`] (tests) and [`SledStore`] (the embedded
 //! default). Errors carry an [`ErrorKind`], mapped once to exit codes (and to HTTP status codes by a server).
 
 mod memory;
@@ -465,8 +465,9 @@ pub trait EventStore: Send + Sync {
     /// Every stored line from `from` up to the head as it is now, in position order, as sealed (for export).
     fn lines(&self, from: u64) -> LineIter<'_>;
 
-    /// The events of report stream `report` and of all its recommendations' streams, in position order: all a
-    /// recommendation's timeline and status rest on.
+    /// The events of the report `report` names (a report stream, or one of its recommendations': the same
+    /// report) and of all its recommendations' streams, in position order: all a recommendation's timeline and
+    /// status rest on. Empty when the store holds no event of that report.
     ///
     /// # Errors
     /// Storage failure or a damaged line.

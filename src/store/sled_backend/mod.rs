@@ -558,7 +558,7 @@ impl SledStore {
     fn report_events_sync(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
         let end = self.head().position;
         let mut positions = Vec::new();
-        let own = keys::stream_prefix(report.as_str());
+        let own = keys::stream_prefix(report.report());
         let mut recommendations = own.clone();
         if let Some(last) = recommendations.last_mut() {
             *last = b'/';
@@ -679,7 +679,13 @@ impl From<sled::Error> for BackendError {
     fn from(e: sled::Error) -> BackendError {
         match e {
             sled::Error::Io(io) => BackendError::from(io),
-            sled::Error::Corruption { .. } => BackendError::new(ErrorKind::Integrity, e.to_string()),
+            sled::Error::Corruption { at, .. } => BackendError::new(
+                ErrorKind::Integrity,
+                format!(
+                    "its files are damaged (sled read corrupted data{}); restore it from a backup or an export",
+                    at.map(|a| format!(" at {a:?}")).unwrap_or_default()
+                ),
+            ),
             other => BackendError::new(ErrorKind::Internal, other.to_string()),
         }
     }
