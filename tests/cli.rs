@@ -678,3 +678,48 @@ fn a_record_missing_a_field_flag_is_a_usage_error() {
     assert_eq!(code, Some(64), "{err}");
     assert!(err.contains("--data is missing"), "{err}");
 }
+
+#[test]
+fn recording_a_retracted_fact_again_says_so_and_restore_brings_it_back_as_a_new_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let fact = r#"{"stream":"x-2020/1","type":"action_taken","occurred":"2020","source":{"document":"D","locator":"L"},"data":{"summary":"budget","amount":{"value":100,"currency":"EUR"}}}"#;
+    let issued = r#"{"stream":"x-2020/1","type":"recommendation_issued","occurred":"2020","source":{"document":"D","locator":"L"},"data":{"number":1,"text":"Spend"}}"#;
+    followup(dir.path()).arg("record").arg(issued).assert().success();
+    let id = json(followup(dir.path()).arg("record").arg(fact))["event_id"].as_str().unwrap().to_owned();
+    let retract = serde_json::json!({"stream": "x-2020", "type": "event_retracted", "occurred": "2021",
+        "source": {"document": "D", "locator": "L"}, "data": {"target": id, "reason": "entered in error"}});
+    followup(dir.path()).arg("record").arg(retract.to_string()).assert().success();
+    let actions = |d: &Path| json(followup(d).arg("status"))["recommendations"][0]["actions"].as_array().unwrap().len();
+    assert_eq!(actions(dir.path()), 0);
+    // recording it again is refused, saying why and what to do
+    let (code, err) = stderr_of(followup(dir.path()).arg("record").arg(fact));
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains(&format!("event {id} was recorded at position 2 and retracted at position 3 (entered in error)")),
+        "{err}"
+    );
+    assert!(err.contains("--restore"), "{err}");
+    // --restore records it anew; the retracted event and its retraction stay
+    let out = followup(dir.path()).args(["record", "--restore"]).arg(fact).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("restored: event ") && text.contains(&format!("restores event {id}")), "{text}");
+    assert_eq!(actions(dir.path()), 1);
+    // restoring again records nothing more
+    let again = json(followup(dir.path()).args(["record", "--restore"]).arg(fact));
+    assert_eq!((again["appended"].as_u64(), again["restores"]["event_id"].as_str()), (Some(0), Some(id.as_str())));
+    // the restored one retracted too, a second restore brings it back under yet another id
+    let restored = again["event_id"].as_str().unwrap().to_owned();
+    let retract = serde_json::json!({"stream": "x-2020/1", "type": "event_retracted", "occurred": "2022",
+        "source": {"document": "D", "locator": "L"}, "data": {"target": restored, "reason": "again"}});
+    followup(dir.path()).arg("record").arg(retract.to_string()).assert().success();
+    assert_eq!(actions(dir.path()), 0);
+    let third = json(followup(dir.path()).args(["record", "--restore"]).arg(fact));
+    assert_eq!(third["appended"], 1);
+    assert_ne!(third["event_id"].as_str(), Some(restored.as_str()));
+    assert_eq!(actions(dir.path()), 1);
+    // and --restore on a fact that is not retracted is refused
+    let (code, err) = stderr_of(followup(dir.path()).args(["record", "--restore"]).arg(issued));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is not a retracted fact"), "{err}");
+    followup(dir.path()).arg("verify").assert().code(0);
+}

@@ -12,7 +12,7 @@ use crate::store::{EventStore, EventStoreExt, ExpectedVersion, OpenError, Opened
 /// Where a recorded event stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
-    /// The event's id (given, or derived from its content).
+    /// The event's id (given, or derived from its content; for a restored fact, derived from the retraction).
     pub event_id: EventId,
     /// Its stream.
     pub stream: StreamId,
@@ -22,24 +22,91 @@ pub struct Recorded {
     pub version: Option<u64>,
     /// 1 when it was appended, 0 when it was already recorded with the same content.
     pub appended: usize,
+    /// With `restore`: the retracted event this one restores, and the retraction, which both stay in the log.
+    pub restores: Option<(EventId, EventId)>,
+}
+
+/// How a record treats a fact that was recorded before and retracted since.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Retracted {
+    /// Refuse it, saying so: recording the same content again would be a resend, and change nothing.
+    #[default]
+    Refuse,
+    /// Record it anew, as a restored fact: its id is derived from the retracted event's and the retraction's,
+    /// so restoring twice records it once.
+    Restore,
 }
 
 /// Records one event on its stream if the stream's version meets `expected`; `principal` records it unless the
 /// event names its recorder.
 ///
+/// A fact recorded before and retracted since has the same content id as before, so recording it again would
+/// be a resend and leave it retracted: with [`Retracted::Refuse`] that is refused, naming the retraction; with
+/// [`Retracted::Restore`] the fact is recorded anew with an id derived from the retraction (the retracted event
+/// and its retraction stay in the log, as everything does).
+///
 /// # Errors
 /// [`AppError::Append`]: a wrong expected version (with the actual one), an id with other content, an unknown
-/// or misplaced reference, an invalid event, a storage failure. Nothing is written then.
+/// or misplaced reference, an invalid event, a storage failure. [`AppError::RecordedAndRetracted`];
+/// [`AppError::Param`] naming `restore` for a fact that is not retracted. Nothing is written then.
 pub fn record(
     store: &dyn EventStore,
     principal: &Principal,
-    event: NewEvent,
+    mut event: NewEvent,
     expected: ExpectedVersion,
+    retracted: Retracted,
 ) -> Result<Recorded, AppError> {
-    let (stream, event_id) = (event.stream.clone(), event.id);
+    let stream = event.stream.clone();
+    let mut restores = None;
+    // A restored fact retracted again is restored under the next retraction's id: follow them to the end.
+    while let Some((position, retraction, reason)) = retraction_of(store, &stream, event.id)? {
+        if retracted == Retracted::Refuse {
+            return Err(AppError::RecordedAndRetracted {
+                event: event.id,
+                position,
+                retraction: retraction.id,
+                retraction_position: retraction.position,
+                reason,
+            });
+        }
+        let original = restores.map_or(event.id, |(original, _)| original);
+        restores = Some((original, retraction.id));
+        event.id = EventId::from_uuid(uuid::Uuid::new_v5(&event.id.uuid(), retraction.id.as_bytes()));
+    }
+    if retracted == Retracted::Restore && restores.is_none() {
+        return Err(AppError::Param {
+            name: "restore",
+            message: format!("event {} is not a retracted fact: there is nothing to restore", event.id),
+        });
+    }
+    let event_id = event.id;
     let outcome = store.append(&stream, expected, vec![event], principal.name())?;
     let position = outcome.positions.first().copied().unwrap_or(0);
-    Ok(Recorded { event_id, stream, position, version: outcome.version, appended: outcome.appended })
+    Ok(Recorded { event_id, stream, position, version: outcome.version, appended: outcome.appended, restores })
+}
+
+/// If event `id` is stored on `stream` and retracted (a retraction lives on its stream or its report's), its
+/// position, the first retraction of it and that retraction's reason.
+fn retraction_of(
+    store: &dyn EventStore,
+    stream: &StreamId,
+    id: EventId,
+) -> Result<Option<(u64, events::RecordedEvent, String)>, AppError> {
+    let own = store.read_stream(stream, 1)?.unwrap_or_default();
+    let Some(position) = own.iter().find(|e| e.id == id).map(|e| e.position) else { return Ok(None) };
+    let report = match stream.recommendation() {
+        Some(_) => store.read_stream(&stream.report_stream(), 1)?.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let retraction = own
+        .into_iter()
+        .chain(report)
+        .filter_map(|e| match &e.body {
+            events::Body::EventRetracted(r) if r.target == id => Some((e.position, r.reason.clone(), e)),
+            _ => None,
+        })
+        .min_by_key(|(p, ..)| *p);
+    Ok(retraction.map(|(_, reason, r)| (position, r, reason)))
 }
 
 /// As [`record`], into a store just opened: if the event is refused and the open created the store, the store
@@ -52,8 +119,9 @@ pub fn record_in(
     principal: &Principal,
     event: NewEvent,
     expected: ExpectedVersion,
+    retracted: Retracted,
 ) -> Result<Recorded, AppError> {
-    match record(&*opened.store, principal, event, expected) {
+    match record(&*opened.store, principal, event, expected, retracted) {
         Ok(recorded) => Ok(recorded),
         Err(e) => {
             opened.close_and_remove_if_created();

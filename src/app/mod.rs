@@ -12,7 +12,7 @@ mod params;
 mod queries;
 mod verify;
 
-pub use commands::{import, record, record_in, ImportFormat, ImportInput, Recorded};
+pub use commands::{import, record, record_in, ImportFormat, ImportInput, Recorded, Retracted};
 pub use demo::{demo, Demo, CASE};
 pub use params::{parse_instant, parse_report, window};
 pub use queries::{
@@ -81,6 +81,23 @@ pub enum AppError {
     /// What the request names is not in the store.
     #[error("{0}")]
     NotFound(String),
+    /// The fact was recorded before and retracted since: recording it again would change nothing.
+    #[error(
+        "event {event} was recorded at position {position} and retracted at position {retraction_position} \
+         ({reason}); recording it again changes nothing: record it with --restore to restore it as a new event"
+    )]
+    RecordedAndRetracted {
+        /// The event, by its content id.
+        event: events::EventId,
+        /// Its position.
+        position: u64,
+        /// The retraction.
+        retraction: events::EventId,
+        /// The retraction's position.
+        retraction_position: u64,
+        /// Why it was retracted.
+        reason: String,
+    },
     /// A file given as an exported log holds input lines: it is a file to import, with no chain to check.
     #[error(
         "its first line is an input line without the store's fields (id, version, position, hashes): it is a file \
@@ -113,6 +130,7 @@ impl AppError {
             AppError::Import(e) => e.kind(),
             AppError::Param { .. } | AppError::EmptyRange { .. } | AppError::NotAnExport => ErrorKind::Invalid,
             AppError::NotFound(_) => ErrorKind::NotFound,
+            AppError::RecordedAndRetracted { .. } => ErrorKind::Conflict,
             AppError::Integrity(_) => ErrorKind::Integrity,
             AppError::Io(_) | AppError::File { .. } => ErrorKind::Internal,
         }

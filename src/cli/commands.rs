@@ -141,14 +141,27 @@ fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
     let (event, expected) = args.event()?;
     let principal = principal(ctx.recorded_by.as_deref())?;
     let opened = followup::open(&ctx.location()?)?;
-    let r = app::record_in(opened, &principal, event, expected)?;
-    match ctx.style.format {
-        Format::Json => {
-            let json = serde_json::json!({"event_id": r.event_id.to_string(), "stream": r.stream.as_str(),
+    let retracted = if args.restore { app::Retracted::Restore } else { app::Retracted::Refuse };
+    let r = app::record_in(opened, &principal, event, expected, retracted)?;
+    match (ctx.style.format, r.restores) {
+        (Format::Json, _) => {
+            let mut json = serde_json::json!({"event_id": r.event_id.to_string(), "stream": r.stream.as_str(),
                 "position": r.position, "version": r.version, "appended": r.appended});
+            if let Some((original, retraction)) = r.restores {
+                json["restores"] =
+                    serde_json::json!({"event_id": original.to_string(), "retraction": retraction.to_string()});
+            }
             writeln!(out, "{json}")?
         }
-        _ if r.appended == 0 => {
+        (_, Some((original, retraction))) => {
+            let again = if r.appended == 0 { "already restored" } else { "restored" };
+            writeln!(
+                out,
+                "{again}: event {} in {} at position {} restores event {original}, which stays retracted by {retraction}",
+                r.event_id, r.stream, r.position
+            )?
+        }
+        (_, None) if r.appended == 0 => {
             writeln!(out, "already recorded: event {} is at position {} of the log", r.event_id, r.position)?
         }
         _ => writeln!(

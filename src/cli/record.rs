@@ -38,6 +38,9 @@ pub struct RecordArgs {
     /// The event's id (a UUID); derived from the content when absent
     #[arg(long)]
     id: Option<String>,
+    /// Restore a fact that was recorded and retracted: record it anew (with an id derived from the retraction)
+    #[arg(long)]
+    pub restore: bool,
     /// The stream's expected version: a number, `any`, or `no-stream` (also `0`)
     #[arg(long, default_value = "any", value_parser = ExpectedVersion::parse)]
     expect: ExpectedVersion,

@@ -154,9 +154,9 @@ impl Rule {
             Rule::OwnCommitment if to != from && !from_its_report => {
                 Some(format!("it names a commitment of {to}; revise it from that stream or from its report's stream"))
             }
-            Rule::Retractable if kind == EventType::EventRetracted => {
-                Some("a retraction cannot be retracted; record the event again instead".into())
-            }
+            Rule::Retractable if kind == EventType::EventRetracted => Some(
+                "a retraction cannot be retracted; restore the event instead (record it again with --restore)".into(),
+            ),
             Rule::Retractable if to != from && !from_its_report => {
                 Some(format!("it is on {to}; retract it from that stream or from its report's stream"))
             }
@@ -795,7 +795,7 @@ mod tests {
         view.commit(vec![new(Some(C), "r", "context_noted", r#"{"summary":"n"}"#), retraction], None);
         let again = new(None, "r", "event_retracted", &format!(r#"{{"target":"{A}","reason":"undo"}}"#));
         let got = refusals(view.plan(vec![again], None));
-        assert_eq!(got, [(0, format!("field `data.target`: event {A} cannot be named here: a retraction cannot be retracted; record the event again instead"))]);
+        assert_eq!(got, [(0, format!("field `data.target`: event {A} cannot be named here: a retraction cannot be retracted; restore the event instead (record it again with --restore)"))]);
     }
 
     #[test]
