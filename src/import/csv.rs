@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use events::{Line, NewEvent};
+use events::Line;
 
 use super::{ImportError, LineProblem};
 use crate::render::csv::{restore, BOM};
@@ -130,17 +130,6 @@ fn line_at(text: &str, byte: u64) -> usize {
     let rest = &text.as_bytes()[start..];
     let skip = rest.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
     1 + text.as_bytes()[..start + skip].iter().filter(|&&b| b == b'\n').count()
-}
-
-/// The events of a CSV read by [`read_events`], for tests and callers that want them without a store.
-pub fn events_of(pending: &[(usize, Pending)]) -> Vec<NewEvent> {
-    pending
-        .iter()
-        .filter_map(|(_, p)| match p {
-            Pending::New(e) => Some(e.clone()),
-            Pending::Restored(..) => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]
