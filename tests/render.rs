@@ -30,7 +30,8 @@ fn events(store: &SledStore) -> Vec<RecordedEvent> {
 fn case() -> (Vec<RecordedEvent>, Status, Timeline) {
     let (_dir, store) = store_of(CASE);
     let events = events(&store);
-    let status = projections::status(&events, Window::default());
+    // The status as every front end gets it: each verdict judged by verification.
+    let status = followup::app::status(&store, Window::default(), None).unwrap();
     let timeline = projections::timeline(&events, Window::default(), TimelineFilter::default());
     (events, status, timeline)
 }

@@ -512,3 +512,38 @@ fn verify_text_says_whether_the_log_ends_at_the_expected_head() {
         "{text}"
     );
 }
+
+#[test]
+fn status_and_the_report_show_the_judgement_beside_each_verdict() {
+    // given the case, each verdict supported
+    let dir = case_store();
+    let status = |args: &[&str]| {
+        let out = followup(dir.path()).arg("status").args(args).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&status(&["--format", "json"])).unwrap();
+    let judged: Vec<&str> =
+        json["recommendations"].as_array().unwrap().iter().map(|r| r["verdict_judgement"].as_str().unwrap()).collect();
+    assert_eq!(judged, ["supported"; 5]);
+    // when the evidence of recommendation 5's verdict is retracted
+    let target = rec5_action_evidence(dir.path());
+    record(
+        dir.path(),
+        &format!(
+            r#"{{"stream":"ra-amsterdam-2013-nazorg/5","type":"event_retracted","occurred":"2018-02","source":{{"document":"Correction","locator":"1"}},"data":{{"target":"{target}","reason":"not about the monitor"}}}}"#
+        ),
+    );
+    // then status says so in every format, and the report's status table too
+    let json: Value = serde_json::from_str(&status(&["--format", "json"])).unwrap();
+    assert_eq!(json["recommendations"][4]["verdict_judgement"], "undermined");
+    assert_eq!(json["recommendations"][4]["verdicts"][0]["judgement"], "undermined");
+    assert!(status(&[]).contains("undermined"));
+    assert!(status(&["--format", "md"]).contains("partially implemented (undermined)"));
+    assert!(status(&["--format", "csv"]).lines().nth(5).unwrap().ends_with(",undermined"));
+    assert!(status(&["--lang", "nl"]).contains("ondermijnd"));
+    let pack = dir.path().join("pack");
+    followup(dir.path()).args(["report", "--as-of", "2018-12-31", "--out"]).arg(&pack).assert().success();
+    assert!(std::fs::read_to_string(pack.join("index.html"))
+        .unwrap()
+        .contains("<span class=\"muted\">undermined</span>"));
+}

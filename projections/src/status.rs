@@ -8,7 +8,7 @@ use events::{
 };
 use serde::Serialize;
 
-use crate::{Anomaly, Concern, Stamp, Window};
+use crate::{Anomaly, Concern, Judgement, Stamp, Verification, Window};
 
 /// The status of every recommendation, ordered by report id and then number.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -47,6 +47,9 @@ pub struct RecommendationStatus {
     pub verdict: Option<Verdict>,
     /// The as-of date of that verdict.
     pub verdict_as_of: Option<PartialDate>,
+    /// How verification judges that verdict (rules V1 to V5: supported, unsupported, undermined), once [`judge`]
+    /// has been given the verification of the same window; `None` before that or without a verdict.
+    pub verdict_judgement: Option<Judgement>,
     /// Every verdict, by as-of date then position.
     pub verdicts: Vec<VerdictEntry>,
     /// Council decisions and motions that concern it, in timeline order.
@@ -81,6 +84,8 @@ pub struct VerdictEntry {
     pub supersedes: Option<EventId>,
     /// The later assessment that replaces this one, if any.
     pub superseded_by: Option<EventId>,
+    /// How verification judges it, once [`judge`] has been given the verification of the same window.
+    pub judgement: Option<Judgement>,
 }
 
 /// A council decision or motion.
@@ -227,6 +232,7 @@ impl Kept {
                 attributable: b.attributable,
                 supersedes: b.supersedes,
                 superseded_by: None,
+                judgement: None,
             }),
             Body::ExecutiveReported(b) => Fact::Claim(b.claim),
             _ => Fact::Other,
@@ -429,6 +435,7 @@ fn summarise(
         claim_disagrees: None,
         verdict: None,
         verdict_as_of: None,
+        verdict_judgement: None,
         verdicts: Vec::new(),
         council: Vec::new(),
         commitments: Vec::new(),
@@ -494,6 +501,18 @@ fn summarise(
         _ => None,
     };
     s
+}
+
+/// Sets each verdict's judgement in `status` from `verification`, which must be of the same log and window: a
+/// verdict whose evidence was retracted shows as undermined, one that breaks a rule as unsupported.
+pub fn judge(status: &mut Status, verification: &Verification) {
+    let judged: HashMap<EventId, Judgement> = verification.verdicts.iter().map(|v| (v.event_id, v.result)).collect();
+    for r in &mut status.recommendations {
+        for v in &mut r.verdicts {
+            v.judgement = judged.get(&v.event_id).copied();
+        }
+        r.verdict_judgement = r.verdicts.iter().rev().find(|v| v.superseded_by.is_none()).and_then(|v| v.judgement);
+    }
 }
 
 /// Whether the executive's claim matches the auditor's verdict.

@@ -50,6 +50,17 @@ pub enum Judgement {
     Undermined,
 }
 
+impl Judgement {
+    /// The judgement's code, as serialised: `supported`, `unsupported`, `undermined`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Judgement::Supported => "supported",
+            Judgement::Unsupported => "unsupported",
+            Judgement::Undermined => "undermined",
+        }
+    }
+}
+
 /// One rule that a verdict fails.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Failure {

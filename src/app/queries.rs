@@ -10,22 +10,27 @@ use super::AppError;
 use crate::render::{self, Lang};
 use crate::store::{EventStore, ReadError};
 
-/// Folds `events` (in position order) into the status and, when a filter is given, the timeline's order.
+/// Folds `events` (in position order) into the status, each verdict judged by verification through the same
+/// window, and, when a filter is given, the timeline's order.
 fn fold(
     events: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
     window: Window,
     timeline: Option<&TimelineFilter>,
 ) -> Result<(Status, Option<projections::TimelineOrder>), AppError> {
     let mut status = StatusFold::new();
+    let mut verify = projections::VerifyFold::new();
     let mut order = timeline.map(|_| TimelineFold::new());
     for e in events {
         let e = e?;
         status.apply(&e);
+        verify.apply(&e);
         if let Some(t) = &mut order {
             t.apply(&e);
         }
     }
-    Ok((status.snapshot(window), order.zip(timeline).map(|(t, f)| t.snapshot(window, f))))
+    let mut snapshot = status.snapshot(window);
+    projections::judge(&mut snapshot, &verify.snapshot(window));
+    Ok((snapshot, order.zip(timeline).map(|(t, f)| t.snapshot(window, f))))
 }
 
 /// The events a report's status and timelines rest on: its own streams', read through the store's index.

@@ -98,9 +98,10 @@ fn status_row(lang: Lang, r: &RecommendationStatus, claims: bool) -> Vec<Cell> {
     } else {
         format!("{}\n{}", r.actions.len(), totals.join("\n"))
     };
+    let judged = r.verdict_judgement.map(|j| format!("\n{}", labels::judgement(lang, j))).unwrap_or_default();
     let verdict = match (&r.verdict, &r.verdict_as_of) {
         (Some(v), Some(d)) => format!(
-            "{}\n{} {}",
+            "{}\n{} {}{judged}",
             labels::verdict(lang, *v),
             word(lang, Word::AsOf).to_lowercase(),
             labels::date(lang, d)

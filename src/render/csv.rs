@@ -141,6 +141,7 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
         "total_eur",
         "claim",
         "claim_disagrees",
+        "verdict_judgement",
     ]
     .iter()
     .map(|c| c.to_string())
@@ -163,6 +164,7 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
             eur,
             r.claim.map(|c| c.code().to_owned()).unwrap_or_default(),
             r.claim_disagrees.map(|d| d.to_string()).unwrap_or_default(),
+            r.verdict_judgement.map(|j| j.code().to_owned()).unwrap_or_default(),
         ]);
     }
     write(rows, bom)

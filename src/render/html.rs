@@ -100,7 +100,10 @@ pub fn status_table(status: &Status, lang: Lang) -> String {
             escape(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
             r.commitments.len(),
             actions,
-            verdict_badge(lang, r.verdict),
+            verdict_badge(lang, r.verdict)
+                + &r.verdict_judgement
+                    .map(|j| format!("<br><span class=\"muted\">{}</span>", escape(labels::judgement(lang, j))))
+                    .unwrap_or_default(),
             escape(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
         );
     }

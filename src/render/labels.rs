@@ -173,6 +173,15 @@ pub fn stance(lang: Lang, s: Stance) -> &'static str {
     }
 }
 
+/// How verification judges a verdict, in words.
+pub fn judgement(lang: Lang, j: projections::Judgement) -> &'static str {
+    match j {
+        projections::Judgement::Supported => lang.pick("supported", "onderbouwd"),
+        projections::Judgement::Unsupported => lang.pick("unsupported", "niet onderbouwd"),
+        projections::Judgement::Undermined => lang.pick("undermined", "ondermijnd"),
+    }
+}
+
 /// A verdict in words (Dutch: the Rekenkamer's scale).
 pub fn verdict(lang: Lang, v: Verdict) -> &'static str {
     match v {

@@ -72,7 +72,11 @@ pub fn status(status: &Status, lang: Lang) -> String {
                 r.number.to_string(),
                 cell(r.text.as_deref().unwrap_or("")),
                 cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
-                cell(r.verdict.map_or(word(lang, Word::NotAssessed), |v| labels::verdict(lang, v))),
+                cell(&match (r.verdict, r.verdict_judgement) {
+                    (Some(v), Some(j)) => format!("{} ({})", labels::verdict(lang, v), labels::judgement(lang, j)),
+                    (Some(v), None) => labels::verdict(lang, v).to_owned(),
+                    (None, _) => word(lang, Word::NotAssessed).to_owned(),
+                }),
                 cell(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
                 cell(&actions),
             ],
