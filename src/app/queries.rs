@@ -10,26 +10,38 @@ use super::AppError;
 use crate::render::{self, Lang};
 use crate::store::{EventStore, ReadError};
 
-/// Folds `events` (in position order) into the status, each verdict judged by verification through the same
-/// window, and, when a filter is given, the timeline's order.
+/// Whether a fold judges the status's verdicts (what status and the report show) or not (a timeline's headings).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Judged {
+    Yes,
+    No,
+}
+
+/// Folds `events` (in position order) into the status, with `Judged::Yes` each verdict judged by verification
+/// through the same window, and, when a filter is given, the timeline's order.
 fn fold(
     events: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
     window: Window,
     timeline: Option<&TimelineFilter>,
+    judged: Judged,
 ) -> Result<(Status, Option<projections::TimelineOrder>), AppError> {
     let mut status = StatusFold::new();
-    let mut verify = projections::VerifyFold::new();
+    let mut verify = (judged == Judged::Yes).then(projections::VerifyFold::new);
     let mut order = timeline.map(|_| TimelineFold::new());
     for e in events {
         let e = e?;
         status.apply(&e);
-        verify.apply(&e);
+        if let Some(v) = &mut verify {
+            v.apply(&e);
+        }
         if let Some(t) = &mut order {
             t.apply(&e);
         }
     }
     let mut snapshot = status.snapshot(window);
-    projections::judge(&mut snapshot, &verify.snapshot(window));
+    if let Some(v) = verify {
+        projections::judge(&mut snapshot, &v.snapshot(window));
+    }
     Ok((snapshot, order.zip(timeline).map(|(t, f)| t.snapshot(window, f))))
 }
 
@@ -51,8 +63,8 @@ fn report_events(store: &dyn EventStore, report: &StreamId) -> Result<Vec<Record
 /// A damaged store; [`AppError::NotFound`] for a report the store does not hold.
 pub fn status(store: &dyn EventStore, window: Window, report: Option<&StreamId>) -> Result<Status, AppError> {
     let mut status = match report {
-        None => fold(store.events(1), window, None)?.0,
-        Some(r) => fold(report_events(store, r)?.into_iter().map(Ok), window, None)?.0,
+        None => fold(store.events(1), window, None, Judged::Yes)?.0,
+        Some(r) => fold(report_events(store, r)?.into_iter().map(Ok), window, None, Judged::Yes)?.0,
     };
     if let Some(r) = report {
         status.recommendations.retain(|s| s.report == r.as_str());
@@ -108,9 +120,10 @@ pub fn timeline(store: &dyn EventStore, q: &TimelineQuery) -> Result<(Timeline, 
     // A recommendation's or report's timeline rests on its report's streams alone: read those.
     let (mut status, order) = match &q.stream {
         Some(stream) => {
-            fold(store.report_events(&stream.report_stream())?.into_iter().map(Ok), q.window, Some(&filter))?
+            let events = store.report_events(&stream.report_stream())?;
+            fold(events.into_iter().map(Ok), q.window, Some(&filter), Judged::No)?
         }
-        None => fold(store.events(1), q.window, Some(&filter))?,
+        None => fold(store.events(1), q.window, Some(&filter), Judged::No)?,
     };
     if let Some(stream) = &q.stream {
         status
@@ -225,7 +238,7 @@ pub fn report_pack(
             _ => {}
         }
     });
-    let (status, order) = fold(events, window, Some(&TimelineFilter::default()))?;
+    let (status, order) = fold(events, window, Some(&TimelineFilter::default()), Judged::Yes)?;
     let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
     let summary = projections::summary(&status, day);
     let mut reports: Vec<(StreamId, String)> = Vec::new();
