@@ -337,11 +337,6 @@ impl Planner {
         self.stopped
     }
 
-    /// Whether the write has seen an item it cannot accept, or one it could not read.
-    pub fn refused(&self) -> bool {
-        !self.errors.is_empty() || self.skipped
-    }
-
     /// Whether chunks were handed out for staging.
     pub fn staged(&self) -> bool {
         self.staged
