@@ -9,16 +9,23 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// How precise a [`PartialDate`] is; never more precise than its source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Precision {
-    /// A whole calendar year: `2015`.
+    /// A century, its last two year digits unspecified: `19XX` is 1900 to 1999.
+    Century,
+    /// A decade, its last year digit unspecified: `199X` is 1990 to 1999.
+    Decade,
+    /// A whole calendar year: `2015`, or `2015-XX` and `2015-XX-XX` (month unspecified).
     Year,
     /// A season, EDTF sub-year groupings 21 to 24: `2016-23` is autumn 2016.
     Season(Season),
     /// A quarter, EDTF sub-year groupings 33 to 36: `2015-36` is the fourth quarter of 2015.
     Quarter(u8),
-    /// A calendar month: `2013-05`.
+    /// A calendar month: `2013-05`, or `1989-11-XX` (day unspecified).
     Month,
     /// A calendar day: `2013-07-04`.
     Day,
+    /// An interval of two such dates, `START/END`: `2011/2012`, `2004-06~/2006-08`. Its ends are
+    /// [`PartialDate::ends`].
+    Interval,
 }
 
 /// A season of the (northern hemisphere, meteorological) year.
@@ -55,8 +62,8 @@ pub enum Qualifier {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DateError {
-    /// The text is not of the shape `YYYY`, `YYYY-MM` or `YYYY-MM-DD` with an optional qualifier.
-    #[error("`{0}` is not an EDTF date (expected YYYY, YYYY-MM, YYYY-MM-DD, a season YYYY-21..24 or a quarter YYYY-33..36, optionally followed by ?, ~ or %)")]
+    /// The text is not of an accepted shape.
+    #[error("`{0}` is not an EDTF date (expected YYYY, YYYY-MM or YYYY-MM-DD, a season YYYY-21..24, a quarter YYYY-33..36, unspecified digits such as 199X, 19XX, 2004-XX or 1989-11-XX, each optionally followed by ?, ~ or %; or an interval START/END of two such dates, such as 2011/2012)")]
     Syntax(String),
     /// The month is not 01 to 12, nor a season (21 to 24), nor a quarter (33 to 36).
     #[error("`{0}` has no month or sub-year grouping {1:02}")]
@@ -64,13 +71,27 @@ pub enum DateError {
     /// The day does not exist in that month (`2013-02-30`, `2015-02-29`).
     #[error("`{0}` is not a calendar day")]
     Impossible(String),
+    /// An interval whose end lies before its start (`2013/2012`).
+    #[error("`{0}` ends before it starts: an interval is START/END with END no earlier than START")]
+    Reversed(String),
+    /// An interval with an open (`..`) or unknown (empty) end, EDTF level 1 forms this crate does not accept:
+    /// a fact in a follow-up has happened, so both ends are known at least to the year.
+    #[error(
+        "`{0}` has an open or unknown end: an interval here needs both ends as dates (2011/2012, not 2011/.. or /2012)"
+    )]
+    OpenEnd(String),
 }
 
-/// A date as precise as its source: a year, season, quarter, month or day, with an EDTF qualifier.
+/// A date as precise as its source, in EDTF level 1 (ISO 8601-2): a century or decade (unspecified digits), a
+/// year, season, quarter, month or day, with an EDTF qualifier; or an interval of two such dates.
 ///
 /// Stored as written (`2015` stays `2015` everywhere) and compared as the closed interval of calendar days it
-/// covers: `2013` covers 2013-01-01 to 2013-12-31, `2016-23` covers 2016-09-01 to 2016-11-30.
+/// covers: `2013` covers 2013-01-01 to 2013-12-31, `2016-23` covers 2016-09-01 to 2016-11-30, `199X` covers
+/// 1990-01-01 to 1999-12-31, `2011/2012-06` covers 2011-01-01 to 2012-06-30.
 /// Qualifiers do not widen the interval; they are kept and shown.
+///
+/// Not accepted, although EDTF level 1 has them: years before 0000 or after 9999 (`-1985`, `Y170000002`), and
+/// intervals with an open or unknown end (`2011/..`, `/2012`).
 ///
 /// Ordering ([`Ord`]) is by the interval's first day, then its last day, then the text, so a year sorts before
 /// the months it contains and an exact date before the same date with a qualifier.
@@ -93,12 +114,55 @@ pub struct PartialDate {
 }
 
 impl PartialDate {
-    /// Parses EDTF text: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, seasons `YYYY-21` to `YYYY-24`, quarters `YYYY-33` to
-    /// `YYYY-36`, each optionally followed by `?`, `~` or `%`. Years are 0000 to 9999.
+    /// Parses EDTF level 1 text: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, seasons `YYYY-21` to `YYYY-24`, quarters
+    /// `YYYY-33` to `YYYY-36`, unspecified digits from the right (`199X`, `19XX`, `2004-XX`, `1985-04-XX`,
+    /// `1985-XX-XX`), each optionally followed by `?`, `~` or `%`; or an interval `START/END` of two of them
+    /// (`2011/2012`, `2004-06~/2006-08`). Years are 0000 to 9999.
     ///
     /// # Errors
-    /// [`DateError`] names the text and what is wrong with it: its shape, its month, or a day that does not exist.
+    /// [`DateError`] names the text and what is wrong with it: its shape, its month, a day that does not exist,
+    /// an interval that ends before it starts or has an open end.
     pub fn parse(text: &str) -> Result<PartialDate, DateError> {
+        let Some((from, to)) = text.split_once('/') else {
+            return PartialDate::parse_single(text);
+        };
+        if from.is_empty() || to.is_empty() || from == ".." || to == ".." {
+            return Err(DateError::OpenEnd(text.to_owned()));
+        }
+        let side = |part: &str| {
+            PartialDate::parse_single(part).map_err(|e| match e {
+                DateError::Month(_, m) => DateError::Month(text.to_owned(), m),
+                DateError::Impossible(_) => DateError::Impossible(text.to_owned()),
+                _ => DateError::Syntax(text.to_owned()),
+            })
+        };
+        let (a, b) = (side(from)?, side(to)?);
+        if b.start < a.start || b.end < a.end {
+            return Err(DateError::Reversed(text.to_owned()));
+        }
+        let uncertain = [a.qualifier, b.qualifier]
+            .iter()
+            .any(|q| matches!(q, Qualifier::Uncertain | Qualifier::UncertainApproximate));
+        let approximate = [a.qualifier, b.qualifier]
+            .iter()
+            .any(|q| matches!(q, Qualifier::Approximate | Qualifier::UncertainApproximate));
+        let qualifier = match (uncertain, approximate) {
+            (false, false) => Qualifier::Exact,
+            (true, false) => Qualifier::Uncertain,
+            (false, true) => Qualifier::Approximate,
+            (true, true) => Qualifier::UncertainApproximate,
+        };
+        Ok(PartialDate { text: text.into(), start: a.start, end: b.end, precision: Precision::Interval, qualifier })
+    }
+
+    /// The two ends of an interval (`2011/2012` gives `2011` and `2012`), or `None` for a single date.
+    pub fn ends(&self) -> Option<(PartialDate, PartialDate)> {
+        let (from, to) = self.text.split_once('/')?;
+        Some((PartialDate::parse_single(from).ok()?, PartialDate::parse_single(to).ok()?))
+    }
+
+    /// One date, not an interval.
+    fn parse_single(text: &str) -> Result<PartialDate, DateError> {
         let syntax = || DateError::Syntax(text.to_owned());
         let (body, qualifier) = match text.as_bytes().last() {
             Some(b'?') => (&text[..text.len() - 1], Qualifier::Uncertain),
@@ -112,6 +176,47 @@ impl PartialDate {
         };
         if !(b.len() == 4 || b.len() == 7 || b.len() == 10) {
             return Err(syntax());
+        }
+        // Unspecified digits (EDTF level 1) stand for the last digits of the year, or for the month and day, or
+        // the day: the date then covers the decade, century, year or month.
+        if b.contains(&b'X') {
+            let dashes = b.len() == 4 || (b[4] == b'-' && (b.len() == 7 || b[7] == b'-'));
+            if !dashes {
+                return Err(syntax());
+            }
+            let unspecified = |s: &[u8]| s.iter().all(|c| *c == b'X');
+            let (from, to, precision) = match b.len() {
+                4 if unspecified(&b[2..]) => {
+                    let c = i16::try_from(digits(&b[..2]).ok_or_else(syntax)?).map_err(|_| syntax())? * 100;
+                    (c, c + 99, Precision::Century)
+                }
+                4 if b[3] == b'X' => {
+                    let d = i16::try_from(digits(&b[..3]).ok_or_else(syntax)?).map_err(|_| syntax())? * 10;
+                    (d, d + 9, Precision::Decade)
+                }
+                7 if unspecified(&b[5..7]) => {
+                    let y = i16::try_from(digits(&b[..4]).ok_or_else(syntax)?).map_err(|_| syntax())?;
+                    (y, y, Precision::Year)
+                }
+                10 if unspecified(&b[5..7]) && unspecified(&b[8..10]) => {
+                    let y = i16::try_from(digits(&b[..4]).ok_or_else(syntax)?).map_err(|_| syntax())?;
+                    (y, y, Precision::Year)
+                }
+                10 if unspecified(&b[8..10]) => {
+                    let month = PartialDate::parse_single(&body[..7]).map_err(|e| match e {
+                        DateError::Month(_, m) => DateError::Month(text.to_owned(), m),
+                        _ => syntax(),
+                    })?;
+                    if month.precision != Precision::Month {
+                        return Err(DateError::Month(text.to_owned(), digits(&b[5..7]).unwrap_or(0) as u8));
+                    }
+                    return Ok(PartialDate { text: text.into(), qualifier, ..month });
+                }
+                _ => return Err(syntax()),
+            };
+            let start = Date::new(from, 1, 1).map_err(|_| syntax())?;
+            let end = Date::new(to, 12, 31).map_err(|_| syntax())?;
+            return Ok(PartialDate { text: text.into(), start, end, precision, qualifier });
         }
         let year = digits(&b[..4]).ok_or_else(syntax)?;
         let year = i16::try_from(year).map_err(|_| syntax())?;
@@ -265,6 +370,60 @@ mod tests {
     }
 
     #[test]
+    fn unspecified_digits_cover_their_decade_century_year_or_month() {
+        check("199X", "1990-01-01", "1999-12-31");
+        check("19XX", "1900-01-01", "1999-12-31");
+        check("2004-XX", "2004-01-01", "2004-12-31");
+        check("1985-XX-XX", "1985-01-01", "1985-12-31");
+        check("1989-11-XX", "1989-11-01", "1989-11-30");
+        check("2016-02-XX", "2016-02-01", "2016-02-29");
+        check("201X~", "2010-01-01", "2019-12-31");
+        let p = |t: &str| PartialDate::parse(t).unwrap().precision();
+        assert_eq!(
+            [p("199X"), p("19XX"), p("2004-XX"), p("1985-XX-XX"), p("1989-11-XX")],
+            [Precision::Decade, Precision::Century, Precision::Year, Precision::Year, Precision::Month]
+        );
+        assert_eq!(PartialDate::parse("201X?").unwrap().qualifier(), Qualifier::Uncertain);
+        for bad in ["1XXX", "XXXX", "19X5", "2004-X5", "2004-1X", "2004-XX-05", "1985-04-X1", "199x", "199X-05"] {
+            assert!(matches!(PartialDate::parse(bad), Err(DateError::Syntax(_))), "{bad:?}");
+        }
+        assert_eq!(PartialDate::parse("1989-13-XX"), Err(DateError::Month("1989-13-XX".into(), 13)));
+        assert_eq!(PartialDate::parse("1989-23-XX"), Err(DateError::Month("1989-23-XX".into(), 23)));
+    }
+
+    #[test]
+    fn intervals_cover_from_the_start_of_their_first_end_to_the_end_of_their_last() {
+        check("2011/2012", "2011-01-01", "2012-12-31");
+        check("2004-06/2006-08", "2004-06-01", "2006-08-31");
+        check("2004-02-01/2005-02", "2004-02-01", "2005-02-28");
+        check("1989-11/199X", "1989-11-01", "1999-12-31");
+        check("2013/2013", "2013-01-01", "2013-12-31");
+        let d = PartialDate::parse("2004-06~/2006-08").unwrap();
+        assert_eq!((d.precision(), d.qualifier()), (Precision::Interval, Qualifier::Approximate));
+        let (a, b) = d.ends().unwrap();
+        assert_eq!((a.as_str(), a.qualifier(), b.as_str()), ("2004-06~", Qualifier::Approximate, "2006-08"));
+        assert_eq!(PartialDate::parse("2011?/2012~").unwrap().qualifier(), Qualifier::UncertainApproximate);
+        assert_eq!(PartialDate::parse("2011").unwrap().ends(), None);
+        assert!(PartialDate::parse("2011/2012").unwrap().certainly_by("2012-12-31".parse().unwrap()));
+        assert!(!PartialDate::parse("2011/2012").unwrap().certainly_by("2012-12-30".parse().unwrap()));
+    }
+
+    #[test]
+    fn intervals_reversed_open_or_malformed_are_refused() {
+        assert_eq!(PartialDate::parse("2013/2012"), Err(DateError::Reversed("2013/2012".into())));
+        assert_eq!(PartialDate::parse("2013-05/2013"), Err(DateError::Reversed("2013-05/2013".into())));
+        assert_eq!(PartialDate::parse("2013/2013-05"), Err(DateError::Reversed("2013/2013-05".into())));
+        for open in ["2011/..", "../2012", "/2012", "2011/", "/"] {
+            assert_eq!(PartialDate::parse(open), Err(DateError::OpenEnd(open.into())), "{open:?}");
+        }
+        assert_eq!(PartialDate::parse("2011/2012-13"), Err(DateError::Month("2011/2012-13".into(), 13)));
+        assert_eq!(PartialDate::parse("2011-02-30/2012"), Err(DateError::Impossible("2011-02-30/2012".into())));
+        for bad in ["2011/2012/2013", "2011 /2012", "2011/2012?x", "2011-2012"] {
+            assert!(matches!(PartialDate::parse(bad), Err(DateError::Syntax(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn qualifiers_and_precision_are_kept() {
         let d = PartialDate::parse("2014-03~").unwrap();
         assert_eq!((d.precision(), d.qualifier()), (Precision::Month, Qualifier::Approximate));
@@ -287,7 +446,6 @@ mod tests {
             "",
             "13",
             "2013-5",
-            "2013/05",
             "2013-05-1",
             "20130504",
             " 2013",
