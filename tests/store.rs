@@ -504,7 +504,7 @@ async fn importing_the_same_file_twice_appends_nothing_the_second_time(backend: 
     let second = import_text(&store, SMALL_FILE).unwrap();
     // then the first appended all four, the second none, and the log is unchanged
     assert_eq!((first.events, first.appended, first.already, first.head.position), (4, 4, 0, 4));
-    assert_eq!(second, ImportReport { events: 4, appended: 0, already: 4, head: first.head });
+    assert_eq!(second, ImportReport { events: 4, appended: 0, already: 4, head: first.head, warnings: vec![] });
     assert_eq!(exported(&store), lines);
     assert_eq!(versions_by_stream(&store).await.get(&stream("/1").to_string()), Some(&vec![1, 2]));
 }
@@ -1087,7 +1087,7 @@ async fn an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte(back
     let b = backend.open(dir_b.path());
     let report = import_text(&b, &export_text(&a)).unwrap();
     // then all ten are appended and the two stores export the same bytes and have the same head
-    assert_eq!(report, ImportReport { events: 10, appended: 10, already: 0, head: a.head() });
+    assert_eq!(report, ImportReport { events: 10, appended: 10, already: 0, head: a.head(), warnings: vec![] });
     assert_eq!(exported(&b), exported(&a));
     assert_eq!(b.head(), a.head());
     assert_eq!(all_events(&b).await, all_events(&a).await);
@@ -1096,7 +1096,7 @@ async fn an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte(back
     assert_eq!(chain.events, 10);
     // and importing the export again adds nothing
     let again = import_text(&b, &export_text(&a)).unwrap();
-    assert_eq!(again, ImportReport { events: 10, appended: 0, already: 10, head: a.head() });
+    assert_eq!(again, ImportReport { events: 10, appended: 0, already: 10, head: a.head(), warnings: vec![] });
     assert_eq!(exported(&b), exported(&a));
 }
 

@@ -24,6 +24,8 @@ pub struct Recorded {
     pub appended: usize,
     /// With `restore`: the retracted event this one restores, and the retraction, which both stay in the log.
     pub restores: Option<(EventId, EventId)>,
+    /// What looks wrong beside the log, though accepted ([`super::lint`]); none when nothing was appended.
+    pub warnings: Vec<super::Warning>,
 }
 
 /// How a record treats a fact that was recorded before and retracted since.
@@ -82,7 +84,16 @@ pub fn record(
     let event_id = event.id;
     let outcome = store.append(&stream, expected, vec![event], principal.name())?;
     let position = outcome.positions.first().copied().unwrap_or(0);
-    Ok(Recorded { event_id, stream, position, version: outcome.version, appended: outcome.appended, restores })
+    let warnings = if outcome.appended > 0 { super::lint::written(store, position)? } else { Vec::new() };
+    Ok(Recorded {
+        event_id,
+        stream,
+        position,
+        version: outcome.version,
+        appended: outcome.appended,
+        restores,
+        warnings,
+    })
 }
 
 /// If event `id` is stored on `stream` and retracted (a retraction lives on its stream or its report's), its
@@ -155,6 +166,7 @@ pub enum ImportInput {
 /// and then read again and written in chunks, so memory stays bounded whatever its size. The store's own checks
 /// (resends, references, continuity) follow while writing. If the import is refused and the open created the
 /// store, the store is removed again. `progress` is called with the bytes of a JSON Lines file written so far.
+/// The report carries the [warnings](super::lint) on the events appended.
 ///
 /// # Errors
 /// [`AppError::Import`] naming every bad line (nothing is written); [`AppError::Open`]; [`AppError::Io`] when
@@ -197,7 +209,14 @@ pub fn import(
         }
     };
     match imported {
-        Ok(report) => Ok(report),
+        Ok(mut report) => {
+            // One commit: the appended events are the last ones of the log.
+            if report.appended > 0 {
+                let from = report.head.position + 1 - report.appended as u64;
+                report.warnings = super::lint::written(&*opened.store, from)?;
+            }
+            Ok(report)
+        }
         Err(e) => {
             opened.close_and_remove_if_created();
             Err(e.into())

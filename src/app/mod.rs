@@ -8,12 +8,14 @@
 
 mod commands;
 mod demo;
+pub mod lint;
 mod params;
 mod queries;
 mod verify;
 
 pub use commands::{import, record, record_in, ImportFormat, ImportInput, Recorded, Retracted};
 pub use demo::{demo, Demo, CASE};
+pub use lint::Warning;
 pub use params::{parse_instant, parse_report, window};
 pub use queries::{
     due, export, export_csv, report_pack, status, summary, timeline, ReportPack, TimelineQuery, PACK_FILES,

@@ -122,10 +122,11 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> 
     let r = report.map_err(|e| failed(e.into()))?;
     if ctx.style.format == Format::Json {
         let head = serde_json::json!({"position": r.head.position, "hash": r.head.hash.to_string()});
-        let json =
-            serde_json::json!({"events": r.events, "appended": r.appended, "already_present": r.already, "head": head});
+        let json = serde_json::json!({"events": r.events, "appended": r.appended, "already_present": r.already,
+            "head": head, "warnings": r.warnings});
         writeln!(out, "{json}")?;
     } else {
+        warn(&r.warnings);
         let s = if r.events == 1 { "" } else { "s" };
         writeln!(
             out,
@@ -136,6 +137,17 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes the warnings on what a write accepted to standard error, the first 20 and how many more.
+fn warn(warnings: &[app::Warning]) {
+    const SHOWN: usize = 20;
+    for w in warnings.iter().take(SHOWN) {
+        eprintln!("warning: {w}");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!("warning: and {} more (all of them with --format json)", warnings.len() - SHOWN);
+    }
+}
+
 fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
     only_text_or_json(ctx.style.format, "record")?;
     let (event, expected) = args.event()?;
@@ -143,10 +155,13 @@ fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
     let opened = followup::open(&ctx.location()?)?;
     let retracted = if args.restore { app::Retracted::Restore } else { app::Retracted::Refuse };
     let r = app::record_in(opened, &principal, event, expected, retracted)?;
+    if ctx.style.format != Format::Json {
+        warn(&r.warnings);
+    }
     match (ctx.style.format, r.restores) {
         (Format::Json, _) => {
             let mut json = serde_json::json!({"event_id": r.event_id.to_string(), "stream": r.stream.as_str(),
-                "position": r.position, "version": r.version, "appended": r.appended});
+                "position": r.position, "version": r.version, "appended": r.appended, "warnings": r.warnings});
             if let Some((original, retraction)) = r.restores {
                 json["restores"] =
                     serde_json::json!({"event_id": original.to_string(), "retraction": retraction.to_string()});
@@ -183,8 +198,14 @@ fn status(
     known_at: Option<Timestamp>,
     report: Option<StreamId>,
 ) -> Outcome {
+    // As summary does: without --as-of, what had certainly happened by today, so a fact dated ahead is not yet
+    // counted.
+    let as_of = match as_of {
+        Some(d) => d,
+        None => PartialDate::parse(&today().to_string()).map_err(|e| Failure::invalid(e.to_string()))?,
+    };
     let store = ctx.read()?;
-    let status = app::status(&*store, app::window(as_of.as_ref(), known_at), report.as_ref())?;
+    let status = app::status(&*store, app::window(Some(&as_of), known_at), report.as_ref())?;
     output::status(out, ctx.style, &status)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -90,6 +90,8 @@ pub struct ImportReport {
     pub already: usize,
     /// The log head afterwards.
     pub head: Head,
+    /// What looks wrong beside the log among the events appended, though accepted (set by the application layer).
+    pub warnings: Vec<crate::app::Warning>,
 }
 
 /// Reads one line of at most `MAX_STORED_LINE_BYTES` (without its line end) into `buf`; returns `None` at the end,
@@ -317,6 +319,7 @@ pub fn import_events(
         appended: written.appended,
         already: total - written.appended,
         head: written.head,
+        warnings: Vec::new(),
     })
 }
 
@@ -367,6 +370,7 @@ pub fn import(
         appended: written.appended,
         already: numbers.len() - written.appended,
         head: written.head,
+        warnings: Vec::new(),
     })
 }
 

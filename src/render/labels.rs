@@ -82,10 +82,27 @@ pub fn month(lang: Lang, m: i8) -> &'static str {
 
 /// A partial date in its own precision: `May 2013` / `mei 2013`, `4 July 2013` / `4 juli 2013`, `2015`,
 /// `autumn 2016` / `najaar 2016`, `Q4 2015` / `4e kwartaal 2015`, `c. 2015` / `ca. 2015` for `~`, `2015?` for `?`.
+///
+/// Unspecified digits read as their span (`199X`: `1990s` / `jaren 1990`, `19XX`: `1900–1999`), an interval as
+/// its two ends (`2011–2012`, `June 2004 – August 2006`), each end with its own qualifier.
 pub fn date(lang: Lang, d: &PartialDate) -> String {
     let start = d.start();
     let year = start.year();
     let text = match d.precision() {
+        Precision::Interval => {
+            let Some((from, to)) = d.ends() else { return d.as_str().to_owned() };
+            let (from, to) = (date(lang, &from), date(lang, &to));
+            return if from.contains(' ') || to.contains(' ') {
+                format!("{from} – {to}")
+            } else {
+                format!("{from}–{to}")
+            };
+        }
+        Precision::Century => format!("{year:04}–{:04}", d.end().year()),
+        Precision::Decade => match lang {
+            Lang::En => format!("{year:04}s"),
+            Lang::Nl => format!("jaren {year:04}"),
+        },
         Precision::Year => format!("{year:04}"),
         Precision::Month => format!("{} {year:04}", month(lang, start.month())),
         Precision::Day => format!("{} {} {year:04}", start.day(), month(lang, start.month())),
@@ -110,6 +127,20 @@ pub fn date(lang: Lang, d: &PartialDate) -> String {
         Qualifier::Uncertain => format!("{text}?"),
         Qualifier::UncertainApproximate => format!("{circa} {text}?"),
     }
+}
+
+/// A report as a reader names it: `Title (Auditor, May 2013) URL`, the parts its publication gives; its id
+/// alone when the window holds no publication of it.
+pub fn report(lang: Lang, r: &projections::ReportEntry) -> String {
+    let Some(title) = &r.title else { return r.id.clone() };
+    let mut by: Vec<String> = r.auditor.iter().cloned().collect();
+    by.extend(r.published.as_ref().map(|d| date(lang, d)));
+    let mut text = if by.is_empty() { title.clone() } else { format!("{title} ({})", by.join(", ")) };
+    if let Some(url) = &r.url {
+        text.push(' ');
+        text.push_str(url);
+    }
+    text
 }
 
 /// Whether `c` changes the direction of the text after it (Unicode's bidirectional embeddings, overrides and
@@ -394,6 +425,14 @@ mod tests {
             ("2015~", "c. 2015", "ca. 2015"),
             ("2014-03?", "March 2014?", "maart 2014?"),
             ("0099", "0099", "0099"),
+            ("199X", "1990s", "jaren 1990"),
+            ("19XX", "1900–1999", "1900–1999"),
+            ("2004-XX", "2004", "2004"),
+            ("1989-11-XX", "November 1989", "november 1989"),
+            ("201X~", "c. 2010s", "ca. jaren 2010"),
+            ("2011/2012", "2011–2012", "2011–2012"),
+            ("2004-06~/2006-08", "c. June 2004 – August 2006", "ca. juni 2004 – augustus 2006"),
+            ("2015-33/2016?", "Q1 2015 – 2016?", "1e kwartaal 2015 – 2016?"),
         ];
         for (edtf, en, nl) in cases {
             assert_eq!((d(Lang::En, edtf), d(Lang::Nl, edtf)), (en.to_owned(), nl.to_owned()), "{edtf}");

@@ -413,21 +413,36 @@ impl Planner {
             let target = match self.ids.get(&reference) {
                 Some(&j) => {
                     let r = &self.chunk[j].record;
-                    Some((r.stream.clone(), r.body.event_type()))
+                    Some((r.stream.clone(), r.body.event_type(), r.occurred.clone()))
                 }
                 None => match view.position_of(&reference)? {
                     Some(p) => {
                         let e = decode_at(p, &view.line_at(p)?.unwrap_or_default())?;
-                        Some((e.stream, e.body.event_type()))
+                        Some((e.stream, e.body.event_type(), e.occurred))
                     }
                     None => None,
                 },
             };
             let problem = match target {
                 None => Some(AppendError::UnknownReference { event: id, reference, field }),
-                Some((target_stream, kind)) => rule
-                    .judge(stream, &target_stream, kind)
-                    .map(|reason| AppendError::WrongReference { event: id, reference, field, reason }),
+                Some((target_stream, kind, occurred)) => {
+                    match rule.judge(stream, &target_stream, kind) {
+                        Some(reason) => Some(AppendError::WrongReference { event: id, reference, field, reason }),
+                        // A revised due date is held to the rule of the first one: not before the commitment.
+                        None => match body {
+                            Body::CommitmentRevised(b) if b.due.end() < occurred.start() => {
+                                Some(AppendError::Invalid {
+                                    event: id,
+                                    error: events::LineError::field(
+                                        "data.due",
+                                        format!("{} is before the commitment it revises was made ({occurred})", b.due),
+                                    ),
+                                })
+                            }
+                            _ => None,
+                        },
+                    }
+                }
             };
             if problem.is_some() {
                 return Ok(problem);
@@ -759,6 +774,14 @@ mod tests {
                 format!("field `data.target`: event {C} cannot be named here: it is on r/1; retract it from that stream or from its report's stream"),
             ),
             (new(None, "r", "event_retracted", &format!(r#"{{"target":"{C}","reason":"wrong"}}"#)), String::new()),
+            (
+                new(None, "r/1", "commitment_revised", &format!(r#"{{"commitment":"{C}","due":"2014-06","reason":"r"}}"#)),
+                "field `data.due`: 2014-06 is before the commitment it revises was made (2015)".into(),
+            ),
+            (
+                new(None, "r/1", "commitment_revised", &format!(r#"{{"commitment":"{C}","due":"2015-01","reason":"r"}}"#)),
+                String::new(),
+            ),
         ];
         for (item, expected) in cases {
             let result = view.plan(vec![item], None);
