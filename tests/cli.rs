@@ -39,8 +39,12 @@ fn demo_prints_the_five_verdicts_the_timeline_and_an_intact_chain() {
         ["not_implemented", "implemented", "implemented", "implemented", "partially_implemented"]
     );
     let entries = out["timeline"]["entries"].as_array().unwrap();
-    assert_eq!(entries.last().unwrap()["occurred"], "2017-12");
-    assert!(entries.iter().any(|e| e["occurred"] == "2013-05" && e["type"] == "report_published"));
+    // Entries dated only by their year follow the year's precisely dated ones: 2017's come last, and no entry of
+    // "2013" stands above the report published in May 2013.
+    assert_eq!(entries.last().unwrap()["occurred"], "2017");
+    let at = |f: &dyn Fn(&serde_json::Value) -> bool| entries.iter().position(f).unwrap();
+    let published = at(&|e| e["occurred"] == "2013-05" && e["type"] == "report_published");
+    assert!(at(&|e| e["occurred"] == "2013") > published);
     assert_eq!(out["chain"]["ok"], true);
     assert_eq!(out["chain"]["events"], 79);
 
@@ -201,11 +205,13 @@ fn the_timeline_of_one_recommendation_is_in_timeline_order() {
     followup(dir.path()).arg("import").arg(CASE).assert().success();
     let t = json(followup(dir.path()).args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/3"]));
     let entries = t["entries"].as_array().unwrap();
-    let keys: Vec<(events::Date, events::Date, u64)> = entries
+    // By the year the date starts in; within it the precise dates first, then those covering the whole year.
+    let keys: Vec<(i16, bool, events::Date, events::Date, u64)> = entries
         .iter()
         .map(|e| {
             let d: events::PartialDate = e["occurred"].as_str().unwrap().parse().unwrap();
-            (d.start(), d.end(), e["position"].as_u64().unwrap())
+            let whole_year = d.start().day_of_year() == 1 && d.end() >= d.start().last_of_year();
+            (d.start().year(), whole_year, d.start(), d.end(), e["position"].as_u64().unwrap())
         })
         .collect();
     let mut sorted = keys.clone();

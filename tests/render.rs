@@ -188,7 +188,7 @@ const OUT_OF_DATE_ORDER: &str = r#"{"stream":"o-2015","type":"report_published",
 {"stream":"o-2015/1","type":"recommendation_issued","occurred":"2015","source":{"document":"D","locator":"L"},"data":{"number":1,"text":"Do it"}}
 {"id":"00000000-0000-5000-8000-0000000000c1","stream":"o-2015/1","type":"commitment_made","occurred":"2016-06","source":{"document":"D","locator":"L"},"data":{"summary":"will"}}
 {"id":"00000000-0000-5000-8000-0000000000a1","stream":"o-2015/1","type":"action_taken","occurred":"2016","source":{"document":"D","locator":"L"},"data":{"summary":"did","fulfils":["00000000-0000-5000-8000-0000000000c1"]}}
-{"id":"00000000-0000-5000-8000-0000000000a2","stream":"o-2015/1","type":"action_taken","occurred":"2017-03","source":{"document":"D","locator":"L"},"data":{"summary":"more"}}
+{"id":"00000000-0000-5000-8000-0000000000a2","stream":"o-2015/1","type":"action_taken","occurred":"2016-03","source":{"document":"D","locator":"L"},"data":{"summary":"more"}}
 {"stream":"o-2015/1","type":"status_assessed","occurred":"2017","source":{"document":"D","locator":"L"},"data":{"verdict":"implemented","as_of":"2017","assessor":"A","rationale":"R","evidence":["00000000-0000-5000-8000-0000000000a1","00000000-0000-5000-8000-0000000000a2"]}}
 {"id":"00000000-0000-5000-8000-0000000000a3","stream":"o-2015/1","type":"action_taken","occurred":"2017","source":{"document":"D","locator":"L"},"data":{"summary":"wrong"}}
 {"stream":"o-2015/1","type":"event_retracted","occurred":"2018","source":{"document":"D","locator":"L"},"data":{"target":"00000000-0000-5000-8000-0000000000a3","reason":"wrong"}}"#;
@@ -256,7 +256,7 @@ fn long_words_wrap_and_several_reports_are_told_apart() {
     let ids: Vec<&str> = page.match_indices("id=\"rec-").map(|(i, _)| page[i..].split('"').nth(1).unwrap()).collect();
     let unique: std::collections::HashSet<&&str> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "element ids are unique: {ids:?}");
-    assert!(page.contains("<th colspan=\"6\">Report o-2015</th>"), "the status table groups by report");
+    assert!(page.contains("<th colspan=\"6\">Report T (A, 2015)</th>"), "the status table groups by report, named");
 }
 
 #[test]

@@ -19,7 +19,7 @@ pub(crate) use filter::Stamp;
 pub use filter::Window;
 pub use status::{
     judge, overdue, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue, RecommendationStatus,
-    Revision, Status, StatusFold, VerdictEntry,
+    ReportEntry, Revision, Status, StatusFold, VerdictEntry,
 };
 pub use summary::{summary, ReportSummary, Summary};
 pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold, TimelineOrder};

@@ -13,10 +13,37 @@ use crate::{Anomaly, Concern, Judgement, Stamp, Verification, Window};
 /// The status of every recommendation, ordered by report id and then number.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Status {
+    /// Every report with a recommendation listed or a publication in the window, by id: what its first
+    /// `report_published` (by position, not retracted) says.
+    pub reports: Vec<ReportEntry>,
     /// One entry per recommendation that was issued or has events, by report and number.
     pub recommendations: Vec<RecommendationStatus>,
     /// Facts that did not fit, in log order; the status is built from the rest.
     pub anomalies: Vec<Anomaly>,
+}
+
+/// A report as its publication describes it; only the id when the window holds no publication of it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportEntry {
+    /// The report's id (its stream).
+    pub id: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// Who published it.
+    pub auditor: Option<String>,
+    /// When it was published, as precise as the source.
+    pub published: Option<PartialDate>,
+    /// Where it can be read.
+    pub url: Option<String>,
+    /// How many later `report_published` events its stream holds in the window: follow-up reports.
+    pub follow_ups: usize,
+}
+
+impl ReportEntry {
+    /// The report's title, else its id.
+    pub fn name(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.id)
+    }
 }
 
 /// Where one recommendation stands.
@@ -173,6 +200,7 @@ struct Kept {
 }
 
 enum Fact {
+    Published { title: String, auditor: String, url: Option<String> },
     Issued(String),
     Stance(Stance),
     Council(CouncilEntry),
@@ -187,6 +215,9 @@ impl Kept {
     fn of(e: &RecordedEvent) -> Kept {
         let occurred = e.occurred.clone();
         let fact = match &e.body {
+            Body::ReportPublished(b) => {
+                Fact::Published { title: b.title.clone(), auditor: b.auditor.clone(), url: b.url.clone() }
+            }
             Body::RecommendationIssued(b) => Fact::Issued(b.text.clone()),
             Body::ExecutiveResponded(b) => Fact::Stance(b.stance),
             Body::CouncilDecided(b) => Fact::Council(CouncilEntry {
@@ -368,11 +399,34 @@ impl StatusFold {
             }
         }
         let mut anomalies = Vec::new();
+        let mut reports: BTreeMap<&str, ReportEntry> = BTreeMap::new();
+        let blank = |id: &str| ReportEntry {
+            id: id.to_owned(),
+            title: None,
+            auditor: None,
+            published: None,
+            url: None,
+            follow_ups: 0,
+        };
+        for (report, _) in recs.keys() {
+            reports.entry(report).or_insert_with(|| blank(report));
+        }
         for f in &self.report_level {
             if !window.counts(f.kept.stamp) || retracted(&f.kept.id) {
                 continue;
             }
             let report = f.report.as_str();
+            if let Fact::Published { title, auditor, url } = &f.kept.fact {
+                let entry = reports.entry(report).or_insert_with(|| blank(report));
+                if entry.title.is_some() {
+                    entry.follow_ups += 1;
+                } else {
+                    entry.title = Some(title.clone());
+                    entry.auditor = Some(auditor.clone());
+                    entry.published = Some(f.kept.occurred.clone());
+                    entry.url = url.clone();
+                }
+            }
             let concerned = f.concern.as_concerned();
             if concerned == Concerned::Report {
                 for n in per_report.get(report).map(Vec::as_slice).unwrap_or_default() {
@@ -409,7 +463,7 @@ impl StatusFold {
             recommendations.push(s);
         }
         anomalies.sort_by_key(|a| a.position);
-        Status { recommendations, anomalies }
+        Status { reports: reports.into_values().collect(), recommendations, anomalies }
     }
 }
 
@@ -474,7 +528,7 @@ fn summarise(
                 s.actions.push(a.clone());
             }
             Fact::Verdict(v) => s.verdicts.push(v.clone()),
-            Fact::Other => {}
+            Fact::Published { .. } | Fact::Other => {}
         }
     }
     s.verdicts.sort_by(|a, b| a.as_of.cmp(&b.as_of).then(a.position.cmp(&b.position)));

@@ -129,8 +129,12 @@ enum SlotConcern {
     Report,
 }
 
-/// A timeline as the positions of its entries, in timeline order: by the first day of their interval, then its
-/// last day, then position; retracted events left out.
+/// A timeline as the positions of its entries, in timeline order, retracted events left out.
+///
+/// Timeline order groups entries by the year their date's interval starts in. Within a year, first the entries
+/// dated more precisely than the whole year, by the first day of their interval, then its last day, then
+/// position; then those that cover the whole year or more (`2013`, `199X`, `2011/2012`), by their last day, then
+/// position.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TimelineOrder {
     /// The positions, in timeline order.
@@ -242,7 +246,7 @@ impl TimelineFold {
                 None => return TimelineOrder::default(),
             },
         };
-        let mut shown: Vec<(Date, Date, u64)> = self
+        let mut shown: Vec<(i16, bool, Date, Date, u64)> = self
             .slots
             .iter()
             .filter(|s| window.counts(s.stamp()))
@@ -251,7 +255,10 @@ impl TimelineFold {
             })
             .filter(|s| !(filter.from.is_some_and(|d| s.end < d) || filter.to.is_some_and(|d| s.start > d)))
             .filter(|s| !self.retracted.get(&s.id).is_some_and(|t| window.knows(*t)))
-            .map(|s| (s.start, s.end, s.position))
+            .map(|s| {
+                let (year, coarse) = year_and_coarseness(s.start, s.end);
+                (year, coarse, s.start, s.end, s.position)
+            })
             .collect();
         shown.sort_unstable();
         let mut superseded = HashMap::new();
@@ -260,8 +267,16 @@ impl TimelineFold {
                 superseded.entry(*old).or_insert(*by);
             }
         }
-        TimelineOrder { positions: shown.into_iter().map(|(_, _, p)| p).collect(), superseded }
+        TimelineOrder { positions: shown.into_iter().map(|(.., p)| p).collect(), superseded }
     }
+}
+
+/// The year a date's interval starts in, and whether it covers that whole year or more (`2013`, `199X`,
+/// `2011/2012`): such an entry is placed after the entries dated more precisely in its first year, so that a
+/// reader does not see an action of "2013" above a report published in May 2013.
+fn year_and_coarseness(start: Date, end: Date) -> (i16, bool) {
+    let whole_year = start.day_of_year() == 1 && end >= start.last_of_year();
+    (start.year(), whole_year)
 }
 
 /// The timeline of `events` (in position order) through `window` and `filter`.
@@ -301,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn given_partial_dates_when_folded_then_entries_sort_by_interval_start_end_then_position() {
+    fn given_partial_dates_when_folded_then_entries_sort_by_year_precise_ones_first_by_start_end_then_position() {
         let lines = vec![
             line(None, "r", "context_noted", "2013-07-04", r#"{"summary":"a"}"#),
             line(None, "r", "context_noted", "2013", r#"{"summary":"b"}"#),
@@ -309,18 +324,35 @@ mod tests {
             line(None, "r", "context_noted", "2013-05-01", r#"{"summary":"d"}"#),
             line(None, "r", "context_noted", "2012-24", r#"{"summary":"e"}"#),
             line(None, "r", "context_noted", "2013-05", r#"{"summary":"f"}"#),
+            line(None, "r", "context_noted", "2013/2014", r#"{"summary":"g"}"#),
+            line(None, "r", "context_noted", "2014-01", r#"{"summary":"i"}"#),
+            line(None, "r", "context_noted", "2013-06/2014-02", r#"{"summary":"j"}"#),
         ];
         let got = check(&lines, Window::default(), TimelineFilter::default());
         assert_eq!(
             got,
             owned(&[
                 ("2012-24", "context_noted", 5),
-                ("2013", "context_noted", 2),
                 ("2013-05-01", "context_noted", 4),
                 ("2013-05", "context_noted", 3),
                 ("2013-05", "context_noted", 6),
+                ("2013-06/2014-02", "context_noted", 9),
                 ("2013-07-04", "context_noted", 1),
+                ("2013", "context_noted", 2),
+                ("2013/2014", "context_noted", 7),
+                ("2014-01", "context_noted", 8),
             ])
+        );
+        // A decade starts in its first year and covers it: after that year's precise entries.
+        let lines = vec![
+            line(None, "r", "context_noted", "201X", r#"{"summary":"h"}"#),
+            line(None, "r", "context_noted", "2010-05", r#"{"summary":"k"}"#),
+            line(None, "r", "context_noted", "2011-01", r#"{"summary":"l"}"#),
+        ];
+        let got = check(&lines, Window::default(), TimelineFilter::default());
+        assert_eq!(
+            got,
+            owned(&[("2010-05", "context_noted", 2), ("201X", "context_noted", 1), ("2011-01", "context_noted", 3)])
         );
     }
 

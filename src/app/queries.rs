@@ -68,6 +68,7 @@ pub fn status(store: &dyn EventStore, window: Window, report: Option<&StreamId>)
     };
     if let Some(r) = report {
         status.recommendations.retain(|s| s.report == r.as_str());
+        status.reports.retain(|s| s.id == r.report());
     }
     Ok(status)
 }

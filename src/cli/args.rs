@@ -59,7 +59,7 @@ pub enum Command {
     Record(RecordArgs),
     /// Where each recommendation stands: stance, council, commitments, actions, verdict
     Status {
-        /// Only events that certainly occurred by this date (EDTF; its last day counts)
+        /// Only events that certainly occurred by this date (EDTF; its last day counts) [default: today, UTC]
         #[arg(long, value_name = "DATE")]
         as_of: Option<PartialDate>,
         /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
@@ -69,7 +69,8 @@ pub enum Command {
         #[arg(long, value_name = "REPORT", value_parser = parse_report)]
         report: Option<StreamId>,
     },
-    /// Dated entries in timeline order: by start of the date's interval, then its end, then position
+    /// Dated entries in timeline order: by the year each date starts in; within a year, the dates more precise than
+    /// the year by start, end and position, then those covering the whole year or more (`2013`, `199X`, `2011/2012`)
     Timeline {
         /// Only this recommendation (`report/N`) or report
         #[arg(long, value_name = "STREAM")]

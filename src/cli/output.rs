@@ -73,19 +73,34 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
     if claims {
         header.push(Word::ExecutiveClaims);
     }
-    let mut t = table(&header.iter().map(|w| word(lang, *w)).collect::<Vec<_>>());
-    for r in &status.recommendations {
-        t.add_row(status_row(lang, r, claims));
-    }
     if status.recommendations.is_empty() {
         writeln!(out, "No recommendations in this window.")?;
-    } else {
+    }
+    // A table per report, under its title, auditor, date and URL.
+    let header: Vec<&str> = header.iter().map(|w| word(lang, *w)).collect();
+    let mut rows = status.recommendations.iter().peekable();
+    while let Some(first) = rows.next() {
+        let mut t = table(&header);
+        t.add_row(status_row(lang, first, claims));
+        while let Some(r) = rows.next_if(|r| r.report == first.report) {
+            t.add_row(status_row(lang, r, claims));
+        }
+        writeln!(out, "{}", report_heading(lang, status, &first.report))?;
         writeln!(out, "{t}")?;
     }
     for a in &status.anomalies {
         writeln!(out, "note: {}{}", a.position.map(|p| format!("position {p}: ")).unwrap_or_default(), a.message)?;
     }
     Ok(())
+}
+
+/// `Report id: Title (Auditor, May 2013) URL`, bidirectional controls shown by their codes.
+fn report_heading(lang: Lang, status: &Status, id: &str) -> String {
+    let name = match status.reports.iter().find(|r| r.id == id) {
+        Some(r) if r.title.is_some() => format!("{id}: {}", labels::report(lang, r)),
+        _ => id.to_owned(),
+    };
+    labels::visible(&format!("{} {name}", word(lang, Word::Report))).into_owned()
 }
 
 /// One recommendation's row of the status table; with `claims`, its executive's claim too.
@@ -196,11 +211,18 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
     }
     let mut t =
         table(&[Word::Date, Word::Recommendation, Word::Event, Word::Summary, Word::Source].map(|w| word(lang, w)));
+    // With several reports a recommendation's number alone is ambiguous: each row names its report, and the
+    // reports are listed under the table.
+    let mut reports: Vec<&str> = timeline.entries.iter().map(|e| e.stream.report()).collect();
+    reports.sort_unstable();
+    reports.dedup();
+    let several = reports.len() > 1;
     for e in &timeline.entries {
         let recs = match e.concerned() {
             events::Concerned::Report => word(lang, Word::All).to_owned(),
             c => c.numbers().iter().map(u32::to_string).collect::<Vec<_>>().join(","),
         };
+        let recs = if several { format!("{}\n{recs}", e.stream.report()) } else { recs };
         let detail = labels::entry_detail(lang, e);
         let what = if detail.is_empty() {
             labels::kind(lang, e.kind).to_owned()
@@ -216,6 +238,11 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
         ]);
     }
     writeln!(out, "{t}")?;
+    if several {
+        for r in &reports {
+            writeln!(out, "{}", report_heading(lang, status, r))?;
+        }
+    }
     writeln!(out, "{} entries", timeline.entries.len())?;
     Ok(())
 }

@@ -78,11 +78,12 @@ pub fn status_table(status: &Status, lang: Lang) -> String {
     for r in &status.recommendations {
         if several && current != Some(r.report.as_str()) {
             current = Some(r.report.as_str());
+            let name = status.reports.iter().find(|e| e.id == r.report).map(|e| labels::report(lang, e));
             let _ = writeln!(
                 out,
                 "<tr><th colspan=\"6\">{} {}</th></tr>",
                 escape(word(lang, Word::Report)),
-                escape(&r.report)
+                escape(&name.unwrap_or_else(|| r.report.clone()))
             );
         }
         let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();

@@ -45,21 +45,36 @@ fn header(out: &mut String, cells: &[&str]) {
     out.push('\n');
 }
 
-/// The status as one Markdown table, a row per recommendation.
+/// A report's heading: `Report id: Title (Auditor, May 2013) URL`, escaped.
+fn report_heading(status: &Status, id: &str, lang: Lang) -> String {
+    let name = match status.reports.iter().find(|r| r.id == id) {
+        Some(r) if r.title.is_some() => format!("{id}: {}", labels::report(lang, r)),
+        _ => id.to_owned(),
+    };
+    format!("{} {}", word(lang, Word::Report), cell(&name))
+}
+
+/// The status as Markdown: under a heading per report (its title, auditor, date and URL), a table with a row
+/// per recommendation.
 pub fn status(status: &Status, lang: Lang) -> String {
-    let mut out = format!("# {}\n\n", word(lang, Word::Status));
-    header(
-        &mut out,
-        &[
-            "#",
-            word(lang, Word::Recommendation),
-            word(lang, Word::Stance),
-            word(lang, Word::Verdict),
-            word(lang, Word::AsOf),
-            word(lang, Word::Actions),
-        ],
-    );
+    let mut out = format!("# {}\n", word(lang, Word::Status));
+    let mut current: Option<&str> = None;
     for r in &status.recommendations {
+        if current != Some(r.report.as_str()) {
+            current = Some(r.report.as_str());
+            let _ = write!(out, "\n## {}\n\n", report_heading(status, &r.report, lang));
+            header(
+                &mut out,
+                &[
+                    "#",
+                    word(lang, Word::Recommendation),
+                    word(lang, Word::Stance),
+                    word(lang, Word::Verdict),
+                    word(lang, Word::AsOf),
+                    word(lang, Word::Actions),
+                ],
+            );
+        }
         let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
         let actions = if totals.is_empty() {
             r.actions.len().to_string()
@@ -112,7 +127,7 @@ pub fn timeline(timeline: &Timeline, status: &Status, lang: Lang) -> String {
     for section in super::sections(timeline, status) {
         match section.recommendation {
             None => {
-                let _ = write!(out, "\n## {} {}\n\n", word(lang, Word::Report), cell(section.report));
+                let _ = write!(out, "\n## {}\n\n", report_heading(status, section.report, lang));
             }
             Some(_) if section.entries.is_empty() => continue,
             Some(r) => {
