@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use events::{Date, Hash, PartialDate, StreamId, Timestamp};
 use followup::app::{self, AppError, ImportFormat, ImportInput, Principal, TimelineQuery};
+use followup::render::Lang;
 use followup::{EventStore, Location};
 
 use super::output::{self, only_text_or_json, Style};
@@ -127,12 +128,24 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> 
         writeln!(out, "{json}")?;
     } else {
         warn(&r.warnings);
-        let s = if r.events == 1 { "" } else { "s" };
-        writeln!(
-            out,
-            "read {} event{s}: {} appended, {} already present; log head at position {} ({})",
-            r.events, r.appended, r.already, r.head.position, r.head.hash
-        )?;
+        let (events, appended, already, head) = (r.events, r.appended, r.already, r.head.position);
+        let hash = r.head.hash;
+        match ctx.style.lang {
+            Lang::En => {
+                let s = if events == 1 { "" } else { "s" };
+                writeln!(
+                    out,
+                    "read {events} event{s}: {appended} appended, {already} already present; log head at position {head} ({hash})"
+                )?
+            }
+            Lang::Nl => {
+                let noun = if events == 1 { "gebeurtenis" } else { "gebeurtenissen" };
+                writeln!(
+                    out,
+                    "{events} {noun} gelezen: {appended} toegevoegd, {already} al aanwezig; het log eindigt op positie {head} ({hash})"
+                )?
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -169,24 +182,37 @@ fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
             writeln!(out, "{json}")?
         }
         (_, Some((original, retraction))) => {
-            let again = if r.appended == 0 { "already restored" } else { "restored" };
-            writeln!(
-                out,
-                "{again}: event {} in {} at position {} restores event {original}, which stays retracted by {retraction}",
-                r.event_id, r.stream, r.position
-            )?
+            let (id, stream, position) = (r.event_id, &r.stream, r.position);
+            match ctx.style.lang {
+                Lang::En => writeln!(
+                    out,
+                    "{}: event {id} in {stream} at position {position} restores event {original}, which stays retracted by {retraction}",
+                    if r.appended == 0 { "already restored" } else { "restored" }
+                )?,
+                Lang::Nl => writeln!(
+                    out,
+                    "{}: gebeurtenis {id} in {stream} op positie {position} herstelt gebeurtenis {original}, die ingetrokken blijft door {retraction}",
+                    if r.appended == 0 { "al hersteld" } else { "hersteld" }
+                )?,
+            }
         }
-        (_, None) if r.appended == 0 => {
-            writeln!(out, "already recorded: event {} is at position {} of the log", r.event_id, r.position)?
+        (_, None) if r.appended == 0 => match ctx.style.lang {
+            Lang::En => {
+                writeln!(out, "already recorded: event {} is at position {} of the log", r.event_id, r.position)?
+            }
+            Lang::Nl => {
+                writeln!(out, "al vastgelegd: gebeurtenis {} staat op positie {} van het log", r.event_id, r.position)?
+            }
+        },
+        _ => {
+            let (id, stream, version, position) = (r.event_id, &r.stream, r.version.unwrap_or(0), r.position);
+            match ctx.style.lang {
+                Lang::En => writeln!(out, "recorded event {id} in {stream} at version {version}, position {position}")?,
+                Lang::Nl => {
+                    writeln!(out, "gebeurtenis {id} vastgelegd in {stream}, versie {version}, positie {position}")?
+                }
+            }
         }
-        _ => writeln!(
-            out,
-            "recorded event {} in {} at version {}, position {}",
-            r.event_id,
-            r.stream,
-            r.version.unwrap_or(0),
-            r.position
-        )?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -308,7 +334,7 @@ fn report(
         writeln!(out, "{}", serde_json::json!({ "files": written }))?;
     } else {
         for f in written {
-            writeln!(out, "wrote {f}")?;
+            writeln!(out, "{} {f}", ctx.style.lang.pick("wrote", "geschreven:"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -375,7 +401,10 @@ fn export(ctx: &Ctx, out: &mut impl Write, file: Option<PathBuf>) -> Outcome {
     if ctx.style.format == Format::Json {
         writeln!(out, "{}", serde_json::json!({"events": n, "file": path.display().to_string()}))?;
     } else {
-        eprintln!("exported {n} events to {}", path.display());
+        match ctx.style.lang {
+            Lang::En => eprintln!("exported {n} events to {}", path.display()),
+            Lang::Nl => eprintln!("{n} gebeurtenissen geëxporteerd naar {}", path.display()),
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

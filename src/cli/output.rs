@@ -74,7 +74,7 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
         header.push(Word::ExecutiveClaims);
     }
     if status.recommendations.is_empty() {
-        writeln!(out, "No recommendations in this window.")?;
+        writeln!(out, "{}", lang.pick("No recommendations in this window.", "Geen aanbevelingen in dit venster."))?;
     }
     // A table per report, under its title, auditor, date and URL.
     let header: Vec<&str> = header.iter().map(|w| word(lang, *w)).collect();
@@ -243,7 +243,14 @@ pub fn timeline(out: &mut impl Write, style: Style, timeline: &Timeline, status:
             writeln!(out, "{}", report_heading(lang, status, r))?;
         }
     }
-    writeln!(out, "{} entries", timeline.entries.len())?;
+    let n = timeline.entries.len();
+    let noun = match (lang, n) {
+        (Lang::En, 1) => "entry",
+        (Lang::En, _) => "entries",
+        (Lang::Nl, 1) => "gebeurtenis",
+        (Lang::Nl, _) => "gebeurtenissen",
+    };
+    writeln!(out, "{n} {noun}")?;
     Ok(())
 }
 
@@ -282,10 +289,25 @@ pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[pro
         return json(out, &serde_json::json!({"on": day.to_string(), "overdue": overdue}));
     }
     if overdue.is_empty() {
-        writeln!(out, "No commitment is overdue on {day}.")?;
+        match lang {
+            Lang::En => writeln!(out, "No commitment is overdue on {day}.")?,
+            Lang::Nl => writeln!(out, "Op {day} is geen toezegging over tijd.")?,
+        }
         return Ok(());
     }
-    let mut t = table(&["Recommendation", "Commitment", "Made", "Due first", "Due now", "Slipped", "Days overdue"]);
+    let header = match lang {
+        Lang::En => ["Recommendation", "Commitment", "Made", "Due first", "Due now", "Slipped", "Days overdue"],
+        Lang::Nl => [
+            "Aanbeveling",
+            "Toezegging",
+            "Gedaan",
+            "Eerste termijn",
+            "Huidige termijn",
+            "Verschoven",
+            "Dagen over tijd",
+        ],
+    };
+    let mut t = table(&header);
     for o in overdue {
         let c = &o.commitment;
         let d = |x: &Option<events::PartialDate>| x.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default();
@@ -301,6 +323,9 @@ pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[pro
     }
     writeln!(out, "{t}")?;
     let n = overdue.len();
-    writeln!(out, "{n} commitment{} overdue on {day}", if n == 1 { "" } else { "s" })?;
+    match lang {
+        Lang::En => writeln!(out, "{n} commitment{} overdue on {day}", if n == 1 { "" } else { "s" })?,
+        Lang::Nl => writeln!(out, "{n} {} over tijd op {day}", if n == 1 { "toezegging" } else { "toezeggingen" })?,
+    }
     Ok(())
 }

@@ -34,7 +34,8 @@ impl Lang {
         }
     }
 
-    fn pick(self, en: &'static str, nl: &'static str) -> &'static str {
+    /// `en` or `nl`, as the language is.
+    pub fn pick(self, en: &'static str, nl: &'static str) -> &'static str {
         match self {
             Lang::En => en,
             Lang::Nl => nl,
