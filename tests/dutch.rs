@@ -86,3 +86,17 @@ fn import_record_timeline_due_and_status_speak_dutch() {
     assert!(text.contains("gedeeltelijk uitgevoerd"), "{text}");
     no_english(&text);
 }
+
+#[test]
+fn verify_says_its_counts_and_the_chain_in_dutch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    stdout(followup(&store).arg("import").arg(CASE));
+    let text = stdout(followup(&store).arg("verify"));
+    assert!(text.contains("5 oordelen: 5 onderbouwd, 0 niet onderbouwd, 0 ondermijnd"), "{text}");
+    assert!(text.contains("Hashketen intact: 79 gebeurtenissen; oordelen getoetst aan de kop van het log "), "{text}");
+    let out = followup(&store).args(["verify", "--expect-head", &"0".repeat(64)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("Het log eindigt NIET op de verwachte kop {}", "0".repeat(64))), "{text}");
+}

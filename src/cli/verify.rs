@@ -42,46 +42,75 @@ pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> R
     writeln!(out, "{t}")?;
     let count = |j| o.verification.verdicts.iter().filter(|v| v.result == j).count();
     let superseded = o.verification.verdicts.len() - o.verification.standing().count();
-    writeln!(
-        out,
-        "{} verdicts: {} supported, {} unsupported, {} undermined{}",
+    let (all, supported, unsupported, undermined) = (
         o.verification.verdicts.len(),
         count(Judgement::Supported),
         count(Judgement::Unsupported),
         count(Judgement::Undermined),
-        if superseded == 0 {
-            String::new()
-        } else {
-            format!("; {superseded} superseded, which the exit code does not judge")
-        }
-    )?;
-    match (&chain.broken, o.known_head) {
-        (None, Some((position, head))) => writeln!(
+    );
+    match lang {
+        Lang::En => writeln!(
             out,
-            "Hash chain intact: {} events; verdicts verified against the log as known then: position {position}, head \
-             {head}",
-            chain.events
+            "{all} verdicts: {supported} supported, {unsupported} unsupported, {undermined} undermined{}",
+            if superseded == 0 {
+                String::new()
+            } else {
+                format!("; {superseded} superseded, which the exit code does not judge")
+            }
         )?,
-        (None, None) => writeln!(
+        Lang::Nl => writeln!(
             out,
-            "Hash chain intact: {} events; verdicts verified against log head {}",
-            chain.events, chain.head
-        )?,
-        (Some(b), _) => writeln!(
-            out,
-            "Hash chain BROKEN at position {}: {} ({} events sound before it, last sound hash {})",
-            b.position, b.reason, chain.events, chain.head
+            "{all} oordelen: {supported} onderbouwd, {unsupported} niet onderbouwd, {undermined} ondermijnd{}",
+            if superseded == 0 {
+                String::new()
+            } else {
+                format!("; {superseded} vervangen, die de exitcode niet beoordeelt")
+            }
         )?,
     }
-    match o.expected_head {
-        Some((expected, true)) => writeln!(out, "The log ends at the expected head {expected}.")?,
-        Some((expected, false)) => writeln!(
+    let (events, head) = (chain.events, chain.head);
+    match (&chain.broken, o.known_head, lang) {
+        (None, Some((position, known)), Lang::En) => writeln!(
             out,
-            "The log does NOT end at the expected head {expected}: it ends at {} after {} events (cut short, extended \
-             or another log)",
-            chain.head, chain.events
+            "Hash chain intact: {events} events; verdicts verified against the log as known then: position {position}, \
+             head {known}"
         )?,
-        None => {}
+        (None, Some((position, known)), Lang::Nl) => writeln!(
+            out,
+            "Hashketen intact: {events} gebeurtenissen; oordelen getoetst aan het log zoals het toen bekend was: \
+             positie {position}, kop {known}"
+        )?,
+        (None, None, Lang::En) => {
+            writeln!(out, "Hash chain intact: {events} events; verdicts verified against log head {head}")?
+        }
+        (None, None, Lang::Nl) => {
+            writeln!(out, "Hashketen intact: {events} gebeurtenissen; oordelen getoetst aan de kop van het log {head}")?
+        }
+        (Some(b), _, Lang::En) => writeln!(
+            out,
+            "Hash chain BROKEN at position {}: {} ({events} events sound before it, last sound hash {head})",
+            b.position, b.reason
+        )?,
+        (Some(b), _, Lang::Nl) => writeln!(
+            out,
+            "Hashketen GEBROKEN op positie {}: {} ({events} gebeurtenissen gaaf daarvoor, laatste gave hash {head})",
+            b.position, b.reason
+        )?,
+    }
+    match (o.expected_head, lang) {
+        (Some((expected, true)), Lang::En) => writeln!(out, "The log ends at the expected head {expected}.")?,
+        (Some((expected, true)), Lang::Nl) => writeln!(out, "Het log eindigt op de verwachte kop {expected}.")?,
+        (Some((expected, false)), Lang::En) => writeln!(
+            out,
+            "The log does NOT end at the expected head {expected}: it ends at {head} after {events} events (cut \
+             short, extended or another log)"
+        )?,
+        (Some((expected, false)), Lang::Nl) => writeln!(
+            out,
+            "Het log eindigt NIET op de verwachte kop {expected}: het eindigt op {head} na {events} gebeurtenissen \
+             (ingekort, verlengd of een ander log)"
+        )?,
+        (None, _) => {}
     }
     Ok(())
 }
