@@ -68,14 +68,22 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
         Format::Text => {}
     }
     let claims = status.recommendations.iter().any(|r| r.claim.is_some());
+    let owners = status.recommendations.iter().any(|r| r.owner.is_some());
     let mut header =
         vec![Word::Recommendation, Word::Stance, Word::Council, Word::Commitments, Word::Actions, Word::Verdict];
     if claims {
         header.push(Word::ExecutiveClaims);
     }
+    if owners {
+        header.push(Word::Owner);
+    }
     let mut t = table(&header.iter().map(|w| word(lang, *w)).collect::<Vec<_>>());
     for r in &status.recommendations {
-        t.add_row(status_row(lang, r, claims));
+        let mut row = status_row(lang, r, claims);
+        if owners {
+            row.push(cell(r.owner.as_deref().unwrap_or("")));
+        }
+        t.add_row(row);
     }
     if status.recommendations.is_empty() {
         writeln!(out, "No recommendations in this window.")?;
@@ -150,13 +158,16 @@ fn council_cell(lang: Lang, r: &RecommendationStatus) -> String {
         .join("\n")
 }
 
-/// How many commitments, then each current due date (with the first and how often it slipped, and ✓ when an
-/// action keeps it).
+/// How many commitments, then each current due date (with the first and how often it slipped, ✓ when an
+/// action keeps it, and its current owner when that is not the recommendation's).
 fn commitments_cell(lang: Lang, r: &RecommendationStatus) -> String {
     let mut cell = r.commitments.len().to_string();
     for c in &r.commitments {
         let Some(now) = &c.current_due else { continue };
-        let kept = if c.kept_by.is_some() { " ✓" } else { "" };
+        let kept = match &c.current_owner {
+            Some(o) if c.current_owner != r.owner => format!("{} ({o})", if c.kept_by.is_some() { " ✓" } else { "" }),
+            _ => if c.kept_by.is_some() { " ✓" } else { "" }.to_owned(),
+        };
         let due = word(lang, Word::Due);
         match &c.due {
             Some(first) if !c.revisions.is_empty() => cell.push_str(&format!(
@@ -258,13 +269,16 @@ pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[pro
         writeln!(out, "No commitment is overdue on {day}.")?;
         return Ok(());
     }
-    let mut t = table(&["Recommendation", "Commitment", "Made", "Due first", "Due now", "Slipped", "Days overdue"]);
+    let owner = word(lang, Word::Owner);
+    let mut t =
+        table(&["Recommendation", "Commitment", owner, "Made", "Due first", "Due now", "Slipped", "Days overdue"]);
     for o in overdue {
         let c = &o.commitment;
         let d = |x: &Option<events::PartialDate>| x.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default();
         t.add_row(vec![
             cell(&o.recommendation),
             cell(&c.summary),
+            cell(o.owner.as_deref().unwrap_or("")),
             cell(labels::date(lang, &c.occurred)),
             cell(d(&c.due)),
             cell(d(&c.current_due)),

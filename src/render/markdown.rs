@@ -45,20 +45,23 @@ fn header(out: &mut String, cells: &[&str]) {
     out.push('\n');
 }
 
-/// The status as one Markdown table, a row per recommendation.
+/// The status as one Markdown table, a row per recommendation; with an owner column when any recommendation has
+/// an owner ([`projections::RecommendationStatus::owner`]).
 pub fn status(status: &Status, lang: Lang) -> String {
     let mut out = format!("# {}\n\n", word(lang, Word::Status));
-    header(
-        &mut out,
-        &[
-            "#",
-            word(lang, Word::Recommendation),
-            word(lang, Word::Stance),
-            word(lang, Word::Verdict),
-            word(lang, Word::AsOf),
-            word(lang, Word::Actions),
-        ],
-    );
+    let owners = status.recommendations.iter().any(|r| r.owner.is_some());
+    let mut head = vec![
+        "#",
+        word(lang, Word::Recommendation),
+        word(lang, Word::Stance),
+        word(lang, Word::Verdict),
+        word(lang, Word::AsOf),
+        word(lang, Word::Actions),
+    ];
+    if owners {
+        head.push(word(lang, Word::Owner));
+    }
+    header(&mut out, &head);
     for r in &status.recommendations {
         let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
         let actions = if totals.is_empty() {
@@ -66,21 +69,22 @@ pub fn status(status: &Status, lang: Lang) -> String {
         } else {
             format!("{} ({})", r.actions.len(), totals.join(", "))
         };
-        row(
-            &mut out,
-            &[
-                r.number.to_string(),
-                cell(r.text.as_deref().unwrap_or("")),
-                cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
-                cell(&match (r.verdict, r.verdict_judgement) {
-                    (Some(v), Some(j)) => format!("{} ({})", labels::verdict(lang, v), labels::judgement(lang, j)),
-                    (Some(v), None) => labels::verdict(lang, v).to_owned(),
-                    (None, _) => word(lang, Word::NotAssessed).to_owned(),
-                }),
-                cell(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
-                cell(&actions),
-            ],
-        );
+        let mut cells = vec![
+            r.number.to_string(),
+            cell(r.text.as_deref().unwrap_or("")),
+            cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
+            cell(&match (r.verdict, r.verdict_judgement) {
+                (Some(v), Some(j)) => format!("{} ({})", labels::verdict(lang, v), labels::judgement(lang, j)),
+                (Some(v), None) => labels::verdict(lang, v).to_owned(),
+                (None, _) => word(lang, Word::NotAssessed).to_owned(),
+            }),
+            cell(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
+            cell(&actions),
+        ];
+        if owners {
+            cells.push(cell(r.owner.as_deref().unwrap_or("")));
+        }
+        row(&mut out, &cells);
     }
     out
 }
