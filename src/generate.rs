@@ -160,6 +160,7 @@ impl Gen {
                 number: i as u32 + 1,
                 text: g.text(60, 140),
                 explanation: Some(g.text(200, 400)),
+                owner: None,
             };
             g.push(
                 rec,
@@ -218,14 +219,14 @@ impl Gen {
             let mut commitments = Vec::new();
             for _ in 0..g.rng.random_range(1..=2) {
                 let due = g.rng.random_bool(0.7).then(|| g.date(year + 1));
-                let body = CommitmentMade { summary: g.text(150, 300), due, recommendations: vec![] };
+                let body = CommitmentMade { summary: g.text(150, 300), due, recommendations: vec![], owner: None };
                 let made = g.date(year);
                 commitments.push(g.push(rec, made, &section, Body::CommitmentMade(body)));
             }
             for c in commitments.clone() {
                 for k in 0..g.rng.random_range(0..=2) {
                     let due = g.date(year + 2 + k);
-                    let body = CommitmentRevised { commitment: c, due, reason: g.text(80, 200) };
+                    let body = CommitmentRevised { commitment: c, due, reason: g.text(80, 200), owner: None };
                     let when = g.date(year + 1 + k);
                     g.push(rec, when, &section, Body::CommitmentRevised(body));
                 }

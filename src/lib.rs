@@ -15,6 +15,9 @@ mod store;
 pub use chain::{check_chain, check_chain_with, verify_chain, ChainBreak, ChainReport};
 pub use generate::{generate, GenerateOptions};
 pub use import::csv::read_events as read_csv;
+pub use import::register::{
+    read_events as read_register, Encoding, Mapping, MappingError, RegisterEvents, RowProblem, BUILTIN_MAPPINGS,
+};
 pub use import::{
     check_lines, import, import_events, read_events, ImportError, ImportReport, LineProblem, Lines, NumberedLine,
 };

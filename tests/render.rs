@@ -108,13 +108,16 @@ fn the_chart_has_a_lane_per_recommendation_across_2013_to_2017() {
 #[test]
 fn the_case_csv_keeps_accents_and_re_imports_to_the_same_events() {
     let (original, _, timeline) = case();
-    for (bom, delimiter) in [(true, b','), (false, b';')] {
-        let mut csv = render::csv::timeline(&timeline, Lang::Nl, bom);
+    // English CSV is comma-separated; Dutch CSV semicolon-separated, as spreadsheets in a comma-decimal locale
+    // read and save it; and an English file saved again by such a spreadsheet has semicolons too.
+    for (lang, bom, resaved) in [(Lang::Nl, true, false), (Lang::En, false, false), (Lang::En, true, true)] {
+        let mut csv = render::csv::timeline(&timeline, lang, bom);
         assert_eq!(csv.starts_with('\u{feff}'), bom);
         assert!(csv.contains("Justitiële") && csv.contains("één"), "accented characters intact");
-        if delimiter == b';' {
-            // As a spreadsheet in a comma-decimal locale saves it.
-            let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let header = csv.trim_start_matches('\u{feff}').lines().next().unwrap();
+        assert_eq!(header.starts_with("position;event_id;stream;"), lang == Lang::Nl, "{header}");
+        if resaved {
+            let mut r = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
             let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(Vec::new());
             w.write_record(r.headers().unwrap()).unwrap();
             for rec in r.records() {

@@ -38,7 +38,7 @@ pub enum Body {
     StatusAssessed(StatusAssessed),
     /// An earlier event is withdrawn from the projections from now on; nothing is deleted.
     EventRetracted(EventRetracted),
-    /// The due date of a commitment moved.
+    /// The due date of a commitment moved, or its owner changed.
     CommitmentRevised(CommitmentRevised),
     /// The executive's own claim of progress, beside the auditor's verdict.
     ExecutiveReported(ExecutiveReported),
@@ -70,6 +70,11 @@ pub struct RecommendationIssued {
     /// The report's explanation (*toelichting*).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
+    /// Who is responsible for carrying it out (a person, a department or a portfolio holder), as the source
+    /// names them; free text, compared case-insensitively by the owner filters. Absent in lines written before
+    /// owners existed, and then not written at all, so their content ids and hashes are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// What the executive said it would do with a recommendation.
@@ -207,6 +212,10 @@ pub struct CommitmentMade {
     /// On a report stream, the recommendations concerned; empty means the whole report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recommendations: Vec<u32>,
+    /// Who is responsible for keeping it, as the source names them (free text); a `commitment_revised` may name
+    /// a new one. Absent in lines written before owners existed, and then not written at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// An amount of money in a currency, held exactly in minor units (cents).
@@ -441,10 +450,13 @@ pub struct EventRetracted {
 pub struct CommitmentRevised {
     /// The `commitment_made` event whose due date moves.
     pub commitment: EventId,
-    /// The new due date.
+    /// The new due date (the current one again when only the owner changes).
     pub due: PartialDate,
     /// Why it moved.
     pub reason: String,
+    /// The commitment's owner from this revision on; absent: the owner stays as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// The executive's own account of where a recommendation stands.

@@ -89,8 +89,12 @@ mod tests {
 
     #[test]
     fn given_a_stream_and_a_body_when_asked_then_the_concerned_recommendations_follow_the_one_rule() {
-        let issued =
-            Body::RecommendationIssued(RecommendationIssued { number: 2, text: "t".into(), explanation: None });
+        let issued = Body::RecommendationIssued(RecommendationIssued {
+            number: 2,
+            text: "t".into(),
+            explanation: None,
+            owner: None,
+        });
         // (stream, body, the rule's answer, for n = 1, 2, 3: concerns, names)
         let cases = [
             ("r/2", issued, Concerned::One(2), [(false, false), (true, true), (false, false)]),

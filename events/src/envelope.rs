@@ -758,6 +758,22 @@ pub fn check_recorder(name: &str) -> Result<(), LineError> {
     Ok(())
 }
 
+/// The longest owner's name, in bytes.
+pub const MAX_OWNER_BYTES: usize = 200;
+
+/// Checks an owner's name (`data.owner`): not blank, no control characters (not even line breaks), at most
+/// [`MAX_OWNER_BYTES`].
+fn check_owner(owner: &str) -> Result<(), LineError> {
+    check_text("data.owner", owner)?;
+    if owner.chars().any(char::is_control) {
+        return Err(LineError::field("data.owner", "contains a line break or tab: an owner is a name on one line"));
+    }
+    if owner.len() > MAX_OWNER_BYTES {
+        return Err(LineError::field("data.owner", format!("is longer than {MAX_OWNER_BYTES} bytes")));
+    }
+    Ok(())
+}
+
 fn check_text(field: &str, text: &str) -> Result<(), LineError> {
     if text.trim().is_empty() {
         return Err(LineError::field(field, "is blank"));
@@ -852,6 +868,9 @@ fn validate(
             if let Some(x) = &b.explanation {
                 t.push(("data.explanation", x));
             }
+            if let Some(o) = &b.owner {
+                check_owner(o)?;
+            }
             t
         }
         Body::CommitteeDiscussed(b) => vec![("data.committee", b.committee.as_str()), ("data.summary", &b.summary)],
@@ -886,6 +905,9 @@ fn validate(
                     ));
                 }
             }
+            if let Some(o) = &b.owner {
+                check_owner(o)?;
+            }
             vec![("data.summary", b.summary.as_str())]
         }
         Body::StatusAssessed(b) => {
@@ -911,7 +933,12 @@ fn validate(
             vec![("data.summary", b.summary.as_str())]
         }
         Body::EventRetracted(b) => vec![("data.reason", b.reason.as_str())],
-        Body::CommitmentRevised(b) => vec![("data.reason", b.reason.as_str())],
+        Body::CommitmentRevised(b) => {
+            if let Some(o) = &b.owner {
+                check_owner(o)?;
+            }
+            vec![("data.reason", b.reason.as_str())]
+        }
         other => vec![("data.summary", other.summary())],
     };
     for (field, text) in texts {
@@ -989,6 +1016,30 @@ mod tests {
         assert!(new_line(&report).is_ok());
         let issued = r#"{"stream":"r/2","type":"recommendation_issued","occurred":"2013-05","source":{"document":"D","locator":"2"},"data":{"number":3,"text":"T"}}"#;
         assert_eq!(new_line(issued).unwrap_err().field.as_deref(), Some("data.number"));
+    }
+
+    #[test]
+    fn an_owner_is_optional_and_leaves_the_content_id_of_a_line_without_one_as_it_was() {
+        let issued = r#"{"stream":"r/1","type":"recommendation_issued","occurred":"2013-05","source":{"document":"D","locator":"2"},"data":{"number":1,"text":"T"}}"#;
+        let without = new_line(issued).unwrap();
+        assert_eq!(
+            String::from_utf8(without.content_bytes()).unwrap(),
+            r#"{"stream":"r/1","type":"recommendation_issued","occurred":"2013-05","source":{"document":"D","locator":"2"},"data":{"number":1,"text":"T"}}"#
+        );
+        let with = new_line(&issued.replace(r#""text":"T""#, r#""text":"T","owner":"Wethouder Zorg""#)).unwrap();
+        assert_ne!(with.id, without.id);
+        let Body::RecommendationIssued(b) = &with.body else { panic!("{:?}", with.body) };
+        assert_eq!(b.owner.as_deref(), Some("Wethouder Zorg"));
+        for (owner, why) in [
+            (r#""  ""#, "is blank"),
+            (r#""a\nb""#, "line break"),
+            (&format!("\"{}\"", "x".repeat(201)), "longer than 200 bytes"),
+        ] {
+            let err =
+                new_line(&issued.replace(r#""text":"T""#, &format!(r#""text":"T","owner":{owner}"#))).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("data.owner"), "{owner}");
+            assert!(err.message.contains(why), "{owner}: {err}");
+        }
     }
 
     #[test]

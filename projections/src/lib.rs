@@ -18,8 +18,8 @@ use serde::Serialize;
 pub(crate) use filter::Stamp;
 pub use filter::Window;
 pub use status::{
-    judge, overdue, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue, RecommendationStatus,
-    ReportEntry, Revision, Status, StatusFold, VerdictEntry,
+    judge, overdue, owner_is, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue,
+    RecommendationStatus, ReportEntry, Revision, Status, StatusFold, VerdictEntry,
 };
 pub use summary::{summary, ReportSummary, Summary};
 pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold, TimelineOrder};

@@ -57,6 +57,9 @@ pub struct RecommendationStatus {
     pub number: u32,
     /// Its wording, once issued.
     pub text: Option<String>,
+    /// Who is responsible for it now: the current owner of its latest commitment (in timeline order) that has
+    /// one, else the owner named when it was issued; `None` when no event names one.
+    pub owner: Option<String>,
     /// When it was issued.
     pub issued: Option<PartialDate>,
     /// The executive's latest stance (by occurred date, then position); `None` before any response.
@@ -145,6 +148,10 @@ pub struct CommitmentEntry {
     pub summary: String,
     /// The due date first given.
     pub due: Option<PartialDate>,
+    /// The owner first named (`commitment_made.owner`).
+    pub owner: Option<String>,
+    /// The owner now: the last revision's that names one, else the first.
+    pub current_owner: Option<String>,
     /// The due date now: the last revision's, else the first.
     pub current_due: Option<PartialDate>,
     /// Every revision of the due date, in timeline order.
@@ -166,6 +173,8 @@ pub struct Revision {
     pub due: PartialDate,
     /// Why.
     pub reason: String,
+    /// The new owner, when the revision names one.
+    pub owner: Option<String>,
 }
 
 /// An action, with its amount.
@@ -201,7 +210,7 @@ struct Kept {
 
 enum Fact {
     Published { title: String, auditor: String, url: Option<String> },
-    Issued(String),
+    Issued(String, Option<String>),
     Stance(Stance),
     Council(CouncilEntry),
     Commitment(CommitmentEntry),
@@ -218,7 +227,7 @@ impl Kept {
             Body::ReportPublished(b) => {
                 Fact::Published { title: b.title.clone(), auditor: b.auditor.clone(), url: b.url.clone() }
             }
-            Body::RecommendationIssued(b) => Fact::Issued(b.text.clone()),
+            Body::RecommendationIssued(b) => Fact::Issued(b.text.clone(), b.owner.clone()),
             Body::ExecutiveResponded(b) => Fact::Stance(b.stance),
             Body::CouncilDecided(b) => Fact::Council(CouncilEntry {
                 event_id: e.id,
@@ -243,6 +252,8 @@ impl Kept {
                 occurred: occurred.clone(),
                 summary: b.summary.clone(),
                 due: b.due.clone(),
+                owner: b.owner.clone(),
+                current_owner: b.owner.clone(),
                 current_due: b.due.clone(),
                 revisions: Vec::new(),
                 slips: 0,
@@ -341,6 +352,7 @@ impl StatusFold {
                 occurred: event.occurred.clone(),
                 due: r.due.clone(),
                 reason: r.reason.clone(),
+                owner: r.owner.clone(),
             };
             self.revisions.push(Revised { commitment: r.commitment, position: event.position, stamp, revision });
         }
@@ -482,6 +494,7 @@ fn summarise(
         report,
         number,
         text: None,
+        owner: None,
         issued: None,
         stance: None,
         claim: None,
@@ -497,11 +510,13 @@ fn summarise(
         totals_cents: BTreeMap::new(),
         events: list.len(),
     };
+    let mut issued_owner = None;
     for k in list {
         match &k.fact {
-            Fact::Issued(text) => {
+            Fact::Issued(text, owner) => {
                 s.text = Some(text.clone());
                 s.issued = Some(k.occurred.clone());
+                issued_owner = owner.clone();
             }
             Fact::Stance(stance) => s.stance = Some(*stance),
             Fact::Council(c) => s.council.push(c.clone()),
@@ -513,6 +528,9 @@ fn summarise(
                         c.slips += 1;
                     }
                     c.current_due = Some(r.due.clone());
+                    if r.owner.is_some() {
+                        c.current_owner = r.owner.clone();
+                    }
                     c.revisions.push(r.clone());
                 }
                 s.commitments.push(c);
@@ -531,6 +549,7 @@ fn summarise(
             Fact::Published { .. } | Fact::Other => {}
         }
     }
+    s.owner = s.commitments.iter().rev().find_map(|c| c.current_owner.clone()).or(issued_owner);
     s.verdicts.sort_by(|a, b| a.as_of.cmp(&b.as_of).then(a.position.cmp(&b.position)));
     // An assessment superseded twice is superseded by the first (by position) that names it.
     let mut replaced: HashMap<EventId, (u64, EventId)> = HashMap::new();
@@ -578,6 +597,28 @@ fn claim_agrees(claim: Claim, verdict: Verdict) -> bool {
     }
 }
 
+/// Whether `owner` is `name`: equal after trimming both and ignoring case (Unicode lower case), so `--owner`
+/// finds `Wethouder Zorg` as `wethouder zorg`. No owner matches no name.
+pub fn owner_is(owner: Option<&str>, name: &str) -> bool {
+    owner.is_some_and(|o| o.trim().to_lowercase() == name.trim().to_lowercase())
+}
+
+impl RecommendationStatus {
+    /// Whether `name` is responsible for this recommendation or for one of its commitments: its owner, or a
+    /// commitment's current owner, is `name` by [`owner_is`].
+    pub fn owned_by(&self, name: &str) -> bool {
+        owner_is(self.owner.as_deref(), name)
+            || self.commitments.iter().any(|c| owner_is(c.current_owner.as_deref(), name))
+    }
+}
+
+impl Overdue {
+    /// Whether `name` is to keep this commitment: its owner ([`Overdue::owner`]) is `name` by [`owner_is`].
+    pub fn owned_by(&self, name: &str) -> bool {
+        owner_is(self.owner.as_deref(), name)
+    }
+}
+
 /// The status of every recommendation from `events` in position order, seen through `window`.
 ///
 /// An event counts if the log held it at `window.known_at` and it certainly occurred by `window.as_of`; a
@@ -599,6 +640,8 @@ pub struct Overdue {
     pub recommendation: StreamId,
     /// The commitment, with its due dates.
     pub commitment: CommitmentEntry,
+    /// Who is to keep it: the commitment's current owner, else the recommendation's owner.
+    pub owner: Option<String>,
     /// Whole days from the last day of its current due date to the day judged.
     pub days_overdue: i64,
     /// The recommendation's latest verdict, if any.
@@ -626,7 +669,14 @@ pub fn overdue(status: &Status, day: events::Date) -> Vec<Overdue> {
                 continue;
             }
             let days_overdue = due.end().until(day).map(|s| i64::from(s.get_days())).unwrap_or(0);
-            out.push(Overdue { recommendation: r.id.clone(), commitment: c.clone(), days_overdue, verdict: r.verdict });
+            let owner = c.current_owner.clone().or_else(|| r.owner.clone());
+            out.push(Overdue {
+                recommendation: r.id.clone(),
+                commitment: c.clone(),
+                owner,
+                days_overdue,
+                verdict: r.verdict,
+            });
         }
     }
     out.sort_by(|a, b| {
@@ -989,5 +1039,53 @@ mod tests {
         assert_eq!(s.recommendations[0].totals_cents.get("EUR"), Some(&10_i128.pow(19)));
         let json = serde_json::to_value(&s.recommendations[0]).unwrap();
         assert_eq!(json["totals_cents"]["EUR"].to_string(), "10000000000000000000");
+    }
+    #[test]
+    fn given_owners_on_the_issue_a_commitment_and_a_revision_then_the_latest_named_is_the_owner() {
+        const C1: &str = "00000000-0000-5000-8000-0000000000c1";
+        let mut lines = given::follow_up();
+        lines[1] = line(
+            None,
+            "r/1",
+            "recommendation_issued",
+            "2013-05",
+            r#"{"number":1,"text":"Do one","owner":"Wethouder A"}"#,
+        );
+        lines[2] = line(
+            None,
+            "r/2",
+            "recommendation_issued",
+            "2013-05",
+            r#"{"number":2,"text":"Do two","owner":"Wethouder B"}"#,
+        );
+        lines.push(line(
+            Some(C1),
+            "r/1",
+            "commitment_made",
+            "2013-07",
+            r#"{"summary":"plan","due":"2014","owner":"Directeur Zorg"}"#,
+        ));
+        let before = check(&lines, Window::default());
+        let owners = |s: &Status| s.recommendations.iter().map(|r| r.owner.clone()).collect::<Vec<_>>();
+        assert_eq!(owners(&before), [Some("Directeur Zorg".to_owned()), Some("Wethouder B".to_owned())]);
+        let revision = |occurred: &str, data: &str| line(None, "r/1", "commitment_revised", occurred, data);
+        lines.push(revision("2014-06", &format!(r#"{{"commitment":"{C1}","due":"2015","reason":"later"}}"#)));
+        lines.push(revision(
+            "2014-09",
+            &format!(r#"{{"commitment":"{C1}","due":"2015","reason":"new post","owner":"Afdeling OOV"}}"#),
+        ));
+        let after = check(&lines, Window::default());
+        let c = &after.recommendations[0].commitments[1];
+        assert_eq!(
+            (c.owner.as_deref(), c.current_owner.as_deref(), c.slips),
+            (Some("Directeur Zorg"), Some("Afdeling OOV"), 1)
+        );
+        assert_eq!(after.recommendations[0].owner.as_deref(), Some("Afdeling OOV"));
+        assert!(after.recommendations[0].owned_by(" afdeling oov "));
+        assert!(!after.recommendations[0].owned_by("Wethouder A"), "the issue's owner gave way to the commitment's");
+        assert!(after.recommendations[1].owned_by("WETHOUDER B") && !after.recommendations[1].owned_by("Wethouder"));
+        let overdue = overdue(&after, day("2016-01-01"));
+        let owners: Vec<_> = overdue.iter().map(|o| (o.commitment.summary.as_str(), o.owner.as_deref())).collect();
+        assert_eq!(owners, [("will do", Some("Afdeling OOV")), ("plan", Some("Afdeling OOV"))]);
     }
 }

@@ -1,4 +1,5 @@
-//! Commands: record one event, import a file (JSON Lines, or CSV in the timeline's columns), restore an export.
+//! Commands: record one event, import a file (JSON Lines, or CSV in the timeline's columns), restore an export,
+//! import a register spreadsheet.
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
@@ -6,6 +7,7 @@ use std::path::PathBuf;
 use events::{EventId, NewEvent, StreamId};
 
 use super::{AppError, Principal};
+use crate::import::register::{Encoding, Mapping};
 use crate::import::{self, ImportReport};
 use crate::store::{EventStore, EventStoreExt, ExpectedVersion, OpenError, Opened};
 
@@ -208,6 +210,87 @@ pub fn import(
             (opened, imported)
         }
     };
+    finish(opened, imported)
+}
+
+/// Imports a register spreadsheet (`input`: xlsx, or CSV in UTF-8 or Windows-1252) all or nothing, with the
+/// mapping `map` names: a built-in one (`nl-register`) or a mapping file ([`Mapping::load`]). `name` is the
+/// register's name, the default source document; `encoding` overrides the mapping's and the guess.
+///
+/// The whole register is read and every row checked before the store is opened by `open`; a bad row means
+/// nothing is written. A row's `report_published` and `recommendation_issued` are left out when the store holds
+/// that stream already (from this register or another source), so a report or recommendation is published or
+/// issued once; every other event has its content id, so importing the same register again adds nothing (those
+/// left out count as already present). Returns what was imported and the reader's notes for the user, one
+/// sentence each (a file read as Windows-1252).
+///
+/// # Errors
+/// [`AppError::Mapping`]; [`AppError::Import`] with [`crate::ImportError::Rows`] naming every bad row, column
+/// and value; [`AppError::Open`]; [`AppError::File`] and [`AppError::Io`] when the input cannot be read.
+pub fn import_register(
+    open: impl FnOnce() -> Result<Opened, OpenError>,
+    input: ImportInput,
+    name: &str,
+    map: &str,
+    encoding: Option<Encoding>,
+    principal: &Principal,
+) -> Result<(ImportReport, Vec<String>), AppError> {
+    let mapping = Mapping::load(map)?;
+    let mut bytes = Vec::new();
+    match input {
+        ImportInput::File(path) => {
+            bytes =
+                std::fs::read(&path).map_err(|source| AppError::File { path: path.display().to_string(), source })?
+        }
+        ImportInput::Stream(mut reader) => {
+            reader.read_to_end(&mut bytes)?;
+        }
+    }
+    let read = import::register::read_events(&bytes, name, &mapping, encoding)?;
+    let opened = open()?;
+    let mut kept = Vec::with_capacity(read.events.len());
+    let mut skipped = 0;
+    for (row, pending) in read.events {
+        let once = match &pending {
+            crate::store::Pending::New(e) => {
+                matches!(e.body, events::Body::ReportPublished(_) | events::Body::RecommendationIssued(_))
+            }
+            _ => false,
+        };
+        let stream = match &pending {
+            crate::store::Pending::New(e) => Some(e.stream.clone()),
+            _ => None,
+        };
+        let held = match (once, stream) {
+            (true, Some(s)) => match opened.store.stream_version(&s) {
+                Ok(v) => v.is_some(),
+                Err(e) => {
+                    opened.close_and_remove_if_created();
+                    return Err(e.into());
+                }
+            },
+            _ => false,
+        };
+        if held {
+            skipped += 1;
+        } else {
+            kept.push((row, pending));
+        }
+    }
+    let imported = if kept.is_empty() {
+        Err(import::ImportError::Empty)
+    } else {
+        import::import_events(&*opened.store, kept, principal.name())
+    };
+    let mut report = finish(opened, imported)?;
+    report.events += skipped;
+    report.already += skipped;
+    Ok((report, read.notes))
+}
+
+/// The end of every import: the warnings on what it appended, or, if it was refused and the open created the
+/// store, the store removed again.
+fn finish(opened: Opened, imported: Result<ImportReport, import::ImportError>) -> Result<ImportReport, AppError> {
     match imported {
         Ok(mut report) => {
             // One commit: the appended events are the last ones of the log.

@@ -13,7 +13,7 @@ mod params;
 mod queries;
 mod verify;
 
-pub use commands::{import, record, record_in, ImportFormat, ImportInput, Recorded, Retracted};
+pub use commands::{import, import_register, record, record_in, ImportFormat, ImportInput, Recorded, Retracted};
 pub use demo::{demo, Demo, CASE};
 pub use lint::Warning;
 pub use params::{parse_instant, parse_report, window};
@@ -22,6 +22,7 @@ pub use queries::{
 };
 pub use verify::{verify_events, verify_log, verify_store, Outcome, EXIT_ERROR, EXIT_INTEGRITY, EXIT_UNSUPPORTED};
 
+use crate::import::register::MappingError;
 use crate::import::ImportError;
 use crate::store::{AppendError, ErrorKind, OpenError, ReadError};
 
@@ -64,6 +65,9 @@ pub enum AppError {
     /// An import wrote nothing; its lines say why, line by line.
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// A register's mapping could not be read or is not valid.
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
     /// A parameter is wrong: `name` is the parameter (`from`, `report`, `recorded_by`).
     #[error("{message}")]
     Param {
@@ -130,7 +134,9 @@ impl AppError {
             AppError::Read(e) => e.kind(),
             AppError::Append(e) => e.kind(),
             AppError::Import(e) => e.kind(),
-            AppError::Param { .. } | AppError::EmptyRange { .. } | AppError::NotAnExport => ErrorKind::Invalid,
+            AppError::Param { .. } | AppError::EmptyRange { .. } | AppError::NotAnExport | AppError::Mapping(_) => {
+                ErrorKind::Invalid
+            }
             AppError::NotFound(_) => ErrorKind::NotFound,
             AppError::RecordedAndRetracted { .. } => ErrorKind::Conflict,
             AppError::Integrity(_) => ErrorKind::Integrity,

@@ -47,13 +47,24 @@ pub enum Command {
     /// Run the main job on the embedded Amsterdam case in a fresh temporary store (never --store): status,
     /// timeline, verification
     Demo,
-    /// Import a JSON Lines file of events: all or nothing; importing the same file again adds nothing
+    /// Import a JSON Lines file of events, a timeline CSV, or (with --map) a register spreadsheet: all or nothing;
+    /// importing the same file again adds nothing
     Import {
-        /// The file: JSON Lines, or CSV when it ends in `.csv` (`-` for standard input)
+        /// The file: JSON Lines, or CSV when it ends in `.csv`, or with --map a register (xlsx or CSV) (`-` for
+        /// standard input)
         file: PathBuf,
         /// Read the file as this, whatever its name
-        #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "csv"])]
+        #[arg(long, value_name = "FORMAT", value_parser = ["jsonl", "csv"], conflicts_with = "map")]
         input: Option<String>,
+        /// Read the file as a register, one row per recommendation, with this mapping of its columns: `nl-register`
+        /// (built in: Dutch headers such as Rapport, Nr., Aanbeveling, Standpunt college, Verantwoordelijke,
+        /// Streefdatum, Status, Peildatum) or a TOML (or .json) mapping file
+        #[arg(long, value_name = "MAPPING")]
+        map: Option<String>,
+        /// A CSV register's encoding: utf-8 or windows-1252 [default: the mapping's, else UTF-8 unless the file is
+        /// not, then Windows-1252, said on standard error]
+        #[arg(long, value_name = "ENCODING", requires = "map", value_parser = followup::Encoding::parse)]
+        encoding: Option<followup::Encoding>,
     },
     /// Record one event, given as a JSON line or by its fields
     Record(RecordArgs),
@@ -68,6 +79,10 @@ pub enum Command {
         /// Only this report
         #[arg(long, value_name = "REPORT", value_parser = parse_report)]
         report: Option<StreamId>,
+        /// Only recommendations this owner is responsible for, or one of whose commitments they now own (the
+        /// name as recorded, ignoring case and surrounding spaces; no partial matches)
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
     },
     /// Dated entries in timeline order: by the year each date starts in; within a year, the dates more precise than
     /// the year by start, end and position, then those covering the whole year or more (`2013`, `199X`, `2011/2012`)
@@ -112,6 +127,10 @@ pub enum Command {
         /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
+        /// Only commitments this owner is to keep: the commitment's current owner, else its recommendation's (the
+        /// name as recorded, ignoring case and surrounding spaces; no partial matches)
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
     },
     /// Counts per verdict, implementation rates, open and overdue commitments: per report and overall
     Summary {

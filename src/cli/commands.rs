@@ -32,15 +32,18 @@ pub fn run(cli: Cli) -> Outcome {
     let out = &mut stdout.lock();
     let code = match cli.command {
         Command::Demo => demo(&ctx, out)?,
-        Command::Import { file, input } => import(&ctx, out, &file, input.as_deref())?,
+        Command::Import { file, input, map: None, .. } => import(&ctx, out, &file, input.as_deref())?,
+        Command::Import { file, map: Some(map), encoding, .. } => import_register(&ctx, out, &file, &map, encoding)?,
         Command::Record(args) => record(&ctx, out, &args)?,
-        Command::Status { as_of, known_at, report } => status(&ctx, out, as_of, known_at, report)?,
+        Command::Status { as_of, known_at, report, owner } => {
+            status(&ctx, out, (as_of, known_at), report, owner.as_deref())?
+        }
         Command::Timeline { rec, from, to, as_of, known_at } => {
             let window = app::window(as_of.as_ref(), known_at);
             timeline(&ctx, out, TimelineQuery { stream: rec, from, to, window })?
         }
         Command::Verify { log, as_of, known_at, expect_head } => verify(&ctx, out, log, as_of, known_at, expect_head)?,
-        Command::Due { on, known_at } => due(&ctx, out, on, known_at)?,
+        Command::Due { on, known_at, owner } => due(&ctx, out, on, known_at, owner.as_deref())?,
         Command::Summary { report, as_of, known_at } => summary(&ctx, out, report, as_of, known_at)?,
         Command::Report { out: dir, as_of, known_at, title, force } => {
             report(&ctx, out, &dir, (as_of, known_at), title, force)?
@@ -121,6 +124,36 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> 
     let report = app::import(|| followup::open(&location), input, format, &principal, |n| bar.set_position(n));
     bar.finish_and_clear();
     let r = report.map_err(|e| failed(e.into()))?;
+    write_import(ctx, out, &r, &[])
+}
+
+/// `import --map`: a register spreadsheet, read whole and checked before the store is opened.
+fn import_register(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    file: &Path,
+    map: &str,
+    encoding: Option<followup::Encoding>,
+) -> Outcome {
+    only_text_or_json(ctx.style.format, "import")?;
+    let principal = principal(ctx.recorded_by.as_deref())?;
+    let stdin = file == Path::new("-");
+    let location = ctx.location()?;
+    let name = match file.file_name() {
+        Some(n) if !stdin => n.to_string_lossy().into_owned(),
+        _ => "register".to_owned(),
+    };
+    let input = if stdin { ImportInput::Stream(Box::new(io::stdin())) } else { ImportInput::File(file.to_owned()) };
+    let (r, notes) = app::import_register(|| followup::open(&location), input, &name, map, encoding, &principal)
+        .map_err(|e| Failure::from(e).context(format!("import of register {} failed", file.display())))?;
+    write_import(ctx, out, &r, &notes)
+}
+
+/// Prints what an import did, and its notes on standard error.
+fn write_import(ctx: &Ctx, out: &mut impl Write, r: &followup::ImportReport, notes: &[String]) -> Outcome {
+    for note in notes {
+        eprintln!("note: {note}");
+    }
     if ctx.style.format == Format::Json {
         let head = serde_json::json!({"position": r.head.position, "hash": r.head.hash.to_string()});
         let json = serde_json::json!({"events": r.events, "appended": r.appended, "already_present": r.already,
@@ -220,9 +253,9 @@ fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
 fn status(
     ctx: &Ctx,
     out: &mut impl Write,
-    as_of: Option<PartialDate>,
-    known_at: Option<Timestamp>,
+    (as_of, known_at): (Option<PartialDate>, Option<Timestamp>),
     report: Option<StreamId>,
+    owner: Option<&str>,
 ) -> Outcome {
     // As summary does: without --as-of, what had certainly happened by today, so a fact dated ahead is not yet
     // counted.
@@ -231,7 +264,10 @@ fn status(
         None => PartialDate::parse(&today().to_string()).map_err(|e| Failure::invalid(e.to_string()))?,
     };
     let store = ctx.read()?;
-    let status = app::status(&*store, app::window(Some(&as_of), known_at), report.as_ref())?;
+    let mut status = app::status(&*store, app::window(Some(&as_of), known_at), report.as_ref())?;
+    if let Some(name) = owner {
+        status.recommendations.retain(|r| r.owned_by(name));
+    }
     output::status(out, ctx.style, &status)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -284,10 +320,19 @@ fn verify(
     Ok(ExitCode::from(outcome.exit_code()))
 }
 
-fn due(ctx: &Ctx, out: &mut impl Write, on: Option<PartialDate>, known_at: Option<Timestamp>) -> Outcome {
+fn due(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    on: Option<PartialDate>,
+    known_at: Option<Timestamp>,
+    owner: Option<&str>,
+) -> Outcome {
     let store = ctx.read()?;
     let day = on.as_ref().map_or_else(today, |d| d.end());
-    let overdue = app::due(&*store, day, known_at)?;
+    let mut overdue = app::due(&*store, day, known_at)?;
+    if let Some(name) = owner {
+        overdue.retain(|o| o.owned_by(name));
+    }
     output::due(out, ctx.style, day, &overdue)?;
     Ok(ExitCode::SUCCESS)
 }

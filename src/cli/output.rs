@@ -68,10 +68,14 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
         Format::Text => {}
     }
     let claims = status.recommendations.iter().any(|r| r.claim.is_some());
+    let owners = status.recommendations.iter().any(|r| r.owner.is_some());
     let mut header =
         vec![Word::Recommendation, Word::Stance, Word::Council, Word::Commitments, Word::Actions, Word::Verdict];
     if claims {
         header.push(Word::ExecutiveClaims);
+    }
+    if owners {
+        header.push(Word::Owner);
     }
     if status.recommendations.is_empty() {
         writeln!(out, "{}", lang.pick("No recommendations in this window.", "Geen aanbevelingen in dit venster."))?;
@@ -81,9 +85,16 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
     let mut rows = status.recommendations.iter().peekable();
     while let Some(first) = rows.next() {
         let mut t = table(&header);
-        t.add_row(status_row(lang, first, claims));
+        let row = |r: &RecommendationStatus| {
+            let mut row = status_row(lang, r, claims);
+            if owners {
+                row.push(cell(r.owner.as_deref().unwrap_or("")));
+            }
+            row
+        };
+        t.add_row(row(first));
         while let Some(r) = rows.next_if(|r| r.report == first.report) {
-            t.add_row(status_row(lang, r, claims));
+            t.add_row(row(r));
         }
         writeln!(out, "{}", report_heading(lang, status, &first.report))?;
         writeln!(out, "{t}")?;
@@ -165,13 +176,16 @@ fn council_cell(lang: Lang, r: &RecommendationStatus) -> String {
         .join("\n")
 }
 
-/// How many commitments, then each current due date (with the first and how often it slipped, and ✓ when an
-/// action keeps it).
+/// How many commitments, then each current due date (with the first and how often it slipped, ✓ when an
+/// action keeps it, and its current owner when that is not the recommendation's).
 fn commitments_cell(lang: Lang, r: &RecommendationStatus) -> String {
     let mut cell = r.commitments.len().to_string();
     for c in &r.commitments {
         let Some(now) = &c.current_due else { continue };
-        let kept = if c.kept_by.is_some() { " ✓" } else { "" };
+        let kept = match &c.current_owner {
+            Some(o) if c.current_owner != r.owner => format!("{} ({o})", if c.kept_by.is_some() { " ✓" } else { "" }),
+            _ => if c.kept_by.is_some() { " ✓" } else { "" }.to_owned(),
+        };
         let due = word(lang, Word::Due);
         match &c.due {
             Some(first) if !c.revisions.is_empty() => cell.push_str(&format!(
@@ -307,6 +321,8 @@ pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[pro
             "Dagen over tijd",
         ],
     };
+    let mut header = header.to_vec();
+    header.insert(2, word(lang, Word::Owner));
     let mut t = table(&header);
     for o in overdue {
         let c = &o.commitment;
@@ -314,6 +330,7 @@ pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[pro
         t.add_row(vec![
             cell(&o.recommendation),
             cell(&c.summary),
+            cell(o.owner.as_deref().unwrap_or("")),
             cell(labels::date(lang, &c.occurred)),
             cell(d(&c.due)),
             cell(d(&c.current_due)),

@@ -38,6 +38,10 @@ pub struct RecordArgs {
     /// The event's id (a UUID); derived from the content when absent
     #[arg(long)]
     id: Option<String>,
+    /// Who is responsible (`data.owner`): for recommendation_issued, commitment_made, and commitment_revised
+    /// (the new owner from then on); with a JSON line too
+    #[arg(long, value_name = "NAME")]
+    owner: Option<String>,
     /// Restore a fact that was recorded and retracted: record it anew (with an id derived from the retraction)
     #[arg(long)]
     pub restore: bool,
@@ -83,11 +87,37 @@ impl RecordArgs {
                 obj.to_string()
             }
         };
-        let trimmed = line.trim_start_matches('\u{feff}').trim();
+        let mut trimmed = line.trim_start_matches('\u{feff}').trim().to_owned();
+        if let Some(owner) = &self.owner {
+            trimmed = with_owner(&trimmed, owner)?;
+        }
         match events::decode(trimmed.as_bytes()) {
             Ok(Line::New(e)) => Ok((e, self.expect)),
             Ok(Line::Recorded(_)) => Err(Failure::invalid("the event carries store fields (version, position, hash...): record takes a new event; use import for an exported log")),
             Err(e) => Err(Failure::invalid(format!("invalid event: {e}"))),
         }
     }
+}
+
+/// The types whose `data` has an `owner`.
+const OWNED: [&str; 3] = ["recommendation_issued", "commitment_made", "commitment_revised"];
+
+/// The event line `line` with `data.owner` set to `owner` (`--owner`).
+///
+/// # Errors
+/// A usage error when the line is not a JSON object or its type has no owner.
+fn with_owner(line: &str, owner: &str) -> Result<String> {
+    let mut obj: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| Failure::from(e).context("the event is not JSON"))?;
+    let kind = obj.get("type").and_then(|t| t.as_str()).unwrap_or("").to_owned();
+    if !OWNED.contains(&kind.as_str()) {
+        return Err(Failure::usage(format!("--owner applies to {}, not to `{kind}`", OWNED.join(", "))));
+    }
+    match obj.get_mut("data").and_then(|d| d.as_object_mut()) {
+        Some(data) => {
+            data.insert("owner".into(), owner.into());
+        }
+        None => return Err(Failure::invalid("invalid event: data: is not a JSON object")),
+    }
+    Ok(obj.to_string())
 }

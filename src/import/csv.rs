@@ -125,7 +125,7 @@ pub fn read_events(mut reader: impl Read) -> Result<Vec<(usize, Pending)>, Impor
 
 /// The number (from 1) of the line on which the record starting at byte `byte` of `text` stands. The CSV reader
 /// starts a record at the `\n` of the CRLF that ended the one before, and counts that line to the record before.
-fn line_at(text: &str, byte: u64) -> usize {
+pub(super) fn line_at(text: &str, byte: u64) -> usize {
     let start = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
     let rest = &text.as_bytes()[start..];
     let skip = rest.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();

@@ -2,6 +2,7 @@
 //! all in one durable commit or nothing.
 
 pub mod csv;
+pub mod register;
 
 use std::io::{BufRead, Read};
 
@@ -25,6 +26,9 @@ pub enum ImportError {
     /// Some lines are invalid; every one is listed, in file order.
     #[error("{} invalid line{}; nothing was imported", .0.len(), if .0.len() == 1 { "" } else { "s" })]
     Invalid(Vec<LineProblem>),
+    /// Some rows of a register are invalid; every one is listed with its column and value, in file order.
+    #[error("{} invalid row{}; nothing was imported", .0.len(), if .0.len() == 1 { "" } else { "s" })]
+    Rows(Vec<register::RowProblem>),
     /// The file holds no events: it is empty or all its lines are blank.
     #[error("nothing to import: the file has no events (it is empty or holds only blank lines)")]
     Empty,
@@ -54,7 +58,7 @@ impl ImportError {
     /// [`ErrorKind::Invalid`] otherwise.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ImportError::Invalid(_) | ImportError::Empty => ErrorKind::Invalid,
+            ImportError::Invalid(_) | ImportError::Rows(_) | ImportError::Empty => ErrorKind::Invalid,
             ImportError::Refused(errors) => {
                 let kinds: Vec<ErrorKind> = errors.iter().map(|(_, e)| e.kind()).collect();
                 match kinds.first() {
@@ -67,12 +71,14 @@ impl ImportError {
         }
     }
 
-    /// One line per bad input line, `line N: why`, in file order (none for a failure of the whole file).
+    /// One line per bad input line, `line N: why` (a register's rows: `row N, column "C", value "V": why`), in
+    /// file order (none for a failure of the whole file).
     pub fn lines(&self) -> Vec<String> {
         match self {
             ImportError::Invalid(problems) => {
                 problems.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect()
             }
+            ImportError::Rows(problems) => problems.iter().map(ToString::to_string).collect(),
             ImportError::Refused(errors) => errors.iter().map(|(line, e)| format!("line {line}: {e}")).collect(),
             ImportError::Empty | ImportError::Io(_) | ImportError::Store(_) => Vec::new(),
         }

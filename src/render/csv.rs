@@ -30,8 +30,12 @@ pub fn restore(text: &str) -> &str {
     }
 }
 
-fn write(rows: Vec<Vec<String>>, bom: bool) -> String {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+/// The rows as CSV with `lang`'s delimiter ([`labels::csv_delimiter`]: `;` for Dutch spreadsheets).
+fn write(rows: Vec<Vec<String>>, lang: Lang, bom: bool) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(labels::csv_delimiter(lang))
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     for r in rows {
         let _ = w.write_record(r.iter().map(|c| neutralise(c)));
     }
@@ -99,7 +103,8 @@ fn header() -> Vec<String> {
     TIMELINE_COLUMNS.iter().map(|c| c.to_string()).collect()
 }
 
-/// The timeline as CSV, a row per entry in timeline order.
+/// The timeline as CSV, a row per entry in timeline order; `;` separates the columns in Dutch (import reads
+/// either).
 pub fn timeline(timeline: &Timeline, lang: Lang, bom: bool) -> String {
     let mut rows = vec![header()];
     rows.extend(
@@ -108,7 +113,7 @@ pub fn timeline(timeline: &Timeline, lang: Lang, bom: bool) -> String {
             .iter()
             .map(|e| event_row(lang, e.position, &e.event_id, &e.stream, &e.occurred, &e.body, &e.summary, &e.source)),
     );
-    write(rows, bom)
+    write(rows, lang, bom)
 }
 
 /// The whole log as CSV with the timeline's columns, in position order, retracted events and retractions
@@ -120,16 +125,19 @@ pub fn log(events: &[events::RecordedEvent], lang: Lang, bom: bool) -> String {
             .iter()
             .map(|e| event_row(lang, e.position, &e.id, &e.stream, &e.occurred, &e.body, e.body.summary(), &e.source)),
     );
-    write(rows, bom)
+    write(rows, lang, bom)
 }
 
-/// The status as CSV, a row per recommendation.
+/// The status as CSV, a row per recommendation: codes beside their labels in `lang`, `total_eur` in euros with
+/// `lang`'s decimal separator, `owner` as [`projections::RecommendationStatus::owner`]. Columns are named in
+/// English whatever the language; `;` separates them in Dutch.
 pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
     let mut rows = vec![[
         "recommendation",
         "report",
         "number",
         "text",
+        "owner",
         "stance",
         "stance_label",
         "verdict",
@@ -147,12 +155,13 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
     .map(|c| c.to_string())
     .collect::<Vec<_>>()];
     for r in &status.recommendations {
-        let eur = r.totals_cents.get("EUR").map(|c| events::minor_units_text(*c)).unwrap_or_default();
+        let eur = r.totals_cents.get("EUR").map(|c| labels::decimal(lang, *c)).unwrap_or_default();
         rows.push(vec![
             r.id.to_string(),
             r.report.clone(),
             r.number.to_string(),
             r.text.clone().unwrap_or_default(),
+            r.owner.clone().unwrap_or_default(),
             r.stance.map(|s| s.code().to_owned()).unwrap_or_default(),
             r.stance.map(|s| labels::stance(lang, s).to_owned()).unwrap_or_default(),
             r.verdict.map(|v| v.code().to_owned()).unwrap_or_default(),
@@ -167,7 +176,7 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
             r.verdict_judgement.map(|j| j.code().to_owned()).unwrap_or_default(),
         ]);
     }
-    write(rows, bom)
+    write(rows, lang, bom)
 }
 
 #[cfg(test)]
@@ -195,7 +204,9 @@ mod tests {
 
     #[test]
     fn quoting_follows_rfc_4180() {
-        let csv = write(vec![vec!["a,b".into(), "say \"hi\"".into(), "two\nlines".into()]], false);
+        let csv = write(vec![vec!["a,b".into(), "say \"hi\"".into(), "two\nlines".into()]], Lang::En, false);
         assert_eq!(csv, "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n");
+        let csv = write(vec![vec!["a,b".into(), "c;d".into(), "12,50".into()]], Lang::Nl, false);
+        assert_eq!(csv, "a,b;\"c;d\";12,50\r\n");
     }
 }

@@ -65,11 +65,18 @@ fn verdict_badge(lang: Lang, v: Option<Verdict>) -> String {
     }
 }
 
-/// The status as an HTML table.
+/// The status as an HTML table; with an owner column when any recommendation has an owner
+/// ([`projections::RecommendationStatus::owner`]).
 pub fn status_table(status: &Status, lang: Lang) -> String {
+    let owners = status.recommendations.iter().any(|r| r.owner.is_some());
     let mut out = String::from("<table class=\"status\">\n<thead><tr>");
-    for w in [Word::Recommendation, Word::Stance, Word::Commitments, Word::Actions, Word::Verdict, Word::AsOf] {
-        let _ = write!(out, "<th>{}</th>", escape(word(lang, w)));
+    let mut head =
+        vec![Word::Recommendation, Word::Stance, Word::Commitments, Word::Actions, Word::Verdict, Word::AsOf];
+    if owners {
+        head.push(Word::Owner);
+    }
+    for w in &head {
+        let _ = write!(out, "<th>{}</th>", escape(word(lang, *w)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     let several =
@@ -81,7 +88,8 @@ pub fn status_table(status: &Status, lang: Lang) -> String {
             let name = status.reports.iter().find(|e| e.id == r.report).map(|e| labels::report(lang, e));
             let _ = writeln!(
                 out,
-                "<tr><th colspan=\"6\">{} {}</th></tr>",
+                "<tr><th colspan=\"{}\">{} {}</th></tr>",
+                head.len(),
                 escape(word(lang, Word::Report)),
                 escape(&name.unwrap_or_else(|| r.report.clone()))
             );
@@ -92,9 +100,11 @@ pub fn status_table(status: &Status, lang: Lang) -> String {
         } else {
             format!("{}<br>{}", r.actions.len(), escape(&totals.join(", ")))
         };
+        let owner =
+            if owners { format!("<td>{}</td>", escape(r.owner.as_deref().unwrap_or(""))) } else { String::new() };
         let _ = writeln!(
             out,
-            "<tr><td><strong>{}.</strong> {}<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><strong>{}.</strong> {}<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td>{owner}</tr>",
             r.number,
             escape(r.text.as_deref().unwrap_or("")),
             escape(r.id.as_str()),

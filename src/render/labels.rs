@@ -195,6 +195,25 @@ pub fn amount(lang: Lang, cents: i128, currency: &str) -> String {
     }
 }
 
+/// A decimal number of minor units as a spreadsheet of `lang` reads it, without grouping or a currency:
+/// `1250` cents is `12.50` in English and `12,50` in Dutch; whole amounts have no decimals (`480000`).
+pub fn decimal(lang: Lang, cents: i128) -> String {
+    let text = events::minor_units_text(cents);
+    match lang {
+        Lang::En => text,
+        Lang::Nl => text.replace('.', ","),
+    }
+}
+
+/// The CSV field separator a spreadsheet of `lang` expects: `,` in English; `;` in Dutch, where `,` is the
+/// decimal separator.
+pub fn csv_delimiter(lang: Lang) -> u8 {
+    match lang {
+        Lang::En => b',',
+        Lang::Nl => b';',
+    }
+}
+
 /// A stance in words.
 pub fn stance(lang: Lang, s: Stance) -> &'static str {
     match s {
@@ -367,6 +386,8 @@ pub enum Word {
     Recommendations,
     /// "All".
     All,
+    /// "Owner": who is responsible for a recommendation or a commitment.
+    Owner,
 }
 
 /// A fixed word in `lang`.
@@ -403,6 +424,7 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         Word::Detail => lang.pick("Detail", "Toelichting"),
         Word::Recommendations => lang.pick("Recommendations", "Aanbevelingen"),
         Word::All => lang.pick("all", "alle"),
+        Word::Owner => lang.pick("Owner", "Verantwoordelijke"),
     }
 }
 

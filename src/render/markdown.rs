@@ -55,25 +55,28 @@ fn report_heading(status: &Status, id: &str, lang: Lang) -> String {
 }
 
 /// The status as Markdown: under a heading per report (its title, auditor, date and URL), a table with a row
-/// per recommendation.
+/// per recommendation; with an owner column when any recommendation has an owner
+/// ([`projections::RecommendationStatus::owner`]).
 pub fn status(status: &Status, lang: Lang) -> String {
     let mut out = format!("# {}\n", word(lang, Word::Status));
+    let owners = status.recommendations.iter().any(|r| r.owner.is_some());
+    let mut head = vec![
+        "#",
+        word(lang, Word::Recommendation),
+        word(lang, Word::Stance),
+        word(lang, Word::Verdict),
+        word(lang, Word::AsOf),
+        word(lang, Word::Actions),
+    ];
+    if owners {
+        head.push(word(lang, Word::Owner));
+    }
     let mut current: Option<&str> = None;
     for r in &status.recommendations {
         if current != Some(r.report.as_str()) {
             current = Some(r.report.as_str());
             let _ = write!(out, "\n## {}\n\n", report_heading(status, &r.report, lang));
-            header(
-                &mut out,
-                &[
-                    "#",
-                    word(lang, Word::Recommendation),
-                    word(lang, Word::Stance),
-                    word(lang, Word::Verdict),
-                    word(lang, Word::AsOf),
-                    word(lang, Word::Actions),
-                ],
-            );
+            header(&mut out, &head);
         }
         let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
         let actions = if totals.is_empty() {
@@ -81,21 +84,22 @@ pub fn status(status: &Status, lang: Lang) -> String {
         } else {
             format!("{} ({})", r.actions.len(), totals.join(", "))
         };
-        row(
-            &mut out,
-            &[
-                r.number.to_string(),
-                cell(r.text.as_deref().unwrap_or("")),
-                cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
-                cell(&match (r.verdict, r.verdict_judgement) {
-                    (Some(v), Some(j)) => format!("{} ({})", labels::verdict(lang, v), labels::judgement(lang, j)),
-                    (Some(v), None) => labels::verdict(lang, v).to_owned(),
-                    (None, _) => word(lang, Word::NotAssessed).to_owned(),
-                }),
-                cell(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
-                cell(&actions),
-            ],
-        );
+        let mut cells = vec![
+            r.number.to_string(),
+            cell(r.text.as_deref().unwrap_or("")),
+            cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
+            cell(&match (r.verdict, r.verdict_judgement) {
+                (Some(v), Some(j)) => format!("{} ({})", labels::verdict(lang, v), labels::judgement(lang, j)),
+                (Some(v), None) => labels::verdict(lang, v).to_owned(),
+                (None, _) => word(lang, Word::NotAssessed).to_owned(),
+            }),
+            cell(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
+            cell(&actions),
+        ];
+        if owners {
+            cells.push(cell(r.owner.as_deref().unwrap_or("")));
+        }
+        row(&mut out, &cells);
     }
     out
 }
