@@ -41,8 +41,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Verify { log, as_of, known_at, expect_head } => verify(&ctx, out, log, as_of, known_at, expect_head)?,
         Command::Due { on, known_at } => due(&ctx, out, on, known_at)?,
         Command::Summary { report, as_of, known_at } => summary(&ctx, out, report, as_of, known_at)?,
-        Command::Report { out: dir, as_of, known_at, title, force } => {
-            report(&ctx, out, &dir, (as_of, known_at), title, force)?
+        Command::Report { out: dir, as_of, known_at, report: only, title, force } => {
+            report(&ctx, out, &dir, (as_of, known_at), only, title, force)?
         }
         Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
         Command::Export { out: file } => export(&ctx, out, file)?,
@@ -264,6 +264,7 @@ fn report(
     out: &mut impl Write,
     dir: &Path,
     (as_of, known_at): (Option<PartialDate>, Option<Timestamp>),
+    only: Option<StreamId>,
     title: Option<String>,
     force: bool,
 ) -> Outcome {
@@ -273,7 +274,8 @@ fn report(
     }
     let store = ctx.read()?;
     let day = as_of.as_ref().map_or_else(today, |d| d.end());
-    let pack = app::report_pack(&*store, ctx.style.lang, day, known_at, title.as_deref(), ctx.style.bom)?;
+    let pack =
+        app::report_pack(&*store, ctx.style.lang, (day, known_at), only.as_ref(), title.as_deref(), ctx.style.bom)?;
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::from(e).context(format!("could not create {}", dir.display())))?;
     let mut written = Vec::new();
