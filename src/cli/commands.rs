@@ -91,7 +91,7 @@ fn demo(ctx: &Ctx, out: &mut impl Write) -> Outcome {
     let opened = followup::open(&Location::Dir(dir.path().to_owned()))?;
     let principal = Principal::new("followup demo")?;
     let demo = app::demo(&*opened.store, &principal).map_err(|e| Failure::from(e).context("the embedded case"))?;
-    super::demo::write(out, ctx.style, &demo, dir.path())?;
+    super::demo::write(out, ctx.style, &demo)?;
     Ok(ExitCode::SUCCESS)
 }
 

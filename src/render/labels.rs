@@ -335,6 +335,8 @@ pub enum Word {
     Recommendations,
     /// "All".
     All,
+    /// The line under a status table that explains its ✓: a commitment an action keeps.
+    KeptMark,
 }
 
 /// A fixed word in `lang`.
@@ -371,6 +373,10 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         Word::Detail => lang.pick("Detail", "Toelichting"),
         Word::Recommendations => lang.pick("Recommendations", "Aanbevelingen"),
         Word::All => lang.pick("all", "alle"),
+        Word::KeptMark => lang.pick(
+            "✓ after a due date: the commitment is kept (an action names it in `fulfils`)",
+            "✓ na een termijn: de toezegging is nagekomen (een actie noemt haar in `fulfils`)",
+        ),
     }
 }
 
