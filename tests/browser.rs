@@ -91,3 +91,77 @@ fn the_report_pack_renders_in_a_browser_with_five_lanes_and_no_errors() {
         eprintln!("screenshot: {}", shot.display());
     }
 }
+
+/// Measures the page as laid out in the browser: every word of two or more letters or digits in a table cell
+/// (a `Range` over it has one client rectangle unless it is broken across lines), every date (`.date`: its
+/// contents on one line), and the page's width. Written into a `<pre id="measure">` as JSON.
+const MEASURE: &str = r#"<script>
+(function () {
+  var words = 0, broken = [], dates = 0, wrapped = [];
+  document.querySelectorAll("td, th").forEach(function (cell) {
+    var walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT), node;
+    while ((node = walker.nextNode())) {
+      var re = /[\p{L}\p{N}]{2,}/gu, m;
+      while ((m = re.exec(node.data))) {
+        var r = document.createRange();
+        r.setStart(node, m.index);
+        r.setEnd(node, m.index + m[0].length);
+        words++;
+        if (r.getClientRects().length > 1) broken.push(m[0]);
+      }
+    }
+  });
+  document.querySelectorAll(".date").forEach(function (cell) {
+    var r = document.createRange();
+    r.selectNodeContents(cell);
+    var tops = new Set(Array.from(r.getClientRects()).map(function (x) { return Math.round(x.top); }));
+    dates++;
+    if (tops.size > 1) wrapped.push(cell.textContent);
+  });
+  var out = document.createElement("pre");
+  out.id = "measure";
+  out.textContent = JSON.stringify({ words: words, broken: broken, dates: dates, wrapped: wrapped,
+    width: document.documentElement.scrollWidth, viewport: window.innerWidth });
+  document.body.appendChild(out);
+})();
+</script>"#;
+
+#[test]
+fn at_800_px_no_word_breaks_across_lines_and_no_date_wraps() {
+    for lang in ["en", "nl"] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("store");
+        let pack = dir.path().join("pack");
+        let followup = |args: &[&str]| {
+            let status =
+                Command::new(env!("CARGO_BIN_EXE_followup")).arg("--store").arg(&store).args(args).status().unwrap();
+            assert!(status.success(), "{args:?}");
+        };
+        followup(&["import", CASE]);
+        followup(&["--lang", lang, "report", "--out", pack.to_str().unwrap(), "--as-of", "2017-12-31"]);
+        // A copy of the page with the measuring script: the pack itself holds no script.
+        let html = std::fs::read_to_string(pack.join("index.html")).unwrap();
+        let measured = dir.path().join("measured.html");
+        std::fs::write(&measured, html.replace("</body>", &format!("{MEASURE}\n</body>"))).unwrap();
+        let (dom, log) = browse(&measured, &dir.path().join("profile"), &["--window-size=800,3000", "--dump-dom"]);
+        assert_eq!(page_errors(&log), Vec::<&str>::new(), "{lang}: console errors");
+        let json = dom.split("<pre id=\"measure\">").nth(1).and_then(|s| s.split("</pre>").next()).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&json.replace("&amp;", "&")).unwrap();
+        eprintln!("{lang} at 800 px: {m}");
+        assert_eq!(m["viewport"], 800, "{lang}: the window is 800 px wide");
+        assert!(m["words"].as_u64().unwrap() > 1000, "{lang}: the cells' words are measured");
+        assert_eq!(m["broken"], serde_json::json!([]), "{lang}: words broken across lines");
+        assert!(m["dates"].as_u64().unwrap() > 80, "{lang}: date cells measured");
+        assert_eq!(m["wrapped"], serde_json::json!([]), "{lang}: date cells on more than one line");
+        assert!(m["width"].as_u64().unwrap() <= 800, "{lang}: nothing wider than the window: {}", m["width"]);
+
+        let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("nazorg-report-{lang}-800.png"));
+        let _ = std::fs::remove_file(&shot);
+        browse(
+            &pack.join("index.html"),
+            &dir.path().join("profile-shot"),
+            &["--window-size=800,3000", &format!("--screenshot={}", shot.display())],
+        );
+        assert!(std::fs::read(&shot).unwrap().len() > 50_000, "{lang}: a screenshot at 800 px");
+    }
+}

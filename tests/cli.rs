@@ -729,3 +729,143 @@ fn recording_a_retracted_fact_again_says_so_and_restore_brings_it_back_as_a_new_
     assert!(err.contains("is not a retracted fact"), "{err}");
     followup(dir.path()).arg("verify").assert().code(0);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The report pack of one report, and the demo's explanations.
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A second report beside the case: published 2015, one recommendation, one action.
+const SECOND_REPORT: &str = r#"{"stream":"o-2015","type":"report_published","occurred":"2015","source":{"document":"D","locator":"L"},"data":{"title":"Other report","auditor":"A","summary":"S"}}
+{"stream":"o-2015/1","type":"recommendation_issued","occurred":"2015","source":{"document":"D","locator":"L"},"data":{"number":1,"text":"Do the other thing"}}
+{"stream":"o-2015/1","type":"action_taken","occurred":"2016-06","source":{"document":"D","locator":"L"},"data":{"summary":"did it"}}
+"#;
+
+fn two_reports() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let second = dir.path().join("second.jsonl");
+    std::fs::write(&second, SECOND_REPORT).unwrap();
+    followup(&dir.path().join("store")).arg("import").arg(CASE).assert().success();
+    followup(&dir.path().join("store")).arg("import").arg(&second).assert().success();
+    dir
+}
+
+fn pack(dir: &Path, name: &str, report: &str) -> (String, String, String) {
+    let out = dir.join(name);
+    followup(&dir.join("store"))
+        .args(["report", "--as-of", "2020-12-31", "--report", report, "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let read = |f: &str| std::fs::read_to_string(out.join(f)).unwrap();
+    (read("index.html"), read("timeline.md"), read("status.csv"))
+}
+
+#[test]
+fn report_for_one_report_holds_only_its_recommendations_under_its_title() {
+    let dir = two_reports();
+    let head = json(followup(&dir.path().join("store")).arg("verify"))["chain"]["head"].as_str().unwrap().to_owned();
+
+    let (html, md, csv) = pack(dir.path(), "other", "o-2015");
+    assert!(html.contains("<title>Other report</title>"), "the page is titled by its report");
+    assert_eq!(html.matches("<g class=\"lane\"").count(), 1, "one recommendation, one lane");
+    assert!(html.contains("Do the other thing") && md.contains("Do the other thing"));
+    for pack in [&html, &md, &csv] {
+        assert!(!pack.contains("ra-amsterdam-2013-nazorg") && !pack.contains("Nazorg"), "nothing of the other report");
+    }
+    assert_eq!(csv.lines().count(), 2, "a header and one recommendation: {csv}");
+    assert!(html.contains(&head), "the page cites the whole log's head {head}");
+
+    let (html, _, csv) = pack(dir.path(), "nazorg", "ra-amsterdam-2013-nazorg");
+    assert!(html.contains("<title>Nazorg aan gedetineerden, een ongemakkelijke keten</title>"));
+    assert_eq!(html.matches("<g class=\"lane\"").count(), 5);
+    assert_eq!(csv.lines().count(), 6);
+    assert!(!html.contains("o-2015") && !html.contains("Other report"));
+    // Without --report, both, under a title that counts them.
+    followup(&dir.path().join("store"))
+        .args(["report", "--as-of", "2020-12-31", "--out"])
+        .arg(dir.path().join("both"))
+        .assert()
+        .success();
+    let both = std::fs::read_to_string(dir.path().join("both/index.html")).unwrap();
+    assert!(both.contains("<title>Follow-up of 2 reports</title>"));
+    assert_eq!(both.matches("<g class=\"lane\"").count(), 6);
+}
+
+#[test]
+fn report_for_an_unknown_report_is_an_error_naming_it() {
+    let dir = case_dir();
+    let out = dir.path().join("pack");
+    let (code, err) = stderr_of(followup(dir.path()).args(["report", "--report", "nope-2020", "--out"]).arg(&out));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no report nope-2020"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    let (code, err) =
+        stderr_of(followup(dir.path()).args(["report", "--report", "ra-amsterdam-2013-nazorg/1", "--out"]).arg(&out));
+    assert_eq!(code, Some(64));
+    assert!(err.contains("is a recommendation"), "{err}");
+}
+
+fn demo_text(lang: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = followup(dir.path()).args(["--lang", lang, "demo"]).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn demo_explains_the_check_mark_of_a_kept_commitment() {
+    let text = demo_text("en");
+    assert!(text.contains("due autumn 2013 ✓"), "recommendation 4's kept commitment");
+    let legend = "✓ after a due date: the commitment is kept (an action names it in `fulfils`)";
+    let after_table = text.split("Status of the recommendations").nth(1).unwrap();
+    assert!(after_table.lines().any(|l| l == legend), "a legend line under the status table");
+    assert!(demo_text("nl").contains("✓ na een termijn: de toezegging is nagekomen"));
+    // And wherever status is printed as text.
+    let dir = case_dir();
+    let status = followup(dir.path()).arg("status").output().unwrap();
+    assert!(String::from_utf8(status.stdout).unwrap().contains(legend));
+}
+
+#[test]
+fn demo_lists_verdicts_by_recommendation_without_event_ids_which_json_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = json(followup(dir.path()).arg("demo"));
+    let ids: Vec<String> =
+        out["verdicts"].as_array().unwrap().iter().map(|v| v["event_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 5);
+    let text = demo_text("en");
+    let verification = text.split("Verification:").nth(1).unwrap();
+    for id in &ids {
+        assert!(!text.contains(id.as_str()), "no event id {id} in the text");
+    }
+    let at: Vec<usize> = (1..=5)
+        .map(|n| verification.find(&format!("ra-amsterdam-2013-nazorg/{n} ")).expect("each recommendation"))
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "by recommendation number: {at:?}");
+}
+
+#[test]
+fn demo_shows_the_summary_on_the_date_of_the_latest_verdict() {
+    let text = demo_text("en");
+    let summary = text.split("Summary on 31 December 2017, the date of the latest verdict").nth(1).unwrap();
+    let summary = summary.split("Timeline").next().unwrap();
+    assert!(summary.contains("3/5 (60%)") && summary.contains("4/5 (80%)"), "{summary}");
+    assert!(demo_text("nl").contains("Samenvatting op 31 december 2017"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = json(followup(dir.path()).arg("demo"));
+    assert_eq!(out["summary_on"], "2017-12-31");
+    assert_eq!(out["summary"]["overall"]["implemented"], 3);
+}
+
+#[test]
+fn demo_says_its_store_is_temporary_and_names_no_directory_that_is_gone() {
+    let text = demo_text("en");
+    let first = text.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "Nazorg aan gedetineerden (Rekenkamer Amsterdam, May 2013): 79 events imported into a temporary store, which \
+         is removed when the demo ends"
+    );
+    assert!(!text.contains(&std::env::temp_dir().display().to_string()), "no path of the temporary directory");
+    assert!(demo_text("nl").lines().next().unwrap().contains("in een tijdelijke opslag, die verdwijnt"));
+}

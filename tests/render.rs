@@ -100,8 +100,11 @@ fn the_chart_has_a_lane_per_recommendation_across_2013_to_2017() {
         assert!(svg.contains(&format!(">{year}</text>")), "{year}");
     }
     assert!(!svg.contains(">2012</text>") && !svg.contains(">2018</text>"));
-    // A year-precision event is a bar across its year, not a point.
-    assert!(svg.contains("class=\"mark k-action_taken\" x="), "an action of year precision is drawn as a bar");
+    // A year-precision event is a bar across its year with its shape in the middle, not a point.
+    assert!(
+        mark_groups(&svg).iter().any(|m| m.starts_with("k-action_taken\"") && m.contains("<rect class=\"span\"")),
+        "an action of year precision is drawn as a bar"
+    );
     assert_eq!(svg.matches("class=\"verdict-band").count(), 5);
 }
 
@@ -244,14 +247,20 @@ fn the_log_as_csv_re_imports_to_the_same_events_retractions_and_all() {
 }
 
 #[test]
-fn long_words_wrap_and_several_reports_are_told_apart() {
+fn words_wrap_whole_dates_not_at_all_and_several_reports_are_told_apart() {
     let (_dir, store) = store_of(&format!("{CASE}\n{OUT_OF_DATE_ORDER}"));
     let events = events(&store);
     let status = projections::status(&events, Window::default());
     let timeline = projections::timeline(&events, Window::default(), TimelineFilter::default());
     let summary = projections::summary(&status, "2020-01-01".parse().unwrap());
     let page = render::html::report_page(&status, &timeline, &summary, Lang::En, "t", "g");
-    assert!(page.contains("overflow-wrap: anywhere"));
+    // Words wrap whole: a cell breaks between words (and at hyphens), never inside one; dates do not wrap.
+    assert!(page.contains("th, td, h1, h2, h3 { overflow-wrap: break-word; word-break: normal; hyphens: manual; }"));
+    assert!(!page.contains("td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--rule); overflow-wrap: anywhere"));
+    assert!(
+        page.contains(".date { white-space: nowrap;")
+            && page.contains("<span class=\"date muted\">as of November 2017</span>")
+    );
     assert!(
         page.contains(">o-2015/1</tspan>") && page.contains(">ra-amsterdam-2013-nazorg/1</tspan>"),
         "lanes name their report"
@@ -259,7 +268,7 @@ fn long_words_wrap_and_several_reports_are_told_apart() {
     let ids: Vec<&str> = page.match_indices("id=\"rec-").map(|(i, _)| page[i..].split('"').nth(1).unwrap()).collect();
     let unique: std::collections::HashSet<&&str> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "element ids are unique: {ids:?}");
-    assert!(page.contains("<th colspan=\"6\">Report T (A, 2015)</th>"), "the status table groups by report, named");
+    assert!(page.contains("<th colspan=\"5\">Report T (A, 2015)</th>"), "the status table groups by report, named");
 }
 
 #[test]
@@ -298,4 +307,130 @@ fn sections_of_many_reports_hold_each_recommendations_entries_and_each_reports_o
     }
     assert_eq!(recommendations, status.recommendations.len());
     assert!(sections.iter().filter(|s| s.recommendation.is_none()).count() >= 30, "each report's own entries");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The chart: report-level events once, thinned years, a key that reads in black and white.
+// ---------------------------------------------------------------------------------------------------------------
+
+/// Each mark of a chart: what follows its `<g class="mark ` up to its `</g>`.
+fn mark_groups(svg: &str) -> Vec<&str> {
+    svg.split("<g class=\"mark ").skip(1).map(|m| m.split("</g>").next().unwrap()).collect()
+}
+
+/// The marks of a chart that draw event `id`.
+fn marks_of<'a>(svg: &'a str, id: &str) -> Vec<&'a str> {
+    mark_groups(svg).into_iter().filter(|m| m.contains(&format!("data-event=\"{id}\""))).collect()
+}
+
+#[test]
+fn a_report_level_event_is_drawn_once_in_the_report_s_lane_not_in_each_recommendation_s() {
+    let (events, status, timeline) = case();
+    let svg = render::html::chart(&status, &timeline, Lang::En);
+    assert_eq!(svg.matches("<g class=\"report-lane\"").count(), 1, "a lane of its own for the report");
+    assert_eq!(svg.matches("<g class=\"lane\"").count(), 5);
+    let report_level = |t: &str| {
+        events.iter().find(|e| e.stream.recommendation().is_none() && e.body.event_type().code() == t).unwrap()
+    };
+    // The council's motion concerns all five recommendations; the auditor's comment names recommendation 2.
+    let motion = report_level("council_motion_voted");
+    let marks = marks_of(&svg, &motion.id.to_string());
+    assert_eq!(marks.len(), 1, "the motion once: {marks:?}");
+    assert!(marks[0].contains("Recommendations: all"), "its title says whom it concerns");
+    let comment = report_level("auditor_commented");
+    let marks = marks_of(&svg, &comment.id.to_string());
+    assert_eq!(marks.len(), 1);
+    assert!(marks[0].contains("Recommendations: 2"), "{}", marks[0]);
+    // Every report-level entry of the drawn years once, and the report lane holds exactly those.
+    let report_lane =
+        svg.split("<g class=\"report-lane\"").nth(1).unwrap().split("</g>\n<g class=\"lane\"").next().unwrap();
+    let drawn =
+        timeline.entries.iter().filter(|e| e.stream.recommendation().is_none() && e.occurred.end().year() >= 2013);
+    for e in drawn {
+        assert_eq!(marks_of(&svg, &e.event_id.to_string()).len(), 1, "{} once", e.event_id);
+        assert!(report_lane.contains(&e.event_id.to_string()), "{} in the report's lane", e.event_id);
+    }
+    // A recommendation's own entries stay in its lane.
+    let lane_4 = svg
+        .split("data-recommendation=\"ra-amsterdam-2013-nazorg/4\"")
+        .nth(1)
+        .unwrap()
+        .split("\n<g class=\"lane\"")
+        .next()
+        .unwrap();
+    assert!(!lane_4.contains(&motion.id.to_string()));
+    assert!(lane_4.contains("k-commitment_made"));
+}
+
+/// A report of 1989 with its last action in 2023: 35 years on the axis.
+const THIRTY_FIVE_YEARS: &str = r#"{"stream":"long-1989","type":"report_published","occurred":"1989-11","source":{"document":"D","locator":"L"},"data":{"title":"T","auditor":"A","summary":"S"}}
+{"stream":"long-1989/1","type":"recommendation_issued","occurred":"1989-11","source":{"document":"D","locator":"L"},"data":{"number":1,"text":"Keep at it"}}
+{"stream":"long-1989/1","type":"action_taken","occurred":"2001","source":{"document":"D","locator":"L"},"data":{"summary":"started"}}
+{"stream":"long-1989","type":"context_noted","occurred":"2010-06-01","source":{"document":"D","locator":"L"},"data":{"summary":"a new law"}}
+{"stream":"long-1989/1","type":"action_taken","occurred":"2023-03","source":{"document":"D","locator":"L"},"data":{"summary":"finished"}}"#;
+
+fn year_labels(svg: &str) -> Vec<i32> {
+    svg.lines()
+        .filter(|l| l.starts_with("<text class=\"year\""))
+        .map(|l| l.split('>').nth(1).unwrap().trim_end_matches("</text").parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn year_labels_over_1989_to_2023_are_thinned_to_every_second_year() {
+    let (_dir, store) = store_of(THIRTY_FIVE_YEARS);
+    let events = events(&store);
+    let status = projections::status(&events, Window::default());
+    let timeline = projections::timeline(&events, Window::default(), TimelineFilter::default());
+    let svg = render::html::chart(&status, &timeline, Lang::En);
+    assert_eq!(year_labels(&svg), (1990..=2022).step_by(2).collect::<Vec<_>>());
+    // A rule at every 1 January still: 35 years and the end.
+    assert_eq!(svg.matches("<line ").count(), 36);
+    // The case's five years keep a label each.
+    let (_, status, timeline) = case();
+    assert_eq!(year_labels(&render::html::chart(&status, &timeline, Lang::En)), (2013..=2017).collect::<Vec<_>>());
+    // Longer spans: every 5th or 10th year on the chart's 788 units.
+    let steps: Vec<i16> = [5, 20, 35, 60, 100, 200].map(|y| render::html::year_step(y, 788.0)).to_vec();
+    assert_eq!(steps, [1, 1, 2, 5, 5, 10]);
+}
+
+#[test]
+fn the_chart_reads_in_black_and_white_shapes_in_a_key_and_verdicts_in_words() {
+    let (_, status, timeline) = case();
+    let html = render::html::chart(&status, &timeline, Lang::En);
+    // The key: a shape per kind group, drawn in inline SVG so it prints (backgrounds often do not).
+    let key = html.split("<figcaption>").nth(1).unwrap();
+    assert_eq!(key.matches("<svg class=\"key\"").count(), 7 + 5, "seven shapes and five verdict colours");
+    for shape in ["<circle", "<rect", "<path d=\"M0.0 -5.0L5.0 4.0"] {
+        assert!(key.contains(shape), "{shape}");
+    }
+    assert!(key.contains("committee, council decision, motion</span>"));
+    // Each lane names its current verdict in words.
+    let named: Vec<&str> = html
+        .lines()
+        .filter(|l| l.starts_with("<text class=\"lane-verdict\""))
+        .map(|l| l.split('>').nth(1).unwrap().trim_end_matches("</text"))
+        .collect();
+    assert_eq!(
+        named,
+        ["not implemented", "implemented", "implemented", "implemented", "partially implemented"],
+        "each lane names its current verdict"
+    );
+    // Every mark carries its kind's shape.
+    let marks = mark_groups(&html);
+    assert!(marks.len() > 60, "{} marks", marks.len());
+    for m in &marks {
+        assert!(["<circle", "<path", "<rect x="].iter().any(|s| m.contains(s)), "a shape in {m}");
+    }
+    // Printing keeps the colours where the printer has them.
+    let page = render::html::page(Lang::En, "t", &html);
+    assert!(page.contains("print-color-adjust: exact"));
+    // In Dutch, too.
+    let nl = render::html::chart(&status, &timeline, Lang::Nl);
+    assert!(
+        nl.contains(">gedeeltelijk uitgevoerd</text>") && nl.contains("<tspan font-weight=\"600\">Rapport</tspan>")
+    );
+    assert!(nl.contains("raadscommissie, besluit gemeenteraad, motie</span>"));
+    assert!(nl.contains("Elke soort gebeurtenis heeft een eigen vorm"));
+    assert!(nl.contains("Aanbevelingen: alle"));
 }

@@ -1,8 +1,9 @@
 //! The main job on the embedded case: the Rekenkamer Amsterdam follow-up imported into a fresh store, then its
-//! status, its timeline from the report's publication to the last verdict, and its verification.
+//! status, its summary on the last day of the last verdict's as-of date, its timeline from the report's
+//! publication to the last verdict, and its verification.
 
-use events::Body;
-use projections::{Status, Timeline, TimelineFilter, Window};
+use events::{Body, Date};
+use projections::{Status, Summary, Timeline, TimelineFilter, Window};
 
 use super::{verify_store, AppError, Outcome, Principal};
 use crate::store::EventStore;
@@ -17,6 +18,11 @@ pub struct Demo {
     pub imported: usize,
     /// The status of the five recommendations.
     pub status: Status,
+    /// The day the summary judges on: the last day of the latest verdict's as-of date (the state of affairs the
+    /// follow-up describes), so the demo's figures never depend on today.
+    pub summary_on: Date,
+    /// Verdict counts, rates and commitments on `summary_on`.
+    pub summary: Summary,
     /// The timeline from the report's publication to the last verdict.
     pub timeline: Timeline,
     /// How many entries of background before the report that timeline leaves out.
@@ -45,5 +51,15 @@ pub fn demo(store: &dyn EventStore, principal: &Principal) -> Result<Demo, AppEr
     let timeline = projections::timeline(&events, Window::default(), filter);
     let all = projections::timeline(&events, Window::default(), TimelineFilter::default()).entries.len();
     let verified = verify_store(store, Window::default(), None)?;
-    Ok(Demo { imported: report.appended, status, earlier: all - timeline.entries.len(), timeline, verified })
+    let summary_on = last_verdict.unwrap_or_default();
+    let summary = super::summary(store, None, summary_on, None)?;
+    Ok(Demo {
+        imported: report.appended,
+        status,
+        summary_on,
+        summary,
+        earlier: all - timeline.entries.len(),
+        timeline,
+        verified,
+    })
 }

@@ -203,20 +203,23 @@ pub struct ReportPack {
     pub files: Vec<(&'static str, String)>,
 }
 
-/// The full pack of the log as it stood on `day` (valid time) and, if given, as known at `known_at`; titled
-/// `title`, else the report's title, else by the number of reports.
+/// The full pack of the log as it stood on `day` (valid time) and, if given, as known at `known_at`, of every
+/// report or of `report` alone (then its recommendations, timelines, summary and chart only); titled `title`, else
+/// the report's title, else by the number of reports. The head it cites is the whole log's as known at
+/// `known_at`, also for one report.
 ///
 /// # Errors
-/// A damaged store.
+/// [`AppError::NotFound`] for a `report` the store holds no event of; a damaged store.
 pub fn report_pack(
     store: &dyn EventStore,
     lang: Lang,
-    day: Date,
-    known_at: Option<Timestamp>,
+    (day, known_at): (Date, Option<Timestamp>),
+    report: Option<&StreamId>,
     title: Option<&str>,
     bom: bool,
 ) -> Result<ReportPack, AppError> {
     let window = Window { as_of: Some(day), known_at };
+    let mut found = false;
     // The publications in the window, and the ids retracted in it: a report counts once, with the title of
     // its first publication; a later `report_published` on its stream is its follow-up report.
     let mut published: Vec<(events::EventId, StreamId, String)> = Vec::new();
@@ -229,6 +232,10 @@ pub fn report_pack(
             return;
         }
         head = e.hash;
+        if report.is_some_and(|r| e.stream.report() != r.as_str()) {
+            return;
+        }
+        found = true;
         match &e.body {
             events::Body::EventRetracted(r) => {
                 retracted.insert(r.target);
@@ -239,7 +246,16 @@ pub fn report_pack(
             _ => {}
         }
     });
+    // Only the report's events are folded; the head above still follows the whole log.
+    let events = events.filter(|e| match (e, report) {
+        (Ok(e), Some(r)) => e.stream.report() == r.as_str(),
+        _ => true,
+    });
     let (status, order) = fold(events, window, Some(&TimelineFilter::default()), Judged::Yes)?;
+    if let Some(r) = report.filter(|_| !found) {
+        let then = known_at.map(|t| format!(" as known at {t}")).unwrap_or_default();
+        return Err(AppError::NotFound(format!("the store holds no report {r}{then}")));
+    }
     let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
     let summary = projections::summary(&status, day);
     let mut reports: Vec<(StreamId, String)> = Vec::new();

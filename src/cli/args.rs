@@ -145,7 +145,7 @@ pub enum Command {
         known_at: Option<Timestamp>,
     },
     /// Write the full report pack into a directory: index.html (summary, status, chart, timelines with sources),
-    /// timeline.md and status.csv
+    /// timeline.md and status.csv; of every report, or of one with --report
     Report {
         /// The directory (created if absent)
         #[arg(long, value_name = "DIR")]
@@ -156,7 +156,10 @@ pub enum Command {
         /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
-        /// The page's title [default: the first report's title]
+        /// Only this report: its recommendations, timelines, summary and chart
+        #[arg(long, value_name = "REPORT", value_parser = parse_report)]
+        report: Option<StreamId>,
+        /// The page's title [default: the report's title; with several reports, "Follow-up of N reports"]
         #[arg(long)]
         title: Option<String>,
         /// Write into a directory that holds other files too (a pack's own files are always replaced)

@@ -45,8 +45,8 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Verify { log, as_of, known_at, expect_head } => verify(&ctx, out, log, as_of, known_at, expect_head)?,
         Command::Due { on, known_at, owner } => due(&ctx, out, on, known_at, owner.as_deref())?,
         Command::Summary { report, as_of, known_at } => summary(&ctx, out, report, as_of, known_at)?,
-        Command::Report { out: dir, as_of, known_at, title, force } => {
-            report(&ctx, out, &dir, (as_of, known_at), title, force)?
+        Command::Report { out: dir, as_of, known_at, report: only, title, force } => {
+            report(&ctx, out, &dir, (as_of, known_at), only, title, force)?
         }
         Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
         Command::Export { out: file } => export(&ctx, out, file)?,
@@ -95,7 +95,7 @@ fn demo(ctx: &Ctx, out: &mut impl Write) -> Outcome {
     let opened = followup::open(&Location::Dir(dir.path().to_owned()))?;
     let principal = Principal::new("followup demo")?;
     let demo = app::demo(&*opened.store, &principal).map_err(|e| Failure::from(e).context("the embedded case"))?;
-    super::demo::write(out, ctx.style, &demo, dir.path())?;
+    super::demo::write(out, ctx.style, &demo)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -356,6 +356,7 @@ fn report(
     out: &mut impl Write,
     dir: &Path,
     (as_of, known_at): (Option<PartialDate>, Option<Timestamp>),
+    only: Option<StreamId>,
     title: Option<String>,
     force: bool,
 ) -> Outcome {
@@ -365,7 +366,8 @@ fn report(
     }
     let store = ctx.read()?;
     let day = as_of.as_ref().map_or_else(today, |d| d.end());
-    let pack = app::report_pack(&*store, ctx.style.lang, day, known_at, title.as_deref(), ctx.style.bom)?;
+    let pack =
+        app::report_pack(&*store, ctx.style.lang, (day, known_at), only.as_ref(), title.as_deref(), ctx.style.bom)?;
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::from(e).context(format!("could not create {}", dir.display())))?;
     let mut written = Vec::new();

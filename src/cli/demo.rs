@@ -1,8 +1,8 @@
 //! `followup demo`: prints the embedded Amsterdam case (2013 to 2017) as the application layer reads it back
-//! from a fresh store: its status, its timeline and the verification of its verdicts and chain.
+//! from a fresh temporary store: its status, its summary, its timeline and the verification of its verdicts and
+//! chain.
 
 use std::io::Write;
-use std::path::Path;
 
 use followup::app::Demo;
 use followup::render::{labels, Lang};
@@ -10,13 +10,17 @@ use followup::render::{labels, Lang};
 use super::output::{self, Style};
 use super::{Failure, Format};
 
-/// Writes the demo: JSON `{"imported", "status", "timeline", "verdicts", "chain"}`, or text.
-pub fn write(out: &mut impl Write, style: Style, demo: &Demo, dir: &Path) -> Result<(), Failure> {
+/// Writes the demo: JSON `{"imported", "status", "summary_on", "summary", "timeline", "verdicts", "chain"}`
+/// (`verdicts` with their event ids), or text (the verification without ids, by recommendation).
+pub fn write(out: &mut impl Write, style: Style, demo: &Demo) -> Result<(), Failure> {
     let chain = &demo.verified.chain;
+    let lang = style.lang;
     if style.format == Format::Json {
         let json = serde_json::json!({
             "imported": demo.imported,
             "status": demo.status,
+            "summary_on": demo.summary_on.to_string(),
+            "summary": demo.summary,
             "timeline": demo.timeline,
             "verdicts": demo.verified.verification.verdicts,
             "chain": {"ok": chain.ok(), "events": chain.events, "head": chain.head.to_string()},
@@ -25,14 +29,27 @@ pub fn write(out: &mut impl Write, style: Style, demo: &Demo, dir: &Path) -> Res
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "Nazorg aan gedetineerden (Rekenkamer Amsterdam, May 2013): {} events imported into {}\n",
-        demo.imported,
-        dir.display()
-    )?;
+    let imported = match lang {
+        Lang::En => {
+            format!("{} events imported into a temporary store, which is removed when the demo ends", demo.imported)
+        }
+        Lang::Nl => format!(
+            "{} gebeurtenissen ingelezen in een tijdelijke opslag, die verdwijnt als de demo eindigt",
+            demo.imported
+        ),
+    };
+    writeln!(out, "Nazorg aan gedetineerden (Rekenkamer Amsterdam, May 2013): {imported}\n")?;
     writeln!(out, "Status of the recommendations")?;
     output::status(out, style, &demo.status)?;
+    let on = labels::date(
+        lang,
+        &events::PartialDate::parse(&demo.summary_on.to_string()).map_err(|e| Failure::invalid(e.to_string()))?,
+    );
+    match lang {
+        Lang::En => writeln!(out, "\nSummary on {on}, the date of the latest verdict")?,
+        Lang::Nl => writeln!(out, "\nSamenvatting op {on}, de datum van het laatste oordeel")?,
+    }
+    output::summary(out, style, &demo.summary)?;
     let span =
         |e: Option<&projections::TimelineEntry>| e.map(|e| labels::date(Lang::En, &e.occurred)).unwrap_or_default();
     let entries = &demo.timeline.entries;
@@ -46,6 +63,6 @@ pub fn write(out: &mut impl Write, style: Style, demo: &Demo, dir: &Path) -> Res
         )?;
     }
     writeln!(out, "\nVerification: every verdict replayed against its evidence, and the hash chain")?;
-    super::verify::write(out, style.format, style.lang, &demo.verified)?;
+    super::verify::write_with(out, style.format, lang, &demo.verified, super::verify::Ids::Hidden)?;
     Ok(())
 }

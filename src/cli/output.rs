@@ -99,6 +99,14 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
         writeln!(out, "{}", report_heading(lang, status, &first.report))?;
         writeln!(out, "{t}")?;
     }
+    if status
+        .recommendations
+        .iter()
+        .flat_map(|r| &r.commitments)
+        .any(|c| c.kept_by.is_some() && c.current_due.is_some())
+    {
+        writeln!(out, "{}", word(lang, Word::KeptMark))?;
+    }
     for a in &status.anomalies {
         writeln!(out, "note: {}{}", a.position.map(|p| format!("position {p}: ")).unwrap_or_default(), a.message)?;
     }

@@ -1,6 +1,7 @@
 //! A self-contained HTML page (inline CSS and SVG, nothing fetched): the summary, the status table, an SVG chart
 //! with one lane per recommendation, and the timelines with their sources. Every text from the log is escaped.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use events::{Body, Date, EventType, Precision, Verdict};
@@ -32,8 +33,11 @@ h1 { font-size: 1.6em; margin: 0 0 .2em; } h2 { font-size: 1.25em; margin: 1.6em
 h3 { font-size: 1.05em; margin: 1.3em 0 .4em; }
 p.meta, .muted { color: var(--muted); }
 table.summary { width: auto; min-width: 50%; } table { border-collapse: collapse; width: 100%; margin: .4em 0 1em; font-size: .93em; }
-th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--rule); overflow-wrap: anywhere; unicode-bidi: isolate; }
-h1, h2, h3 { overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--rule); unicode-bidi: isolate; }
+th, td, h1, h2, h3 { overflow-wrap: break-word; word-break: normal; hyphens: manual; }
+p.meta { overflow-wrap: anywhere; }
+.date { white-space: nowrap; min-width: 7em; }
+table.timeline td:nth-child(2) { min-width: 8em; }
 th { background: var(--band); font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
 .verdict { display: inline-block; padding: 1px 7px; border-radius: 9px; font-size: .9em; white-space: nowrap; }
@@ -43,10 +47,17 @@ td.num { text-align: right; white-space: nowrap; }
 figure { margin: 0; } figcaption { color: var(--muted); font-size: .88em; }
 svg.chart { width: 100%; height: auto; display: block; }
 svg.chart text { font: 12px system-ui, sans-serif; fill: var(--ink); }
-.legend span { display: inline-block; margin-right: 14px; font-size: .88em; }
-.legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
+svg.chart text.lane-verdict, svg.chart text.band-label { font-size: 10.5px; font-style: italic; }
+.legend { margin: .3em 0; }
+.legend span { display: inline-block; margin-right: 14px; font-size: .88em; white-space: nowrap; }
+.legend svg.key { vertical-align: -2px; margin-right: 5px; }
 @page { size: A4; margin: 15mm; }
-@media print { body { max-width: none; padding: 0; font-size: 10.5pt; } h1, h2, h3 { break-after: avoid; } tr, figure { break-inside: avoid; } }
+@media (max-width: 900px) { body { padding: 12px; } th, td { padding: 4px 5px; } }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; } table { font-size: 9pt; } th, td { padding: 3px 5px; } h1, h2, h3 { break-after: avoid; } tr, figure { break-inside: avoid; }
+  .verdict, svg { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .verdict { border: 1px solid var(--muted); }
+}
 "#;
 
 /// A whole page around `body` (already HTML), titled `title`.
@@ -65,13 +76,14 @@ fn verdict_badge(lang: Lang, v: Option<Verdict>) -> String {
     }
 }
 
-/// The status as an HTML table; with an owner column when any recommendation has an owner
-/// ([`projections::RecommendationStatus::owner`]).
+/// The status as an HTML table: per recommendation its text and id, stance, commitments, actions (and their euro
+/// totals), and its current verdict with its as-of date and judgement in one cell (so the table fits 800 px and
+/// A4); with an owner column when any recommendation has an owner ([`projections::RecommendationStatus::owner`]);
+/// grouped by report when there are several.
 pub fn status_table(status: &Status, lang: Lang) -> String {
     let owners = status.recommendations.iter().any(|r| r.owner.is_some());
     let mut out = String::from("<table class=\"status\">\n<thead><tr>");
-    let mut head =
-        vec![Word::Recommendation, Word::Stance, Word::Commitments, Word::Actions, Word::Verdict, Word::AsOf];
+    let mut head = vec![Word::Recommendation, Word::Stance, Word::Commitments, Word::Actions, Word::Verdict];
     if owners {
         head.push(Word::Owner);
     }
@@ -102,20 +114,31 @@ pub fn status_table(status: &Status, lang: Lang) -> String {
         };
         let owner =
             if owners { format!("<td>{}</td>", escape(r.owner.as_deref().unwrap_or(""))) } else { String::new() };
+        let as_of = r
+            .verdict_as_of
+            .as_ref()
+            .map(|d| {
+                format!(
+                    "<br><span class=\"date muted\">{} {}</span>",
+                    escape(&word(lang, Word::AsOf).to_lowercase()),
+                    escape(&labels::date(lang, d))
+                )
+            })
+            .unwrap_or_default();
+        let judged = r
+            .verdict_judgement
+            .map(|j| format!("<br><span class=\"muted\">{}</span>", escape(labels::judgement(lang, j))))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "<tr><td><strong>{}.</strong> {}<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td>{owner}</tr>",
+            "<tr><td><strong>{}.</strong> {}<br><span class=\"muted\">{}</span></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}{as_of}{judged}</td>{owner}</tr>",
             r.number,
             escape(r.text.as_deref().unwrap_or("")),
             escape(r.id.as_str()),
             escape(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
             r.commitments.len(),
             actions,
-            verdict_badge(lang, r.verdict)
-                + &r.verdict_judgement
-                    .map(|j| format!("<br><span class=\"muted\">{}</span>", escape(labels::judgement(lang, j))))
-                    .unwrap_or_default(),
-            escape(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),
+            verdict_badge(lang, r.verdict),
         );
     }
     out.push_str("</tbody>\n</table>\n");
@@ -187,24 +210,84 @@ pub fn rate(part: usize, whole: usize) -> String {
     format!("{part}/{whole} ({:.0}%)", 100.0 * part as f64 / whole as f64)
 }
 
-/// Does `e` concern recommendation `r`: its own stream, or a report-level event naming it or the whole report.
-fn concerns(e: &TimelineEntry, r: &RecommendationStatus) -> bool {
-    e.stream.report() == r.report && e.concerned().concerns(r.number)
+/// A mark's shape: each group of event kinds has its own, so the chart reads without colour (printed in black
+/// and white).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    Plus,
+    Cross,
+    Ring,
 }
 
-/// How a kind of event is drawn: a row within the lane and a colour.
-fn mark_style(kind: EventType) -> (usize, &'static str) {
+/// How a kind of event is drawn: a row within the lane (0 at the top), a shape and a colour.
+fn mark_style(kind: EventType) -> (usize, Shape, &'static str) {
     match kind {
-        EventType::ExecutiveResponded | EventType::ExecutiveReported => (0, "#3b6fb6"),
-        EventType::CommitteeDiscussed | EventType::CouncilDecided | EventType::CouncilMotionVoted => (1, "#7b4fa3"),
-        EventType::CommitmentMade | EventType::CommitmentRevised => (2, "#d9822b"),
-        EventType::ActionTaken => (3, "#2e8b57"),
-        EventType::StatusAssessed => (4, "#1d2433"),
-        EventType::EventRetracted => (4, "#c0392b"),
+        EventType::ExecutiveResponded | EventType::ExecutiveReported => (0, Shape::Circle, "#3b6fb6"),
+        EventType::CommitteeDiscussed | EventType::CouncilDecided | EventType::CouncilMotionVoted => {
+            (1, Shape::Square, "#7b4fa3")
+        }
+        EventType::CommitmentMade | EventType::CommitmentRevised => (2, Shape::Triangle, "#d9822b"),
+        EventType::ActionTaken => (3, Shape::Diamond, "#2e8b57"),
+        EventType::StatusAssessed => (4, Shape::Plus, "#1d2433"),
+        EventType::EventRetracted => (4, Shape::Cross, "#c0392b"),
         EventType::ReportPublished
         | EventType::RecommendationIssued
         | EventType::AuditorCommented
-        | EventType::ContextNoted => (5, "#8a93a3"),
+        | EventType::ContextNoted => (5, Shape::Ring, "#8a93a3"),
+    }
+}
+
+/// The kinds the key names, one group per shape, in the order of the lanes' rows.
+const KEY: &[&[EventType]] = &[
+    &[EventType::ExecutiveResponded, EventType::ExecutiveReported],
+    &[EventType::CommitteeDiscussed, EventType::CouncilDecided, EventType::CouncilMotionVoted],
+    &[EventType::CommitmentMade, EventType::CommitmentRevised],
+    &[EventType::ActionTaken],
+    &[EventType::StatusAssessed],
+    &[EventType::EventRetracted],
+    &[
+        EventType::ReportPublished,
+        EventType::RecommendationIssued,
+        EventType::AuditorCommented,
+        EventType::ContextNoted,
+    ],
+];
+
+/// SVG of `shape` centred on (`cx`, `cy`), `r` from its centre to its edge, in `colour` and outlined in ink.
+fn glyph(shape: Shape, cx: f64, cy: f64, r: f64, colour: &str) -> String {
+    let ink = "stroke=\"#1d2433\" stroke-width=\"0.8\"";
+    let (left, right, up, down) = (cx - r, cx + r, cy - r, cy + r);
+    match shape {
+        Shape::Circle => format!("<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\" fill=\"{colour}\" {ink}/>"),
+        Shape::Ring => format!(
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{:.1}\" fill=\"#ffffff\" stroke=\"{colour}\" stroke-width=\"1.8\"/>",
+            r - 0.9
+        ),
+        Shape::Square => format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\" {ink}/>",
+            cx - 0.85 * r,
+            cy - 0.85 * r,
+            1.7 * r,
+            1.7 * r
+        ),
+        Shape::Triangle => format!(
+            "<path d=\"M{cx:.1} {up:.1}L{right:.1} {:.1}L{left:.1} {:.1}Z\" fill=\"{colour}\" {ink}/>",
+            cy + 0.8 * r,
+            cy + 0.8 * r
+        ),
+        Shape::Diamond => format!(
+            "<path d=\"M{cx:.1} {up:.1}L{right:.1} {cy:.1}L{cx:.1} {down:.1}L{left:.1} {cy:.1}Z\" fill=\"{colour}\" {ink}/>"
+        ),
+        Shape::Plus => format!(
+            "<path d=\"M{left:.1} {cy:.1}H{right:.1}M{cx:.1} {up:.1}V{down:.1}\" stroke=\"{colour}\" stroke-width=\"2.4\"/>"
+        ),
+        Shape::Cross => format!(
+            "<path d=\"M{left:.1} {up:.1}L{right:.1} {down:.1}M{left:.1} {down:.1}L{right:.1} {up:.1}\" stroke=\"{colour}\" stroke-width=\"2.4\"/>"
+        ),
     }
 }
 
@@ -218,9 +301,76 @@ fn verdict_fill(v: Verdict) -> &'static str {
     }
 }
 
-/// An SVG chart: one lane per recommendation across the years, events as marks by kind (a partial date as a
-/// span over its interval, a day as a point), each verdict as a coloured band from its as-of date, hover titles
-/// with the summary and the source. The years run from the first report's publication to the last event.
+/// The step between labelled years on an axis of `years` years over `plot` units: every year, or every 2nd,
+/// 5th, 10th, 20th, 50th, ... year, the smallest that leaves a label 36 units (four digits at 12 px take about
+/// 28). `plot` is in the chart's units (its viewBox), so the step holds at any size the chart is drawn.
+pub fn year_step(years: u32, plot: f64) -> i16 {
+    let per_year = plot / f64::from(years.max(1));
+    [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].into_iter().find(|s| per_year * f64::from(*s) >= 36.0).unwrap_or(1000)
+}
+
+/// A lane of the chart: a report's own entries, or a recommendation's.
+enum Lane<'a> {
+    Report(&'a str),
+    Recommendation(&'a RecommendationStatus),
+}
+
+/// Draws entry `e` as a mark in the lane at `y0`: its kind's shape at its row, over a bar when its date covers more
+/// than a day; a qualified date (~ approximate, ? uncertain) pale and its bar dashed; a hover title with the
+/// date, the kind, the key fact, the summary, the source and, for a report's own entry, the recommendations it
+/// concerns.
+fn mark(out: &mut String, e: &TimelineEntry, lang: Lang, x: &dyn Fn(Date) -> f64, y0: f64) {
+    let (row, shape, colour) = mark_style(e.kind);
+    let cy = y0 + 10.0 + row as f64 * 8.0;
+    let mut title = format!("{} — {}", labels::date(lang, &e.occurred), labels::kind(lang, e.kind));
+    let detail = labels::entry_detail(lang, e);
+    if !detail.is_empty() {
+        let _ = write!(title, ": {detail}");
+    }
+    let _ = write!(title, "\n{}\n{}: {}, {}", e.summary, word(lang, Word::Source), e.source.document, e.source.locator);
+    match e.concerned() {
+        events::Concerned::One(_) => {}
+        events::Concerned::Report => {
+            let _ = write!(title, "\n{}: {}", word(lang, Word::Recommendations), word(lang, Word::All));
+        }
+        events::Concerned::Named(numbers) => {
+            let numbers: Vec<String> = numbers.iter().map(u32::to_string).collect();
+            let _ = write!(title, "\n{}: {}", word(lang, Word::Recommendations), numbers.join(", "));
+        }
+    }
+    let exact = e.occurred.qualifier() == events::Qualifier::Exact;
+    let _ = write!(
+        out,
+        "<g class=\"mark k-{}\" data-event=\"{}\"{}><title>{}</title>",
+        e.kind,
+        e.event_id,
+        if exact { "" } else { " opacity=\"0.55\"" },
+        escape(&title)
+    );
+    let cx = if e.occurred.precision() == Precision::Day {
+        x(e.occurred.start())
+    } else {
+        let from = x(e.occurred.start());
+        let to = x(e.occurred.end().tomorrow().unwrap_or(e.occurred.end()));
+        let dashed = if exact { "" } else { " stroke-dasharray=\"2 2\" stroke-width=\"1\" stroke=\"#1d2433\"" };
+        let _ = write!(
+            out,
+            "<rect class=\"span\" x=\"{from:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" rx=\"3\" fill=\"{colour}\" fill-opacity=\"0.75\"{dashed}/>",
+            cy - 3.0,
+            (to - from).max(3.0)
+        );
+        (from + to) / 2.0
+    };
+    out.push_str(&glyph(shape, cx, cy, 4.0, colour));
+    out.push_str("</g>\n");
+}
+
+/// An SVG chart and its key: per report a lane of its own for the report's entries (each drawn once, whatever
+/// recommendations it concerns; the hover title names them), then one lane per recommendation with its own
+/// entries. Events are marks with a shape per kind (a partial date also as a bar over its interval), each
+/// verdict a coloured band from its as-of date, labelled where it is wide enough; each recommendation's lane
+/// names its current verdict in words, so the chart reads on paper in black and white. The years run from the
+/// first report's publication to the last event; with many years only every [`year_step`]th is labelled.
 pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
     let first_year = timeline
         .entries
@@ -239,15 +389,34 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
     let plot = width - left - 12.0;
     let x =
         |d: Date| left + plot * (start.until(d).map(|s| s.get_days() as f64).unwrap_or(0.0)).clamp(0.0, total) / total;
-    let lanes = status.recommendations.len();
-    let height = top + lane_h * lanes as f64 + 10.0;
+    // Entries grouped once by report and recommendation (`None`: the report's own), not searched for each lane.
+    let mut entries_of: HashMap<(&str, Option<u32>), Vec<&TimelineEntry>> = HashMap::new();
+    for e in &timeline.entries {
+        entries_of.entry((e.stream.report(), e.stream.recommendation())).or_default().push(e);
+    }
+    let mut lanes: Vec<Lane> = Vec::new();
+    for (i, r) in status.recommendations.iter().enumerate() {
+        let new_report = i == 0 || status.recommendations[i - 1].report != r.report;
+        if new_report && entries_of.contains_key(&(r.report.as_str(), None)) {
+            lanes.push(Lane::Report(r.report.as_str()));
+        }
+        lanes.push(Lane::Recommendation(r));
+    }
+    let height = top + lane_h * lanes.len() as f64 + 10.0;
     let mut out = format!(
         "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">\n",
         escape(&format!("{} {first_year}–{last_year}", word(lang, Word::Timeline)))
     );
-    // Years: a rule and a label at each 1 January.
+    // Years: a rule at each 1 January and a label in the middle of each labelled year; when years are too dense
+    // for a rule each, rules at the labelled years only.
+    let step = year_step((last_year - first_year + 1) as u32, plot);
+    let dense = plot / f64::from(last_year - first_year + 1) < 6.0;
     for year in first_year..=last_year + 1 {
         let Ok(d) = Date::new(year, 1, 1) else { continue };
+        let labelled = year.rem_euclid(step) == 0;
+        if dense && !labelled && year <= last_year {
+            continue;
+        }
         let xx = if year > last_year { left + plot } else { x(d) };
         let _ = writeln!(
             out,
@@ -255,132 +424,67 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
             top - 6.0,
             height - 10.0
         );
-        if year <= last_year {
+        if year <= last_year && labelled {
             let mid = (xx + x(Date::new(year, 12, 31).unwrap_or(d))) / 2.0;
-            let _ = writeln!(out, "<text x=\"{mid:.1}\" y=\"{}\" text-anchor=\"middle\">{year}</text>", top - 12.0);
+            let _ = writeln!(
+                out,
+                "<text class=\"year\" x=\"{mid:.1}\" y=\"{}\" text-anchor=\"middle\">{year}</text>",
+                top - 12.0
+            );
         }
     }
     let mut hidden = 0;
-    // Each lane looks only at its report's entries: grouped once, not searched for each lane.
-    let mut entries_of: std::collections::HashMap<&str, Vec<&TimelineEntry>> = std::collections::HashMap::new();
-    for e in &timeline.entries {
-        entries_of.entry(e.stream.report()).or_default().push(e);
-    }
     let several =
         status.recommendations.first().is_some_and(|f| status.recommendations.iter().any(|o| o.report != f.report));
-    for (i, r) in status.recommendations.iter().enumerate() {
+    for (i, lane) in lanes.iter().enumerate() {
         let y0 = top + lane_h * i as f64;
-        let _ = writeln!(out, "<g class=\"lane\" data-recommendation=\"{}\">", escape(r.id.as_str()));
-        let _ = writeln!(
-            out,
-            "<rect x=\"0\" y=\"{y0:.1}\" width=\"{width}\" height=\"{lane_h}\" fill=\"{}\"/>",
-            if i % 2 == 0 { "#f4f6f9" } else { "#ffffff" }
-        );
-        // Verdict bands, from each standing verdict's as-of date to the next one's or the end.
-        let standing: Vec<_> = r.verdicts.iter().filter(|v| v.superseded_by.is_none()).collect();
-        for (k, v) in standing.iter().enumerate() {
-            let from = x(v.as_of.start());
-            let to = standing.get(k + 1).map_or(left + plot, |n| x(n.as_of.start()));
-            let title = format!(
-                "{}: {} ({} {})",
-                word(lang, Word::Verdict),
-                labels::verdict(lang, v.verdict),
-                word(lang, Word::AsOf).to_lowercase(),
-                labels::date(lang, &v.as_of)
-            );
-            let _ = writeln!(
-                out,
-                "<rect class=\"verdict-band v-{}\" x=\"{from:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" fill-opacity=\"0.35\"><title>{}</title></rect>",
-                v.verdict.code(),
-                y0 + 3.0,
-                (to - from).max(3.0),
-                lane_h - 6.0,
-                verdict_fill(v.verdict),
-                escape(&title)
-            );
-        }
-        let name =
-            if several { r.id.to_string() } else { format!("{} {}", word(lang, Word::Recommendation), r.number) };
-        let label: String = r.text.as_deref().unwrap_or("").chars().take(26).collect();
-        let ellipsis = if r.text.as_deref().unwrap_or("").chars().count() > 26 { "…" } else { "" };
-        let _ = writeln!(
-            out,
-            "<text x=\"8\" y=\"{:.1}\"><tspan font-weight=\"600\">{}</tspan><tspan x=\"8\" dy=\"15\">{}{ellipsis}</tspan><title>{}</title></text>",
-            y0 + 22.0,
-            escape(&name),
-            escape(&label),
-            escape(r.text.as_deref().unwrap_or(""))
-        );
-        let own = entries_of.get(r.report.as_str()).map(Vec::as_slice).unwrap_or_default();
-        for e in own.iter().copied().filter(|e| concerns(e, r)) {
+        let (report, number) = match lane {
+            Lane::Report(report) => {
+                let _ = writeln!(out, "<g class=\"report-lane\" data-report=\"{}\">", escape(report));
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"0\" y=\"{y0:.1}\" width=\"{width}\" height=\"{lane_h}\" fill=\"#e9edf3\"/>"
+                );
+                let own = entries_of.get(&(*report, None)).map(Vec::as_slice).unwrap_or_default();
+                let title = own.iter().find_map(|e| match &e.body {
+                    Body::ReportPublished(b) => Some(b.title.as_str()),
+                    _ => None,
+                });
+                let name = if several { (*report).to_owned() } else { word(lang, Word::Report).to_owned() };
+                lane_label(&mut out, y0, &name, title.unwrap_or(if several { "" } else { report }), None);
+                (*report, None)
+            }
+            Lane::Recommendation(r) => {
+                let _ = writeln!(out, "<g class=\"lane\" data-recommendation=\"{}\">", escape(r.id.as_str()));
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"0\" y=\"{y0:.1}\" width=\"{width}\" height=\"{lane_h}\" fill=\"{}\"/>",
+                    if i % 2 == 0 { "#f4f6f9" } else { "#ffffff" }
+                );
+                verdict_bands(&mut out, r, lang, &x, y0, (left + plot, lane_h));
+                let name = if several {
+                    r.id.to_string()
+                } else {
+                    format!("{} {}", word(lang, Word::Recommendation), r.number)
+                };
+                let current = match r.verdict {
+                    Some(v) => labels::verdict(lang, v),
+                    None => word(lang, Word::NotAssessed),
+                };
+                lane_label(&mut out, y0, &name, r.text.as_deref().unwrap_or(""), Some(current));
+                (r.report.as_str(), Some(r.number))
+            }
+        };
+        for e in entries_of.get(&(report, number)).map(Vec::as_slice).unwrap_or_default() {
             if e.occurred.end() < start {
                 hidden += 1;
                 continue;
             }
-            let (row, colour) = mark_style(e.kind);
-            let y = y0 + 7.0 + row as f64 * 8.0;
-            let mut title = format!("{} — {}", labels::date(lang, &e.occurred), labels::kind(lang, e.kind));
-            let detail = labels::entry_detail(lang, e);
-            if !detail.is_empty() {
-                let _ = write!(title, ": {detail}");
-            }
-            let _ = write!(
-                title,
-                "\n{}\n{}: {}, {}",
-                e.summary,
-                word(lang, Word::Source),
-                e.source.document,
-                e.source.locator
-            );
-            let title = escape(&title);
-            let class = format!("mark k-{}", e.kind);
-            // A qualified date (~ approximate, ? uncertain) is drawn paler and dashed.
-            let qualified = if e.occurred.qualifier() == events::Qualifier::Exact {
-                ""
-            } else {
-                " stroke-dasharray=\"2 2\" stroke-width=\"1\" stroke=\"#1d2433\" opacity=\"0.55\""
-            };
-            if e.occurred.precision() == Precision::Day {
-                let _ = writeln!(
-                    out,
-                    "<circle class=\"{class}\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"{qualified}><title>{title}</title></circle>",
-                    x(e.occurred.start()),
-                    y + 3.0
-                );
-            } else {
-                let from = x(e.occurred.start());
-                let to = x(e.occurred.end().tomorrow().unwrap_or(e.occurred.end()));
-                let _ = writeln!(
-                    out,
-                    "<rect class=\"{class}\" x=\"{from:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"6\" rx=\"3\" fill=\"{colour}\" fill-opacity=\"0.75\"{qualified}><title>{title}</title></rect>",
-                    (to - from).max(3.0)
-                );
-            }
+            mark(&mut out, e, lang, &x, y0);
         }
         out.push_str("</g>\n");
     }
     out.push_str("</svg>\n");
-    let mut legend = String::from("<p class=\"legend\">");
-    for kind in [
-        EventType::ExecutiveResponded,
-        EventType::CouncilDecided,
-        EventType::CommitmentMade,
-        EventType::ActionTaken,
-        EventType::StatusAssessed,
-        EventType::ContextNoted,
-    ] {
-        let name = labels::kind(lang, kind);
-        let _ = write!(legend, "<span><i style=\"background:{}\"></i>{}</span>", mark_style(kind).1, escape(name));
-    }
-    for v in Verdict::ALL {
-        let _ = write!(
-            legend,
-            "<span><i style=\"background:{};opacity:.6\"></i>{}</span>",
-            verdict_fill(v),
-            escape(labels::verdict(lang, v))
-        );
-    }
-    legend.push_str("</p>\n");
     let note = match (hidden, lang) {
         (0, _) => String::new(),
         (n, Lang::En) => {
@@ -391,10 +495,99 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
         ),
     };
     let caption = match lang {
-        Lang::En => "A lane per recommendation; a bar spans the period a date covers (a year, a season, a month), a dot is a day, a pale dashed mark an approximate or uncertain date; coloured bands show each verdict from its as-of date. Report-level events appear in every lane they concern. Hover for details and sources.",
-        Lang::Nl => "Een baan per aanbeveling; een balk beslaat de periode van een datum (jaar, seizoen, maand), een stip is een dag, een bleke gestippelde markering een geschatte of onzekere datum; gekleurde banden tonen elk oordeel vanaf de stand per datum. Gebeurtenissen op rapportniveau staan in elke baan waarop ze betrekking hebben. Wijs aan voor details en bronnen.",
+        Lang::En => "A lane for the report's own events, each drawn once whatever recommendations it concerns, then a lane per recommendation. Each kind of event has a shape of its own (see the key); a bar spans the period a date covers (a year, a season, a month), a shape alone is a day; a pale mark with a dashed bar is an approximate or uncertain date. Coloured bands show each verdict from its as-of date, and each lane names its current verdict. Hover for details and sources.",
+        Lang::Nl => "Een baan voor de gebeurtenissen van het rapport zelf, elk één keer getekend voor welke aanbevelingen ze ook gelden, dan een baan per aanbeveling. Elke soort gebeurtenis heeft een eigen vorm (zie de legenda); een balk beslaat de periode van een datum (jaar, seizoen, maand), een vorm alleen is een dag; een bleke markering met gestippelde balk is een geschatte of onzekere datum. Gekleurde banden tonen elk oordeel vanaf de stand per datum, en elke baan noemt haar huidige oordeel. Wijs aan voor details en bronnen.",
     };
-    format!("<figure>\n{out}<figcaption>{}{}</figcaption>\n{legend}</figure>\n", escape(caption), escape(&note))
+    format!("<figure>\n{out}<figcaption>{}{}</figcaption>\n{}</figure>\n", escape(caption), escape(&note), key(lang))
+}
+
+/// The left of a lane: its name in bold, a line of its text (cut at 26 characters, whole in the hover title),
+/// and, for a recommendation, its current verdict in words.
+fn lane_label(out: &mut String, y0: f64, name: &str, text: &str, verdict: Option<&str>) {
+    let label: String = text.chars().take(26).collect();
+    let ellipsis = if text.chars().count() > 26 { "…" } else { "" };
+    let _ = writeln!(
+        out,
+        "<text x=\"8\" y=\"{:.1}\"><tspan font-weight=\"600\">{}</tspan><tspan x=\"8\" dy=\"14\">{}{ellipsis}</tspan><title>{}</title></text>",
+        y0 + 18.0,
+        escape(name),
+        escape(&label),
+        escape(text)
+    );
+    if let Some(v) = verdict {
+        let _ = writeln!(out, "<text class=\"lane-verdict\" x=\"8\" y=\"{:.1}\">{}</text>", y0 + 47.0, escape(v));
+    }
+}
+
+/// A recommendation's verdict bands, from each standing verdict's as-of date to the next one's or `end`, each
+/// named in words inside it where it is wide enough.
+fn verdict_bands(
+    out: &mut String,
+    r: &RecommendationStatus,
+    lang: Lang,
+    x: &dyn Fn(Date) -> f64,
+    y0: f64,
+    (end, lane_h): (f64, f64),
+) {
+    let standing: Vec<_> = r.verdicts.iter().filter(|v| v.superseded_by.is_none()).collect();
+    for (k, v) in standing.iter().enumerate() {
+        let from = x(v.as_of.start());
+        let to = standing.get(k + 1).map_or(end, |n| x(n.as_of.start()));
+        let name = labels::verdict(lang, v.verdict);
+        let title = format!(
+            "{}: {name} ({} {})",
+            word(lang, Word::Verdict),
+            word(lang, Word::AsOf).to_lowercase(),
+            labels::date(lang, &v.as_of)
+        );
+        let _ = writeln!(
+            out,
+            "<rect class=\"verdict-band v-{}\" x=\"{from:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" fill-opacity=\"0.35\"><title>{}</title></rect>",
+            v.verdict.code(),
+            y0 + 3.0,
+            (to - from).max(3.0),
+            lane_h - 6.0,
+            verdict_fill(v.verdict),
+            escape(&title)
+        );
+        // About 6 units a character at the label's 10.5 px.
+        if to - from >= 8.0 + 6.0 * name.chars().count() as f64 {
+            let _ = writeln!(
+                out,
+                "<text class=\"band-label\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                from + 4.0,
+                y0 + lane_h - 7.0,
+                escape(name)
+            );
+        }
+    }
+}
+
+/// The chart's key, in inline SVG so that it prints as drawn: each kind's shape and colour, then each verdict's
+/// colour.
+fn key(lang: Lang) -> String {
+    let mut key = String::from("<p class=\"legend\">");
+    for group in KEY {
+        let (_, shape, colour) = mark_style(group[0]);
+        let names: Vec<&str> = group.iter().map(|k| labels::kind(lang, *k)).collect();
+        let _ = write!(
+            key,
+            "<span><svg class=\"key\" width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\" aria-hidden=\"true\">{}</svg>{}</span>",
+            glyph(shape, 0.0, 0.0, 5.0, colour),
+            escape(&names.join(", "))
+        );
+    }
+    key.push_str("</p>\n<p class=\"legend\">");
+    for v in Verdict::ALL {
+        let _ = write!(
+            key,
+            "<span><svg class=\"key\" width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" aria-hidden=\"true\"><rect x=\"0.5\" y=\"0.5\" width=\"13\" height=\"13\" rx=\"2\" fill=\"{}\" fill-opacity=\"0.6\" stroke=\"#5b6475\" stroke-width=\"0.6\"/></svg>{}</span>",
+            verdict_fill(v),
+            escape(labels::verdict(lang, v))
+        );
+    }
+    key.push_str("</p>\n");
+    key
 }
 
 fn entry_rows(out: &mut String, entries: &[&TimelineEntry], lang: Lang) {
@@ -418,7 +611,7 @@ fn entry_rows(out: &mut String, entries: &[&TimelineEntry], lang: Lang) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "<tr><td style=\"white-space:nowrap\">{}</td><td>{what}</td><td>{}</td><td class=\"source\">{}, {}{quote}</td></tr>",
+            "<tr><td class=\"date\">{}</td><td>{what}</td><td>{}</td><td class=\"source\">{}, {}{quote}</td></tr>",
             escape(&labels::date(lang, &e.occurred)),
             escape(&e.summary),
             escape(&e.source.document),

@@ -388,6 +388,8 @@ pub enum Word {
     All,
     /// "Owner": who is responsible for a recommendation or a commitment.
     Owner,
+    /// The line under a status table that explains its ✓: a commitment an action keeps.
+    KeptMark,
 }
 
 /// A fixed word in `lang`.
@@ -425,6 +427,10 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         Word::Recommendations => lang.pick("Recommendations", "Aanbevelingen"),
         Word::All => lang.pick("all", "alle"),
         Word::Owner => lang.pick("Owner", "Verantwoordelijke"),
+        Word::KeptMark => lang.pick(
+            "✓ after a due date: the commitment is kept (an action names it in `fulfils`)",
+            "✓ na een termijn: de toezegging is nagekomen (een actie noemt haar in `fulfils`)",
+        ),
     }
 }
 
