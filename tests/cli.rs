@@ -863,7 +863,7 @@ fn demo_says_its_store_is_temporary_and_names_no_directory_that_is_gone() {
     let first = text.lines().next().unwrap();
     assert_eq!(
         first,
-        "Nazorg aan gedetineerden (Rekenkamer Amsterdam, May 2013): 79 events imported into a temporary store, which \
+        "Nazorg aan gedetineerden, een ongemakkelijke keten (Rekenkamer Amsterdam, May 2013): 79 events imported into a temporary store, which \
          is removed when the demo ends"
     );
     assert!(!text.contains(&std::env::temp_dir().display().to_string()), "no path of the temporary directory");

@@ -100,3 +100,22 @@ fn verify_says_its_counts_and_the_chain_in_dutch() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(&format!("Het log eindigt NIET op de verwachte kop {}", "0".repeat(64))), "{text}");
 }
+
+#[test]
+fn the_demo_and_verify_s_table_speak_dutch() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = stdout(followup(dir.path()).arg("demo"));
+    for dutch in [
+        "Nazorg aan gedetineerden, een ongemakkelijke keten (Rekenkamer Amsterdam, mei 2013): 79 gebeurtenissen",
+        "Stand van zaken per aanbeveling",
+        "Tijdlijn, mei 2013 tot en met 2017",
+        "Verificatie: elk oordeel opnieuw getoetst",
+        "Regels geschonden",
+        "onderbouwd",
+    ] {
+        assert!(text.contains(dutch), "`{dutch}` missing: {text}");
+    }
+    for english in ["Status of the recommendations", "Timeline,", "Verification", "Rules failed", "supported"] {
+        assert!(!text.contains(english), "`{english}` in: {text}");
+    }
+}

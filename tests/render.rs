@@ -31,7 +31,7 @@ fn case() -> (Vec<RecordedEvent>, Status, Timeline) {
     let (_dir, store) = store_of(CASE);
     let events = events(&store);
     // The status as every front end gets it: each verdict judged by verification.
-    let status = followup::app::status(&store, Window::default(), None).unwrap();
+    let status = followup::app::status(&store, Window::default(), None, None).unwrap();
     let timeline = projections::timeline(&events, Window::default(), TimelineFilter::default());
     (events, status, timeline)
 }

@@ -38,7 +38,7 @@ pub struct Demo {
 pub fn demo(store: &dyn EventStore, principal: &Principal) -> Result<Demo, AppError> {
     let report = crate::import::import(store, CASE.as_bytes(), principal.name(), |_| {})?;
     let events: Vec<events::RecordedEvent> = store.events(1).collect::<Result<_, _>>()?;
-    let status = super::status(store, Window::default(), None)?;
+    let status = super::status(store, Window::default(), None, None)?;
     let published = events.iter().find(|e| matches!(e.body, Body::ReportPublished(_))).map(|e| e.occurred.start());
     let last_verdict = events
         .iter()

@@ -57,11 +57,18 @@ fn report_events(store: &dyn EventStore, report: &StreamId) -> Result<Vec<Record
     Ok(events)
 }
 
-/// The status of every recommendation through `window`, of one report if given, by report and number.
+/// The status of every recommendation through `window`, of one report if given, by report and number; with
+/// `owner`, only the recommendations it owns ([`projections::RecommendationStatus::owned_by`]: the whole name,
+/// in any case).
 ///
 /// # Errors
 /// A damaged store; [`AppError::NotFound`] for a report the store does not hold.
-pub fn status(store: &dyn EventStore, window: Window, report: Option<&StreamId>) -> Result<Status, AppError> {
+pub fn status(
+    store: &dyn EventStore,
+    window: Window,
+    report: Option<&StreamId>,
+    owner: Option<&str>,
+) -> Result<Status, AppError> {
     let mut status = match report {
         None => fold(store.events(1), window, None, Judged::Yes)?.0,
         Some(r) => fold(report_events(store, r)?.into_iter().map(Ok), window, None, Judged::Yes)?.0,
@@ -69,6 +76,9 @@ pub fn status(store: &dyn EventStore, window: Window, report: Option<&StreamId>)
     if let Some(r) = report {
         status.recommendations.retain(|s| s.report == r.as_str());
         status.reports.retain(|s| s.id == r.report());
+    }
+    if let Some(name) = owner {
+        status.recommendations.retain(|r| r.owned_by(name));
     }
     Ok(status)
 }
@@ -146,17 +156,26 @@ pub fn summary(
     day: Date,
     known_at: Option<Timestamp>,
 ) -> Result<Summary, AppError> {
-    let status = status(store, Window { as_of: Some(day), known_at }, report)?;
+    let status = status(store, Window { as_of: Some(day), known_at }, report, None)?;
     Ok(projections::summary(&status, day))
 }
 
-/// The commitments overdue on `day`, by current due date, then recommendation.
+/// The commitments overdue on `day`, by current due date, then recommendation; with `owner`, only those it owns.
 ///
 /// # Errors
 /// A damaged store.
-pub fn due(store: &dyn EventStore, day: Date, known_at: Option<Timestamp>) -> Result<Vec<Overdue>, AppError> {
-    let status = status(store, Window { as_of: Some(day), known_at }, None)?;
-    Ok(projections::overdue(&status, day))
+pub fn due(
+    store: &dyn EventStore,
+    day: Date,
+    known_at: Option<Timestamp>,
+    owner: Option<&str>,
+) -> Result<Vec<Overdue>, AppError> {
+    let status = status(store, Window { as_of: Some(day), known_at }, None, None)?;
+    let mut overdue = projections::overdue(&status, day);
+    if let Some(name) = owner {
+        overdue.retain(|o| o.owned_by(name));
+    }
+    Ok(overdue)
 }
 
 /// Writes every stored line in position order, each followed by a newline, and returns how many.

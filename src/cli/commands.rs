@@ -264,10 +264,7 @@ fn status(
         None => PartialDate::parse(&today().to_string()).map_err(|e| Failure::invalid(e.to_string()))?,
     };
     let store = ctx.read()?;
-    let mut status = app::status(&*store, app::window(Some(&as_of), known_at), report.as_ref())?;
-    if let Some(name) = owner {
-        status.recommendations.retain(|r| r.owned_by(name));
-    }
+    let status = app::status(&*store, app::window(Some(&as_of), known_at), report.as_ref(), owner)?;
     output::status(out, ctx.style, &status)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -329,10 +326,7 @@ fn due(
 ) -> Outcome {
     let store = ctx.read()?;
     let day = on.as_ref().map_or_else(today, |d| d.end());
-    let mut overdue = app::due(&*store, day, known_at)?;
-    if let Some(name) = owner {
-        overdue.retain(|o| o.owned_by(name));
-    }
+    let overdue = app::due(&*store, day, known_at, owner)?;
     output::due(out, ctx.style, day, &overdue)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -38,8 +38,9 @@ pub fn write(out: &mut impl Write, style: Style, demo: &Demo) -> Result<(), Fail
             demo.imported
         ),
     };
-    writeln!(out, "Nazorg aan gedetineerden (Rekenkamer Amsterdam, May 2013): {imported}\n")?;
-    writeln!(out, "Status of the recommendations")?;
+    let case = demo.status.reports.first().map(|r| labels::report(lang, r)).unwrap_or_default();
+    writeln!(out, "{case}: {imported}\n")?;
+    writeln!(out, "{}", lang.pick("Status of the recommendations", "Stand van zaken per aanbeveling"))?;
     output::status(out, style, &demo.status)?;
     let on = labels::date(
         lang,
@@ -50,19 +51,36 @@ pub fn write(out: &mut impl Write, style: Style, demo: &Demo) -> Result<(), Fail
         Lang::Nl => writeln!(out, "\nSamenvatting op {on}, de datum van het laatste oordeel")?,
     }
     output::summary(out, style, &demo.summary)?;
-    let span =
-        |e: Option<&projections::TimelineEntry>| e.map(|e| labels::date(Lang::En, &e.occurred)).unwrap_or_default();
+    let span = |e: Option<&projections::TimelineEntry>| e.map(|e| labels::date(lang, &e.occurred)).unwrap_or_default();
     let entries = &demo.timeline.entries;
-    writeln!(out, "\nTimeline, {} to {}", span(entries.first()), span(entries.last()))?;
+    let (first, last) = (span(entries.first()), span(entries.last()));
+    match lang {
+        Lang::En => writeln!(out, "\nTimeline, {first} to {last}")?,
+        Lang::Nl => writeln!(out, "\nTijdlijn, {first} tot en met {last}")?,
+    }
     output::timeline(out, style, &demo.timeline, &demo.status)?;
     if demo.earlier > 0 {
-        writeln!(
-            out,
-            "({} entries of background before the report are left out here; `followup timeline` shows them)",
-            demo.earlier
-        )?;
+        match lang {
+            Lang::En => writeln!(
+                out,
+                "({} entries of background before the report are left out here; `followup timeline` shows them)",
+                demo.earlier
+            )?,
+            Lang::Nl => writeln!(
+                out,
+                "({} gebeurtenissen van vóór het rapport zijn hier weggelaten; `followup timeline` toont ze)",
+                demo.earlier
+            )?,
+        }
     }
-    writeln!(out, "\nVerification: every verdict replayed against its evidence, and the hash chain")?;
+    writeln!(
+        out,
+        "\n{}",
+        lang.pick(
+            "Verification: every verdict replayed against its evidence, and the hash chain",
+            "Verificatie: elk oordeel opnieuw getoetst aan zijn onderbouwing, en de hashketen"
+        )
+    )?;
     super::verify::write_with(out, style.format, lang, &demo.verified, super::verify::Ids::Hidden)?;
     Ok(())
 }

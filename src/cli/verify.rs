@@ -9,11 +9,11 @@ use projections::Judgement;
 use super::output::{self, cell};
 use super::{Failure, Format};
 
-fn result_word(j: Judgement) -> &'static str {
+/// A judgement as the table writes it: the failures in capitals, so that they stand out.
+fn result_word(lang: Lang, j: Judgement) -> String {
     match j {
-        Judgement::Supported => "supported",
-        Judgement::Unsupported => "UNSUPPORTED",
-        Judgement::Undermined => "UNDERMINED",
+        Judgement::Supported => labels::judgement(lang, j).to_owned(),
+        Judgement::Unsupported | Judgement::Undermined => labels::judgement(lang, j).to_uppercase(),
     }
 }
 
@@ -46,7 +46,10 @@ pub fn write_with(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome,
     order.sort_by_key(|v| {
         (v.recommendation.report(), v.recommendation.recommendation(), v.as_of.start(), v.as_of.end(), v.position)
     });
-    let mut t = output::table(&["Recommendation", "Verdict", "As of", "Result", "Rules failed"]);
+    let mut t = output::table(&match lang {
+        Lang::En => ["Recommendation", "Verdict", "As of", "Result", "Rules failed"],
+        Lang::Nl => ["Aanbeveling", "Oordeel", "Stand per", "Uitkomst", "Regels geschonden"],
+    });
     for v in order {
         let failures: Vec<String> = v.failures.iter().map(|f| format!("{}: {}", f.rule, f.message)).collect();
         let successor = |by: events::EventId| match ids {
@@ -74,8 +77,13 @@ pub fn write_with(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome,
             cell(labels::verdict(lang, v.verdict)),
             cell(labels::date(lang, &v.as_of)),
             cell(match v.superseded_by {
-                Some(by) => format!("{}, superseded by\n{}", result_word(v.result), successor(by)),
-                None => result_word(v.result).to_owned(),
+                Some(by) => format!(
+                    "{}, {}\n{}",
+                    result_word(lang, v.result),
+                    lang.pick("superseded by", "vervangen door"),
+                    successor(by)
+                ),
+                None => result_word(lang, v.result),
             }),
             cell(failures.join("\n")),
         ]);
