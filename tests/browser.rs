@@ -47,19 +47,26 @@ fn page_errors(log: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The case imported into a fresh store and its report pack written in `lang`, as of 2017-12-31: the temporary
+/// directory holding both, and the pack's directory.
+fn pack_of_the_case(lang: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let pack = dir.path().join("pack");
+    let followup = |args: &[&str]| {
+        let status =
+            Command::new(env!("CARGO_BIN_EXE_followup")).arg("--store").arg(&store).args(args).status().unwrap();
+        assert!(status.success(), "{args:?}");
+    };
+    followup(&["import", CASE]);
+    followup(&["--lang", lang, "report", "--out", pack.to_str().unwrap(), "--as-of", "2017-12-31"]);
+    (dir, pack)
+}
+
 #[test]
 fn the_report_pack_renders_in_a_browser_with_five_lanes_and_no_errors() {
     for (lang, verdict_5) in [("en", "partially implemented"), ("nl", "gedeeltelijk uitgevoerd")] {
-        let dir = tempfile::tempdir().unwrap();
-        let store = dir.path().join("store");
-        let pack = dir.path().join("pack");
-        let followup = |args: &[&str]| {
-            let status =
-                Command::new(env!("CARGO_BIN_EXE_followup")).arg("--store").arg(&store).args(args).status().unwrap();
-            assert!(status.success(), "{args:?}");
-        };
-        followup(&["import", CASE]);
-        followup(&["--lang", lang, "report", "--out", pack.to_str().unwrap(), "--as-of", "2017-12-31"]);
+        let (dir, pack) = pack_of_the_case(lang);
         let page = pack.join("index.html");
         let html = std::fs::read_to_string(&page).unwrap();
         for outside in ["src=", "<link", "url(", "@import", "<script"] {
@@ -129,16 +136,7 @@ const MEASURE: &str = r#"<script>
 #[test]
 fn at_800_px_no_word_breaks_across_lines_and_no_date_wraps() {
     for lang in ["en", "nl"] {
-        let dir = tempfile::tempdir().unwrap();
-        let store = dir.path().join("store");
-        let pack = dir.path().join("pack");
-        let followup = |args: &[&str]| {
-            let status =
-                Command::new(env!("CARGO_BIN_EXE_followup")).arg("--store").arg(&store).args(args).status().unwrap();
-            assert!(status.success(), "{args:?}");
-        };
-        followup(&["import", CASE]);
-        followup(&["--lang", lang, "report", "--out", pack.to_str().unwrap(), "--as-of", "2017-12-31"]);
+        let (dir, pack) = pack_of_the_case(lang);
         // A copy of the page with the measuring script: the pack itself holds no script.
         let html = std::fs::read_to_string(pack.join("index.html")).unwrap();
         let measured = dir.path().join("measured.html");
