@@ -239,10 +239,6 @@ pub fn report_pack(
 ) -> Result<ReportPack, AppError> {
     let window = Window { as_of: Some(day), known_at };
     let mut found = false;
-    // The publications in the window, and the ids retracted in it: a report counts once, with the title of
-    // its first publication; a later `report_published` on its stream is its follow-up report.
-    let mut published: Vec<(events::EventId, StreamId, String)> = Vec::new();
-    let mut retracted = std::collections::HashSet::new();
     // The head of the log that is judged: as known at `known_at`, else the whole log's.
     let mut head = events::Hash::ZERO;
     let events = store.events(1).inspect(|e| {
@@ -251,19 +247,7 @@ pub fn report_pack(
             return;
         }
         head = e.hash;
-        if report.is_some_and(|r| e.stream.report() != r.as_str()) {
-            return;
-        }
-        found = true;
-        match &e.body {
-            events::Body::EventRetracted(r) => {
-                retracted.insert(r.target);
-            }
-            events::Body::ReportPublished(b) if window.occurred(e) => {
-                published.push((e.id, e.stream.clone(), b.title.clone()))
-            }
-            _ => {}
-        }
+        found |= report.is_none_or(|r| e.stream.report() == r.as_str());
     });
     // Only the report's events are folded; the head above still follows the whole log.
     let events = events.filter(|e| match (e, report) {
@@ -277,15 +261,12 @@ pub fn report_pack(
     }
     let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
     let summary = projections::summary(&status, day);
-    let mut reports: Vec<(StreamId, String)> = Vec::new();
-    for (id, stream, title) in published {
-        if !retracted.contains(&id) && !reports.iter().any(|(s, _)| *s == stream) {
-            reports.push((stream, title));
-        }
-    }
+    // The reports published in the window and not retracted, each once with its first publication's title
+    // (a later `report_published` on its stream is its follow-up report).
+    let reports: Vec<&str> = status.reports.iter().filter_map(|r| r.title.as_deref()).collect();
     let title = match (title, reports.as_slice()) {
         (Some(t), _) => t.to_owned(),
-        (None, [(_, one)]) => one.clone(),
+        (None, [one]) => (*one).to_owned(),
         (None, many) => match lang {
             Lang::En => format!("Follow-up of {} reports", many.len()),
             Lang::Nl => format!("Opvolging van {} rapporten", many.len()),
