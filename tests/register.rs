@@ -116,7 +116,7 @@ fn the_example_register_in_windows_1252_imports_into_the_events_each_row_implies
             )
         })
         .collect();
-    let at = |t: &str| (t.to_owned(), "register.csv".to_owned(), "row 2".to_owned());
+    let at = |t: &str| (t.to_owned(), "register".to_owned(), "row 2".to_owned());
     assert_eq!(
         sources,
         [
@@ -159,6 +159,26 @@ fn importing_the_same_register_again_adds_nothing() {
         (again["events"].as_u64(), again["appended"].as_u64(), again["already_present"].as_u64()),
         (Some(21), Some(0), Some(21))
     );
+    assert_eq!(export(dir.path()), before, "the log is byte for byte as it was");
+}
+
+#[test]
+fn the_same_register_saved_under_another_name_or_read_from_stdin_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    followup(dir.path()).args(["import", "--map", "nl-register", REGISTER]).assert().success();
+    let before = export(dir.path());
+    let renamed = dir.path().join("register-2018.csv");
+    std::fs::copy(REGISTER, &renamed).unwrap();
+    let again = json_of(followup(dir.path()).args(["import", "--map", "nl-register"]).arg(&renamed));
+    assert_eq!((again["appended"].as_u64(), again["already_present"].as_u64()), (Some(0), Some(21)));
+    let piped = followup(dir.path())
+        .args(["import", "--map", "nl-register", "-", "--format", "json"])
+        .pipe_stdin(REGISTER)
+        .unwrap()
+        .output()
+        .unwrap();
+    let piped: serde_json::Value = serde_json::from_slice(&piped.stdout).unwrap();
+    assert_eq!(piped["appended"].as_u64(), Some(0));
     assert_eq!(export(dir.path()), before, "the log is byte for byte as it was");
 }
 
@@ -214,7 +234,7 @@ fn the_register_as_an_xlsx_workbook_imports_to_the_same_status() {
     let status = json_of(followup(&store).arg("status"));
     assert_eq!(seen(&status), expected());
     let timeline = json_of(followup(&store).args(["timeline", "--rec", "2015-leerlingenvervoer/1"]));
-    assert_eq!(timeline["entries"][0]["source"], json!({"document": "register.xlsx", "locator": "sheet Blad1, row 5"}));
+    assert_eq!(timeline["entries"][0]["source"], json!({"document": "register", "locator": "sheet Blad1, row 5"}));
     let again = json_of(followup(&store).args(["import", "--map", "nl-register"]).arg(&file));
     assert_eq!(again["appended"].as_u64(), Some(0));
 }
@@ -335,6 +355,25 @@ fn a_mapping_file_names_the_columns_and_adds_words() {
     let (code, _, stderr) = run(followup(&store).args(["import", "--map"]).arg(&map).arg(&file));
     assert_eq!(code, Some(1));
     assert!(stderr.contains("is not valid: missing field `report_date`"), "{stderr}");
+}
+
+#[test]
+fn a_column_a_mapping_file_names_but_the_header_lacks_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map.toml");
+    std::fs::write(
+        &map,
+        "auditor = \"R\"\n[columns]\nreport = \"Onderwerp\"\nreport_date = \"Jaar\"\nnumber = \"#\"\ntext = \"Wat\"\n\
+         status = \"Stat\"\nstatus_date = \"Per\"\n",
+    )
+    .unwrap();
+    let file = dir.path().join("r.csv");
+    std::fs::write(&file, "Onderwerp,Jaar,#,Wat,State,Per\nGroen,2016,1,Plant bomen,klaar,2018-03\n").unwrap();
+    let store = dir.path().join("s");
+    let (code, _, stderr) = run(followup(&store).args(["import", "--map"]).arg(&map).arg(&file));
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("the header row lacks the column status (Stat)"), "{stderr}");
+    assert!(!store.exists(), "nothing written, no store made");
 }
 
 #[test]

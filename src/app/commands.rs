@@ -214,8 +214,9 @@ pub fn import(
 }
 
 /// Imports a register spreadsheet (`input`: xlsx, or CSV in UTF-8 or Windows-1252) all or nothing, with the
-/// mapping `map` names: a built-in one (`nl-register`) or a mapping file ([`Mapping::load`]). `name` is the
-/// register's name, the default source document; `encoding` overrides the mapping's and the guess.
+/// mapping `map` names: a built-in one (`nl-register`) or a mapping file ([`Mapping::load`]); `encoding`
+/// overrides the mapping's and the guess. The source document is the mapping's `document`, else `register`,
+/// never the file's name, so the same rows under another name add nothing.
 ///
 /// The whole register is read and every row checked before the store is opened by `open`; a bad row means
 /// nothing is written. A row's `report_published` and `recommendation_issued` are left out when the store holds
@@ -230,7 +231,6 @@ pub fn import(
 pub fn import_register(
     open: impl FnOnce() -> Result<Opened, OpenError>,
     input: ImportInput,
-    name: &str,
     map: &str,
     encoding: Option<Encoding>,
     principal: &Principal,
@@ -246,7 +246,7 @@ pub fn import_register(
             reader.read_to_end(&mut bytes)?;
         }
     }
-    let read = import::register::read_events(&bytes, name, &mapping, encoding)?;
+    let read = import::register::read_events(&bytes, &mapping, encoding)?;
     let opened = open()?;
     let mut kept = Vec::with_capacity(read.events.len());
     let mut skipped = 0;

@@ -139,12 +139,8 @@ fn import_register(
     let principal = principal(ctx.recorded_by.as_deref())?;
     let stdin = file == Path::new("-");
     let location = ctx.location()?;
-    let name = match file.file_name() {
-        Some(n) if !stdin => n.to_string_lossy().into_owned(),
-        _ => "register".to_owned(),
-    };
     let input = if stdin { ImportInput::Stream(Box::new(io::stdin())) } else { ImportInput::File(file.to_owned()) };
-    let (r, notes) = app::import_register(|| followup::open(&location), input, &name, map, encoding, &principal)
+    let (r, notes) = app::import_register(|| followup::open(&location), input, map, encoding, &principal)
         .map_err(|e| Failure::from(e).context(format!("import of register {} failed", file.display())))?;
     write_import(ctx, out, &r, &notes)
 }

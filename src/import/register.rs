@@ -80,7 +80,8 @@ struct MappingFile {
 /// the auditor, and how to read the file.
 ///
 /// Written as TOML (or JSON): `auditor` (the audit office: `report_published.auditor` and the assessor of each
-/// verdict), optional `document` (the source document of every event; default the file's name),
+/// verdict), optional `document` (the source document of every event; default `register`, whatever the file is
+/// called, so that the same rows saved under another name, or as this year's copy, give the same events),
 /// `report_prefix` (put before a report id made from its title), `sheet` (an xlsx sheet; default the first),
 /// `encoding` (`utf-8` or `windows-1252`; default: UTF-8 unless the file is not, then Windows-1252),
 /// `delimiter` (`;`, `,` or `tab`; default: whichever the header row uses most); `[columns]` naming the header
@@ -90,6 +91,9 @@ struct MappingFile {
 #[derive(Clone, Debug)]
 pub struct Mapping {
     file: MappingFile,
+    /// A mapping file, whose every column must be in the header row; the built-in one names alternatives a
+    /// register may lack.
+    strict: bool,
     stances: Vec<(String, Stance)>,
     verdicts: Vec<(String, Verdict)>,
 }
@@ -184,7 +188,7 @@ impl Mapping {
         let mut verdicts: Vec<(String, Verdict)> = VERDICT_WORDS.iter().map(|(w, v)| ((*w).to_owned(), *v)).collect();
         verdicts.extend(Verdict::ALL.iter().map(|v| (v.code().to_owned(), *v)));
         verdicts.extend(file.verdicts.iter().map(|(w, v)| (normal(w), *v)));
-        Ok(Mapping { file, stances, verdicts })
+        Ok(Mapping { file, strict: name != "nl-register", stances, verdicts })
     }
 
     fn stance(&self, word: &str) -> Option<Stance> {
@@ -321,8 +325,8 @@ pub struct RegisterEvents {
     pub notes: Vec<String>,
 }
 
-/// Reads a register (`bytes`: an xlsx workbook, or CSV) with `mapping`; `name` is the file's name, the default
-/// source document. `encoding` overrides the mapping's and the guess.
+/// Reads a register (`bytes`: an xlsx workbook, or CSV) with `mapping`. `encoding` overrides the mapping's and the
+/// guess.
 ///
 /// Each row gives, in this order: `report_published` (for the first row of each report), `recommendation_issued`
 /// (dated as the report), `executive_responded` (when there is a stance or a response; dated by the response
@@ -339,12 +343,7 @@ pub struct RegisterEvents {
 /// [`ImportError::Rows`] naming every bad row with its column and value (an unknown status or stance word, an
 /// unreadable date, number or amount, a missing required column or value, a second row for the same
 /// recommendation); [`ImportError::Empty`] for a register without rows. Nothing is decided from a partial file.
-pub fn read_events(
-    bytes: &[u8],
-    name: &str,
-    mapping: &Mapping,
-    encoding: Option<Encoding>,
-) -> Result<RegisterEvents, ImportError> {
+pub fn read_events(bytes: &[u8], mapping: &Mapping, encoding: Option<Encoding>) -> Result<RegisterEvents, ImportError> {
     let mut notes = Vec::new();
     let table = if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes, mapping.file.sheet.as_deref())?
@@ -352,7 +351,8 @@ pub fn read_events(
         let encoding = encoding.or_else(|| mapping.file.encoding.as_deref().and_then(self::encoding));
         read_csv(bytes, encoding, mapping.file.delimiter.as_deref().and_then(delimiter), &mut notes)?
     };
-    let document = mapping.file.document.clone().unwrap_or_else(|| name.to_owned());
+    // Not the file's name: a register is saved under many names over the years, and its rows are the same facts.
+    let document = mapping.file.document.clone().unwrap_or_else(|| "register".to_owned());
     let events = rows_to_events(&table, mapping, &document)?;
     Ok(RegisterEvents { events, notes })
 }
@@ -475,7 +475,9 @@ impl Located {
     }
 }
 
-fn locate(table: &Table, columns: &Columns) -> Result<Located, ImportError> {
+/// Where each column of the mapping is. Every required column must be there; with `strict` (a mapping file, which
+/// names the columns of one register) every column it names.
+fn locate(table: &Table, columns: &Columns, strict: bool) -> Result<Located, ImportError> {
     let fields: [(&'static str, Option<&Names>, bool); 15] = [
         ("report", Some(&columns.report), true),
         ("report_id", columns.report_id.as_ref(), false),
@@ -504,7 +506,7 @@ fn locate(table: &Table, columns: &Columns) -> Result<Located, ImportError> {
             Some(f) => {
                 index.insert(field, f);
             }
-            None if required => missing.push(format!("{field} ({})", names.all().join(" or "))),
+            None if required || strict => missing.push(format!("{field} ({})", names.all().join(" or "))),
             None => {}
         }
     }
@@ -842,7 +844,7 @@ fn row_events(
 }
 
 fn rows_to_events(table: &Table, mapping: &Mapping, document: &str) -> Result<Vec<(usize, Pending)>, ImportError> {
-    let at = locate(table, &mapping.file.columns)?;
+    let at = locate(table, &mapping.file.columns, mapping.strict)?;
     let sheet = &table.sheet;
     let mut problems: Vec<RowProblem> = Vec::new();
     let mut out: Vec<(usize, Pending)> = Vec::new();
