@@ -110,6 +110,19 @@ pub enum AppError {
          to import, not an export; import it, then verify the store, or verify a file written by `followup export`"
     )]
     NotAnExport,
+    /// The disk holding the store has too little room for an import: nothing was written.
+    #[error(
+        "the disk holding the store has {} free, and this import needs about {} (a stored event takes up to 5 times \
+         its line): free some space there and try again; nothing was imported",
+        megabytes(*free),
+        megabytes(*needed)
+    )]
+    NoRoom {
+        /// Bytes free for the store.
+        free: u64,
+        /// Bytes the import is estimated to take.
+        needed: u64,
+    },
     /// The log does not hold what its head says.
     #[error("{0}")]
     Integrity(String),
@@ -126,6 +139,11 @@ pub enum AppError {
     },
 }
 
+/// Bytes as megabytes with one decimal: `3.2 MB`.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
 impl AppError {
     /// The failure's kind.
     pub fn kind(&self) -> ErrorKind {
@@ -138,6 +156,7 @@ impl AppError {
                 ErrorKind::Invalid
             }
             AppError::NotFound(_) => ErrorKind::NotFound,
+            AppError::NoRoom { .. } => ErrorKind::Unavailable,
             AppError::RecordedAndRetracted { .. } => ErrorKind::Conflict,
             AppError::Integrity(_) => ErrorKind::Integrity,
             AppError::Io(_) | AppError::File { .. } => ErrorKind::Internal,

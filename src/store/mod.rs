@@ -481,6 +481,12 @@ pub trait EventStore: Send + Sync {
     /// A storage failure while reading.
     fn check_integrity(&self, each: &mut dyn FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError>;
 
+    /// The bytes free for the store where it keeps its data (its disk), when the backend knows; `None` for a
+    /// backend that does not keep data on a local disk, or when the system cannot say.
+    fn room(&self) -> Option<u64> {
+        None
+    }
+
     /// Every event from position `from` on, first those already stored and then each new one as it becomes
     /// durable, each exactly once and in position order. A subscription keeps the store open while it lives.
     fn subscribe(&self, from: u64) -> Subscription;
@@ -515,6 +521,9 @@ impl<S: EventStore + ?Sized> EventStore for Arc<S> {
     }
     fn lines(&self, from: u64) -> LineIter<'_> {
         (**self).lines(from)
+    }
+    fn room(&self) -> Option<u64> {
+        (**self).room()
     }
     fn report_events(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
         (**self).report_events(report)

@@ -259,14 +259,22 @@ impl SledStore {
                 Head { position, hash, recorded_at }
             }
         };
-        // A write killed before its final batch left chunks past the head, and its marker: remove them.
+        // A write killed before its final batch left chunks past the head, and its marker: remove them. If that
+        // fails (a disk still nearly full: removing writes too), the store opens for reading all the same, since
+        // readers never see past the head, and refuses writes, which could mistake those chunks for stored
+        // events; the next open tries again.
+        let mut leftover = None;
         if tree.contains_key(keys::UNCOMMITTED).map_err(storage)? {
-            let removed = remove_uncommitted(&tree, head.position).map_err(storage)?;
-            tracing::info!(removed, "removed the events of a write that did not complete");
+            match remove_uncommitted(&tree, head.position) {
+                Ok(removed) => tracing::info!(removed, "removed the events of a write that did not complete"),
+                Err(e) => leftover = Some(e),
+            }
         }
         let log_file = File::open(dir.join("db")).map_err(io)?;
-        db.flush().map_err(storage)?;
-        log_file.sync_data().map_err(io)?;
+        if leftover.is_none() {
+            db.flush().map_err(storage)?;
+            log_file.sync_data().map_err(io)?;
+        }
         // A new store's files and their directory entries must survive a power loss too.
         File::open(dir.join("conf")).and_then(|f| f.sync_all()).map_err(io)?;
         File::open(dir).and_then(|f| f.sync_all()).map_err(io)?;
@@ -287,7 +295,15 @@ impl SledStore {
                 unsent: VecDeque::new(),
             }),
             synced: Condvar::new(),
-            failed: Default::default(),
+            failed: leftover
+                .map(|e| {
+                    std::sync::OnceLock::from(format!(
+                        "the events of an earlier refused write could not be removed when it was opened ({}); free some \
+                         disk space",
+                        BackendError::from(e)
+                    ))
+                })
+                .unwrap_or_default(),
             tx,
             clock,
         };
@@ -776,6 +792,10 @@ impl EventStore for SledStore {
 
     fn report_events(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
         self.report_events_sync(report)
+    }
+
+    fn room(&self) -> Option<u64> {
+        fs4::available_space(&self.inner.path).ok()
     }
 
     fn check_integrity(&self, each: &mut dyn FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError> {
