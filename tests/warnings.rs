@@ -188,3 +188,39 @@ fn an_import_reports_its_warnings_in_json_and_the_first_20_in_text() {
     assert_eq!(warnings[0]["field"], "stream");
     assert_eq!(warnings[0]["position"], 1);
 }
+
+#[test]
+fn a_recommendation_whose_issue_is_retracted_leaves_the_status_and_its_verdict_is_undermined() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        line("v", "report_published", "2016", r#"{"title":"T","auditor":"A","summary":"S"}"#),
+        line("v/1", "recommendation_issued", "2016", r#"{"number":1,"text":"Do it"}"#),
+        line(
+            "v/1",
+            "status_assessed",
+            "2017",
+            r#"{"verdict":"not_implemented","as_of":"2017","assessor":"A","rationale":"R","evidence":[],"attributable":true}"#,
+        ),
+    ];
+    let file = dir.path().join("v.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let store = dir.path().join("s");
+    assert!(followup(&store).arg("import").arg(&file).output().unwrap().status.success());
+    let export = followup(&store).arg("export").output().unwrap().stdout;
+    let issue: Value = serde_json::from_str(String::from_utf8(export).unwrap().lines().nth(1).unwrap()).unwrap();
+    let id = issue["id"].as_str().unwrap();
+    let retraction = line("v/1", "event_retracted", "2018", &format!(r#"{{"target":"{id}","reason":"never made"}}"#));
+    let out = followup(&store).args(["record", &retraction]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = followup(&store).args(["status", "--format", "json"]).output().unwrap();
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["recommendations"], serde_json::json!([]));
+    assert_eq!(
+        status["anomalies"][0]["message"],
+        "recommendation v/1 is left out: its recommendation_issued was retracted"
+    );
+    let out = followup(&store).arg("verify").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "an undermined verdict is not supported");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("the issue of v/1 was retracted at position 4, after the assessment"), "{text}");
+}

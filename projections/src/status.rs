@@ -401,9 +401,13 @@ impl StatusFold {
         // The recommendations listed: those with an own-stream event that counts.
         let mut recs: BTreeMap<(&str, u32), Vec<&Kept>> = BTreeMap::new();
         let mut per_report: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut own_first: HashMap<(&str, u32), &Kept> = HashMap::new();
         for (report, numbers) in &self.recs {
             for (n, own) in numbers {
                 let list: Vec<&Kept> = own.iter().filter(|k| window.counts(k.stamp)).collect();
+                if let Some(first) = list.first() {
+                    own_first.insert((report, *n), first);
+                }
                 if !list.is_empty() {
                     recs.insert((report, *n), list);
                     per_report.entry(report).or_default().push(*n);
@@ -461,11 +465,22 @@ impl StatusFold {
         }
         let mut recommendations = Vec::with_capacity(recs.len());
         for ((report, number), mut list) in recs {
+            let issue = list.iter().find(|k| matches!(k.fact, Fact::Issued(..))).map(|k| (k.position, k.id));
             list.retain(|k| !retracted(&k.id));
             list.sort_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)));
             let s = summarise(report.to_owned(), number, &list, &revisions_of, &kept_by);
+            // A recommendation whose issue was retracted is withdrawn: out of the status, with a note.
+            if let (None, Some((position, id))) = (&s.issued, issue) {
+                anomalies.push(Anomaly {
+                    position: Some(position),
+                    event_id: Some(id),
+                    message: format!("recommendation {} is left out: its recommendation_issued was retracted", s.id),
+                });
+                continue;
+            }
             if s.issued.is_none() {
-                let first = list.iter().min_by_key(|k| k.position);
+                // The first event of its own stream (report-level ones attached to it are not its own).
+                let first = own_first.get(&(report, number)).copied();
                 anomalies.push(Anomaly {
                     position: first.map(|k| k.position),
                     event_id: first.map(|k| k.id),

@@ -132,10 +132,13 @@ mod tests {
         ));
         let s = status(&log(&lines), Window::default());
         assert!(
-            s.anomalies.iter().any(|a| a.message.contains("r/2 has events but was never issued")),
+            s.anomalies
+                .iter()
+                .any(|a| a.message == "recommendation r/2 is left out: its recommendation_issued was retracted"),
             "{:?}",
             s.anomalies
         );
+        assert!(s.recommendations.iter().all(|r| r.id.as_str() != "r/2"), "a withdrawn recommendation is not listed");
         let sum = summary(&s, "2020-01-01".parse().unwrap());
         assert_eq!((sum.overall.recommendations, sum.reports[0].recommendations), (1, 1));
     }

@@ -329,7 +329,19 @@ impl VerifyFold {
                     "V1",
                     format!("{} was issued in {}, after this assessment ({})", a.stream, i.occurred, a.occurred),
                 ),
-                Some(_) => {}
+                // An issue retracted after the assessment undermines it, as retracted evidence does: the verdict
+                // was sound when made, and is about a recommendation the log no longer holds.
+                Some(i) => {
+                    if let Some(p) = self.retracted_after(&i.id, a.position, window) {
+                        undermining.push(Failure {
+                            rule: "V1",
+                            message: format!(
+                                "the issue of {} was retracted at position {p}, after the assessment",
+                                a.stream
+                            ),
+                        });
+                    }
+                }
             }
 
             // V2, collecting the kinds of sound evidence for V3.
