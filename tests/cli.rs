@@ -596,6 +596,29 @@ fn bidirectional_controls_from_the_log_are_shown_by_their_codes_in_the_terminal_
 }
 
 #[test]
+fn bidirectional_controls_are_shown_by_their_codes_in_html_and_the_status_csv_and_kept_in_the_timeline_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Pay \u{202E}0001 EUR\u{2069} now";
+    for line in [
+        serde_json::json!({"stream": "x-2020", "type": "report_published", "occurred": "2020",
+            "source": {"document": "D", "locator": "L"}, "data": {"title": "T", "auditor": "A", "summary": "S"}}),
+        serde_json::json!({"stream": "x-2020/1", "type": "recommendation_issued", "occurred": "2020",
+            "source": {"document": "D", "locator": "L"}, "data": {"number": 1, "text": text}}),
+    ] {
+        followup(dir.path()).arg("record").arg(line.to_string()).assert().success();
+    }
+    for (command, format) in [("status", "html"), ("status", "csv"), ("timeline", "html")] {
+        let out = followup(dir.path()).args([command, "--format", format]).output().unwrap();
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(!page.contains('\u{202E}') && !page.contains('\u{2069}'), "{command} {format}: {page}");
+        assert!(page.contains("⟨U+202E⟩0001 EUR⟨U+2069⟩"), "{command} {format}: {page}");
+    }
+    // The timeline CSV imports back, so it keeps the text as recorded.
+    let out = followup(dir.path()).args(["timeline", "--format", "csv"]).output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains(text));
+}
+
+#[test]
 fn the_report_page_title_counts_reports_in_the_window_not_publications() {
     let dir = tempfile::tempdir().unwrap();
     let publish = |stream: &str, id: &str, title: &str, occurred: &str| {

@@ -176,6 +176,9 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
             r.verdict_judgement.map(|j| j.code().to_owned()).unwrap_or_default(),
         ]);
     }
+    // The status is read, not imported back: bidirectional controls from the log are shown by their codes, as in
+    // the terminal. (The timeline and log CSVs keep them, so that they import back to the same events.)
+    let rows = rows.into_iter().map(|r| r.into_iter().map(|c| labels::visible(&c).into_owned()).collect()).collect();
     write(rows, lang, bom)
 }
 

@@ -9,8 +9,10 @@ use projections::{RecommendationStatus, Status, Summary, Timeline, TimelineEntry
 
 use super::labels::{self, word, Lang, Word};
 
-/// Text made safe for HTML content and attribute values.
+/// Text made safe for HTML content and attribute values; bidirectional control characters are shown by their
+/// codes ([`labels::visible`]), so that no text from the log reverses the rest of a cell or a tooltip.
 pub fn escape(text: &str) -> String {
+    let text = labels::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
