@@ -385,6 +385,13 @@ fn filters_that_name_nothing_in_the_store_are_errors() {
         assert_eq!(code, Some(1), "{args:?}: {err}");
         assert!(err.contains("the store holds no"), "{args:?}: {err}");
     }
+    // A recommendation its report does not have is no timeline of the report's own events.
+    let (code, err) = stderr_of(followup(dir.path()).args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/9"]));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("the store holds no recommendation ra-amsterdam-2013-nazorg/9, though it holds its report"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -564,7 +571,8 @@ fn a_cp1252_csv_or_a_workbook_is_refused_naming_the_line_and_what_to_do() {
     assert_eq!(code, Some(1));
     assert!(err.contains("line 2: the file is not UTF-8 (byte 0xE9)"), "{err}");
     let workbook = dir.path().join("register.xlsx");
-    std::fs::write(&workbook, b"PK\x03\x04\x14\x00\x06\x00rest of a zip").unwrap();
+    // A workbook's binary "lines" after the first are not listed one by one.
+    std::fs::write(&workbook, b"PK\x03\x04\x14\x00\x06\x00rest\n\xff\xfe of\n\xff a zip\n").unwrap();
     for input in [None, Some("csv")] {
         let mut cmd = followup(&dir.path().join("s"));
         cmd.arg("import").arg(&workbook);
@@ -574,6 +582,8 @@ fn a_cp1252_csv_or_a_workbook_is_refused_naming_the_line_and_what_to_do() {
         let (code, err) = stderr_of(&mut cmd);
         assert_eq!(code, Some(1));
         assert!(err.contains("line 1: the file is a zip archive (a spreadsheet workbook such as xlsx?)"), "{err}");
+        assert!(err.contains("import --map nl-register FILE"), "{err}");
+        assert!(!err.contains("line 2"), "{err}");
     }
     assert!(!dir.path().join("s").exists(), "nothing was written");
 }

@@ -450,6 +450,19 @@ fn verify_log_on_an_import_file_says_it_is_not_an_export_instead_of_a_broken_cha
 }
 
 #[test]
+fn verify_log_on_a_csv_says_it_is_not_an_export_instead_of_a_broken_chain() {
+    let dir = case_store();
+    let csv = followup(dir.path()).args(["export", "--format", "csv"]).output().unwrap().stdout;
+    let file = dir.path().join("log.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = followup(Path::new("/nonexistent-store")).args(["verify", "--log"]).arg(&file).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "verification could not run: {err}");
+    assert!(err.contains("its first line is not a JSON object: it is not an export"), "{err}");
+    assert!(!err.contains("BROKEN") && out.stdout.is_empty(), "no chain verdict is printed");
+}
+
+#[test]
 fn a_superseded_unsupported_verdict_is_shown_as_superseded_and_no_longer_fails_verify() {
     // given the case and an unsupported verdict on recommendation 1 (V3: implemented, resting on no action)
     let dir = case_store();

@@ -110,6 +110,12 @@ pub enum AppError {
          to import, not an export; import it, then verify the store, or verify a file written by `followup export`"
     )]
     NotAnExport,
+    /// A file given as an exported log is not JSON Lines at all (a CSV, a spreadsheet): it holds no chain.
+    #[error(
+        "its first line is not a JSON object: it is not an export (a CSV, even `export --format csv`, holds no hash \
+         chain); verify the store, or a file written by `followup export`"
+    )]
+    NotJsonLines,
     /// The disk holding the store has too little room for an import: nothing was written.
     #[error(
         "the disk holding the store has {} free, and this import needs about {} (a stored event takes up to 5 times \
@@ -152,9 +158,11 @@ impl AppError {
             AppError::Read(e) => e.kind(),
             AppError::Append(e) => e.kind(),
             AppError::Import(e) => e.kind(),
-            AppError::Param { .. } | AppError::EmptyRange { .. } | AppError::NotAnExport | AppError::Mapping(_) => {
-                ErrorKind::Invalid
-            }
+            AppError::Param { .. }
+            | AppError::EmptyRange { .. }
+            | AppError::NotAnExport
+            | AppError::NotJsonLines
+            | AppError::Mapping(_) => ErrorKind::Invalid,
             AppError::NotFound(_) => ErrorKind::NotFound,
             AppError::NoRoom { .. } => ErrorKind::Unavailable,
             AppError::RecordedAndRetracted { .. } => ErrorKind::Conflict,

@@ -114,13 +114,17 @@ impl TimelineQuery {
 ///
 /// # Errors
 /// [`AppError::EmptyRange`] when `from` is after `to`; [`AppError::NotFound`] for a stream the store does not
-/// hold (nor its report); a damaged store.
+/// hold (a recommendation of a report it holds included); a damaged store.
 pub fn timeline(store: &dyn EventStore, q: &TimelineQuery) -> Result<(Timeline, Status), AppError> {
     q.check()?;
     if let Some(stream) = &q.stream {
         let report = stream.report_stream();
-        if store.stream_version(stream)?.is_none() && store.stream_version(&report)?.is_none() {
-            return Err(AppError::NotFound(format!("the store holds no stream {stream} (nor its report {report})")));
+        if store.stream_version(stream)?.is_none() {
+            return Err(AppError::NotFound(match store.stream_version(&report)? {
+                _ if stream.recommendation().is_none() => format!("the store holds no report {stream}"),
+                None => format!("the store holds no stream {stream} (nor its report {report})"),
+                Some(_) => format!("the store holds no recommendation {stream}, though it holds its report {report}"),
+            }));
         }
     }
     let filter = TimelineFilter {

@@ -105,11 +105,18 @@ pub fn verify_store(store: &dyn EventStore, window: Window, expect_head: Option<
 ///
 /// # Errors
 /// [`AppError::Io`] when the input cannot be read; [`AppError::NotAnExport`] when its first line is an input line
-/// (an import file, not an export): there is no chain to check.
+/// (an import file, not an export), [`AppError::NotJsonLines`] when it is no JSON object (a CSV): there is no
+/// chain to check.
 pub fn verify_log(input: impl BufRead, window: Window, expect_head: Option<Hash>) -> Result<Outcome, AppError> {
     let mut failure = None;
-    // Whether the first line is an input line, once it is read.
-    let mut first: Option<bool> = None;
+    // What the first line is, once it is read: an input line, no JSON object at all (a CSV), or neither.
+    #[derive(PartialEq)]
+    enum First {
+        Input,
+        NotJson,
+        Other,
+    }
+    let mut first: Option<First> = None;
     let lines = Lines::new(input, |_| {}).map_while(|item| match item {
         Ok((number, line)) => Some(line.map(|bytes| (None, bytes)).ok_or_else(|| {
             format!("line {number} is longer than the limit of {} bytes", events::MAX_STORED_LINE_BYTES)
@@ -121,8 +128,11 @@ pub fn verify_log(input: impl BufRead, window: Window, expect_head: Option<Hash>
     });
     let lines = lines.inspect(|item| {
         if first.is_none() {
-            let input = item.as_ref().ok().is_some_and(|(_, bytes)| matches!(events::decode(bytes), Ok(Line::New(_))));
-            first = Some(input);
+            first = Some(match item {
+                Ok((_, bytes)) if matches!(events::decode(bytes), Ok(Line::New(_))) => First::Input,
+                Ok((_, bytes)) if !bytes.trim_ascii_start().starts_with(b"{") => First::NotJson,
+                _ => First::Other,
+            });
         }
     });
     let mut judge = Judge::new(window);
@@ -133,8 +143,10 @@ pub fn verify_log(input: impl BufRead, window: Window, expect_head: Option<Hash>
     if let Some(e) = failure {
         return Err(AppError::Io(e));
     }
-    if first == Some(true) {
-        return Err(AppError::NotAnExport);
+    match first {
+        Some(First::Input) => return Err(AppError::NotAnExport),
+        Some(First::NotJson) => return Err(AppError::NotJsonLines),
+        _ => {}
     }
     Ok(judge.outcome(chain, expect_head))
 }

@@ -194,8 +194,9 @@ impl<R: BufRead, P: FnMut(u64)> Iterator for Lines<R, P> {
 pub(crate) fn foreign_format(start: &[u8]) -> Option<LineProblem> {
     start.starts_with(b"PK\x03\x04").then(|| LineProblem {
         line: 1,
-        message: "the file is a zip archive (a spreadsheet workbook such as xlsx?), not CSV or JSON Lines: save the \
-                  sheet as CSV UTF-8 and import that"
+        message: "the file is a zip archive (a spreadsheet workbook such as xlsx?), not CSV or JSON Lines: a \
+                  register of recommendations imports with `import --map nl-register FILE` (or a mapping of your \
+                  own); other sheets, save as CSV UTF-8 and import that"
             .into(),
     })
 }
@@ -231,6 +232,10 @@ pub fn check_lines(reader: impl BufRead, copy: Option<&mut dyn std::io::Write>) 
     let mut reader = Tee { inner: reader, copy, failed: None };
     for item in Lines::new(&mut reader, |_| {}) {
         let (number, line) = item?;
+        // A workbook is no file of lines: say so once, not once for each of its binary "lines".
+        if let Some(problem) = line.as_deref().filter(|_| number == 1).and_then(foreign_format) {
+            return Err(ImportError::Invalid(vec![problem]));
+        }
         match pending(number, line) {
             Ok(_) => events += 1,
             Err(problem) => problems.push(problem),
