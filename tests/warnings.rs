@@ -224,3 +224,28 @@ fn a_recommendation_whose_issue_is_retracted_leaves_the_status_and_its_verdict_i
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("the issue of v/1 was retracted at position 4, after the assessment"), "{text}");
 }
+
+#[test]
+fn an_amount_with_a_third_decimal_beyond_what_a_double_holds_is_refused_not_rounded() {
+    let dir = case();
+    for value in ["10000000000000.001", "9999999999999.999", "1.0000000000000001", "12.345"] {
+        let action = line(
+            REC3,
+            "action_taken",
+            "2016",
+            &format!(r#"{{"summary":"paid","amount":{{"value":{value},"currency":"EUR"}}}}"#),
+        );
+        let out = followup(dir.path()).args(["record", &action]).output().unwrap();
+        assert!(!out.status.success(), "{value} was accepted");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("amount `{value}` is not a number of EUR with at most two decimals")),
+            "{stderr}"
+        );
+    }
+    let (_, warnings) = record(
+        dir.path(),
+        &line(REC3, "action_taken", "2016", r#"{"summary":"paid","amount":{"value":12.50,"currency":"EUR"}}"#),
+    );
+    assert!(warnings.is_empty());
+}

@@ -552,7 +552,14 @@ fn date(cell: &Cell) -> Result<PartialDate, String> {
 fn cents(cell: &Cell) -> Result<i64, String> {
     let bad = || "is not an amount in euros such as 12.500,50".to_owned();
     let value = match cell {
-        Cell::Number(n) => return Ok((n * 100.0).round() as i64),
+        Cell::Number(n) => {
+            // A number cell is binary floating point: whole cents within a millionth of a cent, or refused.
+            let cents = n * 100.0;
+            if !cents.is_finite() || (cents - cents.round()).abs() > 1e-6 || cents.abs() > 1e15 {
+                return Err(format!("is {n}, not an amount in euros with at most two decimals up to 10^13"));
+            }
+            return Ok(cents.round() as i64);
+        }
         Cell::Text(t) => t.replace(['€', ' ', '\u{a0}'], "").replace("EUR", ""),
         _ => return Err(bad()),
     };
@@ -931,6 +938,9 @@ mod tests {
         assert_eq!(c("-3,05"), Ok(-305));
         assert!(c("twaalf").is_err() && c("1,234,5").is_err());
         assert_eq!(cents(&Cell::Number(12500.5)), Ok(1_250_050));
+        assert_eq!(cents(&Cell::Number(1234.56)), Ok(123_456));
+        assert!(cents(&Cell::Number(1234.565)).is_err(), "a third decimal is refused, not rounded");
+        assert!(cents(&Cell::Number(-0.004)).is_err());
         assert_eq!(slug("2014 Schuldhulpverlening: één loket"), "2014-schuldhulpverlening-een-loket");
     }
 
