@@ -455,7 +455,7 @@ fn report_into_a_directory_holding_other_files_is_refused_without_force() {
     // when a report is written there, then it is refused naming the file, and nothing is written
     let (code, err) = stderr_of(followup(dir.path()).args(["report", "--as-of", "2017-12-31", "--out"]).arg(&pack));
     assert_eq!(code, Some(1));
-    assert!(err.contains("holds other files (notes.txt)") && err.contains("--force"), "{err}");
+    assert!(err.contains("holds other files (index.html, notes.txt)") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(pack.join("index.html")).unwrap(), "an old page");
     assert!(!pack.join("status.csv").exists());
     // with --force it is written, and the user's file is left alone
@@ -473,6 +473,14 @@ fn report_into_a_directory_holding_other_files_is_refused_without_force() {
         .arg(dir.path().join("again"))
         .assert()
         .success();
+    // but a user's own index.html alone is not taken for a pack's
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(site.join("index.html"), "<html>MY WEBSITE</html>").unwrap();
+    let (code, err) = stderr_of(followup(dir.path()).args(["report", "--as-of", "2017-12-31", "--out"]).arg(&site));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("holds other files (index.html)"), "{err}");
+    assert_eq!(std::fs::read_to_string(site.join("index.html")).unwrap(), "<html>MY WEBSITE</html>");
 }
 
 #[test]

@@ -379,6 +379,17 @@ fn report(
 
 /// Refuses a directory `dir` that holds anything but the files in `ours`: nothing of a user's is overwritten
 /// without `--force`.
+/// Whether a file with a pack's name is a pack's: a page must carry the pack's generator tag (a user's own
+/// `index.html` is not replaced without `--force`); the other files have no room for a tag.
+fn written_by_us(path: &Path) -> bool {
+    if path.extension().is_none_or(|e| e != "html") {
+        return true;
+    }
+    let mut head = vec![0; 4096];
+    let n = File::open(path).and_then(|mut f| io::Read::read(&mut f, &mut head)).unwrap_or(0);
+    String::from_utf8_lossy(&head[..n]).contains(followup::render::html::GENERATOR)
+}
+
 fn refuse_foreign_files(dir: &Path, ours: &[&str]) -> Result<(), Failure> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -388,7 +399,7 @@ fn refuse_foreign_files(dir: &Path, ours: &[&str]) -> Result<(), Failure> {
     let mut foreign: Vec<String> = entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| !ours.contains(&name.as_str()))
+        .filter(|name| !ours.contains(&name.as_str()) || !written_by_us(&dir.join(name)))
         .collect();
     if foreign.is_empty() {
         return Ok(());

@@ -62,10 +62,13 @@ svg.chart text.lane-verdict, svg.chart text.band-label { font-size: 10.5px; font
 }
 "#;
 
-/// A whole page around `body` (already HTML), titled `title`.
+/// The tag that marks a page this crate wrote, so that `report --out` knows its own `index.html` from a user's.
+pub const GENERATOR: &str = "<meta name=\"generator\" content=\"followup\">";
+
+/// A whole page around `body` (already HTML), titled `title`, marked with [`GENERATOR`].
 pub fn page(lang: Lang, title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n{GENERATOR}\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         lang.code(),
         escape(title)
     )
