@@ -561,4 +561,14 @@ fn status_and_the_report_show_the_judgement_beside_each_verdict() {
     assert!(std::fs::read_to_string(pack.join("index.html"))
         .unwrap()
         .contains("<span class=\"muted\">undermined</span>"));
+    // and the summary counts the verdict as it stands, saying how many are not supported by the evidence
+    let out = followup(dir.path()).args(["summary", "--as-of", "2018-12-31", "--format", "json"]).output().unwrap();
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&summary["overall"]["verdicts"]["partially_implemented"], &summary["overall"]["not_supported"]),
+        (&Value::from(1), &Value::from(1))
+    );
+    let out = followup(dir.path()).args(["summary", "--as-of", "2018-12-31"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().any(|l| l.contains("Verdicts not supported by the evidence") && l.contains(" 1 ")), "{text}");
 }

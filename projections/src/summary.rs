@@ -18,6 +18,9 @@ pub struct ReportSummary {
     pub assessed: usize,
     /// Current verdicts by code (`implemented`, ...), every code present.
     pub verdicts: BTreeMap<&'static str, usize>,
+    /// Current verdicts that verification does not support: unsupported or undermined ([`crate::judge`]); they are
+    /// counted above as they stand, and this says how many of them the evidence does not bear out.
+    pub not_supported: usize,
     /// Recommendations judged `implemented`.
     pub implemented: usize,
     /// Recommendations judged `implemented` or `partially_implemented`.
@@ -69,6 +72,10 @@ pub fn summary(status: &Status, day: Date) -> Summary {
             if let Some(v) = r.verdict {
                 t.assessed += 1;
                 *t.verdicts.entry(v.code()).or_default() += 1;
+                t.not_supported += usize::from(matches!(
+                    r.verdict_judgement,
+                    Some(crate::Judgement::Unsupported | crate::Judgement::Undermined)
+                ));
                 t.implemented += usize::from(v == Verdict::Implemented);
                 t.implemented_or_partially +=
                     usize::from(matches!(v, Verdict::Implemented | Verdict::PartiallyImplemented));

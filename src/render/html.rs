@@ -169,6 +169,7 @@ pub fn summary_rows(summary: &Summary, lang: Lang) -> (Vec<String>, Vec<(String,
             cols.iter().map(|s| s.verdicts.get(v.code()).copied().unwrap_or(0).to_string()).collect(),
         ));
     }
+    rows.push((word(lang, Word::NotSupported).to_owned(), cols.iter().map(|s| s.not_supported.to_string()).collect()));
     rows.push((
         word(lang, Word::ImplementedRate).to_owned(),
         cols.iter().map(|s| rate(s.implemented, s.assessed)).collect(),

@@ -378,6 +378,8 @@ pub enum Word {
     OverdueCommitments,
     /// "Total".
     Total,
+    /// "of which not supported by the evidence": current verdicts verification judges unsupported or undermined.
+    NotSupported,
     /// "due".
     Due,
     /// "Detail".
@@ -421,6 +423,7 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
         Word::Assessed => lang.pick("Assessed", "Beoordeeld"),
         Word::OpenCommitments => lang.pick("Open commitments", "Openstaande toezeggingen"),
         Word::OverdueCommitments => lang.pick("Overdue commitments", "Niet tijdig nagekomen toezeggingen"),
+        Word::NotSupported => lang.pick("Verdicts not supported by the evidence", "Oordelen niet onderbouwd"),
         Word::Total => lang.pick("Total", "Totaal"),
         Word::Due => lang.pick("due", "uiterlijk"),
         Word::Detail => lang.pick("Detail", "Toelichting"),

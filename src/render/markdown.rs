@@ -162,12 +162,19 @@ pub fn summary(summary: &Summary, lang: Lang) -> String {
     ];
     head.extend(events::Verdict::ALL.iter().map(|v| labels::verdict(lang, *v).to_owned()));
     head.extend(
-        [Word::ImplementedRate, Word::ImplementedOrPartiallyRate, Word::OpenCommitments, Word::OverdueCommitments]
-            .map(|w| word(lang, w).to_owned()),
+        [
+            Word::NotSupported,
+            Word::ImplementedRate,
+            Word::ImplementedOrPartiallyRate,
+            Word::OpenCommitments,
+            Word::OverdueCommitments,
+        ]
+        .map(|w| word(lang, w).to_owned()),
     );
     let cells = |s: &ReportSummary| {
         let mut c = vec![name(s), s.recommendations.to_string(), s.assessed.to_string()];
         c.extend(events::Verdict::ALL.iter().map(|v| s.verdicts.get(v.code()).copied().unwrap_or(0).to_string()));
+        c.push(s.not_supported.to_string());
         c.push(super::html::rate(s.implemented, s.assessed));
         c.push(super::html::rate(s.implemented_or_partially, s.assessed));
         c.push(s.open_commitments.to_string());
