@@ -826,6 +826,11 @@ mod tests {
             ["recommendation r/3 has events but was never issued", "names recommendation 9 of r, which has no events"]
         );
         assert_eq!(s.recommendations.len(), 3);
+        // The note cites the orphan's own event, not a report-level event attached to it.
+        let orphan = check(&lines, Window::default()).recommendations.into_iter().find(|r| r.number == 3).unwrap();
+        assert_eq!(orphan.actions[0].summary, "orphan");
+        let own = log(&lines).into_iter().find(|e| e.stream.as_str() == "r/3").unwrap();
+        assert_eq!((s.anomalies[0].position, s.anomalies[0].event_id), (Some(own.position), Some(own.id)));
     }
 
     #[test]
