@@ -162,4 +162,15 @@ fn an_owner_is_refused_where_it_does_not_apply_and_when_it_is_blank() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("data.owner"), "{}", String::from_utf8_lossy(&out.stderr));
+    // --owner beside a line that names another owner is refused, not silently preferred
+    let line = format!(
+        r#"{{"stream":"{REC}","type":"commitment_made","occurred":"2018","source":{{"document":"D","locator":"L"}},"data":{{"summary":"more","owner":"Z"}}}}"#
+    );
+    let out = followup(dir.path()).args(["record", &line, "--owner", "Y"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--owner `Y` and the line's data.owner `Z` disagree"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

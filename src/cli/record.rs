@@ -105,7 +105,7 @@ const OWNED: [&str; 3] = ["recommendation_issued", "commitment_made", "commitmen
 /// The event line `line` with `data.owner` set to `owner` (`--owner`).
 ///
 /// # Errors
-/// A usage error when the line is not a JSON object or its type has no owner.
+/// A usage error when the line is not a JSON object, its type has no owner, or it names another owner.
 fn with_owner(line: &str, owner: &str) -> Result<String> {
     let mut obj: serde_json::Value =
         serde_json::from_str(line).map_err(|e| Failure::from(e).context("the event is not JSON"))?;
@@ -114,9 +114,16 @@ fn with_owner(line: &str, owner: &str) -> Result<String> {
         return Err(Failure::usage(format!("--owner applies to {}, not to `{kind}`", OWNED.join(", "))));
     }
     match obj.get_mut("data").and_then(|d| d.as_object_mut()) {
-        Some(data) => {
-            data.insert("owner".into(), owner.into());
-        }
+        Some(data) => match data.get("owner").and_then(|o| o.as_str()) {
+            Some(given) if given != owner => {
+                return Err(Failure::usage(format!(
+                    "--owner `{owner}` and the line's data.owner `{given}` disagree: give the owner once"
+                )))
+            }
+            _ => {
+                data.insert("owner".into(), owner.into());
+            }
+        },
         None => return Err(Failure::invalid("invalid event: data: is not a JSON object")),
     }
     Ok(obj.to_string())
