@@ -71,7 +71,8 @@ pub enum DateError {
     /// The day does not exist in that month (`2013-02-30`, `2015-02-29`).
     #[error("`{0}` is not a calendar day")]
     Impossible(String),
-    /// An interval whose end lies before its start (`2013/2012`).
+    /// An interval whose end certainly lies before its start (`2013/2012`): its end's last day is before its
+    /// start's first day.
     #[error("`{0}` ends before it starts: an interval is START/END with END no earlier than START")]
     Reversed(String),
     /// An interval with an open (`..`) or unknown (empty) end, EDTF level 1 forms this crate does not accept:
@@ -137,7 +138,8 @@ impl PartialDate {
             })
         };
         let (a, b) = (side(from)?, side(to)?);
-        if b.start < a.start || b.end < a.end {
+        // Refused only when the end certainly lies before the start: `2011/201X` may end in 2019.
+        if b.end < a.start {
             return Err(DateError::Reversed(text.to_owned()));
         }
         let uncertain = [a.qualifier, b.qualifier]
@@ -398,6 +400,10 @@ mod tests {
         check("2004-02-01/2005-02", "2004-02-01", "2005-02-28");
         check("1989-11/199X", "1989-11-01", "1999-12-31");
         check("2013/2013", "2013-01-01", "2013-12-31");
+        // An end that may lie later than the start is no reversal: its days run from the first end's first day.
+        check("2011/201X", "2011-01-01", "2019-12-31");
+        check("2011-06/2011-XX", "2011-06-01", "2011-12-31");
+        check("2013/2013-05", "2013-01-01", "2013-05-31");
         let d = PartialDate::parse("2004-06~/2006-08").unwrap();
         assert_eq!((d.precision(), d.qualifier()), (Precision::Interval, Qualifier::Approximate));
         let (a, b) = d.ends().unwrap();
@@ -411,8 +417,8 @@ mod tests {
     #[test]
     fn intervals_reversed_open_or_malformed_are_refused() {
         assert_eq!(PartialDate::parse("2013/2012"), Err(DateError::Reversed("2013/2012".into())));
-        assert_eq!(PartialDate::parse("2013-05/2013"), Err(DateError::Reversed("2013-05/2013".into())));
-        assert_eq!(PartialDate::parse("2013/2013-05"), Err(DateError::Reversed("2013/2013-05".into())));
+        assert_eq!(PartialDate::parse("2013-05/2013-04"), Err(DateError::Reversed("2013-05/2013-04".into())));
+        assert_eq!(PartialDate::parse("2014/2013-12"), Err(DateError::Reversed("2014/2013-12".into())));
         for open in ["2011/..", "../2012", "/2012", "2011/", "/"] {
             assert_eq!(PartialDate::parse(open), Err(DateError::OpenEnd(open.into())), "{open:?}");
         }
