@@ -12,7 +12,7 @@
 //! - `stream`: an event of a recommendation that was never issued, or of a report that was never published;
 //! - `data.recommendations`: a report-level event naming a recommendation its report never issued.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use events::{Body, EventId, RecordedEvent, StreamId};
 use serde::Serialize;
@@ -123,19 +123,12 @@ pub fn written(store: &dyn EventStore, from: u64) -> Result<Vec<Warning>, AppErr
             });
         }
     }
-    let mut issued_known: HashMap<StreamId, bool> = HashMap::new();
+    // Each stream once (the map is keyed by it): one read of each stream the write did not issue.
     for (stream, (position, id, field)) in issued_needed {
         if issued_here.contains(&stream) {
             continue;
         }
-        let issued = match issued_known.get(&stream) {
-            Some(known) => *known,
-            None => {
-                let known = kinds(store, &stream)?.iter().any(|e| matches!(e.body, Body::RecommendationIssued(_)));
-                issued_known.insert(stream.clone(), known);
-                known
-            }
-        };
+        let issued = kinds(store, &stream)?.iter().any(|e| matches!(e.body, Body::RecommendationIssued(_)));
         if !issued {
             let message = match field {
                 "stream" => format!("{stream} has no recommendation_issued: status lists it as never issued"),

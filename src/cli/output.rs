@@ -113,13 +113,9 @@ pub fn status(out: &mut impl Write, style: Style, status: &Status) -> Result<()>
     Ok(())
 }
 
-/// `Report id: Title (Auditor, May 2013) URL`, bidirectional controls shown by their codes.
+/// A report's heading, bidirectional controls shown by their codes.
 fn report_heading(lang: Lang, status: &Status, id: &str) -> String {
-    let name = match status.reports.iter().find(|r| r.id == id) {
-        Some(r) if r.title.is_some() => format!("{id}: {}", labels::report(lang, r)),
-        _ => id.to_owned(),
-    };
-    labels::visible(&format!("{} {name}", word(lang, Word::Report))).into_owned()
+    labels::visible(&labels::report_heading(lang, status, id)).into_owned()
 }
 
 /// One recommendation's row of the status table; with `claims`, its executive's claim too.

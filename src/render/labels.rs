@@ -144,6 +144,15 @@ pub fn report(lang: Lang, r: &projections::ReportEntry) -> String {
     text
 }
 
+/// The heading of report `id` in `status`: `Report id: Title (Auditor, May 2013) URL` ([`report`]), or
+/// `Report id` when the window holds no publication of it. Raw text: each format escapes it.
+pub fn report_heading(lang: Lang, status: &projections::Status, id: &str) -> String {
+    match status.reports.iter().find(|r| r.id == id) {
+        Some(r) if r.title.is_some() => format!("{} {id}: {}", word(lang, Word::Report), report(lang, r)),
+        _ => format!("{} {id}", word(lang, Word::Report)),
+    }
+}
+
 /// Whether `c` changes the direction of the text after it (Unicode's bidirectional embeddings, overrides and
 /// isolates, and the directional marks): from the log, such a character could reverse the rest of a row.
 fn bidi_control(c: char) -> bool {

@@ -45,15 +45,6 @@ fn header(out: &mut String, cells: &[&str]) {
     out.push('\n');
 }
 
-/// A report's heading: `Report id: Title (Auditor, May 2013) URL`, escaped.
-fn report_heading(status: &Status, id: &str, lang: Lang) -> String {
-    let name = match status.reports.iter().find(|r| r.id == id) {
-        Some(r) if r.title.is_some() => format!("{id}: {}", labels::report(lang, r)),
-        _ => id.to_owned(),
-    };
-    format!("{} {}", word(lang, Word::Report), cell(&name))
-}
-
 /// The status as Markdown: under a heading per report (its title, auditor, date and URL), a table with a row
 /// per recommendation; with an owner column when any recommendation has an owner
 /// ([`projections::RecommendationStatus::owner`]).
@@ -75,7 +66,7 @@ pub fn status(status: &Status, lang: Lang) -> String {
     for r in &status.recommendations {
         if current != Some(r.report.as_str()) {
             current = Some(r.report.as_str());
-            let _ = write!(out, "\n## {}\n\n", report_heading(status, &r.report, lang));
+            let _ = write!(out, "\n## {}\n\n", cell(&labels::report_heading(lang, status, &r.report)));
             header(&mut out, &head);
         }
         let totals: Vec<String> = r.totals_cents.iter().map(|(c, v)| labels::amount(lang, *v, c)).collect();
@@ -131,7 +122,7 @@ pub fn timeline(timeline: &Timeline, status: &Status, lang: Lang) -> String {
     for section in super::sections(timeline, status) {
         match section.recommendation {
             None => {
-                let _ = write!(out, "\n## {}\n\n", report_heading(status, section.report, lang));
+                let _ = write!(out, "\n## {}\n\n", cell(&labels::report_heading(lang, status, section.report)));
             }
             Some(_) if section.entries.is_empty() => continue,
             Some(r) => {
