@@ -28,10 +28,60 @@ fn under_the_store(dir: &Path, change: impl FnOnce(&sled::Tree)) {
     db.flush().unwrap();
 }
 
-fn line_key(position: u64) -> Vec<u8> {
-    let mut k = vec![b'L'];
+/// Format 2's key of the commit record whose first line is at `position`.
+fn record_key(position: u64) -> Vec<u8> {
+    let mut k = vec![b'C'];
     k.extend_from_slice(&position.to_be_bytes());
     k
+}
+
+/// The commit record holding `position`: its first position and its lines (format 2, as ARCHITECTURE.md gives
+/// it: a flag byte, 0 plain or 1 LZ4 with the size first; then a u32 count, u32 lengths and the lines).
+fn record_holding(tree: &sled::Tree, position: u64) -> (u64, Vec<Vec<u8>>) {
+    let (k, v) = tree.range(record_key(0)..=record_key(position)).next_back().unwrap().unwrap();
+    let first = u64::from_be_bytes(k[1..].try_into().unwrap());
+    let payload = match v[0] {
+        0 => v[1..].to_vec(),
+        1 => lz4_flex::decompress_size_prepended(&v[1..]).unwrap(),
+        other => panic!("flag {other}"),
+    };
+    let u32_at = |at: usize| u32::from_be_bytes(payload[at..at + 4].try_into().unwrap()) as usize;
+    let count = u32_at(0);
+    let mut at = 4 + 4 * count;
+    let mut lines = Vec::new();
+    for i in 0..count {
+        let len = u32_at(4 + 4 * i);
+        lines.push(payload[at..at + len].to_vec());
+        at += len;
+    }
+    assert!(position < first + lines.len() as u64, "a record holds position {position}");
+    (first, lines)
+}
+
+/// Writes a commit record of `lines` at `first`, uncompressed.
+fn put_record(tree: &sled::Tree, first: u64, lines: &[Vec<u8>]) {
+    let mut v = vec![0u8];
+    v.extend_from_slice(&(lines.len() as u32).to_be_bytes());
+    for l in lines {
+        v.extend_from_slice(&(l.len() as u32).to_be_bytes());
+    }
+    for l in lines {
+        v.extend_from_slice(l);
+    }
+    tree.insert(record_key(first), v).unwrap();
+}
+
+/// Changes the stored line at `position` in its commit record (`None` removes it).
+fn change_line(tree: &sled::Tree, position: u64, change: impl FnOnce(Vec<u8>) -> Option<Vec<u8>>) {
+    let (first, mut lines) = record_holding(tree, position);
+    let i = (position - first) as usize;
+    match change(lines[i].clone()) {
+        Some(line) => lines[i] = line,
+        None => {
+            lines.remove(i);
+        }
+    }
+    put_record(tree, first, &lines);
 }
 
 fn case_store() -> tempfile::TempDir {
@@ -49,17 +99,20 @@ fn verify(dir: &Path) -> (Option<i32>, serde_json::Value) {
         .args(["verify", "--format", "json"])
         .output()
         .unwrap();
-    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("verify printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), json)
 }
 
 #[test]
 fn a_changed_byte_in_a_stored_event_is_found_at_its_position() {
     let dir = case_store();
     under_the_store(dir.path(), |tree| {
-        let mut line = tree.get(line_key(42)).unwrap().unwrap().to_vec();
-        let at = line.windows(9).position(|w| w == b"\"summary\"").unwrap() + 12;
-        line[at] ^= 0x01;
-        tree.insert(line_key(42), line).unwrap();
+        change_line(tree, 42, |mut line| {
+            let at = line.windows(9).position(|w| w == b"\"summary\"").unwrap() + 12;
+            line[at] ^= 0x01;
+            Some(line)
+        })
     });
     let store = SledStore::open(dir.path()).unwrap();
     let chain = followup::verify_chain(&store).unwrap();
@@ -74,7 +127,7 @@ fn a_changed_byte_in_a_stored_event_is_found_at_its_position() {
 fn a_removed_event_is_found_where_the_gap_is() {
     let dir = case_store();
     under_the_store(dir.path(), |tree| {
-        tree.remove(line_key(13)).unwrap();
+        change_line(tree, 13, |_| None);
     });
     let (code, v) = verify(dir.path());
     assert_eq!(code, Some(2));
@@ -86,8 +139,8 @@ fn an_event_re_sealed_with_a_fresh_hash_still_breaks_the_chain_after_it() {
     // A forger who rewrites an event and recomputes its own hash cannot fix the next event's prev_hash.
     let dir = case_store();
     under_the_store(dir.path(), |tree| {
-        let line = tree.get(line_key(7)).unwrap().unwrap().to_vec();
-        let text = String::from_utf8(line).unwrap();
+        let (first, lines) = record_holding(tree, 7);
+        let text = String::from_utf8(lines[(7 - first) as usize].clone()).unwrap();
         let Ok(events::Line::Recorded(mut e)) = events::decode(text.as_bytes()) else { panic!() };
         e.source.locator = "forged".into();
         let (_, forged) = events::RecordedEvent::seal(
@@ -98,7 +151,7 @@ fn an_event_re_sealed_with_a_fresh_hash_still_breaks_the_chain_after_it() {
             e.recorded_by.clone(),
             e.prev_hash,
         );
-        tree.insert(line_key(7), forged).unwrap();
+        change_line(tree, 7, |_| Some(forged));
     });
     let (code, v) = verify(dir.path());
     assert_eq!(code, Some(2));
@@ -119,16 +172,29 @@ fn a_removed_head_a_line_past_it_and_bent_indexes_are_found() {
         (
             "a line past the head",
             Box::new(|t: &sled::Tree| {
-                let line = t.get(line_key(79)).unwrap().unwrap();
-                t.insert(line_key(80), line).unwrap();
+                let (first, lines) = record_holding(t, 79);
+                put_record(t, 80, &lines[(79 - first) as usize..]);
             }),
         ),
         (
             "an id pointed elsewhere",
             Box::new(|t: &sled::Tree| {
-                let key = t.scan_prefix(b"I").next().unwrap().unwrap().0;
-                let pos = u64::from_be_bytes(t.get(&key).unwrap().unwrap().as_ref().try_into().unwrap());
-                t.insert(key, &(if pos == 1 { 2u64 } else { 1u64 }).to_be_bytes()).unwrap();
+                // an id segment: 16-byte ids, each followed by its position (u64)
+                let (key, segment) = t.scan_prefix(b"I").next().unwrap().unwrap();
+                let mut segment = segment.to_vec();
+                let pos = u64::from_be_bytes(segment[16..24].try_into().unwrap());
+                segment[16..24].copy_from_slice(&(if pos == 1 { 2u64 } else { 1u64 }).to_be_bytes());
+                t.insert(key, segment).unwrap();
+            }),
+        ),
+        (
+            "a stream segment pointed elsewhere",
+            Box::new(|t: &sled::Tree| {
+                let key = b"Sra-amsterdam-2013-nazorg/3\0".to_vec();
+                let (key, segment) = t.scan_prefix(&key).next().unwrap().unwrap();
+                let mut segment = segment.to_vec();
+                segment[..8].copy_from_slice(&1u64.to_be_bytes());
+                t.insert(key, segment).unwrap();
             }),
         ),
         (
@@ -145,6 +211,73 @@ fn a_removed_head_a_line_past_it_and_bent_indexes_are_found() {
         assert_eq!(code, Some(2), "{what}: {v}");
         assert_eq!(v["chain"]["ok"], false, "{what}");
     }
+}
+
+#[test]
+fn a_bent_index_entry_is_named_by_the_event_it_should_point_at() {
+    // given the stream segment of recommendation 3 pointing its first version at position 1
+    let dir = case_store();
+    let mut first = 0;
+    under_the_store(dir.path(), |t| {
+        let (key, segment) = t.scan_prefix(b"Sra-amsterdam-2013-nazorg/3\0").next().unwrap().unwrap();
+        let mut segment = segment.to_vec();
+        first = u64::from_be_bytes(segment[..8].try_into().unwrap());
+        segment[..8].copy_from_slice(&1u64.to_be_bytes());
+        t.insert(key, segment).unwrap();
+    });
+    // then verify names the event the entry should point at
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2), "{v}");
+    assert_eq!(v["chain"]["broken"]["position"], first, "{v}");
+    let reason = v["chain"]["broken"]["reason"].as_str().unwrap();
+    assert!(reason.contains("ra-amsterdam-2013-nazorg/3 version 1"), "{reason}");
+}
+
+#[test]
+fn a_changed_byte_inside_a_compressed_record_is_found_and_named_by_position() {
+    // given the Amsterdam case, whose commit records are stored compressed
+    let dir = case_store();
+    let mut range = (0, 0);
+    under_the_store(dir.path(), |tree| {
+        let (first, lines) = record_holding(tree, 42);
+        range = (first, first + lines.len() as u64 - 1);
+        let (key, value) = tree.range(record_key(0)..=record_key(42)).next_back().unwrap().unwrap();
+        assert_eq!(value[0], 1, "the record is compressed");
+        // a byte of the summary of position 42 as it stands, literally, in the compressed bytes
+        let line = &lines[(42 - first) as usize];
+        let summary = line.windows(9).position(|w| w == b"\"summary\"").unwrap() + 11;
+        let once = |hay: &[u8], w: &[u8]| hay.windows(w.len()).filter(|x| *x == w).count() == 1;
+        let whole: Vec<u8> = lines.concat();
+        let at = (summary..line.len() - 8)
+            .find(|&i| once(&value, &line[i..i + 8]) && once(&whole, &line[i..i + 8]))
+            .expect("some of the summary stands literally in the compressed bytes");
+        let mut value = value.to_vec();
+        let found = value.windows(8).position(|w| w == &line[at..at + 8]).unwrap();
+        value[found + 4] ^= 0x01;
+        tree.insert(key, value).unwrap();
+    });
+    // then verify names position 42: the line decompresses with one byte changed, and its hash no longer holds
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2), "{v}");
+    assert_eq!(v["chain"]["broken"]["position"], 42, "{v}");
+    assert!(range.0 <= 42 && 42 <= range.1);
+}
+
+#[test]
+fn a_record_that_no_longer_decompresses_is_named_by_its_first_position() {
+    // given a commit record whose compressed bytes are cut short
+    let dir = case_store();
+    let mut first = 0;
+    under_the_store(dir.path(), |tree| {
+        let (key, value) = tree.range(record_key(0)..=record_key(42)).next_back().unwrap().unwrap();
+        first = u64::from_be_bytes(key[1..].try_into().unwrap());
+        tree.insert(key, &value[..value.len() / 2]).unwrap();
+    });
+    // then verify stops there, naming the record's first position and why
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2), "{v}");
+    assert_eq!(v["chain"]["broken"]["position"], first, "{v}");
+    assert!(v["chain"]["broken"]["reason"].as_str().unwrap().contains("commit record"), "{v}");
 }
 
 #[test]

@@ -3,30 +3,67 @@
 //! Integers are big-endian so that byte order is numeric order. Stream ids never contain a NUL byte
 //! ([`events::StreamId`] allows `a-z 0-9 . _ - /` only), so a NUL ends a stream id inside a key.
 //!
-//! | key                                  | value                                   |
-//! |--------------------------------------|-----------------------------------------|
-//! | `L` position:u64                     | the event's stored line (JSON, sealed)  |
-//! | `S` stream `\0` version:u64          | position:u64                            |
-//! | `V` stream                           | the stream's version:u64                |
-//! | `I` id:16 bytes                      | position:u64                            |
-//! | `M` `head`                           | position:u64, hash:32 bytes, recorded_at:i128 nanoseconds |
-//! | `M` `format`                         | store format version:u32                |
-//! | `M` `uncommitted`                    | first position of a write not yet committed:u64 (absent when none) |
+//! Format 2 (what this code writes):
+//!
+//! | key                                     | value                                                        |
+//! |-----------------------------------------|--------------------------------------------------------------|
+//! | `C` first position:u64                  | a commit record: the sealed lines from that position on ([`super::record`]) |
+//! | `I` bucket:u16 least position:u64       | an id segment: ids of that bucket, sorted, each with its position |
+//! | `S` stream `\0` first version:u64       | a stream segment: the positions of consecutive versions from that one |
+//! | `V` stream                              | the stream's version:u64                                     |
+//! | `M` `head`                              | position:u64, hash:32 bytes, recorded_at:i128 nanoseconds    |
+//! | `M` `format`                            | store format version:u32                                     |
+//! | `M` `uncommitted`                       | first position of a write not yet committed:u64 (absent when none) |
+//!
+//! Format 1 kept one value per event: `L` position:u64 → the line, `S` stream `\0` version:u64 → its position,
+//! `I` id → position, and `V` and `M` as now. Only [`line`] and [`FORMAT_1`] of it remain, to upgrade such a store.
 
 /// The one sled tree that holds the store.
 pub const TREE: &[u8] = b"followup";
 
 /// The store format this code writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
-/// The key of the line at `position`.
+/// The format of one value per event, which this code upgrades.
+pub const FORMAT_1: u32 = 1;
+
+/// How many buckets the id index has: an id's bucket is [`id_bucket`].
+pub const ID_BUCKETS: u16 = 1024;
+
+/// Format 1's key of the line at `position`.
 pub fn line(position: u64) -> [u8; 9] {
     let mut k = [b'L'; 9];
     k[1..].copy_from_slice(&position.to_be_bytes());
     k
 }
 
-/// The key mapping `version` of `stream` to its position.
+/// The key of the commit record whose first line is at `position`.
+pub fn record(position: u64) -> [u8; 9] {
+    let mut k = [b'C'; 9];
+    k[1..].copy_from_slice(&position.to_be_bytes());
+    k
+}
+
+/// The bucket of the id index that holds `id`: a fixed mix of its bytes, so it never changes for a store.
+pub fn id_bucket(id: &events::EventId) -> u16 {
+    (super::record::mix(&[id.as_bytes()]) % u64::from(ID_BUCKETS)) as u16
+}
+
+/// The prefix of every segment of id bucket `bucket`.
+pub fn id_bucket_prefix(bucket: u16) -> [u8; 3] {
+    let b = bucket.to_be_bytes();
+    [b'I', b[0], b[1]]
+}
+
+/// The key of the segment of `bucket` whose least position is `position`.
+pub fn id_segment(bucket: u16, position: u64) -> [u8; 11] {
+    let mut k = [0u8; 11];
+    k[..3].copy_from_slice(&id_bucket_prefix(bucket));
+    k[3..].copy_from_slice(&position.to_be_bytes());
+    k
+}
+
+/// The key of the segment of `stream` whose first version is `version`.
 pub fn stream_version(stream: &str, version: u64) -> Vec<u8> {
     let mut k = stream_prefix(stream);
     k.extend_from_slice(&version.to_be_bytes());
@@ -47,13 +84,6 @@ pub fn stream_head(stream: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(stream.len() + 1);
     k.push(b'V');
     k.extend_from_slice(stream.as_bytes());
-    k
-}
-
-/// The key of event `id`.
-pub fn id(id: &events::EventId) -> [u8; 17] {
-    let mut k = [b'I'; 17];
-    k[1..].copy_from_slice(id.as_bytes());
     k
 }
 

@@ -1,11 +1,14 @@
 //! [`SledStore`]: the event store in an embedded sled database, with one writer at a time and group commit.
 //!
-//! The only module that knows sled: its trees and keys ([`keys`]), chunks staged past the head under an
-//! uncommitted marker, the flush and `fdatasync` that make a commit durable, the read-ahead of replays, and the
-//! store format. Every rule of a write is the commit planner's ([`super::planner`]); this module applies what it
+//! The only module that knows sled: its trees and keys ([`keys`]), the values of store format 2 ([`record`]:
+//! commit records of sealed lines, id and stream segments), chunks staged past the head under an uncommitted
+//! marker, the flush and `fdatasync` that make a commit durable, the read-ahead of replays, and the upgrade of a
+//! format-1 store ([`upgrade`]). Every rule of a write is the commit planner's ([`super::planner`]); this module applies what it
 //! decides.
 
 mod keys;
+mod record;
+mod upgrade;
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -15,7 +18,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use events::{EventId, Hash, RecordedEvent, StreamId, Timestamp};
 use tokio::sync::broadcast;
 
-use super::planner::{self, Decision, LogView, Pending, Sealed, Stage, CHUNK_EVENTS};
+use super::planner::{self, Decision, LogView, Pending, Sealed, Stage};
 use super::{
     AppendError, BackendError, Clock, ErrorKind, EventIter, EventStore, ExpectedVersion, Head, LineIter, OpenError,
     ReadError, Refusals, StreamVersions, Subscription, Written,
@@ -23,8 +26,8 @@ use super::{
 use crate::chain::{self, ChainReport};
 
 /// sled's segment size. sled writes a page larger than a quarter of a segment to a separate blob file, which it
-/// does not fsync; 8 MiB segments put that threshold at 2 MiB, above any leaf of at most 17 lines of at most
-/// [`events::MAX_LINE_BYTES`] each, so every write goes through the log file that [`SledStore`] syncs.
+/// does not fsync; 8 MiB segments put that threshold at 2 MiB, above any leaf of at most 17 values of at most
+/// [`record::RECORD_BYTES`] each, so every write goes through the log file that [`SledStore`] syncs.
 const SEGMENT_SIZE: usize = 8 << 20;
 
 /// sled's page cache, in bytes (sled's default is 1 GiB). Replays read the log once in order, so a large cache
@@ -63,10 +66,15 @@ struct Inner {
     failed: std::sync::OnceLock<String>,
     tx: broadcast::Sender<Arc<RecordedEvent>>,
     clock: Clock,
+    /// The commit records read last, newest first: one-event reads of nearby positions decode a record once.
+    cache: Mutex<VecDeque<(u64, Arc<record::Record>)>>,
 }
 
-/// How many positions [`SledStore::map_ahead`] deals to a worker at a time.
-const AHEAD_EVENTS: usize = 1024;
+/// How many decoded commit records [`Inner::cache`] keeps.
+const CACHED_RECORDS: usize = 8;
+
+/// How many id segments of one bucket below [`record::SEGMENT_ENTRIES`] a commit leaves before it merges them.
+const SMALL_SEGMENTS: usize = 8;
 
 /// The durability of the log, shared by the writers waiting for it.
 struct SyncState {
@@ -93,29 +101,30 @@ fn keep_recent(recent: &mut VecDeque<Arc<RecordedEvent>>, records: Vec<RecordedE
     }
 }
 
-/// Removes every line past `head`, with the id and stream version entries that point at it, and the marker of
-/// an uncommitted write. Returns how many lines it removed.
+/// Removes every commit record past `head`, with the stream segments that begin in it, and the marker of an
+/// uncommitted write (id segments are written only by the final batch, with the head). Returns how many lines
+/// it removed.
 fn remove_uncommitted(tree: &sled::Tree, head: u64) -> Result<usize, sled::Error> {
     let mut removed = 0;
     let mut batch = sled::Batch::default();
     let mut in_batch = 0;
-    for kv in tree.range(keys::line(head + 1)..=keys::line(u64::MAX)) {
-        let (k, line) = kv?;
-        let position = keys::decode_u64(&k[1..]).unwrap_or(0);
-        if let Ok(e) = RecordedEvent::decode(&line) {
-            let points_here = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v)) == Some(position);
-            if points_here(tree.get(keys::id(&e.id))?) {
-                batch.remove(&keys::id(&e.id));
-            }
-            let sv = keys::stream_version(e.stream.as_str(), e.version);
-            if points_here(tree.get(&sv)?) {
-                batch.remove(sv);
+    for kv in tree.range(keys::record(head + 1)..=keys::record(u64::MAX)) {
+        let (k, value) = kv?;
+        if let Ok(r) = record::decode(&value) {
+            removed += r.len();
+            // A segment begins at a stream's first event in its chunk, so at its first in the record too.
+            let mut seen = std::collections::HashSet::new();
+            for line in r.lines() {
+                if let Ok(e) = RecordedEvent::decode(line) {
+                    if seen.insert(e.stream.clone()) {
+                        batch.remove(keys::stream_version(e.stream.as_str(), e.version));
+                    }
+                }
             }
         }
         batch.remove(k);
-        removed += 1;
         in_batch += 1;
-        if in_batch == CHUNK_EVENTS {
+        if in_batch == 64 {
             tree.apply_batch(std::mem::take(&mut batch))?;
             in_batch = 0;
         }
@@ -180,6 +189,16 @@ impl SledStore {
         SledStore::open_with_clock(dir, Arc::new(Timestamp::now))
     }
 
+    /// Finishes an upgrade from format 1 that a killed process left between its renames (see [`upgrade`]), so
+    /// that `dir` holds the store again; does nothing otherwise.
+    ///
+    /// # Errors
+    /// [`OpenError::Storage`] when the renames or the removal fail.
+    pub fn finish_upgrade(dir: &Path) -> Result<(), OpenError> {
+        upgrade::finish_interrupted(dir)
+            .map_err(|source| OpenError::Storage { path: dir.display().to_string(), source: source.into() })
+    }
+
     /// Whether `dir` holds a store (sled's `conf` file).
     pub fn exists(dir: &Path) -> bool {
         dir.join("conf").is_file()
@@ -190,6 +209,7 @@ impl SledStore {
     /// # Errors
     /// [`OpenError::Missing`] when `dir` holds no store; otherwise as [`SledStore::open`].
     pub fn open_existing(dir: &Path) -> Result<SledStore, OpenError> {
+        SledStore::finish_upgrade(dir)?;
         if !SledStore::exists(dir) {
             return Err(OpenError::Missing { path: dir.display().to_string() });
         }
@@ -203,6 +223,7 @@ impl SledStore {
     pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<SledStore, OpenError> {
         let path = dir.display().to_string();
         let io = |source: std::io::Error| OpenError::Storage { path: path.clone(), source: source.into() };
+        SledStore::finish_upgrade(dir)?;
         if !dir.join("conf").is_file() {
             let empty = match std::fs::read_dir(dir) {
                 Ok(mut entries) => entries.next().is_none(),
@@ -243,6 +264,11 @@ impl SledStore {
             }
             Some(v) => {
                 let found = v.as_ref().try_into().map(u32::from_be_bytes).unwrap_or(u32::MAX);
+                if found == keys::FORMAT_1 {
+                    // Rewritten in format 2 beside it, then put in its place; opened again from there.
+                    upgrade::from_format_1(dir, db, tree)?;
+                    return SledStore::open_with_clock(dir, clock);
+                }
                 if found != keys::FORMAT_VERSION {
                     return Err(OpenError::Format { path, found, supported: keys::FORMAT_VERSION });
                 }
@@ -306,6 +332,7 @@ impl SledStore {
                 .unwrap_or_default(),
             tx,
             clock,
+            cache: Mutex::new(VecDeque::new()),
         };
         Ok(SledStore { inner: Arc::new(inner) })
     }
@@ -326,12 +353,45 @@ impl SledStore {
         *self.inner.head.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The commit record that holds `position`, committed or staged (no head check): its first position and its
+    /// lines. `None` when no record holds it.
+    ///
+    /// # Errors
+    /// Storage failure; a record that does not decode, named by its first position.
+    fn record_at(&self, position: u64) -> Result<Option<(u64, Arc<record::Record>)>, ReadError> {
+        let holds = |first: u64, r: &record::Record| first <= position && position - first < r.len() as u64;
+        {
+            let cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((first, r)) = cache.iter().find(|(first, r)| holds(*first, r)) {
+                return Ok(Some((*first, Arc::clone(r))));
+            }
+        }
+        let Some(kv) = self.inner.tree.range(keys::record(0)..=keys::record(position)).next_back() else {
+            return Ok(None);
+        };
+        let (k, value) = kv?;
+        let first = keys::decode_u64(&k[1..]).unwrap_or(0);
+        let r = Arc::new(decode_record(first, &value)?);
+        if !holds(first, &r) {
+            return Ok(None);
+        }
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.push_front((first, Arc::clone(&r)));
+        cache.truncate(CACHED_RECORDS);
+        Ok(Some((first, r)))
+    }
+
+    /// The stored line at `position`, as written, committed or staged (for the writer; readers use [`Self::line`]).
+    fn any_line(&self, position: u64) -> Result<Option<Vec<u8>>, ReadError> {
+        Ok(self.record_at(position)?.and_then(|(first, r)| r.line((position - first) as usize).map(<[u8]>::to_vec)))
+    }
+
     /// The stored line at `position`, as written, up to the durable head.
-    fn line(&self, position: u64) -> Result<Option<sled::IVec>, ReadError> {
+    fn line(&self, position: u64) -> Result<Option<Vec<u8>>, ReadError> {
         if position > self.head().position {
             return Ok(None);
         }
-        Ok(self.inner.tree.get(keys::line(position))?)
+        self.any_line(position)
     }
 
     /// The event at `position`, up to the durable head.
@@ -342,18 +402,38 @@ impl SledStore {
         }
     }
 
+    /// The position of event `id` in the id index, committed (durable or not).
+    fn indexed_position(&self, id: &EventId) -> Result<Option<u64>, ReadError> {
+        for kv in self.inner.tree.scan_prefix(keys::id_bucket_prefix(keys::id_bucket(id))) {
+            let (_, segment) = kv?;
+            if let Some(p) = record::find_id(&segment, id) {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The position the stream index gives `version` of `stream`, committed or staged.
+    fn indexed_version(&self, stream: &str, version: u64) -> Result<Option<u64>, ReadError> {
+        let prefix = keys::stream_prefix(stream);
+        let Some(kv) = self.inner.tree.range(prefix.clone()..=keys::stream_version(stream, version)).next_back() else {
+            return Ok(None);
+        };
+        let (k, segment) = kv?;
+        let first = keys::decode_u64(&k[prefix.len()..]).unwrap_or(u64::MAX);
+        Ok(version.checked_sub(first).and_then(|i| record::positions(&segment).nth(i as usize)))
+    }
+
     /// Checks the index entries of one stored event: its id and its stream version must point at its position.
     /// Returns what is wrong, if anything.
     ///
     /// # Errors
     /// Storage failure.
     fn index_entry_problem(&self, e: &RecordedEvent) -> Result<Option<String>, ReadError> {
-        let tree = &self.inner.tree;
-        let at = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v));
-        if at(tree.get(keys::id(&e.id))?) != Some(e.position) {
+        if self.indexed_position(&e.id)? != Some(e.position) {
             return Ok(Some(format!("the id index does not point event {} at position {}", e.id, e.position)));
         }
-        if at(tree.get(keys::stream_version(e.stream.as_str(), e.version))?) != Some(e.position) {
+        if self.indexed_version(e.stream.as_str(), e.version)? != Some(e.position) {
             return Ok(Some(format!(
                 "the index of {} version {} does not point at position {}",
                 e.stream, e.version, e.position
@@ -362,24 +442,59 @@ impl SledStore {
         Ok(None)
     }
 
-    /// Checks what the indexes hold beyond the events, once every event's entries are checked: no line past the
-    /// head, and every stream's recorded version the last of `versions` (each stream's last version in the log).
-    /// Returns the position after the head and what is wrong, if anything.
+    /// Checks what the indexes hold against the log, once every event is read: no line past the head, the id and
+    /// stream indexes holding exactly the entries of the log's events (`digests`: the order-free sums of
+    /// [`id_digest`] and [`stream_digest`] over the log), and every stream's recorded version the last of
+    /// `versions`. When a digest differs, the log is read once more to name the first event whose entries are
+    /// wrong. Returns the position of the problem and what it is, if any.
     ///
     /// # Errors
     /// Storage failure.
-    fn index_tail_problem(&self, versions: &StreamVersions) -> Result<Option<(u64, String)>, ReadError> {
+    fn index_tail_problem(
+        &self,
+        versions: &StreamVersions,
+        digests: (u64, u64),
+    ) -> Result<Option<(u64, String)>, ReadError> {
         let tree = &self.inner.tree;
         let head = self.head().position;
-        if let Some(kv) = tree.scan_prefix(b"L").next_back() {
-            let (k, _) = kv?;
-            let last = keys::decode_u64(&k[1..]).unwrap_or(0);
+        if let Some(kv) = tree.scan_prefix(b"C").next_back() {
+            let (k, value) = kv?;
+            let first = keys::decode_u64(&k[1..]).unwrap_or(0);
+            let last = first + decode_record(first, &value)?.len().saturating_sub(1) as u64;
             if last > head {
                 return Ok(Some((
                     head + 1,
                     format!("the store holds a line at position {last}, past its head at {head}"),
                 )));
             }
+        }
+        let mut ids = 0u64;
+        for kv in tree.scan_prefix(b"I") {
+            let (_, segment) = kv?;
+            for (id, position) in record::id_entries(&segment) {
+                ids = ids.wrapping_add(id_digest(&id, position));
+            }
+        }
+        let mut streams = 0u64;
+        for kv in tree.scan_prefix(b"S") {
+            let (k, segment) = kv?;
+            let Some(nul) = k.iter().position(|&b| b == 0) else { continue };
+            let stream = &k[1..nul];
+            let first = keys::decode_u64(&k[nul + 1..]).unwrap_or(0);
+            for (i, position) in record::positions(&segment).enumerate() {
+                streams = streams.wrapping_add(stream_digest(stream, first + i as u64, position));
+            }
+        }
+        if (ids, streams) != digests {
+            for position in 1..=head {
+                if let Some(e) = self.event_at(position)? {
+                    if let Some(problem) = self.index_entry_problem(&e)? {
+                        return Ok(Some((position, problem)));
+                    }
+                }
+            }
+            let which = if ids != digests.0 { "id" } else { "stream" };
+            return Ok(Some((head + 1, format!("the {which} index holds an entry of no event in the log"))));
         }
         let mut recorded = 0;
         for kv in tree.scan_prefix(b"V") {
@@ -401,59 +516,92 @@ impl SledStore {
         Ok(None)
     }
 
+    /// The commit records that hold positions `from` to the head as it is now, in order.
+    fn records(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), ReadError>> + Send + '_ {
+        let (from, end) = (from.max(1), self.head().position);
+        let tree = &self.inner.tree;
+        // The record holding `from` begins at or before it.
+        let start = match tree.range(keys::record(0)..=keys::record(from)).next_back() {
+            Some(Ok((k, _))) => keys::decode_u64(&k[1..]).unwrap_or(from),
+            _ => from,
+        };
+        let range = (from <= end).then(|| tree.range(keys::record(start)..=keys::record(end)));
+        range.into_iter().flatten().map(|kv| {
+            let (k, value) = kv?;
+            Ok((keys::decode_u64(&k[1..]).unwrap_or(0), value))
+        })
+    }
+
     /// The stored lines from `from` up to the head as it is now, in position order, as written.
-    fn raw_lines(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), ReadError>> + Send + '_ {
-        let end = self.head().position;
-        self.inner.tree.range(keys::line(from.max(1))..=keys::line(end)).map(|kv| {
-            let (k, v) = kv?;
-            let position = keys::decode_u64(&k[1..]).unwrap_or(0);
-            Ok((position, v))
+    fn raw_lines(&self, from: u64) -> impl Iterator<Item = Result<(u64, Vec<u8>), ReadError>> + Send + '_ {
+        let (from, end) = (from.max(1), self.head().position);
+        self.records(from).flat_map(move |item| {
+            let lines = item.and_then(|(first, value)| {
+                let r = decode_record(first, &value)?;
+                Ok(in_range(first, &r, from, end).map(|(p, line)| Ok((p, line.to_vec()))).collect::<Vec<_>>())
+            });
+            match lines {
+                Ok(lines) => lines,
+                Err(e) => vec![Err(e)],
+            }
         })
     }
 
     /// Applies `f` to every stored line (its position and bytes) from `from` up to the head as it is now, on
     /// worker threads (one per core, at most four), and yields the results in position order.
     ///
-    /// The log is cut into runs of [`AHEAD_EVENTS`] positions dealt to the workers in turn; each worker keeps at
-    /// most two runs ahead, so memory stays bounded whatever the log's size. Dropping the iterator stops the
-    /// workers.
+    /// One thread reads the commit records in order and deals them to the workers in turn; each worker
+    /// decompresses its records and applies `f` to their lines, keeping at most two records ahead, so memory stays
+    /// bounded whatever the log's size. Dropping the iterator stops the threads.
     fn map_ahead<T, F>(&self, from: u64, f: F) -> impl Iterator<Item = Result<T, ReadError>> + Send
     where
         T: Send + 'static,
         F: Fn(u64, &[u8]) -> Result<T, ReadError> + Send + Sync + 'static,
     {
-        let from = from.max(1);
-        let end = self.head().position;
+        let (from, end) = (from.max(1), self.head().position);
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
         let f = Arc::new(f);
+        let mut inputs = Vec::with_capacity(workers);
         let receivers: Vec<_> = (0..workers)
-            .map(|w| {
+            .map(|_| {
+                let (in_tx, in_rx) = std::sync::mpsc::sync_channel::<Result<(u64, sled::IVec), ReadError>>(2);
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, ReadError>>>(2);
-                let (tree, f) = (self.inner.tree.clone(), Arc::clone(&f));
+                inputs.push(in_tx);
+                let f = Arc::clone(&f);
                 std::thread::spawn(move || {
-                    let mut start = from + (w * AHEAD_EVENTS) as u64;
-                    while start <= end {
-                        let last = end.min(start + AHEAD_EVENTS as u64 - 1);
-                        let mut run = Vec::with_capacity(AHEAD_EVENTS);
-                        for kv in tree.range(keys::line(start)..=keys::line(last)) {
-                            let item = kv
-                                .map_err(ReadError::from)
-                                .and_then(|(k, line)| f(keys::decode_u64(&k[1..]).unwrap_or(0), &line));
-                            let stop = item.is_err();
-                            run.push(item);
-                            if stop {
-                                break;
+                    for item in in_rx {
+                        let run = match item.and_then(|(first, value)| Ok((first, decode_record(first, &value)?))) {
+                            Err(e) => vec![Err(e)],
+                            Ok((first, r)) => {
+                                let mut run = Vec::with_capacity(r.len());
+                                for (position, line) in in_range(first, &r, from, end) {
+                                    let item = f(position, line);
+                                    let stop = item.is_err();
+                                    run.push(item);
+                                    if stop {
+                                        break;
+                                    }
+                                }
+                                run
                             }
-                        }
+                        };
                         if tx.send(run).is_err() {
                             return;
                         }
-                        start += (workers * AHEAD_EVENTS) as u64;
                     }
                 });
                 rx
             })
             .collect();
+        let reader = self.clone();
+        std::thread::spawn(move || {
+            for (i, item) in reader.records(from).enumerate() {
+                let stop = item.is_err();
+                if inputs[i % inputs.len()].send(item).is_err() || stop {
+                    return;
+                }
+            }
+        });
         let mut turn = 0;
         let mut stopped = false;
         std::iter::from_fn(move || {
@@ -473,6 +621,7 @@ impl SledStore {
     /// Removes the chunks a refused write applied past `head` (the caller holds the writer's mutex). If that
     /// fails, the store takes no more writes: the next open removes them.
     fn discard(&self, head: u64) {
+        self.inner.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
         if let Err(e) = remove_uncommitted(&self.inner.tree, head) {
             let _ = self.inner.failed.set(format!("could not remove a refused write: {e}"));
         }
@@ -536,34 +685,38 @@ impl SledStore {
         let prefix = keys::stream_prefix(stream.as_str());
         let mut exists = false;
         let mut out = Vec::new();
-        for kv in self.inner.tree.scan_prefix(&prefix) {
-            let (k, v) = kv?;
-            let position = keys::decode_u64(&v).unwrap_or(u64::MAX);
-            if position > end {
-                break;
-            }
-            exists = true;
-            if keys::decode_u64(&k[prefix.len()..]).unwrap_or(0) >= from {
-                out.push(position);
+        'segments: for kv in self.inner.tree.scan_prefix(&prefix) {
+            let (k, segment) = kv?;
+            let first = keys::decode_u64(&k[prefix.len()..]).unwrap_or(u64::MAX);
+            for (i, position) in record::positions(&segment).enumerate() {
+                if position > end {
+                    break 'segments;
+                }
+                exists = true;
+                if first + i as u64 >= from {
+                    out.push(position);
+                }
             }
         }
         Ok(exists.then_some(out))
+    }
+
+    /// The events at `positions` (ascending, each at most the head), reading each commit record once.
+    fn events_at(&self, positions: &[u64]) -> Result<Vec<RecordedEvent>, ReadError> {
+        positions
+            .iter()
+            .map(|&position| {
+                self.event_at(position)?
+                    .ok_or(ReadError::Corrupt { position, error: "the stream index names a missing event".into() })
+            })
+            .collect()
     }
 
     fn read_stream_sync(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
         let Some(positions) = self.stream_positions(stream, from.max(1))? else {
             return Ok(None);
         };
-        let mut out = Vec::with_capacity(positions.len());
-        for position in positions {
-            match self.event_at(position)? {
-                Some(e) => out.push(e),
-                None => {
-                    return Err(ReadError::Corrupt { position, error: "the stream index names a missing event".into() })
-                }
-            }
-        }
-        Ok(Some(out))
+        self.events_at(&positions).map(Some)
     }
 
     /// The events of report stream `report` and of all its recommendations' streams, in position order: all a
@@ -581,21 +734,12 @@ impl SledStore {
         }
         for prefix in [own, recommendations] {
             for kv in self.inner.tree.scan_prefix(&prefix) {
-                let (_, v) = kv?;
-                match keys::decode_u64(&v) {
-                    Some(p) if p <= end => positions.push(p),
-                    _ => {}
-                }
+                let (_, segment) = kv?;
+                positions.extend(record::positions(&segment).filter(|&p| p <= end));
             }
         }
         positions.sort_unstable();
-        positions
-            .into_iter()
-            .map(|position| {
-                self.event_at(position)?
-                    .ok_or(ReadError::Corrupt { position, error: "the stream index names a missing event".into() })
-            })
-            .collect()
+        self.events_at(&positions)
     }
 
     /// The stream's durable version: that of its last event at or before the published head.
@@ -603,26 +747,25 @@ impl SledStore {
         let end = self.head().position;
         let prefix = keys::stream_prefix(stream.as_str());
         for kv in self.inner.tree.scan_prefix(&prefix).rev() {
-            let (k, v) = kv?;
-            if keys::decode_u64(&v).is_some_and(|p| p <= end) {
-                return Ok(keys::decode_u64(&k[prefix.len()..]));
+            let (k, segment) = kv?;
+            let first = keys::decode_u64(&k[prefix.len()..]).unwrap_or(0);
+            let durable = record::positions(&segment).take_while(|&p| p <= end).count() as u64;
+            if durable > 0 {
+                return Ok(Some(first + durable - 1));
             }
         }
         Ok(None)
     }
 
-    /// The line at `position` even if its commit is still being made durable or staged (for the writer only).
-    fn raw_line(&self, position: u64) -> Result<Option<sled::IVec>, BackendError> {
-        Ok(self.inner.tree.get(keys::line(position))?)
-    }
-
-    /// Applies the planner's commit: the last chunk's lines and index entries, each stream's version and the new
-    /// head, with the uncommitted marker removed, in one sled batch (the caller holds the writer's mutex).
-    fn apply_commit(&self, commit: &planner::Commit) -> Result<(), BackendError> {
+    /// Applies the planner's commit: the last chunk's records and stream segments, the id segments of the whole
+    /// write (`ids`: the ids of its staged chunks), each stream's version and the new head, with the uncommitted
+    /// marker removed, in one sled batch (the caller holds the writer's mutex).
+    fn apply_commit(&self, commit: &planner::Commit, ids: Vec<(EventId, u64)>) -> Result<(), BackendError> {
         let mut batch = sled::Batch::default();
-        for sealed in &commit.events {
-            put(&mut batch, sealed);
-        }
+        put_chunk(&mut batch, &commit.events);
+        let mut ids = ids;
+        ids.extend(commit.events.iter().map(|s| (s.record.id, s.record.position)));
+        self.put_ids(&mut batch, ids)?;
         for (stream, version) in &commit.versions {
             batch.insert(keys::stream_head(stream.as_str()), &version.to_be_bytes());
         }
@@ -634,14 +777,86 @@ impl SledStore {
         }
         Ok(self.inner.tree.apply_batch(batch)?)
     }
+
+    /// Adds the id segments of `ids` to `batch`: per bucket, one new segment, or, when the bucket would hold more
+    /// than [`SMALL_SEGMENTS`] segments below [`record::SEGMENT_ENTRIES`], those merged with the new entries into
+    /// as few as hold them.
+    fn put_ids(&self, batch: &mut sled::Batch, ids: Vec<(EventId, u64)>) -> Result<(), BackendError> {
+        let mut ids: Vec<(u16, EventId, u64)> = ids.into_iter().map(|(id, p)| (keys::id_bucket(&id), id, p)).collect();
+        ids.sort_unstable();
+        for group in ids.chunk_by(|a, b| a.0 == b.0) {
+            let bucket = group[0].0;
+            let mut entries: Vec<(EventId, u64)> = group.iter().map(|&(_, id, p)| (id, p)).collect();
+            let mut small = Vec::new();
+            for kv in self.inner.tree.scan_prefix(keys::id_bucket_prefix(bucket)) {
+                let (k, segment) = kv?;
+                if record::id_count(&segment) < record::SEGMENT_ENTRIES {
+                    small.push((k, segment));
+                }
+            }
+            if small.len() >= SMALL_SEGMENTS {
+                for (k, segment) in small {
+                    entries.extend(record::id_entries(&segment));
+                    batch.remove(k);
+                }
+                entries.sort_unstable();
+            }
+            for piece in entries.chunks(record::SEGMENT_ENTRIES) {
+                let least = piece.iter().map(|e| e.1).min().unwrap_or(0);
+                batch.insert(&keys::id_segment(bucket, least), record::encode_ids(piece));
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Adds one sealed event to a batch: its line, its stream version's position and its id's position.
-fn put(batch: &mut sled::Batch, sealed: &Sealed) {
-    let (e, position) = (&sealed.record, sealed.record.position.to_be_bytes());
-    batch.insert(&keys::line(e.position), sealed.line.as_slice());
-    batch.insert(keys::stream_version(e.stream.as_str(), e.version), &position);
-    batch.insert(&keys::id(&e.id), &position);
+/// Adds a chunk of sealed events (consecutive positions) to a batch: its commit records, and a stream segment
+/// for each stream it touches.
+fn put_chunk(batch: &mut sled::Batch, chunk: &[Sealed]) {
+    let Some(first) = chunk.first().map(|s| s.record.position) else { return };
+    let lines: Vec<&[u8]> = chunk.iter().map(|s| s.line.as_slice()).collect();
+    let mut at = first;
+    for run in record::runs(&lines) {
+        batch.insert(&keys::record(at), record::encode(&run));
+        at += run.len() as u64;
+    }
+    let mut streams: Vec<(&StreamId, u64, Vec<u64>)> = Vec::new();
+    let mut index: std::collections::HashMap<&StreamId, usize> = std::collections::HashMap::new();
+    for s in chunk {
+        let e = &s.record;
+        match index.get(&e.stream) {
+            Some(&i) => streams[i].2.push(e.position),
+            None => {
+                index.insert(&e.stream, streams.len());
+                streams.push((&e.stream, e.version, vec![e.position]));
+            }
+        }
+    }
+    for (stream, version, positions) in streams {
+        batch.insert(keys::stream_version(stream.as_str(), version), record::encode_positions(&positions));
+    }
+}
+
+/// The digest of one id index entry: summed over the log and over the index, the two sums must agree.
+fn id_digest(id: &EventId, position: u64) -> u64 {
+    record::mix(&[id.as_bytes(), &position.to_be_bytes()])
+}
+
+/// The digest of one stream index entry, as [`id_digest`].
+fn stream_digest(stream: &[u8], version: u64, position: u64) -> u64 {
+    record::mix(&[stream, &version.to_be_bytes(), &position.to_be_bytes()])
+}
+
+/// Decodes the commit record whose first position is `first`: a damaged one is named by that position.
+fn decode_record(first: u64, value: &[u8]) -> Result<record::Record, ReadError> {
+    record::decode(value).map_err(|e| ReadError::Corrupt { position: first, error: format!("its commit record: {e}") })
+}
+
+/// The lines of record `r` (first position `first`) from `from` to `end`, with their positions.
+fn in_range(first: u64, r: &record::Record, from: u64, end: u64) -> impl Iterator<Item = (u64, &[u8])> + '_ {
+    let skip = from.saturating_sub(first) as usize;
+    let take = (end + 1).saturating_sub(first.max(from)) as usize;
+    r.lines().enumerate().skip(skip).take(take).map(move |(i, line)| (first + i as u64, line))
 }
 
 /// One write in progress, under the writer's mutex: what the planner sees of the log, and where its chunks go.
@@ -650,17 +865,31 @@ struct Txn<'a> {
     /// The head this write started from: staged chunks lie past it.
     start: u64,
     marked: bool,
+    /// The ids of the staged chunks and their positions: their id segments are written with the head, by the
+    /// final batch, so that a killed write leaves none behind (24 bytes and a map entry per staged event).
+    staged_at: std::collections::HashMap<EventId, u64>,
     /// The last [`BROADCAST_CAPACITY`] staged records, for the live subscription.
     recent: VecDeque<Arc<RecordedEvent>>,
 }
 
+/// A storage or decoding failure under the writer, as the planner takes it.
+fn backend(e: ReadError) -> BackendError {
+    match e {
+        ReadError::Storage(e) => e,
+        other => BackendError::new(ErrorKind::Integrity, other.to_string()),
+    }
+}
+
 impl LogView for Txn<'_> {
     fn position_of(&self, id: &EventId) -> Result<Option<u64>, BackendError> {
-        Ok(self.store.inner.tree.get(keys::id(id))?.and_then(|v| keys::decode_u64(&v)))
+        if let Some(&p) = self.staged_at.get(id) {
+            return Ok(Some(p));
+        }
+        self.store.indexed_position(id).map_err(backend)
     }
 
     fn line_at(&self, position: u64) -> Result<Option<Vec<u8>>, BackendError> {
-        Ok(self.store.raw_line(position)?.map(|l| l.to_vec()))
+        self.store.any_line(position).map_err(backend)
     }
 
     fn version_of(&self, stream: &StreamId) -> Result<Option<u64>, BackendError> {
@@ -676,10 +905,9 @@ impl Stage for Txn<'_> {
             batch.insert(keys::UNCOMMITTED, &(self.start + 1).to_be_bytes());
             self.marked = true;
         }
-        for sealed in &chunk {
-            put(&mut batch, sealed);
-        }
+        put_chunk(&mut batch, &chunk);
         self.store.inner.tree.apply_batch(batch)?;
+        self.staged_at.extend(chunk.iter().map(|s| (s.record.id, s.record.position)));
         keep_recent(&mut self.recent, chunk.into_iter().map(|s| s.record).collect());
         Ok(())
     }
@@ -730,7 +958,13 @@ impl EventStore for SledStore {
             return Err(vec![(0, AppendError::Failed(reason.clone()))]);
         }
         let start = inner.sync.lock().unwrap_or_else(|e| e.into_inner()).applied;
-        let mut txn = Txn { store: self, start: start.position, marked: false, recent: VecDeque::new() };
+        let mut txn = Txn {
+            store: self,
+            start: start.position,
+            marked: false,
+            staged_at: std::collections::HashMap::new(),
+            recent: VecDeque::new(),
+        };
         let decision = planner::plan(&mut txn, start, (inner.clock)(), items, expect, recorded_by)?;
         let (commit, positions, version) = match decision {
             Decision::Nothing { positions, version, last } => {
@@ -742,7 +976,8 @@ impl EventStore for SledStore {
             Decision::Commit { commit, positions, version } => (commit, positions, version),
         };
         let last = positions.len().saturating_sub(1);
-        if let Err(e) = self.apply_commit(&commit) {
+        let staged_ids = std::mem::take(&mut txn.staged_at).into_iter().collect();
+        if let Err(e) = self.apply_commit(&commit, staged_ids) {
             txn.discard();
             return Err(vec![(last, e.into())]);
         }
@@ -787,7 +1022,7 @@ impl EventStore for SledStore {
     }
 
     fn lines(&self, from: u64) -> LineIter<'_> {
-        Box::new(self.raw_lines(from).map(|r| r.map(|(p, line)| (p, line.to_vec()))))
+        Box::new(self.raw_lines(from))
     }
 
     fn report_events(&self, report: &StreamId) -> Result<Vec<RecordedEvent>, ReadError> {
@@ -799,18 +1034,31 @@ impl EventStore for SledStore {
     }
 
     fn check_integrity(&self, each: &mut dyn FnMut(&RecordedEvent)) -> Result<ChainReport, ReadError> {
-        // Decoding, hashing and the index lookups of each line run on worker threads; the chain is followed by
-        // the caller.
-        let reader = self.clone();
+        // Decoding and hashing run on worker threads, which also sum the digests of the index entries each event
+        // should have; the chain is followed by the caller, and the indexes are then read once, in key order, and
+        // summed the same way (a lookup per event would cost two sled reads each).
+        use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+        let sums = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+        let summed = Arc::clone(&sums);
         let items = self.map_ahead(1, move |position, line| {
             let decoded = chain::decode_stored(line);
-            let index = match &decoded {
-                Ok(e) => reader.index_entry_problem(e)?,
-                Err(_) => None,
-            };
-            Ok((Some(position), decoded, index))
+            if let Ok(e) = &decoded {
+                summed.0.fetch_add(id_digest(&e.id, e.position), Relaxed);
+                summed.1.fetch_add(stream_digest(e.stream.as_str().as_bytes(), e.version, e.position), Relaxed);
+            }
+            Ok((Some(position), decoded, None))
         });
-        chain::check_store(items, self.head(), |versions| self.index_tail_problem(versions), each)
+        // A commit record that does not decode breaks the chain at its first position, as a damaged line does.
+        let items = items.map(|item| match item {
+            Err(ReadError::Corrupt { position, error }) => Ok((Some(position), Err(error), None)),
+            other => other,
+        });
+        chain::check_store(
+            items,
+            self.head(),
+            |versions| self.index_tail_problem(versions, (sums.0.load(Relaxed), sums.1.load(Relaxed))),
+            each,
+        )
     }
 
     fn subscribe(&self, from: u64) -> Subscription {
