@@ -119,6 +119,95 @@ fn micros(d: Duration) -> String {
     format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }
 
+/// The most bytes of lines one commit record holds (layouts b and c).
+const RECORD_BYTES: usize = 96 << 10;
+
+/// A bare sled tree's key: a prefix byte and a position, big-endian.
+fn sled_key(prefix: u8, position: u64) -> [u8; 9] {
+    let mut k = [prefix; 9];
+    k[1..].copy_from_slice(&position.to_be_bytes());
+    k
+}
+
+/// Layouts b and c: consecutive lines packed into commit records (u32 count, u32 lengths, then the lines,
+/// big-endian) of at most [`RECORD_BYTES`] of lines, keyed by `C` and the first position, lz4-compressed or plain;
+/// inserted in batches of [`followup::CHUNK_EVENTS`] lines, one flush and fsync at the end. Events/s.
+fn insert_records(dir: &Path, lines: &[(u64, Vec<u8>)], lz4: bool) -> f64 {
+    let db = sled::Config::new().path(dir).segment_size(8 << 20).open().expect("layout sled");
+    let tree = db.open_tree("raw").expect("tree");
+    let t = Instant::now();
+    for chunk in lines.chunks(followup::CHUNK_EVENTS) {
+        let mut batch = sled::Batch::default();
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            let (mut take, mut bytes) = (1, rest[0].1.len());
+            while take < rest.len() && bytes + rest[take].1.len() <= RECORD_BYTES {
+                bytes += rest[take].1.len();
+                take += 1;
+            }
+            let (record, tail) = rest.split_at(take);
+            let mut value = Vec::with_capacity(4 + 4 * record.len() + bytes);
+            value.extend_from_slice(&(record.len() as u32).to_be_bytes());
+            for (_, line) in record {
+                value.extend_from_slice(&(line.len() as u32).to_be_bytes());
+            }
+            for (_, line) in record {
+                value.extend_from_slice(line);
+            }
+            let value = if lz4 { lz4_flex::compress_prepend_size(&value) } else { value };
+            batch.insert(&sled_key(b'C', record[0].0), value);
+            rest = tail;
+        }
+        tree.apply_batch(batch).expect("batch");
+    }
+    db.flush().expect("flush");
+    File::open(dir.join("db")).and_then(|f| f.sync_data()).expect("fsync");
+    rate(lines.len() as u64, t.elapsed())
+}
+
+/// Layout a's value: one line. How many events it held.
+fn decode_line(value: &[u8]) -> u64 {
+    std::hint::black_box(RecordedEvent::decode(value).expect("decode"));
+    1
+}
+
+/// Layout b's value: a commit record, each of its lines decoded. How many events it held.
+fn decode_record(value: &[u8]) -> u64 {
+    let u32_at = |i: usize| u32::from_be_bytes(value[i..i + 4].try_into().expect("4 bytes")) as usize;
+    let count = u32_at(0);
+    let mut at = 4 + 4 * count;
+    for i in 0..count {
+        let len = u32_at(4 + 4 * i);
+        std::hint::black_box(RecordedEvent::decode(&value[at..at + len]).expect("decode"));
+        at += len;
+    }
+    count as u64
+}
+
+/// Layout c's value: an lz4-compressed commit record.
+fn decode_lz4_record(value: &[u8]) -> u64 {
+    decode_record(&lz4_flex::decompress_size_prepended(value).expect("lz4"))
+}
+
+/// A warm scan + decode of a layout's tree by two threads, one each side of the key `prefix` + `split`, which must
+/// find `n` events: events/s and the peak RSS (MiB) after it.
+fn scan_layout(dir: &Path, n: u64, prefix: u8, split: u64, decode: fn(&[u8]) -> u64) -> (f64, f64) {
+    let db = sled::Config::new().path(dir).segment_size(8 << 20).open().expect("layout sled");
+    let tree = db.open_tree("raw").expect("tree");
+    let split = sled_key(prefix, split);
+    let decode_all = |iter: sled::Iter| iter.map(|kv| decode(&kv.expect("scan").1)).sum::<u64>();
+    reset_peak();
+    let t = Instant::now();
+    let count = std::thread::scope(|s| {
+        let low = s.spawn(|| decode_all(tree.range(..split)));
+        let high = s.spawn(|| decode_all(tree.range(split..)));
+        low.join().expect("scan thread") + high.join().expect("scan thread")
+    });
+    let took = t.elapsed();
+    assert_eq!(count, n, "events in {}", dir.display());
+    (rate(count, took), peak_mib())
+}
+
 /// Status and the whole timeline, folded over the log in one pass.
 fn rebuild(store: &SledStore) -> (usize, usize) {
     let mut status = StatusFold::new();
@@ -174,6 +263,10 @@ fn main() {
     // end; then scanned.
     let raw_dir = work.path().join("raw");
     let raw_insert_rate;
+    // The layout comparison: the same lines packed into commit records, plain (b) and lz4 (c), beside raw sled's
+    // one value per event (a); the second thread of each scan reads the keys from position `split` on.
+    let (records_dir, lz4_dir) = (work.path().join("layout-records"), work.path().join("layout-lz4"));
+    let (records_insert_rate, lz4_insert_rate, split);
     {
         let db = sled::Config::new().path(&raw_dir).segment_size(8 << 20).open().expect("raw sled");
         let tree = db.open_tree("raw").expect("tree");
@@ -191,6 +284,10 @@ fn main() {
         db.flush().expect("flush");
         File::open(raw_dir.join("db")).and_then(|f| f.sync_data()).expect("fsync");
         raw_insert_rate = rate(n, t.elapsed());
+        drop((tree, db));
+        records_insert_rate = insert_records(&records_dir, &lines, false);
+        lz4_insert_rate = insert_records(&lz4_dir, &lines, true);
+        split = lines[lines.len() / 2].0;
     }
     table.add(
         "import (JSON Lines file to durable store, one commit)",
@@ -213,6 +310,49 @@ fn main() {
             input_bytes / n
         ),
     );
+
+    let layouts = [
+        (
+            "layout: one value per event (raw sled)",
+            raw_insert_rate,
+            raw_bytes,
+            scan_layout(&raw_dir, n, b'L', split, decode_line),
+        ),
+        (
+            "layout: commit records, plain",
+            records_insert_rate,
+            dir_bytes(&records_dir),
+            scan_layout(&records_dir, n, b'C', split, decode_record),
+        ),
+        (
+            "layout: commit records, lz4",
+            lz4_insert_rate,
+            dir_bytes(&lz4_dir),
+            scan_layout(&lz4_dir, n, b'C', split, decode_lz4_record),
+        ),
+    ];
+    let (_, a_insert, a_bytes, (a_scan, a_peak)) = layouts[0];
+    for (what, insert, bytes, (scan, peak)) in layouts {
+        table.add(
+            what,
+            format!(
+                "insert {}; {} B/event; scan + decode, warm, 2 threads {}; peak RSS {peak:.0} MiB",
+                per_s(insert),
+                bytes / n,
+                per_s(scan)
+            ),
+            format!(
+                "insert {:.2}×, bytes {:.2}×, scan + decode {:.2}×, peak RSS {:.2}× layout a",
+                insert / a_insert,
+                bytes as f64 / a_bytes as f64,
+                scan / a_scan,
+                peak / a_peak
+            ),
+        );
+    }
+    for dir in [&records_dir, &lz4_dir] {
+        std::fs::remove_dir_all(dir).expect("remove layout directory");
+    }
 
     // serde_json alone, on the stored lines in memory.
     let sample: Vec<Vec<u8>> = store.lines(1).take(200_000).map(|r| r.expect("line").1).collect();
