@@ -1455,6 +1455,63 @@ fn concurrent_appenders_share_flushes_and_every_acknowledged_append_survives_a_r
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_writes_waiting_at_once_are_combined_and_each_keeps_its_own_refusals() {
+    // given 48 writers, each appending 10 notes to its own stream with the expected version, and every third
+    // write of every writer also sending one with a wrong expected version or an unknown evidence id
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open_with_clock(dir.path(), fixed_clock()).unwrap();
+    let (writers, each) = (48, 10);
+    let barrier = std::sync::Barrier::new(writers);
+    let refused = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for w in 0..writers {
+            let (store, barrier, refused) = (&store, &barrier, &refused);
+            scope.spawn(move || {
+                let s = stream(&format!("/{}", w + 1));
+                barrier.wait();
+                for i in 0..each {
+                    if i % 3 == 1 {
+                        let wrong = note(&s, &format!("writer {w} late {i}"));
+                        let mut items = std::iter::once(Some(Pending::New(wrong)));
+                        let e = store.write(&mut items, Some((&s, ExpectedVersion::Exact(i as u64 + 5))), "t");
+                        assert!(matches!(&e, Err(r) if matches!(r[0].1, AppendError::WrongExpectedVersion { .. })));
+                        let mut bad = assessment(&s, vec![EventId::from_uuid(uuid::Uuid::from_u128(w as u128 + 1))]);
+                        bad.id = EventId::from_uuid(uuid::Uuid::new_v4());
+                        let mut items = std::iter::once(Some(Pending::New(bad)));
+                        let e = store.write(&mut items, None, "t");
+                        assert!(matches!(&e, Err(r) if matches!(r[0].1, AppendError::UnknownReference { .. })));
+                        refused.fetch_add(2, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    let e = note(&s, &format!("writer {w} note {i}"));
+                    let mut items = std::iter::once(Some(Pending::New(e)));
+                    let written = store
+                        .write(&mut items, Some((&s, ExpectedVersion::Exact(i as u64))), "t")
+                        .unwrap_or_else(|e| panic!("{e:?}"));
+                    assert_eq!(written.version, Some(i as u64 + 1));
+                    assert!(store.head().position >= written.positions[0]);
+                }
+            });
+        }
+    });
+    // then every good write is stored, gap free, and the refused ones left nothing
+    let total = (writers * each) as u64;
+    assert_eq!(store.head().position, total);
+    assert_eq!(refused.into_inner(), writers * 6);
+    // and the writes shared sled batches, not only fsyncs
+    assert!(store.batches() < total, "{} batches for {total} appends: none was combined", store.batches());
+    drop(store);
+    let store = Backend::Sled.open(dir.path());
+    assert!(verify_chain(&store).unwrap().ok());
+    for w in 0..writers {
+        let s = stream(&format!("/{}", w + 1));
+        assert_eq!(store.stream_version(&s).unwrap(), Some(each as u64));
+        let texts: Vec<String> =
+            store.read_stream(&s, 1).await.unwrap().unwrap().iter().map(|e| e.body.summary().to_owned()).collect();
+        assert_eq!(texts, (0..each).map(|i| format!("writer {w} note {i}")).collect::<Vec<_>>());
+    }
+}
+
 async fn report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a_recommendation(backend: Backend) {
     // given events on a report, two of its recommendations, and another report whose id it prefixes
     let dir = tempfile::tempdir().unwrap();

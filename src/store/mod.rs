@@ -62,7 +62,7 @@ impl ErrorKind {
 }
 
 /// A failure of the storage engine underneath a backend, told in its own words and classified.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct BackendError {
     message: String,

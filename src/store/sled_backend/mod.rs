@@ -58,6 +58,10 @@ struct Inner {
     head: RwLock<Head>,
     /// Held while a write checks and applies its events: one writer at a time.
     writer: Mutex<()>,
+    /// Small writes waiting for a leader to combine them ([`SledStore::write_combined`]).
+    queue: Mutex<Vec<Arc<Request>>>,
+    /// How many sled batches have ended writes since the store was opened.
+    batches: std::sync::atomic::AtomicU64,
     /// What is durable, and the committed events not yet broadcast.
     sync: Mutex<SyncState>,
     /// Signalled when a flush and fsync ends.
@@ -313,6 +317,8 @@ impl SledStore {
             log_file,
             head: RwLock::new(head),
             writer: Mutex::new(()),
+            queue: Mutex::new(Vec::new()),
+            batches: std::sync::atomic::AtomicU64::new(0),
             sync: Mutex::new(SyncState {
                 applied: head,
                 durable: head.position,
@@ -341,6 +347,12 @@ impl SledStore {
     /// commits when concurrent writers shared them.
     pub fn syncs(&self) -> u64 {
         self.inner.sync.lock().unwrap_or_else(|e| e.into_inner()).syncs
+    }
+
+    /// How many sled batches have ended writes since the store was opened: fewer than the writes when small
+    /// concurrent writes were combined.
+    pub fn batches(&self) -> u64 {
+        self.inner.batches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The store's directory.
@@ -775,7 +787,9 @@ impl SledStore {
         if commit.staged {
             batch.remove(keys::UNCOMMITTED);
         }
-        Ok(self.inner.tree.apply_batch(batch)?)
+        self.inner.tree.apply_batch(batch)?;
+        self.inner.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// Adds the id segments of `ids` to `batch`: per bucket, one new segment, or, when the bucket would hold more
@@ -919,6 +933,184 @@ impl Stage for Txn<'_> {
     }
 }
 
+/// The most items a write may have to be combined with others (a larger one writes alone, in chunks).
+const COMBINE_ITEMS: usize = 256;
+
+/// A small write waiting to be combined with others by whichever writer leads next.
+struct Request {
+    items: Mutex<Vec<Option<Pending>>>,
+    expect: Option<(StreamId, ExpectedVersion)>,
+    recorded_by: String,
+    /// Set by the leader, before it lets go of the writer's mutex.
+    outcome: Mutex<Option<Outcome>>,
+}
+
+/// What the leader decided for one combined write.
+enum Outcome {
+    /// Applied (or nothing new): durable once the log is durable up to `wait_for`.
+    Planned {
+        positions: Vec<u64>,
+        version: Option<u64>,
+        appended: usize,
+        head: Head,
+        wait_for: u64,
+    },
+    Refused(Refusals),
+}
+
+/// What the writes combined so far show the next one's planner: their events, not yet in sled, over the log.
+struct Group<'a> {
+    store: &'a SledStore,
+    ids: std::collections::HashMap<EventId, u64>,
+    lines: std::collections::HashMap<u64, Vec<u8>>,
+    versions: std::collections::HashMap<StreamId, u64>,
+}
+
+impl LogView for Group<'_> {
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, BackendError> {
+        match self.ids.get(id) {
+            Some(&p) => Ok(Some(p)),
+            None => self.store.indexed_position(id).map_err(backend),
+        }
+    }
+
+    fn line_at(&self, position: u64) -> Result<Option<Vec<u8>>, BackendError> {
+        match self.lines.get(&position) {
+            Some(line) => Ok(Some(line.clone())),
+            None => self.store.any_line(position).map_err(backend),
+        }
+    }
+
+    fn version_of(&self, stream: &StreamId) -> Result<Option<u64>, BackendError> {
+        match self.versions.get(stream) {
+            Some(&v) => Ok(Some(v)),
+            None => {
+                Ok(self.store.inner.tree.get(keys::stream_head(stream.as_str()))?.and_then(|v| keys::decode_u64(&v)))
+            }
+        }
+    }
+}
+
+impl Stage for Group<'_> {
+    fn stage(&mut self, _chunk: Vec<Sealed>) -> Result<(), BackendError> {
+        // A combined write has at most COMBINE_ITEMS items, fewer than a chunk.
+        Err(BackendError::new(ErrorKind::Internal, "a combined write grew past a chunk"))
+    }
+
+    fn discard(&mut self) {}
+}
+
+impl SledStore {
+    /// Writes a small write combined with the others waiting at the same moment: it is queued; whoever takes
+    /// the writer's mutex with its own write still queued leads, planning every queued write in turn (each its
+    /// own refusals and expected version, each seeing those before it) and applying all of them in one sled
+    /// batch; then each waits for the one flush and fsync that makes the batch durable.
+    fn write_combined(
+        &self,
+        items: Vec<Option<Pending>>,
+        expect: Option<(&StreamId, ExpectedVersion)>,
+        recorded_by: &str,
+    ) -> Result<Written, Refusals> {
+        let inner = &*self.inner;
+        let request = Arc::new(Request {
+            items: Mutex::new(items),
+            expect: expect.map(|(s, e)| (s.clone(), e)),
+            recorded_by: recorded_by.to_owned(),
+            outcome: Mutex::new(None),
+        });
+        inner.queue.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::clone(&request));
+        let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let served = request.outcome.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+        if !served {
+            let group = std::mem::take(&mut *inner.queue.lock().unwrap_or_else(|e| e.into_inner()));
+            self.lead(group);
+        }
+        drop(writer);
+        let outcome = request.outcome.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match outcome {
+            Some(Outcome::Planned { positions, version, appended, head, wait_for }) => {
+                let last = positions.len().saturating_sub(1);
+                self.wait_durable(wait_for).map_err(|e| vec![(last, e)])?;
+                let head = if appended == 0 { self.head() } else { head };
+                Ok(Written { positions, appended, version, head })
+            }
+            Some(Outcome::Refused(refusals)) => Err(refusals),
+            None => Err(vec![(0, AppendError::Failed("the write was not planned".into()))]),
+        }
+    }
+
+    /// Plans the queued writes of `group` in order and applies the new events of all of them in one batch (the
+    /// caller holds the writer's mutex); sets each request's outcome.
+    fn lead(&self, group: Vec<Arc<Request>>) {
+        let inner = &*self.inner;
+        let set = |r: &Request, o: Outcome| *r.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(o);
+        if let Some(reason) = inner.failed.get() {
+            for r in &group {
+                set(r, Outcome::Refused(vec![(0, AppendError::Failed(reason.clone()))]));
+            }
+            return;
+        }
+        let start = inner.sync.lock().unwrap_or_else(|e| e.into_inner()).applied;
+        let now = (inner.clock)();
+        let mut view = Group {
+            store: self,
+            ids: std::collections::HashMap::new(),
+            lines: std::collections::HashMap::new(),
+            versions: std::collections::HashMap::new(),
+        };
+        let mut head = start;
+        let mut events: Vec<Sealed> = Vec::new();
+        let mut planned: Vec<(&Arc<Request>, Outcome)> = Vec::with_capacity(group.len());
+        for r in &group {
+            let items = std::mem::take(&mut *r.items.lock().unwrap_or_else(|e| e.into_inner()));
+            let expect = r.expect.as_ref().map(|(s, e)| (s, *e));
+            let outcome = match planner::plan(&mut view, head, now, &mut items.into_iter(), expect, &r.recorded_by) {
+                Err(refusals) => Outcome::Refused(refusals),
+                Ok(Decision::Nothing { positions, version, last }) => {
+                    Outcome::Planned { positions, version, appended: 0, head, wait_for: last }
+                }
+                Ok(Decision::Commit { commit, positions, version }) => {
+                    for s in &commit.events {
+                        view.ids.insert(s.record.id, s.record.position);
+                        view.lines.insert(s.record.position, s.line.clone());
+                    }
+                    view.versions.extend(commit.versions.iter().cloned());
+                    let appended = (commit.head.position - head.position) as usize;
+                    head = commit.head;
+                    events.extend(commit.events);
+                    Outcome::Planned { positions, version, appended, head, wait_for: head.position }
+                }
+            };
+            planned.push((r, outcome));
+        }
+        if !events.is_empty() {
+            let mut versions: Vec<(StreamId, u64)> = view.versions.into_iter().collect();
+            versions.sort();
+            let commit = planner::Commit { events, versions, head, staged: false };
+            if let Err(e) = self.apply_commit(&commit, Vec::new()) {
+                for (r, outcome) in planned {
+                    let outcome = match outcome {
+                        Outcome::Planned { appended, positions, .. } if appended > 0 => {
+                            Outcome::Refused(vec![(positions.len().saturating_sub(1), AppendError::Storage(e.clone()))])
+                        }
+                        other => other,
+                    };
+                    set(r, outcome);
+                }
+                return;
+            }
+            let mut recent = VecDeque::new();
+            keep_recent(&mut recent, commit.events.into_iter().map(|s| s.record).collect());
+            let mut sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
+            sync.applied = head;
+            sync.unsent.extend(recent);
+        }
+        for (r, outcome) in planned {
+            set(r, outcome);
+        }
+    }
+}
+
 impl From<sled::Error> for BackendError {
     fn from(e: sled::Error) -> BackendError {
         match e {
@@ -953,6 +1145,13 @@ impl EventStore for SledStore {
         recorded_by: &str,
     ) -> Result<Written, Refusals> {
         let inner = &*self.inner;
+        // A small write is combined with the others waiting now; a larger one writes alone, in chunks.
+        let mut first: Vec<Option<Pending>> = (&mut *items).take(COMBINE_ITEMS + 1).collect();
+        if first.len() <= COMBINE_ITEMS {
+            return self.write_combined(first, expect, recorded_by);
+        }
+        let mut rest = first.drain(..).chain(items);
+        let items: &mut dyn Iterator<Item = Option<Pending>> = &mut rest;
         let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(reason) = inner.failed.get() {
             return Err(vec![(0, AppendError::Failed(reason.clone()))]);
