@@ -643,22 +643,50 @@ impl SledStore {
     /// flush under way flushes and fsyncs everything applied so far, and publishes the new head, for all the
     /// writers waiting (group commit).
     fn wait_durable(&self, position: u64) -> Result<(), AppendError> {
+        self.settle(&|| Some(position), None)
+    }
+
+    /// Waits until the log is durable up to the position `wait_for` gives (`None`: a queued small write not yet
+    /// combined). Whoever finds no flush under way first combines the small writes queued meanwhile into one
+    /// batch ([`SledStore::lead`]), then flushes and fsyncs everything applied so far and publishes the new head,
+    /// for all the writers waiting: while one flush runs, the next batch gathers.
+    ///
+    /// A queued write (`own`) waits on its own condition variable, woken by the flush that made it durable or
+    /// when its turn comes to lead, so that the end of a flush does not wake every waiting writer.
+    fn settle(&self, wait_for: &dyn Fn() -> Option<u64>, own: Option<&Request>) -> Result<(), AppendError> {
         let inner = &*self.inner;
         let mut sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            if sync.durable >= position {
+            if wait_for().is_some_and(|p| sync.durable >= p) {
                 return Ok(());
             }
             if let Some(reason) = inner.failed.get() {
                 return Err(AppendError::Failed(reason.clone()));
             }
             if sync.syncing {
-                sync = inner.synced.wait(sync).unwrap_or_else(|e| e.into_inner());
+                let cv = own.map_or(&inner.synced, |r| &r.woken);
+                sync = cv.wait(sync).unwrap_or_else(|e| e.into_inner());
                 continue;
             }
             sync.syncing = true;
-            let target = sync.applied;
             drop(sync);
+            let group = std::mem::take(&mut *inner.queue.lock().unwrap_or_else(|e| e.into_inner()));
+            if !group.is_empty() {
+                let _writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+                self.lead(&group);
+            }
+            // Wakes the writers of the group led, the writers waiting for durability alone, and the first writer
+            // queued since, whose turn it is to lead.
+            let wake = |inner: &Inner| {
+                inner.synced.notify_all();
+                for r in &group {
+                    r.woken.notify_one();
+                }
+                if let Some(next) = inner.queue.lock().unwrap_or_else(|e| e.into_inner()).first() {
+                    next.woken.notify_one();
+                }
+            };
+            let target = inner.sync.lock().unwrap_or_else(|e| e.into_inner()).applied;
             // Once applied, a batch is in sled's memory; if it cannot be made durable, whether it survives is
             // unknown, so the store takes no more writes until it is reopened and its log read back.
             let durable = inner.db.flush().map(|_| ()).map_err(|e| AppendError::Storage(e.into())).and_then(|()| {
@@ -679,11 +707,11 @@ impl SledStore {
                             let _ = inner.tx.send(e);
                         }
                     }
-                    inner.synced.notify_all();
+                    wake(inner);
                 }
                 Err(e) => {
                     let _ = inner.failed.set(e.to_string());
-                    inner.synced.notify_all();
+                    wake(inner);
                     return Err(e);
                 }
             }
@@ -943,6 +971,8 @@ struct Request {
     recorded_by: String,
     /// Set by the leader, before it lets go of the writer's mutex.
     outcome: Mutex<Option<Outcome>>,
+    /// Signalled, under the durability mutex, when the flush of its group ends or its turn to lead comes.
+    woken: Condvar,
 }
 
 /// What the leader decided for one combined write.
@@ -1001,10 +1031,10 @@ impl Stage for Group<'_> {
 }
 
 impl SledStore {
-    /// Writes a small write combined with the others waiting at the same moment: it is queued; whoever takes
-    /// the writer's mutex with its own write still queued leads, planning every queued write in turn (each its
-    /// own refusals and expected version, each seeing those before it) and applying all of them in one sled
-    /// batch; then each waits for the one flush and fsync that makes the batch durable.
+    /// Writes a small write combined with the others waiting at the same moment: it is queued, and the next
+    /// writer to flush ([`SledStore::settle`]) plans every queued write in turn (each its own refusals and
+    /// expected version, each seeing those before it), applies all of them in one sled batch, and makes it
+    /// durable with one flush and fsync.
     fn write_combined(
         &self,
         items: Vec<Option<Pending>>,
@@ -1017,35 +1047,39 @@ impl SledStore {
             expect: expect.map(|(s, e)| (s.clone(), e)),
             recorded_by: recorded_by.to_owned(),
             outcome: Mutex::new(None),
+            woken: Condvar::new(),
         });
         inner.queue.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::clone(&request));
-        let writer = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let served = request.outcome.lock().unwrap_or_else(|e| e.into_inner()).is_some();
-        if !served {
-            let group = std::mem::take(&mut *inner.queue.lock().unwrap_or_else(|e| e.into_inner()));
-            self.lead(group);
-        }
-        drop(writer);
+        let waited = self.settle(
+            &|| match &*request.outcome.lock().unwrap_or_else(|e| e.into_inner()) {
+                None => None,
+                Some(Outcome::Refused(_)) => Some(0),
+                Some(Outcome::Planned { wait_for, .. }) => Some(*wait_for),
+            },
+            Some(&request),
+        );
         let outcome = request.outcome.lock().unwrap_or_else(|e| e.into_inner()).take();
         match outcome {
-            Some(Outcome::Planned { positions, version, appended, head, wait_for }) => {
+            Some(Outcome::Planned { positions, version, appended, head, .. }) => {
                 let last = positions.len().saturating_sub(1);
-                self.wait_durable(wait_for).map_err(|e| vec![(last, e)])?;
+                waited.map_err(|e| vec![(last, e)])?;
                 let head = if appended == 0 { self.head() } else { head };
                 Ok(Written { positions, appended, version, head })
             }
             Some(Outcome::Refused(refusals)) => Err(refusals),
-            None => Err(vec![(0, AppendError::Failed("the write was not planned".into()))]),
+            None => {
+                Err(vec![(0, waited.err().unwrap_or_else(|| AppendError::Failed("the write was not planned".into())))])
+            }
         }
     }
 
     /// Plans the queued writes of `group` in order and applies the new events of all of them in one batch (the
     /// caller holds the writer's mutex); sets each request's outcome.
-    fn lead(&self, group: Vec<Arc<Request>>) {
+    fn lead(&self, group: &[Arc<Request>]) {
         let inner = &*self.inner;
         let set = |r: &Request, o: Outcome| *r.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(o);
         if let Some(reason) = inner.failed.get() {
-            for r in &group {
+            for r in group {
                 set(r, Outcome::Refused(vec![(0, AppendError::Failed(reason.clone()))]));
             }
             return;
@@ -1061,7 +1095,7 @@ impl SledStore {
         let mut head = start;
         let mut events: Vec<Sealed> = Vec::new();
         let mut planned: Vec<(&Arc<Request>, Outcome)> = Vec::with_capacity(group.len());
-        for r in &group {
+        for r in group {
             let items = std::mem::take(&mut *r.items.lock().unwrap_or_else(|e| e.into_inner()));
             let expect = r.expect.as_ref().map(|(s, e)| (s, *e));
             let outcome = match planner::plan(&mut view, head, now, &mut items.into_iter(), expect, &r.recorded_by) {
