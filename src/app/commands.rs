@@ -178,7 +178,7 @@ pub fn import(
     input: ImportInput,
     format: ImportFormat,
     principal: &Principal,
-    progress: impl FnMut(u64),
+    progress: impl FnMut(u64) + Send,
 ) -> Result<ImportReport, AppError> {
     let by = principal.name();
     let file = |path: &PathBuf| {

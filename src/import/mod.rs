@@ -201,6 +201,11 @@ pub(crate) fn foreign_format(start: &[u8]) -> Option<LineProblem> {
     })
 }
 
+/// Whether `problem` is [`foreign_format`]'s: the file is no file of lines at all.
+fn is_foreign(problem: &LineProblem) -> bool {
+    foreign_format(b"PK\x03\x04").is_some_and(|f| f.message == problem.message)
+}
+
 /// The event to write for line `number` (`None`: longer than the limit), or what is wrong with it.
 fn pending(number: usize, line: Option<Vec<u8>>) -> Result<Pending, LineProblem> {
     let Some(line) = line else {
@@ -226,24 +231,32 @@ fn pending(number: usize, line: Option<Vec<u8>>) -> Result<Pending, LineProblem>
 /// # Errors
 /// [`ImportError::Invalid`] listing every bad line; [`ImportError::Empty`] when no line holds an event;
 /// [`ImportError::Io`].
-pub fn check_lines(reader: impl BufRead, copy: Option<&mut dyn std::io::Write>) -> Result<usize, ImportError> {
-    let mut problems = Vec::new();
-    let mut events = 0;
+pub fn check_lines(
+    reader: impl BufRead + Send,
+    copy: Option<&mut (dyn std::io::Write + Send)>,
+) -> Result<usize, ImportError> {
     let mut reader = Tee { inner: reader, copy, failed: None };
-    for item in Lines::new(&mut reader, |_| {}) {
-        let (number, line) = item?;
-        // A workbook is no file of lines: say so once, not once for each of its binary "lines".
-        if let Some(problem) = line.as_deref().filter(|_| number == 1).and_then(foreign_format) {
-            return Err(ImportError::Invalid(vec![problem]));
-        }
-        match pending(number, line) {
-            Ok(_) => events += 1,
-            Err(problem) => problems.push(problem),
-        }
-    }
+    let checked = decoded(
+        &mut reader,
+        |_| {},
+        |lines| {
+            let mut problems = Vec::new();
+            let mut events = 0;
+            for item in lines {
+                match item? {
+                    (_, Ok(_)) => events += 1,
+                    // A workbook is no file of lines: say so once, not once for each of its binary "lines".
+                    (1, Err(problem)) if is_foreign(&problem) => return Err(ImportError::Invalid(vec![problem])),
+                    (_, Err(problem)) => problems.push(problem),
+                }
+            }
+            Ok((events, problems))
+        },
+    );
     if let Some(e) = reader.failed.take() {
         return Err(ImportError::Io(e));
     }
+    let (events, problems) = checked?;
     if !problems.is_empty() {
         return Err(ImportError::Invalid(problems));
     }
@@ -253,10 +266,93 @@ pub fn check_lines(reader: impl BufRead, copy: Option<&mut dyn std::io::Write>) 
     Ok(events)
 }
 
+/// A line's event to write, or what is wrong with it, with the line's number.
+type Decoded = (usize, Result<Pending, LineProblem>);
+
+/// How many lines a decoding worker takes at a time.
+const DECODE_BATCH: usize = 256;
+
+/// Reads the lines of `reader` (as [`Lines`] does, calling `progress`) on one thread, decodes them on worker
+/// threads (one per core, at most four), and hands them to `consume` in line order. Each worker keeps at most two
+/// batches of [`DECODE_BATCH`] lines ahead, so memory stays bounded whatever the file's size; a read failure
+/// comes after every line read before it. The threads stop when `consume` returns.
+pub fn decoded<T>(
+    reader: impl BufRead + Send,
+    progress: impl FnMut(u64) + Send,
+    consume: impl FnOnce(&mut dyn Iterator<Item = std::io::Result<Decoded>>) -> T,
+) -> T {
+    use std::sync::mpsc::sync_channel;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    let failure = std::sync::Mutex::new(None);
+    std::thread::scope(|scope| {
+        let mut inputs = Vec::with_capacity(workers);
+        let mut outputs = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (in_tx, in_rx) = sync_channel::<Vec<NumberedLine>>(2);
+            let (out_tx, out_rx) = sync_channel::<Vec<Decoded>>(2);
+            scope.spawn(move || {
+                for batch in in_rx {
+                    let decoded = batch.into_iter().map(|(n, line)| (n, pending(n, line))).collect();
+                    if out_tx.send(decoded).is_err() {
+                        return;
+                    }
+                }
+            });
+            inputs.push(in_tx);
+            outputs.push(out_rx);
+        }
+        let failure = &failure;
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(DECODE_BATCH);
+            let mut turn = 0;
+            for item in Lines::new(reader, progress) {
+                match item {
+                    Ok(line) => batch.push(line),
+                    Err(e) => {
+                        *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                        break;
+                    }
+                }
+                if batch.len() == DECODE_BATCH {
+                    if inputs[turn % inputs.len()].send(std::mem::take(&mut batch)).is_err() {
+                        return;
+                    }
+                    turn += 1;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = inputs[turn % inputs.len()].send(batch);
+            }
+        });
+        let mut turn = 0;
+        let mut current = Vec::new().into_iter();
+        let mut ended = false;
+        let mut lines = std::iter::from_fn(move || loop {
+            if let Some(item) = current.next() {
+                return Some(Ok(item));
+            }
+            if ended {
+                return None;
+            }
+            match outputs[turn % outputs.len()].recv() {
+                Ok(batch) => {
+                    turn += 1;
+                    current = batch.into_iter();
+                }
+                Err(_) => {
+                    ended = true;
+                    return failure.lock().unwrap_or_else(|e| e.into_inner()).take().map(Err);
+                }
+            }
+        });
+        consume(&mut lines)
+    })
+}
+
 /// A reader that copies what is read through it.
 struct Tee<'a, R> {
     inner: R,
-    copy: Option<&'a mut dyn std::io::Write>,
+    copy: Option<&'a mut (dyn std::io::Write + Send)>,
     failed: Option<std::io::Error>,
 }
 
@@ -342,30 +438,31 @@ pub fn import_events(
 /// part way also writes nothing.
 pub fn import(
     store: &dyn EventStore,
-    reader: impl BufRead,
+    reader: impl BufRead + Send,
     recorded_by: &str,
-    progress: impl FnMut(u64),
+    progress: impl FnMut(u64) + Send,
 ) -> Result<ImportReport, ImportError> {
     let mut problems = Vec::new();
     let mut numbers = Vec::new();
     let mut failure = None;
-    let mut lines = Lines::new(reader, progress);
-    let mut items = std::iter::from_fn(|| {
-        if failure.is_some() {
-            return None;
-        }
-        let (number, line) = match lines.next()? {
-            Ok(item) => item,
-            Err(e) => {
-                // Stands for the unread rest: the write is refused.
-                failure = Some(e);
-                return Some(None);
+    let written = decoded(reader, progress, |lines| {
+        let mut items = std::iter::from_fn(|| {
+            if failure.is_some() {
+                return None;
             }
-        };
-        numbers.push(number);
-        Some(pending(number, line).map_err(|problem| problems.push(problem)).ok())
+            let (number, event) = match lines.next()? {
+                Ok(item) => item,
+                Err(e) => {
+                    // Stands for the unread rest: the write is refused.
+                    failure = Some(e);
+                    return Some(None);
+                }
+            };
+            numbers.push(number);
+            Some(event.map_err(|problem| problems.push(problem)).ok())
+        });
+        store.write(&mut items, None, recorded_by)
     });
-    let written = store.write(&mut items, None, recorded_by);
     if let Some(e) = failure {
         return Err(ImportError::Io(e));
     }
@@ -389,6 +486,50 @@ pub fn import(
 mod tests {
     use super::*;
     use crate::store::BackendError;
+
+    /// A `context_noted` input line numbered `i`.
+    fn note_line(i: usize) -> String {
+        format!(
+            r#"{{"stream":"r-2020/1","type":"context_noted","occurred":"2020","source":{{"document":"D","locator":"{i}"}},"data":{{"summary":"note {i}"}}}}"#
+        )
+    }
+
+    #[test]
+    fn lines_decoded_on_workers_come_back_in_line_order_with_their_problems() {
+        // given 2,000 lines over many batches, three of them bad
+        let text: String = (1..=2000)
+            .map(|i| if [7, 700, 1999].contains(&i) { "{not json\n".to_owned() } else { note_line(i) + "\n" })
+            .collect();
+        // when they are decoded, then every line comes back once, in order, and the bad ones name their lines
+        let got: Vec<(usize, bool)> =
+            decoded(text.as_bytes(), |_| {}, |lines| lines.map(|l| l.map(|(n, e)| (n, e.is_ok())).unwrap()).collect());
+        assert_eq!(got.len(), 2000);
+        assert!(got.iter().enumerate().all(|(i, (n, _))| *n == i + 1));
+        let bad: Vec<usize> = got.iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
+        assert_eq!(bad, [7, 700, 1999]);
+    }
+
+    #[test]
+    fn a_read_failure_comes_after_every_line_read_before_it() {
+        // given a reader that fails after 1,000 good lines
+        struct Failing(std::io::Cursor<Vec<u8>>);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                match self.0.read(buf)? {
+                    0 => Err(std::io::Error::other("the disk went away")),
+                    n => Ok(n),
+                }
+            }
+        }
+        let text: String = (1..=1000).map(|i| note_line(i) + "\n").collect();
+        let reader = std::io::BufReader::new(Failing(std::io::Cursor::new(text.into_bytes())));
+        // when decoded, then the 1,000 lines come first, then the failure, then nothing
+        let got: Vec<Result<usize, String>> =
+            decoded(reader, |_| {}, |lines| lines.map(|l| l.map(|(n, _)| n).map_err(|e| e.to_string())).collect());
+        assert_eq!(got.len(), 1001);
+        assert!(got[..1000].iter().enumerate().all(|(i, n)| *n == Ok(i + 1)));
+        assert_eq!(got[1000], Err("the disk went away".into()));
+    }
 
     #[test]
     fn an_import_on_a_full_disk_blames_the_disk_not_a_line() {

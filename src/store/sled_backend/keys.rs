@@ -28,7 +28,7 @@ pub const FORMAT_VERSION: u32 = 2;
 pub const FORMAT_1: u32 = 1;
 
 /// How many buckets the id index has: an id's bucket is [`id_bucket`].
-pub const ID_BUCKETS: u16 = 1024;
+pub const ID_BUCKETS: u16 = 16384;
 
 /// Format 1's key of the line at `position`.
 pub fn line(position: u64) -> [u8; 9] {
