@@ -109,3 +109,27 @@ fn a_refused_write_to_a_store_whose_upgrade_was_interrupted_keeps_the_store() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout == FIXTURE_EXPORT.as_bytes());
 }
+
+#[test]
+fn lines_a_killed_format_1_write_left_past_the_head_are_not_upgraded() {
+    // given the fixture with a line past its head and the marker of a write that did not complete
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture_copy(dir.path(), "store");
+    {
+        let db = sled::Config::new().path(&store).segment_size(8 << 20).open().unwrap();
+        let tree = db.open_tree("followup").unwrap();
+        let mut key = vec![b'L'];
+        key.extend_from_slice(&82u64.to_be_bytes());
+        let last = tree.get(&key).unwrap().unwrap();
+        key[1..].copy_from_slice(&83u64.to_be_bytes());
+        tree.insert(key, last).unwrap();
+        tree.insert(b"Muncommitted", &83u64.to_be_bytes()).unwrap();
+        db.flush().unwrap();
+    }
+    // when it is opened, then it is upgraded without them: the export is the fixture's, and it verifies
+    let out = followup(&store, &["export"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout == FIXTURE_EXPORT.as_bytes());
+    let out = followup(&store, &["verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

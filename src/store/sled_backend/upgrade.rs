@@ -61,25 +61,22 @@ pub fn finish_interrupted(dir: &Path) -> std::io::Result<()> {
 ///
 /// # Errors
 /// [`OpenError::Corrupt`] when a stored line does not decode or does not continue the chain (nothing is
-/// changed then); storage and IO errors naming the directory.
+/// changed then); storage and IO errors naming the directory. Lines past the head (a write killed before its
+/// final batch) are left out, as the format-1 release would have removed them.
 pub fn from_format_1(dir: &Path, db: sled::Db, tree: sled::Tree) -> Result<(), OpenError> {
     let path = dir.display().to_string();
     let io = |source: std::io::Error| OpenError::Storage { path: path.clone(), source: source.into() };
-    if tree.contains_key(keys::UNCOMMITTED).map_err(|e| OpenError::Storage { path: path.clone(), source: e.into() })? {
-        return Err(OpenError::Corrupt {
-            path,
-            reason: "it is a format-1 store with a write that did not complete; open it with the release that wrote \
-                     it once, then again with this one"
-                .into(),
-        });
-    }
+    let storage = |e: sled::Error| OpenError::Storage { path: path.clone(), source: e.into() };
+    // Lines past the head are a write that did not complete: they are not copied.
+    let old_head = tree.get(keys::HEAD).map_err(storage)?.and_then(|v| keys::decode_head(&v)).map_or(0, |h| h.0);
     tracing::warn!(path = %dir.display(), "upgrading the store from format 1 to format 2");
     let tmp = tempfile::Builder::new().prefix(".followup-upgrade-").tempdir_in(parent(dir)).map_err(io)?;
     let new_dir = tmp.path().join("store");
     {
         let new = SledStore::open(&new_dir)?;
         let mut damage = None;
-        let mut lines = tree.range(keys::line(1)..=keys::line(u64::MAX)).map(|kv| match kv {
+        let range = (old_head > 0).then(|| tree.range(keys::line(1)..=keys::line(old_head)));
+        let mut lines = range.into_iter().flatten().map(|kv| match kv {
             Ok((k, line)) => {
                 let position = keys::decode_u64(&k[1..]).unwrap_or(0);
                 match RecordedEvent::decode(&line) {
@@ -108,8 +105,6 @@ pub fn from_format_1(dir: &Path, db: sled::Db, tree: sled::Tree) -> Result<(), O
             let reason = refusals.first().map(|(_, e)| e.to_string()).unwrap_or_default();
             return Err(OpenError::Corrupt { path, reason: format!("it cannot be upgraded: {reason}") });
         }
-        let old_head = tree.get(keys::HEAD).map_err(|e| OpenError::Storage { path: path.clone(), source: e.into() })?;
-        let old_head = old_head.and_then(|v| keys::decode_head(&v)).map_or(0, |h| h.0);
         if new.head().position != old_head {
             return Err(OpenError::Corrupt {
                 path,
