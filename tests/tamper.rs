@@ -291,3 +291,36 @@ fn a_store_whose_log_file_is_overwritten_fails_verify_with_exit_2_not_3() {
     assert!(err.contains("verification failed") && err.contains("its files are damaged"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn an_id_entry_bent_past_the_head_fails_an_import_of_the_same_events_instead_of_waiting_for_ever() {
+    // given a store whose id index points one event past the head
+    let dir = case_store();
+    under_the_store(dir.path(), |t| {
+        for kv in t.scan_prefix(b"I") {
+            let (key, segment) = kv.unwrap();
+            let mut segment = segment.to_vec();
+            for entry in segment.chunks_exact_mut(24) {
+                entry[16..24].copy_from_slice(&500u64.to_be_bytes());
+            }
+            t.insert(key, segment).unwrap();
+        }
+    });
+    // when the case is imported into it again (every event a resend)
+    let out = Command::cargo_bin("followup")
+        .unwrap()
+        .arg("--store")
+        .arg(dir.path())
+        .args(["import", "examples/nazorg-amsterdam.jsonl"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    // then it fails, naming the damage, instead of flushing for ever
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("past the head"), "{err}");
+    // and verify names the bent index
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2), "{v}");
+    assert!(v["chain"]["broken"]["reason"].as_str().unwrap().contains("id index"), "{v}");
+}

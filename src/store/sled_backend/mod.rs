@@ -645,6 +645,17 @@ impl SledStore {
             if let Some(reason) = inner.failed.get() {
                 return Err(AppendError::Failed(reason.clone()));
             }
+            if !sync.syncing {
+                if let Some(p) = wait_for().filter(|&p| p > sync.applied.position) {
+                    if inner.queue.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                        // Nothing applied or queued will ever reach it: waiting would flush for ever.
+                        return Err(AppendError::Failed(format!(
+                            "position {p} lies past everything written (the head is at {})",
+                            sync.applied.position
+                        )));
+                    }
+                }
+            }
             if sync.syncing {
                 let cv = own.map_or(&inner.synced, |r| &r.woken);
                 sync = cv.wait(sync).unwrap_or_else(|e| e.into_inner());
@@ -917,6 +928,21 @@ struct Txn<'a> {
     recent: VecDeque<Arc<RecordedEvent>>,
 }
 
+/// The committed position of event `id` by the id index, which must lie at or before `head` (everything committed):
+/// an entry past it is damage, not an event, and a write must not wait for it.
+fn committed_position(store: &SledStore, id: &EventId, head: u64) -> Result<Option<u64>, BackendError> {
+    match store.indexed_position(id).map_err(backend)? {
+        Some(p) if p > head => Err(BackendError::new(
+            ErrorKind::Integrity,
+            format!(
+                "its id index points event {id} at position {p}, past the head at {head}; run `followup verify` and \
+                 restore the store from an export"
+            ),
+        )),
+        found => Ok(found),
+    }
+}
+
 /// A storage or decoding failure under the writer, as the planner takes it.
 fn backend(e: ReadError) -> BackendError {
     match e {
@@ -930,7 +956,7 @@ impl LogView for Txn<'_> {
         if let Some(&p) = self.staged_at.get(id) {
             return Ok(Some(p));
         }
-        self.store.indexed_position(id).map_err(backend)
+        committed_position(self.store, id, self.start)
     }
 
     fn line_at(&self, position: u64) -> Result<Option<Vec<u8>>, BackendError> {
@@ -995,6 +1021,8 @@ enum Outcome {
 /// What the writes combined so far show the next one's planner: their events, not yet in sled, over the log.
 struct Group<'a> {
     store: &'a SledStore,
+    /// The head of everything committed before the group.
+    start: u64,
     ids: std::collections::HashMap<EventId, u64>,
     lines: std::collections::HashMap<u64, Vec<u8>>,
     versions: std::collections::HashMap<StreamId, u64>,
@@ -1004,7 +1032,7 @@ impl LogView for Group<'_> {
     fn position_of(&self, id: &EventId) -> Result<Option<u64>, BackendError> {
         match self.ids.get(id) {
             Some(&p) => Ok(Some(p)),
-            None => self.store.indexed_position(id).map_err(backend),
+            None => committed_position(self.store, id, self.start),
         }
     }
 
@@ -1092,6 +1120,7 @@ impl SledStore {
         let now = (inner.clock)();
         let mut view = Group {
             store: self,
+            start: start.position,
             ids: std::collections::HashMap::new(),
             lines: std::collections::HashMap::new(),
             versions: std::collections::HashMap::new(),
