@@ -324,3 +324,72 @@ fn an_id_entry_bent_past_the_head_fails_an_import_of_the_same_events_instead_of_
     assert_eq!(code, Some(2), "{v}");
     assert!(v["chain"]["broken"]["reason"].as_str().unwrap().contains("id index"), "{v}");
 }
+
+#[test]
+fn a_store_whose_head_record_is_lost_refuses_writes_and_says_so_on_every_read() {
+    // given a store whose head record was removed, its events still there
+    let dir = case_store();
+    under_the_store(dir.path(), |t| {
+        t.remove(b"Mhead").unwrap();
+    });
+    let run = |args: &[&str]| {
+        Command::cargo_bin("followup")
+            .unwrap()
+            .arg("--store")
+            .arg(dir.path())
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    // when a new event is recorded, then it is refused, naming the damage: nothing is overwritten
+    let line = r#"{"stream":"ra-amsterdam-2013-nazorg/1","type":"auditor_commented","occurred":"2018","source":{"document":"D","locator":"L"},"data":{"summary":"late"}}"#;
+    let out = run(&["record", line]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("past its head"), "{err}");
+    // and an export or a status fails instead of printing an empty log
+    for args in [&["export"][..], &["status"][..]] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("past its head"), "{args:?}: {err}");
+    }
+    // and the events are all still there, below the lost head
+    under_the_store(dir.path(), |t| {
+        assert_eq!(record_holding(t, 79).1.len() as u64 + record_holding(t, 79).0 - 1, 79);
+    });
+}
+
+#[test]
+fn a_lost_commit_record_fails_every_replay_naming_where_the_gap_begins() {
+    // given a store of three imports, the middle one's record removed
+    let dir = case_store();
+    let more = |tag: &str| {
+        (1..=3)
+            .map(|i| {
+                format!(
+                    r#"{{"stream":"ra-amsterdam-2013-nazorg","type":"context_noted","occurred":"2018","source":{{"document":"D","locator":"{tag}{i}"}},"data":{{"summary":"{tag} {i}"}}}}"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        followup::import(&store, more("a").as_bytes(), "t", |_| {}).unwrap();
+        followup::import(&store, more("b").as_bytes(), "t", |_| {}).unwrap();
+    }
+    under_the_store(dir.path(), |t| {
+        t.remove(record_key(80)).unwrap();
+    });
+    // when the log is replayed, then status, summary and export fail naming position 80
+    for args in [&["status"][..], &["summary"][..], &["export"][..]] {
+        let out = Command::cargo_bin("followup").unwrap().arg("--store").arg(dir.path()).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("position 80") && err.contains("no commit record"), "{args:?}: {err}");
+    }
+    let (code, v) = verify(dir.path());
+    assert_eq!(code, Some(2));
+    assert_eq!(v["chain"]["broken"]["position"], 80, "{v}");
+}

@@ -71,43 +71,121 @@ fn a_format_1_store_is_upgraded_on_open_and_exports_the_same_bytes() {
     assert!(export.starts_with(FIXTURE_EXPORT), "the upgraded log is kept as it was, the new event after it");
 }
 
-#[test]
-fn an_upgrade_killed_between_its_renames_is_finished_on_the_next_open() {
-    let dir = tempfile::tempdir().unwrap();
-    // given the old store moved aside and the new one not yet in its place (killed after step 2)
-    let aside = fixture_copy(dir.path(), ".store.format-1");
-    let store = dir.path().join("store");
-    // when the store is opened, then the old store is put back and upgraded
-    let out = followup(&store, &["export"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout == FIXTURE_EXPORT.as_bytes());
-    assert!(!aside.exists());
-
-    // given the new store in place and the old one still beside it (killed after step 3)
-    let aside = fixture_copy(dir.path(), ".store.format-1");
-    // when the store is opened, then the old one is removed and the new one used
-    let out = followup(&store, &["export"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout == FIXTURE_EXPORT.as_bytes());
-    assert!(!aside.exists());
-    assert_eq!(key_kinds(&store).get(&'L'), None);
+/// Changes the raw sled tree of a closed store.
+fn under(store: &Path, change: impl FnOnce(&sled::Tree)) {
+    let db = loop {
+        match sled::Config::new().path(store).segment_size(8 << 20).open() {
+            Ok(db) => break db,
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    let tree = db.open_tree("followup").unwrap();
+    change(&tree);
+    db.flush().unwrap();
 }
 
 #[test]
-fn a_refused_write_to_a_store_whose_upgrade_was_interrupted_keeps_the_store() {
-    // given a store whose old copy waits beside it, moved aside by an upgrade killed after its second step
+fn an_upgrade_killed_part_way_is_done_again_on_the_next_open() {
+    // given the fixture, still format 1, holding what a killed upgrade wrote: a commit record and an id segment
     let dir = tempfile::tempdir().unwrap();
-    fixture_copy(dir.path(), ".store.format-1");
-    let store = dir.path().join("store");
-    // when a write to it is refused by the store (a stream said to be new exists)
-    let line = r#"{"stream":"gemeente-x-2024/1","type":"auditor_commented","occurred":"2024-07","source":{"document":"Brief","locator":"p. 4"},"data":{"summary":"Te laat."}}"#;
-    let out = followup(&store, &["record", "--expect", "no-stream", line]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("gemeente-x-2024/1"), "{err}");
-    // then the store is there, upgraded, with every event it had: the refusal did not take it for a new one
+    let store = fixture_copy(dir.path(), "store");
+    under(&store, |t| {
+        let mut c = vec![b'C'];
+        c.extend_from_slice(&1u64.to_be_bytes());
+        t.insert(c, &[0u8, 0, 0, 0, 1, 0, 0, 0, 1, b'x'][..]).unwrap();
+        t.insert(&[b'I', 0, 7, 0, 0, 0, 0, 0, 0, 0, 9][..], &[0u8; 24][..]).unwrap();
+    });
+    // when it is opened, then the upgrade starts again and the export is the fixture's
     let out = followup(&store, &["export"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout == FIXTURE_EXPORT.as_bytes());
+    assert_eq!(followup(&store, &["verify"]).status.code(), Some(0));
+}
+
+#[test]
+fn an_upgrade_killed_while_removing_format_1_keys_is_finished_on_the_next_open() {
+    // given an upgraded store with a format-1 line and id key left, and the marker that says so
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture_copy(dir.path(), "store");
+    assert!(followup(&store, &["export"]).status.success());
+    under(&store, |t| {
+        let mut l = vec![b'L'];
+        l.extend_from_slice(&5u64.to_be_bytes());
+        t.insert(l, &b"{}"[..]).unwrap();
+        let mut i = vec![b'I'];
+        i.extend_from_slice(&[3; 16]);
+        t.insert(i, &5u64.to_be_bytes()).unwrap();
+        t.insert(&b"Mformat-1-leftovers"[..], &[][..]).unwrap();
+    });
+    // when it is opened, then they are gone and the store is as before
+    let out = followup(&store, &["verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let kinds = key_kinds(&store);
+    assert_eq!(kinds.get(&'L'), None, "{kinds:?}");
+    assert!(followup(&store, &["export"]).stdout == FIXTURE_EXPORT.as_bytes());
+}
+
+#[test]
+fn the_upgrade_keeps_the_directory_its_files_modes_and_what_else_it_holds() {
+    use std::os::unix::fs::PermissionsExt;
+    // given the fixture behind a symbolic link, private, with a file of the user's beside sled's
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture_copy(dir.path(), "real");
+    std::fs::write(store.join("notes.txt"), "mine").unwrap();
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(store.join("db"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&store, &link).unwrap();
+    // when it is upgraded through the link
+    let out = followup(&link, &["export"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout == FIXTURE_EXPORT.as_bytes());
+    // then the link still points at the store, upgraded in place, with its modes and the user's file
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(key_kinds(&store).get(&'L'), None);
+    assert_eq!(std::fs::metadata(&store).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(std::fs::metadata(store.join("db")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(store.join("notes.txt")).unwrap(), "mine");
+    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(beside.len(), 2, "nothing was made beside it: {beside:?}");
+}
+
+#[test]
+fn processes_opening_a_format_1_store_at_once_lose_nothing() {
+    // given the fixture, and four records started at once, each opening it first
+    let dir = tempfile::tempdir().unwrap();
+    let store = fixture_copy(dir.path(), "store");
+    let line = |n: u32| {
+        format!(
+            r#"{{"stream":"gemeente-x-2024/{n}","type":"recommendation_issued","occurred":"2024-03","source":{{"document":"Rapport X","locator":"§ {n}"}},"data":{{"number":{n},"text":"aanbeveling {n}"}}}}"#
+        )
+    };
+    let spawned: Vec<_> = (2..=5)
+        .map(|n| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("followup"))
+                .arg("--store")
+                .arg(&store)
+                .args(["record", &line(n)])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut acknowledged = 0;
+    for child in spawned {
+        let out = child.wait_with_output().unwrap();
+        match out.status.code() {
+            Some(0) => acknowledged += 1,
+            Some(75) => assert!(String::from_utf8_lossy(&out.stderr).contains("in use")),
+            other => panic!("{other:?}: {}", String::from_utf8_lossy(&out.stderr)),
+        }
+    }
+    // then each was acknowledged or told the store is in use, and every acknowledged event is in the store
+    let export = String::from_utf8(followup(&store, &["export"]).stdout).unwrap();
+    assert!(export.starts_with(FIXTURE_EXPORT));
+    assert!(acknowledged >= 1);
+    assert_eq!(export.lines().count(), 82 + acknowledged);
 }
 
 #[test]

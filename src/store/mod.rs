@@ -621,7 +621,6 @@ pub fn open(location: &Location) -> Result<Opened, OpenError> {
     match location {
         Location::Memory => Ok(Opened { store: Arc::new(MemoryStore::new()), created: None }),
         Location::Dir(dir) => {
-            SledStore::finish_upgrade(dir)?;
             let exists = SledStore::exists(dir);
             let outermost =
                 dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).last().map(Path::to_path_buf);

@@ -14,6 +14,7 @@
 //! | `M` `head`                              | position:u64, hash:32 bytes, recorded_at:i128 nanoseconds    |
 //! | `M` `format`                            | store format version:u32                                     |
 //! | `M` `uncommitted`                       | first position of a write not yet committed:u64 (absent when none) |
+//! | `M` `format-1-leftovers`                | present while an upgrade's removal of format 1's keys is unfinished |
 //!
 //! Format 1 kept one value per event: `L` position:u64 → the line, `S` stream `\0` version:u64 → its position,
 //! `I` id → position, and `V` and `M` as now. Only [`line`] and [`FORMAT_1`] of it remain, to upgrade such a store.
@@ -95,6 +96,13 @@ pub const UNCOMMITTED: &[u8] = b"Muncommitted";
 
 /// The key of the store format version.
 pub const FORMAT: &[u8] = b"Mformat";
+
+/// The key of the marker of an upgrade from format 1 whose leftovers (format 1's line and id keys) are not all
+/// removed yet.
+pub const LEFTOVERS: &[u8] = b"Mformat-1-leftovers";
+
+/// The length of an id segment's key (format 1's id keys are 17 bytes).
+pub const ID_SEGMENT_KEY: usize = 11;
 
 /// Decodes a big-endian u64 value.
 pub fn decode_u64(bytes: &[u8]) -> Option<u64> {

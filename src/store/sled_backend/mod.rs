@@ -70,6 +70,9 @@ struct Inner {
     failed: std::sync::OnceLock<String>,
     tx: broadcast::Sender<Arc<RecordedEvent>>,
     clock: Clock,
+    /// Why the log is damaged beyond its head, when it is (records past the head without a write in progress):
+    /// the store then refuses writes, and every full read ends in this error after the head.
+    damaged: Option<String>,
     /// The commit records read last, newest first: one-event reads of nearby positions decode a record once.
     cache: Mutex<VecDeque<(u64, Arc<record::Record>)>>,
 }
@@ -175,16 +178,6 @@ impl SledStore {
         SledStore::open_with_clock(dir, Arc::new(Timestamp::now))
     }
 
-    /// Finishes an upgrade from format 1 that a killed process left between its renames (see [`upgrade`]), so
-    /// that `dir` holds the store again; does nothing otherwise.
-    ///
-    /// # Errors
-    /// [`OpenError::Storage`] when the renames or the removal fail.
-    pub fn finish_upgrade(dir: &Path) -> Result<(), OpenError> {
-        upgrade::finish_interrupted(dir)
-            .map_err(|source| OpenError::Storage { path: dir.display().to_string(), source: source.into() })
-    }
-
     /// Whether `dir` holds a store (sled's `conf` file).
     pub fn exists(dir: &Path) -> bool {
         dir.join("conf").is_file()
@@ -195,7 +188,6 @@ impl SledStore {
     /// # Errors
     /// [`OpenError::Missing`] when `dir` holds no store; otherwise as [`SledStore::open`].
     pub fn open_existing(dir: &Path) -> Result<SledStore, OpenError> {
-        SledStore::finish_upgrade(dir)?;
         if !SledStore::exists(dir) {
             return Err(OpenError::Missing { path: dir.display().to_string() });
         }
@@ -209,7 +201,6 @@ impl SledStore {
     pub fn open_with_clock(dir: &Path, clock: Clock) -> Result<SledStore, OpenError> {
         let path = dir.display().to_string();
         let io = |source: std::io::Error| OpenError::Storage { path: path.clone(), source: source.into() };
-        SledStore::finish_upgrade(dir)?;
         if !dir.join("conf").is_file() {
             let empty = match std::fs::read_dir(dir) {
                 Ok(mut entries) => entries.next().is_none(),
@@ -251,11 +242,8 @@ impl SledStore {
             Some(v) => {
                 let found = v.as_ref().try_into().map(u32::from_be_bytes).unwrap_or(u32::MAX);
                 if found == keys::FORMAT_1 {
-                    // Rewritten in format 2 beside it, then put in its place; opened again from there.
-                    upgrade::from_format_1(dir, db, tree)?;
-                    return SledStore::open_with_clock(dir, clock);
-                }
-                if found != keys::FORMAT_VERSION {
+                    upgrade::from_format_1(&tree, &path)?;
+                } else if found != keys::FORMAT_VERSION {
                     return Err(OpenError::Format { path, found, supported: keys::FORMAT_VERSION });
                 }
             }
@@ -282,6 +270,26 @@ impl SledStore {
                 Err(e) => leftover = Some(e),
             }
         }
+        if tree.contains_key(keys::LEFTOVERS).map_err(storage)? {
+            upgrade::remove_leftovers(&tree).map_err(storage)?;
+        }
+        // Records past the head with no write in progress: the head record is damaged or lost. Writes would
+        // overwrite those events, so they are refused; reads say so.
+        let damaged = match tree.scan_prefix(b"C").next_back() {
+            Some(kv) if leftover.is_none() => {
+                let (k, value) = kv.map_err(storage)?;
+                let first = keys::decode_u64(&k[1..]).unwrap_or(0);
+                let last = first + record::decode(&value).map_or(1, |r| r.len() as u64).saturating_sub(1);
+                (last > head.position).then(|| {
+                    format!(
+                        "the store holds events up to position {last} past its head at {}: its head record is damaged; \
+                         run `followup verify` and restore the store from an export",
+                        head.position
+                    )
+                })
+            }
+            _ => None,
+        };
         let log_file = File::open(dir.join("db")).map_err(io)?;
         if leftover.is_none() {
             db.flush().map_err(storage)?;
@@ -311,13 +319,16 @@ impl SledStore {
             synced: Condvar::new(),
             failed: leftover
                 .map(|e| {
-                    std::sync::OnceLock::from(format!(
+                    format!(
                         "the events of an earlier refused write could not be removed when it was opened ({}); free some \
                          disk space",
                         BackendError::from(e)
-                    ))
+                    )
                 })
+                .or_else(|| damaged.clone())
+                .map(std::sync::OnceLock::from)
                 .unwrap_or_default(),
+            damaged,
             tx,
             clock,
             cache: Mutex::new(VecDeque::new()),
@@ -399,7 +410,10 @@ impl SledStore {
     /// The position of event `id` in the id index, committed (durable or not).
     fn indexed_position(&self, id: &EventId) -> Result<Option<u64>, ReadError> {
         for kv in self.inner.tree.scan_prefix(keys::id_bucket_prefix(keys::id_bucket(id))) {
-            let (_, segment) = kv?;
+            let (k, segment) = kv?;
+            if k.len() != keys::ID_SEGMENT_KEY {
+                continue;
+            }
             if let Some(p) = record::find_id(&segment, id) {
                 return Ok(Some(p));
             }
@@ -464,7 +478,10 @@ impl SledStore {
         }
         let mut ids = 0u64;
         for kv in tree.scan_prefix(b"I") {
-            let (_, segment) = kv?;
+            let (k, segment) = kv?;
+            if k.len() != keys::ID_SEGMENT_KEY {
+                continue;
+            }
             for (id, position) in record::id_entries(&segment) {
                 ids = ids.wrapping_add(id_digest(&id, position));
             }
@@ -529,16 +546,44 @@ impl SledStore {
     /// The stored lines from `from` up to the head as it is now, in position order, as written.
     fn raw_lines(&self, from: u64) -> impl Iterator<Item = Result<(u64, Vec<u8>), ReadError>> + Send + '_ {
         let (from, end) = (from.max(1), self.head().position);
-        self.records(from).flat_map(move |item| {
-            let lines = item.and_then(|(first, value)| {
-                let r = decode_record(first, &value)?;
-                Ok(in_range(first, &r, from, end).map(|(p, line)| Ok((p, line.to_vec()))).collect::<Vec<_>>())
-            });
-            match lines {
-                Ok(lines) => lines,
-                Err(e) => vec![Err(e)],
-            }
-        })
+        let mut next = from;
+        let damaged = self.inner.damaged.clone();
+        let records = self.records(from).map(Some).chain(std::iter::once(None));
+        records
+            .map_while(move |item| {
+                if next == u64::MAX {
+                    return None;
+                }
+                let lines = match item {
+                    // The records end: they must have reached the head, and nothing may lie past it.
+                    None => {
+                        let missing =
+                            (next <= end).then(|| format!("no commit record holds it (the head is at {end})"));
+                        let error = missing.or_else(|| damaged.clone());
+                        Ok(error
+                            .map(|error| vec![Err(ReadError::Corrupt { position: next, error })])
+                            .unwrap_or_default())
+                    }
+                    Some(item) => item.and_then(|(first, value)| {
+                        if first > next {
+                            let error =
+                                format!("no commit record holds it (the next record begins at position {first})");
+                            return Err(ReadError::Corrupt { position: next, error });
+                        }
+                        let r = decode_record(first, &value)?;
+                        next = next.max(first + r.len() as u64);
+                        Ok(in_range(first, &r, from, end).map(|(p, line)| Ok((p, line.to_vec()))).collect::<Vec<_>>())
+                    }),
+                };
+                Some(match lines {
+                    Ok(lines) => lines,
+                    Err(e) => {
+                        next = u64::MAX;
+                        vec![Err(e)]
+                    }
+                })
+            })
+            .flatten()
     }
 
     /// Applies `f` to every stored line (its position and bytes) from `from` up to the head as it is now, on
@@ -559,13 +604,13 @@ impl SledStore {
         let receivers: Vec<_> = (0..workers)
             .map(|_| {
                 let (in_tx, in_rx) = std::sync::mpsc::sync_channel::<Result<(u64, sled::IVec), ReadError>>(2);
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, ReadError>>>(2);
+                let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, u64, Vec<Result<T, ReadError>>)>(2);
                 inputs.push(in_tx);
                 let f = Arc::clone(&f);
                 std::thread::spawn(move || {
                     for item in in_rx {
                         let run = match item.and_then(|(first, value)| Ok((first, decode_record(first, &value)?))) {
-                            Err(e) => vec![Err(e)],
+                            Err(e) => (0, 0, vec![Err(e)]),
                             Ok((first, r)) => {
                                 let mut run = Vec::with_capacity(r.len());
                                 for (position, line) in in_range(first, &r, from, end) {
@@ -576,7 +621,7 @@ impl SledStore {
                                         break;
                                     }
                                 }
-                                run
+                                (first, r.len() as u64, run)
                             }
                         };
                         if tx.send(run).is_err() {
@@ -598,12 +643,28 @@ impl SledStore {
         });
         let mut turn = 0;
         let mut stopped = false;
+        let mut next = from;
+        let damaged = self.inner.damaged.clone();
         std::iter::from_fn(move || {
             if stopped {
                 return None;
             }
-            let run = receivers[turn % receivers.len()].recv().ok()?;
+            let Ok((first, count, run)) = receivers[turn % receivers.len()].recv() else {
+                // The records end: they must have reached the head, and nothing may lie past it.
+                stopped = true;
+                let missing = (next <= end).then(|| format!("no commit record holds it (the head is at {end})"));
+                return missing
+                    .or_else(|| damaged.clone())
+                    .map(|error| vec![Err(ReadError::Corrupt { position: next, error })]);
+            };
             turn += 1;
+            if count > 0 && first > next {
+                // A record is missing: the log has a gap where it stood.
+                stopped = true;
+                let error = format!("no commit record holds it (the next record begins at position {first})");
+                return Some(vec![Err(ReadError::Corrupt { position: next, error })]);
+            }
+            next = next.max(first + count);
             if run.last().is_some_and(|r| r.is_err()) {
                 stopped = true;
             }

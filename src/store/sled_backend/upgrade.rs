@@ -1,132 +1,149 @@
-//! The upgrade of a format-1 store (one sled value per event) to format 2, when it is opened.
+//! The upgrade of a format-1 store (one sled value per event) to format 2, in place, when it is opened.
 //!
-//! The new store is written beside the old one, from the old one's stored lines in position order, through the
-//! same write path as an import of an export (each line kept byte for byte and checked to continue the chain);
-//! only once it is complete and synced does it take the old one's place:
+//! The store stays open, and so locked, throughout: no other process sees it half done, and nothing but its sled
+//! tree changes (its directory, files, permissions and owner stay as they are).
 //!
-//! 1. write `.followup-upgrade-*` beside the store, and sync it;
-//! 2. rename the store to `.NAME.format-1` (kept until the new one is in place);
-//! 3. rename the new store to NAME, sync the parent directory;
-//! 4. remove `.NAME.format-1`.
-//!
-//! A process killed in step 1 leaves a temporary directory and the old store untouched; killed after step 2,
-//! [`finish_interrupted`] puts the old store back (then the upgrade runs again) or, after step 3, removes it.
+//! 1. A write the format-1 release left uncommitted is removed (lines past the head, with the index entries that
+//!    point at them), as that release would have; what an earlier, killed upgrade wrote is removed too.
+//! 2. The lines up to the head, byte for byte, are written as commit records, and their ids as id segments, in
+//!    batches, while the format record still says 1: a process killed here leaves a format-1 store whose extra keys
+//!    no format-1 reader looks at, and the next open starts again. Format 1's stream entries (one position per
+//!    version) are already format-2 stream segments, and its stream versions stay as they are.
+//! 3. One batch sets the format to 2 and a leftovers marker.
+//! 4. Format 1's line and id keys are removed in batches; then the marker. A process killed here leaves a format-2
+//!    store (whose readers skip those keys) that the next open finishes cleaning.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use events::{EventId, RecordedEvent};
 
-use events::RecordedEvent;
+use super::{keys, record};
+use crate::store::OpenError;
 
-use super::{keys, SledStore};
-use crate::store::planner::Pending;
-use crate::store::{EventStore, OpenError};
+/// How many lines a batch of the upgrade holds.
+const BATCH: usize = 8192;
 
-/// Where the old store waits while the new one takes its place.
-fn kept(dir: &Path) -> PathBuf {
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
-    dir.with_file_name(format!(".{name}.format-1"))
-}
-
-fn parent(dir: &Path) -> PathBuf {
-    match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Finishes an upgrade a killed process left between its renames: puts the old store back when the new one did
-/// not take its place, or removes it when it did.
+/// Upgrades the format-1 store in `tree` (at `path`, for messages) to format 2.
 ///
 /// # Errors
-/// The renames or the removal failing.
-pub fn finish_interrupted(dir: &Path) -> std::io::Result<()> {
-    let old = kept(dir);
-    if !old.join("conf").is_file() {
+/// [`OpenError::Storage`] when sled fails; the store is then still format 1, or format 2 with leftovers, either
+/// of which the next open takes up again.
+pub fn from_format_1(tree: &sled::Tree, path: &str) -> Result<(), OpenError> {
+    let storage = |e: sled::Error| OpenError::Storage { path: path.to_owned(), source: e.into() };
+    tracing::warn!(path, "upgrading the store from format 1 to format 2");
+    let head = tree.get(keys::HEAD).map_err(storage)?.and_then(|v| keys::decode_head(&v)).map_or(0, |h| h.0);
+    remove_format_1_uncommitted(tree, head).map_err(storage)?;
+    // What a killed upgrade wrote: commit records and id segments (format 1's id keys are longer).
+    let mut batch = sled::Batch::default();
+    for kv in tree.scan_prefix(b"C") {
+        batch.remove(kv.map_err(storage)?.0);
+    }
+    for kv in tree.scan_prefix(b"I") {
+        let (k, _) = kv.map_err(storage)?;
+        if k.len() == keys::ID_SEGMENT_KEY {
+            batch.remove(k);
+        }
+    }
+    tree.apply_batch(batch).map_err(storage)?;
+
+    let mut ids: Vec<(EventId, u64)> = Vec::new();
+    let mut lines: Vec<(u64, sled::IVec)> = Vec::with_capacity(BATCH);
+    let range = (head > 0).then(|| tree.range(keys::line(1)..=keys::line(head)));
+    let put = |lines: &mut Vec<(u64, sled::IVec)>| -> Result<(), sled::Error> {
+        let mut batch = sled::Batch::default();
+        let bytes: Vec<&[u8]> = lines.iter().map(|(_, l)| l.as_ref()).collect();
+        let mut at = lines.first().map_or(1, |(p, _)| *p);
+        for run in record::runs(&bytes) {
+            batch.insert(&keys::record(at), record::encode(&run));
+            at += run.len() as u64;
+        }
+        lines.clear();
+        tree.apply_batch(batch)
+    };
+    let mut expected = 1;
+    for kv in range.into_iter().flatten() {
+        let (k, line) = kv.map_err(storage)?;
+        let position = keys::decode_u64(&k[1..]).unwrap_or(0);
+        if position != expected {
+            // A line missing under the store: the records keep the gap, which verify then names.
+            put(&mut lines).map_err(storage)?;
+        }
+        expected = position + 1;
+        // A line that does not decode is kept as it is (verify names it); it has no id to index.
+        if let Ok(e) = RecordedEvent::decode(&line) {
+            ids.push((e.id, position));
+        }
+        lines.push((position, line));
+        if lines.len() == BATCH {
+            put(&mut lines).map_err(storage)?;
+        }
+    }
+    put(&mut lines).map_err(storage)?;
+    let mut by_bucket: Vec<(u16, EventId, u64)> =
+        ids.into_iter().map(|(id, p)| (keys::id_bucket(&id), id, p)).collect();
+    by_bucket.sort_unstable();
+    let mut batch = sled::Batch::default();
+    for group in by_bucket.chunk_by(|a, b| a.0 == b.0) {
+        let entries: Vec<(EventId, u64)> = group.iter().map(|&(_, id, p)| (id, p)).collect();
+        for piece in entries.chunks(record::SEGMENT_ENTRIES) {
+            let least = piece.iter().map(|e| e.1).min().unwrap_or(0);
+            batch.insert(&keys::id_segment(group[0].0, least), record::encode_ids(piece));
+        }
+    }
+    tree.apply_batch(batch).map_err(storage)?;
+
+    let mut batch = sled::Batch::default();
+    batch.insert(keys::FORMAT, &keys::FORMAT_VERSION.to_be_bytes());
+    batch.insert(keys::LEFTOVERS, &[]);
+    tree.apply_batch(batch).map_err(storage)?;
+    remove_leftovers(tree).map_err(storage)?;
+    tree.flush().map_err(storage)?;
+    tracing::warn!(path, "the store is in format 2 now");
+    Ok(())
+}
+
+/// Removes format 1's line and id keys from a store upgraded to format 2, then the marker that says some remain.
+///
+/// # Errors
+/// sled failing; the marker stays, and the next open tries again.
+pub fn remove_leftovers(tree: &sled::Tree) -> Result<(), sled::Error> {
+    let mut batch = sled::Batch::default();
+    let mut n = 0;
+    let old_ids =
+        tree.scan_prefix(b"I").filter(|kv| kv.as_ref().map_or(true, |(k, _)| k.len() != keys::ID_SEGMENT_KEY));
+    for kv in tree.scan_prefix(b"L").chain(old_ids) {
+        batch.remove(kv?.0);
+        n += 1;
+        if n % BATCH == 0 {
+            tree.apply_batch(std::mem::take(&mut batch))?;
+        }
+    }
+    batch.remove(keys::LEFTOVERS);
+    tree.apply_batch(batch)
+}
+
+/// Removes what a format-1 write killed before its final batch left past `head`: its lines, and the id and stream
+/// entries that point at them (the format-1 release did this on open).
+fn remove_format_1_uncommitted(tree: &sled::Tree, head: u64) -> Result<(), sled::Error> {
+    if !tree.contains_key(keys::UNCOMMITTED)? {
         return Ok(());
     }
-    if SledStore::exists(dir) {
-        tracing::info!(path = %old.display(), "removing the format-1 store an upgrade replaced");
-        std::fs::remove_dir_all(&old)
-    } else {
-        tracing::info!(path = %dir.display(), "putting back the format-1 store of an upgrade that did not complete");
-        if dir.exists() {
-            std::fs::remove_dir(dir)?;
-        }
-        std::fs::rename(&old, dir)?;
-        File::open(parent(dir))?.sync_all()
-    }
-}
-
-/// Rewrites the format-1 store at `dir` (open as `db`, its tree `tree`) in format 2 and puts it in its place.
-///
-/// # Errors
-/// [`OpenError::Corrupt`] when a stored line does not decode or does not continue the chain (nothing is
-/// changed then); storage and IO errors naming the directory. Lines past the head (a write killed before its
-/// final batch) are left out, as the format-1 release would have removed them.
-pub fn from_format_1(dir: &Path, db: sled::Db, tree: sled::Tree) -> Result<(), OpenError> {
-    let path = dir.display().to_string();
-    let io = |source: std::io::Error| OpenError::Storage { path: path.clone(), source: source.into() };
-    let storage = |e: sled::Error| OpenError::Storage { path: path.clone(), source: e.into() };
-    // Lines past the head are a write that did not complete: they are not copied.
-    let old_head = tree.get(keys::HEAD).map_err(storage)?.and_then(|v| keys::decode_head(&v)).map_or(0, |h| h.0);
-    tracing::warn!(path = %dir.display(), "upgrading the store from format 1 to format 2");
-    let tmp = tempfile::Builder::new().prefix(".followup-upgrade-").tempdir_in(parent(dir)).map_err(io)?;
-    let new_dir = tmp.path().join("store");
-    {
-        let new = SledStore::open(&new_dir)?;
-        let mut damage = None;
-        let range = (old_head > 0).then(|| tree.range(keys::line(1)..=keys::line(old_head)));
-        let mut lines = range.into_iter().flatten().map(|kv| match kv {
-            Ok((k, line)) => {
-                let position = keys::decode_u64(&k[1..]).unwrap_or(0);
-                match RecordedEvent::decode(&line) {
-                    Ok(e) if e.position == position => Some(Pending::Restored(e, line.to_vec())),
-                    Ok(e) => {
-                        damage.get_or_insert(format!("the line at position {position} says position {}", e.position));
-                        None
-                    }
-                    Err(e) => {
-                        damage.get_or_insert(format!("the line at position {position} does not decode: {e}"));
-                        None
-                    }
-                }
+    let mut batch = sled::Batch::default();
+    for kv in tree.range(keys::line(head + 1)..=keys::line(u64::MAX)) {
+        let (k, line) = kv?;
+        let position = keys::decode_u64(&k[1..]).unwrap_or(0);
+        if let Ok(e) = RecordedEvent::decode(&line) {
+            let points_here = |v: Option<sled::IVec>| v.and_then(|v| keys::decode_u64(&v)) == Some(position);
+            let mut id = vec![b'I'];
+            id.extend_from_slice(e.id.as_bytes());
+            if points_here(tree.get(&id)?) {
+                batch.remove(id);
             }
-            Err(e) => {
-                damage.get_or_insert(format!("sled failed while reading: {e}"));
-                None
+            let sv = keys::stream_version(e.stream.as_str(), e.version);
+            if points_here(tree.get(&sv)?) {
+                batch.remove(sv);
             }
-        });
-        let written = new.write(&mut lines, None, "upgrade");
-        drop(lines);
-        if let Some(reason) = damage {
-            return Err(OpenError::Corrupt { path, reason: format!("it cannot be upgraded: {reason}") });
         }
-        if let Err(refusals) = written {
-            let reason = refusals.first().map(|(_, e)| e.to_string()).unwrap_or_default();
-            return Err(OpenError::Corrupt { path, reason: format!("it cannot be upgraded: {reason}") });
-        }
-        if new.head().position != old_head {
-            return Err(OpenError::Corrupt {
-                path,
-                reason: format!(
-                    "it cannot be upgraded: its head is position {old_head}, its lines end at {}",
-                    new.head().position
-                ),
-            });
-        }
+        batch.remove(k);
     }
-    drop(tree);
-    drop(db);
-    // sled lets go of its files a moment after the last handle is dropped.
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    let old = kept(dir);
-    std::fs::rename(dir, &old).map_err(io)?;
-    if let Err(e) = std::fs::rename(&new_dir, dir) {
-        let _ = std::fs::rename(&old, dir);
-        return Err(io(e));
-    }
-    File::open(parent(dir)).and_then(|f| f.sync_all()).map_err(io)?;
-    std::fs::remove_dir_all(&old).map_err(io)?;
-    tracing::warn!(path = %dir.display(), "the store is in format 2 now");
-    Ok(())
+    batch.remove(keys::UNCOMMITTED);
+    tree.apply_batch(batch)
 }
