@@ -108,15 +108,33 @@ fn keep_recent(recent: &mut VecDeque<Arc<RecordedEvent>>, records: Vec<RecordedE
     }
 }
 
-/// Removes every commit record past `head` and the marker of an uncommitted write (id and stream segments are
-/// written only by the final batch, with the head). Returns how many lines it removed.
+/// Removes every commit record past `head`, with the stream segments that begin in it, and the marker of an
+/// uncommitted write (id segments are written only by the final batch, with the head). Returns how many lines
+/// it removed.
 fn remove_uncommitted(tree: &sled::Tree, head: u64) -> Result<usize, sled::Error> {
     let mut removed = 0;
     let mut batch = sled::Batch::default();
+    let mut in_batch = 0;
     for kv in tree.range(keys::record(head + 1)..=keys::record(u64::MAX)) {
         let (k, value) = kv?;
-        removed += record::decode(&value).map_or(0, |r| r.len());
+        if let Ok(r) = record::decode(&value) {
+            removed += r.len();
+            // A segment begins at a stream's first event in its chunk, so at its first in the record too.
+            let mut seen = std::collections::HashSet::new();
+            for line in r.lines() {
+                if let Ok(e) = RecordedEvent::decode(line) {
+                    if seen.insert(e.stream.clone()) {
+                        batch.remove(keys::stream_version(e.stream.as_str(), e.version));
+                    }
+                }
+            }
+        }
         batch.remove(k);
+        in_batch += 1;
+        if in_batch == 64 {
+            tree.apply_batch(std::mem::take(&mut batch))?;
+            in_batch = 0;
+        }
     }
     batch.remove(keys::UNCOMMITTED);
     tree.apply_batch(batch)?;
@@ -851,19 +869,12 @@ impl SledStore {
         Ok(None)
     }
 
-    /// Applies the planner's commit: the last chunk's records, the id and stream segments of the whole write
-    /// (`ids` and `streams`: those of its staged chunks), each stream's version and the new head, with the
-    /// uncommitted marker removed, in one sled batch (the caller holds the writer's mutex).
-    fn apply_commit(
-        &self,
-        commit: &planner::Commit,
-        ids: Vec<(EventId, u64)>,
-        mut streams: StreamRuns,
-    ) -> Result<(), BackendError> {
+    /// Applies the planner's commit: the last chunk's records and stream segments, the id segments of the whole
+    /// write (`ids`: the ids of its staged chunks), each stream's version and the new head, with the uncommitted
+    /// marker removed, in one sled batch (the caller holds the writer's mutex).
+    fn apply_commit(&self, commit: &planner::Commit, ids: Vec<(EventId, u64)>) -> Result<(), BackendError> {
         let mut batch = sled::Batch::default();
         put_chunk(&mut batch, &commit.events);
-        note_streams(&mut streams, &commit.events);
-        put_streams(&mut batch, streams);
         let mut ids = ids;
         ids.extend(commit.events.iter().map(|s| (s.record.id, s.record.position)));
         self.put_ids(&mut batch, ids)?;
@@ -913,7 +924,8 @@ impl SledStore {
     }
 }
 
-/// Adds a chunk of sealed events (consecutive positions) to a batch as commit records.
+/// Adds a chunk of sealed events (consecutive positions) to a batch: its commit records, and a stream segment
+/// for each stream it touches.
 fn put_chunk(batch: &mut sled::Batch, chunk: &[Sealed]) {
     let Some(first) = chunk.first().map(|s| s.record.position) else { return };
     let lines: Vec<&[u8]> = chunk.iter().map(|s| s.line.as_slice()).collect();
@@ -922,33 +934,20 @@ fn put_chunk(batch: &mut sled::Batch, chunk: &[Sealed]) {
         batch.insert(&keys::record(at), record::encode(&run));
         at += run.len() as u64;
     }
-}
-
-/// The positions of one write's events, by stream: the stream's first version in the write and the position of
-/// each version from it (the planner gives a stream consecutive versions), 8 bytes an event.
-type StreamRuns = std::collections::HashMap<StreamId, (u64, Vec<u64>)>;
-
-/// Adds `events` to `runs`.
-fn note_streams(runs: &mut StreamRuns, events: &[Sealed]) {
-    for s in events {
+    let mut streams: Vec<(&StreamId, u64, Vec<u64>)> = Vec::new();
+    let mut index: std::collections::HashMap<&StreamId, usize> = std::collections::HashMap::new();
+    for s in chunk {
         let e = &s.record;
-        match runs.get_mut(&e.stream) {
-            Some((_, positions)) => positions.push(e.position),
+        match index.get(&e.stream) {
+            Some(&i) => streams[i].2.push(e.position),
             None => {
-                runs.insert(e.stream.clone(), (e.version, vec![e.position]));
+                index.insert(&e.stream, streams.len());
+                streams.push((&e.stream, e.version, vec![e.position]));
             }
         }
     }
-}
-
-/// Adds the stream segments of one write to a batch: per stream, its positions in segments of at most
-/// [`record::STREAM_ENTRIES`].
-fn put_streams(batch: &mut sled::Batch, runs: StreamRuns) {
-    for (stream, (first, positions)) in runs {
-        for (i, piece) in positions.chunks(record::STREAM_ENTRIES).enumerate() {
-            let version = first + (i * record::STREAM_ENTRIES) as u64;
-            batch.insert(keys::stream_version(stream.as_str(), version), record::encode_positions(piece));
-        }
+    for (stream, version, positions) in streams {
+        batch.insert(keys::stream_version(stream.as_str(), version), record::encode_positions(&positions));
     }
 }
 
@@ -980,11 +979,9 @@ struct Txn<'a> {
     /// The head this write started from: staged chunks lie past it.
     start: u64,
     marked: bool,
-    /// The ids of the staged chunks and their positions, and their positions by stream: their id and stream
-    /// segments are written with the head, by the final batch, so that a killed write leaves none behind (32
-    /// bytes and a map entry per staged event).
+    /// The ids of the staged chunks and their positions: their id segments are written with the head, by the
+    /// final batch, so that a killed write leaves none behind (24 bytes and a map entry per staged event).
     staged_at: std::collections::HashMap<EventId, u64>,
-    staged_streams: StreamRuns,
     /// The last [`BROADCAST_CAPACITY`] staged records, for the live subscription.
     recent: VecDeque<Arc<RecordedEvent>>,
 }
@@ -1040,7 +1037,6 @@ impl Stage for Txn<'_> {
         put_chunk(&mut batch, &chunk);
         self.store.inner.tree.apply_batch(batch)?;
         self.staged_at.extend(chunk.iter().map(|s| (s.record.id, s.record.position)));
-        note_streams(&mut self.staged_streams, &chunk);
         keep_recent(&mut self.recent, chunk.into_iter().map(|s| s.record).collect());
         Ok(())
     }
@@ -1215,7 +1211,7 @@ impl SledStore {
             let mut versions: Vec<(StreamId, u64)> = view.versions.into_iter().collect();
             versions.sort();
             let commit = planner::Commit { events, versions, head, staged: false };
-            if let Err(e) = self.apply_commit(&commit, Vec::new(), StreamRuns::new()) {
+            if let Err(e) = self.apply_commit(&commit, Vec::new()) {
                 for (r, outcome) in planned {
                     let outcome = match outcome {
                         Outcome::Planned { appended, positions, .. } if appended > 0 => {
@@ -1290,7 +1286,6 @@ impl EventStore for SledStore {
             start: start.position,
             marked: false,
             staged_at: std::collections::HashMap::new(),
-            staged_streams: StreamRuns::new(),
             recent: VecDeque::new(),
         };
         let decision = planner::plan(&mut txn, start, (inner.clock)(), items, expect, recorded_by)?;
@@ -1305,8 +1300,7 @@ impl EventStore for SledStore {
         };
         let last = positions.len().saturating_sub(1);
         let staged_ids = std::mem::take(&mut txn.staged_at).into_iter().collect();
-        let staged_streams = std::mem::take(&mut txn.staged_streams);
-        if let Err(e) = self.apply_commit(&commit, staged_ids, staged_streams) {
+        if let Err(e) = self.apply_commit(&commit, staged_ids) {
             txn.discard();
             return Err(vec![(last, e.into())]);
         }

@@ -17,9 +17,6 @@ pub const RECORD_BYTES: usize = 96 * 1024;
 /// The most entries an id segment holds: 2,048 entries of 24 bytes, 48 KiB, for the same reason.
 pub const SEGMENT_ENTRIES: usize = 2048;
 
-/// The most positions a stream segment holds: 2,048 of 8 bytes, 16 KiB.
-pub const STREAM_ENTRIES: usize = 2048;
-
 /// The bytes of one id segment entry: the id's 16 bytes and its position (u64).
 const ENTRY: usize = 24;
 
