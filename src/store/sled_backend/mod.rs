@@ -343,7 +343,6 @@ impl SledStore {
                         BackendError::from(e)
                     )
                 })
-                .or_else(|| damaged.clone())
                 .map(std::sync::OnceLock::from)
                 .unwrap_or_default(),
             damaged,
@@ -1269,6 +1268,10 @@ impl EventStore for SledStore {
         recorded_by: &str,
     ) -> Result<Written, Refusals> {
         let inner = &*self.inner;
+        if let Some(damage) = &inner.damaged {
+            // Writing would overwrite the events past the lost head.
+            return Err(vec![(0, AppendError::Storage(BackendError::new(ErrorKind::Integrity, damage.clone())))]);
+        }
         // A small write is combined with the others waiting now; a larger one writes alone, in chunks.
         let mut first: Vec<Option<Pending>> = (&mut *items).take(COMBINE_ITEMS + 1).collect();
         if first.len() <= COMBINE_ITEMS {
