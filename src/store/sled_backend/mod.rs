@@ -293,21 +293,15 @@ impl SledStore {
         }
         // Records past the head with no write in progress: the head record is damaged or lost. Writes would
         // overwrite those events, so they are refused; reads say so.
-        let damaged = match tree.scan_prefix(b"C").next_back() {
-            Some(kv) if leftover.is_none() => {
-                let (k, value) = kv.map_err(storage)?;
-                let first = keys::decode_u64(&k[1..]).unwrap_or(0);
-                let last = first + record::decode(&value).map_or(1, |r| r.len() as u64).saturating_sub(1);
-                (last > head.position).then(|| {
-                    format!(
-                        "the store holds events up to position {last} past its head at {}: its head record is damaged; \
-                         run `followup verify` and restore the store from an export",
-                        head.position
-                    )
-                })
-            }
-            _ => None,
-        };
+        // (A last record that does not decode is left for reads and verify to name.)
+        let last = if leftover.is_none() { last_recorded(&tree).unwrap_or(0) } else { 0 };
+        let damaged = (last > head.position).then(|| {
+            format!(
+                "the store holds events up to position {last} past its head at {}: its head record is damaged; run \
+                 `followup verify` and restore the store from an export",
+                head.position
+            )
+        });
         let log_file = File::open(dir.join("db")).map_err(io)?;
         if leftover.is_none() {
             db.flush().map_err(storage)?;
@@ -482,16 +476,9 @@ impl SledStore {
     ) -> Result<Option<(u64, String)>, ReadError> {
         let tree = &self.inner.tree;
         let head = self.head().position;
-        if let Some(kv) = tree.scan_prefix(b"C").next_back() {
-            let (k, value) = kv?;
-            let first = keys::decode_u64(&k[1..]).unwrap_or(0);
-            let last = first + decode_record(first, &value)?.len().saturating_sub(1) as u64;
-            if last > head {
-                return Ok(Some((
-                    head + 1,
-                    format!("the store holds a line at position {last}, past its head at {head}"),
-                )));
-            }
+        let last = last_recorded(tree)?;
+        if last > head {
+            return Ok(Some((head + 1, format!("the store holds a line at position {last}, past its head at {head}"))));
         }
         let mut ids = 0u64;
         for kv in tree.scan_prefix(b"I") {
@@ -563,42 +550,27 @@ impl SledStore {
     /// The stored lines from `from` up to the head as it is now, in position order, as written.
     fn raw_lines(&self, from: u64) -> impl Iterator<Item = Result<(u64, Vec<u8>), ReadError>> + Send + '_ {
         let (from, end) = (from.max(1), self.head().position);
-        let mut next = from;
-        let damaged = self.inner.damaged.clone();
+        let mut continuity = Continuity { next: from, end, damaged: self.inner.damaged.clone() };
+        let mut stopped = false;
         let records = self.records(from).map(Some).chain(std::iter::once(None));
         records
             .map_while(move |item| {
-                if next == u64::MAX {
+                if stopped {
                     return None;
                 }
                 let lines = match item {
                     // The records end: they must have reached the head, and nothing may lie past it.
-                    None => {
-                        let missing =
-                            (next <= end).then(|| format!("no commit record holds it (the head is at {end})"));
-                        let error = missing.or_else(|| damaged.clone());
-                        Ok(error
-                            .map(|error| vec![Err(ReadError::Corrupt { position: next, error })])
-                            .unwrap_or_default())
-                    }
+                    None => continuity.end().map_or(Ok(Vec::new()), Err),
                     Some(item) => item.and_then(|(first, value)| {
-                        if first > next {
-                            let error =
-                                format!("no commit record holds it (the next record begins at position {first})");
-                            return Err(ReadError::Corrupt { position: next, error });
-                        }
                         let r = decode_record(first, &value)?;
-                        next = next.max(first + r.len() as u64);
+                        continuity.record(first, r.len() as u64)?;
                         Ok(in_range(first, &r, from, end).map(|(p, line)| Ok((p, line.to_vec()))).collect::<Vec<_>>())
                     }),
                 };
-                Some(match lines {
-                    Ok(lines) => lines,
-                    Err(e) => {
-                        next = u64::MAX;
-                        vec![Err(e)]
-                    }
-                })
+                Some(lines.unwrap_or_else(|e| {
+                    stopped = true;
+                    vec![Err(e)]
+                }))
             })
             .flatten()
     }
@@ -660,8 +632,7 @@ impl SledStore {
         });
         let mut turn = 0;
         let mut stopped = false;
-        let mut next = from;
-        let damaged = self.inner.damaged.clone();
+        let mut continuity = Continuity { next: from, end, damaged: self.inner.damaged.clone() };
         std::iter::from_fn(move || {
             if stopped {
                 return None;
@@ -669,19 +640,16 @@ impl SledStore {
             let Ok((first, count, run)) = receivers[turn % receivers.len()].recv() else {
                 // The records end: they must have reached the head, and nothing may lie past it.
                 stopped = true;
-                let missing = (next <= end).then(|| format!("no commit record holds it (the head is at {end})"));
-                return missing
-                    .or_else(|| damaged.clone())
-                    .map(|error| vec![Err(ReadError::Corrupt { position: next, error })]);
+                return continuity.end().map(|e| vec![Err(e)]);
             };
             turn += 1;
-            if count > 0 && first > next {
-                // A record is missing: the log has a gap where it stood.
-                stopped = true;
-                let error = format!("no commit record holds it (the next record begins at position {first})");
-                return Some(vec![Err(ReadError::Corrupt { position: next, error })]);
+            if count > 0 {
+                if let Err(e) = continuity.record(first, count) {
+                    // A record is missing: the log has a gap where it stood.
+                    stopped = true;
+                    return Some(vec![Err(e)]);
+                }
             }
-            next = next.max(first + count);
             if run.last().is_some_and(|r| r.is_err()) {
                 stopped = true;
             }
@@ -876,7 +844,7 @@ impl SledStore {
         put_chunk(&mut batch, &commit.events);
         let mut ids = ids;
         ids.extend(commit.events.iter().map(|s| (s.record.id, s.record.position)));
-        self.put_ids(&mut batch, ids)?;
+        put_ids(&self.inner.tree, &mut batch, ids)?;
         for (stream, version) in &commit.versions {
             batch.insert(keys::stream_head(stream.as_str()), &version.to_be_bytes());
         }
@@ -890,37 +858,37 @@ impl SledStore {
         self.inner.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
+}
 
-    /// Adds the id segments of `ids` to `batch`: per bucket, one new segment, or, when the bucket would hold more
-    /// than [`SMALL_SEGMENTS`] segments below [`record::SEGMENT_ENTRIES`], those merged with the new entries into
-    /// as few as hold them.
-    fn put_ids(&self, batch: &mut sled::Batch, ids: Vec<(EventId, u64)>) -> Result<(), BackendError> {
-        let mut ids: Vec<(u16, EventId, u64)> = ids.into_iter().map(|(id, p)| (keys::id_bucket(&id), id, p)).collect();
-        ids.sort_unstable();
-        for group in ids.chunk_by(|a, b| a.0 == b.0) {
-            let bucket = group[0].0;
-            let mut entries: Vec<(EventId, u64)> = group.iter().map(|&(_, id, p)| (id, p)).collect();
-            let mut small = Vec::new();
-            for kv in self.inner.tree.scan_prefix(keys::id_bucket_prefix(bucket)) {
-                let (k, segment) = kv?;
-                if record::id_count(&segment) < record::SEGMENT_ENTRIES {
-                    small.push((k, segment));
-                }
-            }
-            if small.len() >= SMALL_SEGMENTS {
-                for (k, segment) in small {
-                    entries.extend(record::id_entries(&segment));
-                    batch.remove(k);
-                }
-                entries.sort_unstable();
-            }
-            for piece in entries.chunks(record::SEGMENT_ENTRIES) {
-                let least = piece.iter().map(|e| e.1).min().unwrap_or(0);
-                batch.insert(&keys::id_segment(bucket, least), record::encode_ids(piece));
+/// Adds the id segments of `ids` to `batch`: per bucket, one new segment, or, when the bucket would hold more
+/// than [`SMALL_SEGMENTS`] segments below [`record::SEGMENT_ENTRIES`], those merged with the new entries into
+/// as few as hold them.
+fn put_ids(tree: &sled::Tree, batch: &mut sled::Batch, ids: Vec<(EventId, u64)>) -> Result<(), sled::Error> {
+    let mut ids: Vec<(u16, EventId, u64)> = ids.into_iter().map(|(id, p)| (keys::id_bucket(&id), id, p)).collect();
+    ids.sort_unstable();
+    for group in ids.chunk_by(|a, b| a.0 == b.0) {
+        let bucket = group[0].0;
+        let mut entries: Vec<(EventId, u64)> = group.iter().map(|&(_, id, p)| (id, p)).collect();
+        let mut small = Vec::new();
+        for kv in tree.scan_prefix(keys::id_bucket_prefix(bucket)) {
+            let (k, segment) = kv?;
+            if k.len() == keys::ID_SEGMENT_KEY && record::id_count(&segment) < record::SEGMENT_ENTRIES {
+                small.push((k, segment));
             }
         }
-        Ok(())
+        if small.len() >= SMALL_SEGMENTS {
+            for (k, segment) in small {
+                entries.extend(record::id_entries(&segment));
+                batch.remove(k);
+            }
+            entries.sort_unstable();
+        }
+        for piece in entries.chunks(record::SEGMENT_ENTRIES) {
+            let least = piece.iter().map(|e| e.1).min().unwrap_or(0);
+            batch.insert(&keys::id_segment(bucket, least), record::encode_ids(piece));
+        }
     }
+    Ok(())
 }
 
 /// Adds a chunk of sealed events (consecutive positions) to a batch: its commit records, and a stream segment
@@ -928,11 +896,7 @@ impl SledStore {
 fn put_chunk(batch: &mut sled::Batch, chunk: &[Sealed]) {
     let Some(first) = chunk.first().map(|s| s.record.position) else { return };
     let lines: Vec<&[u8]> = chunk.iter().map(|s| s.line.as_slice()).collect();
-    let mut at = first;
-    for run in record::runs(&lines) {
-        batch.insert(&keys::record(at), record::encode(&run));
-        at += run.len() as u64;
-    }
+    put_records(batch, first, &lines);
     let mut streams: Vec<(&StreamId, u64, Vec<u64>)> = Vec::new();
     let mut index: std::collections::HashMap<&StreamId, usize> = std::collections::HashMap::new();
     for s in chunk {
@@ -947,6 +911,61 @@ fn put_chunk(batch: &mut sled::Batch, chunk: &[Sealed]) {
     }
     for (stream, version, positions) in streams {
         batch.insert(keys::stream_version(stream.as_str(), version), record::encode_positions(&positions));
+    }
+}
+
+/// Adds the lines of consecutive positions from `first` to a batch as commit records of at most
+/// [`record::RECORD_BYTES`] each.
+fn put_records(batch: &mut sled::Batch, first: u64, lines: &[&[u8]]) {
+    let mut at = first;
+    for run in record::runs(lines) {
+        batch.insert(&keys::record(at), record::encode(&run));
+        at += run.len() as u64;
+    }
+}
+
+/// The last position the commit records hold (0 for none).
+///
+/// # Errors
+/// Storage failure; a last record that does not decode.
+fn last_recorded(tree: &sled::Tree) -> Result<u64, ReadError> {
+    match tree.scan_prefix(b"C").next_back() {
+        None => Ok(0),
+        Some(kv) => {
+            let (k, value) = kv?;
+            let first = keys::decode_u64(&k[1..]).unwrap_or(0);
+            Ok(first + decode_record(first, &value)?.len().saturating_sub(1) as u64)
+        }
+    }
+}
+
+/// Checks that the commit records a full read meets follow on without a gap from `next` and reach `end`, the head;
+/// `damaged` is the store's damage past the head, reported once the records end.
+struct Continuity {
+    next: u64,
+    end: u64,
+    damaged: Option<String>,
+}
+
+impl Continuity {
+    /// Takes in the record whose first position is `first`, holding `count` lines.
+    ///
+    /// # Errors
+    /// The first position no record holds, when this record begins past it.
+    fn record(&mut self, first: u64, count: u64) -> Result<(), ReadError> {
+        if first > self.next {
+            let error = format!("no commit record holds it (the next record begins at position {first})");
+            return Err(ReadError::Corrupt { position: self.next, error });
+        }
+        self.next = self.next.max(first + count);
+        Ok(())
+    }
+
+    /// What is wrong once the records end: a position up to the head that none held, or the damage past it.
+    fn end(&self) -> Option<ReadError> {
+        let missing =
+            (self.next <= self.end).then(|| format!("no commit record holds it (the head is at {})", self.end));
+        missing.or_else(|| self.damaged.clone()).map(|error| ReadError::Corrupt { position: self.next, error })
     }
 }
 

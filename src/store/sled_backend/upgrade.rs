@@ -15,7 +15,7 @@
 
 use events::{EventId, RecordedEvent};
 
-use super::{keys, record};
+use super::keys;
 use crate::store::OpenError;
 
 /// How many lines a batch of the upgrade holds.
@@ -50,11 +50,7 @@ pub fn from_format_1(tree: &sled::Tree, path: &str) -> Result<(), OpenError> {
     let put = |lines: &mut Vec<(u64, sled::IVec)>| -> Result<(), sled::Error> {
         let mut batch = sled::Batch::default();
         let bytes: Vec<&[u8]> = lines.iter().map(|(_, l)| l.as_ref()).collect();
-        let mut at = lines.first().map_or(1, |(p, _)| *p);
-        for run in record::runs(&bytes) {
-            batch.insert(&keys::record(at), record::encode(&run));
-            at += run.len() as u64;
-        }
+        super::put_records(&mut batch, lines.first().map_or(1, |(p, _)| *p), &bytes);
         lines.clear();
         tree.apply_batch(batch)
     };
@@ -77,17 +73,9 @@ pub fn from_format_1(tree: &sled::Tree, path: &str) -> Result<(), OpenError> {
         }
     }
     put(&mut lines).map_err(storage)?;
-    let mut by_bucket: Vec<(u16, EventId, u64)> =
-        ids.into_iter().map(|(id, p)| (keys::id_bucket(&id), id, p)).collect();
-    by_bucket.sort_unstable();
+    // The id index is empty here (cleared above), so this writes each bucket's segments afresh.
     let mut batch = sled::Batch::default();
-    for group in by_bucket.chunk_by(|a, b| a.0 == b.0) {
-        let entries: Vec<(EventId, u64)> = group.iter().map(|&(_, id, p)| (id, p)).collect();
-        for piece in entries.chunks(record::SEGMENT_ENTRIES) {
-            let least = piece.iter().map(|e| e.1).min().unwrap_or(0);
-            batch.insert(&keys::id_segment(group[0].0, least), record::encode_ids(piece));
-        }
-    }
+    super::put_ids(tree, &mut batch, ids).map_err(storage)?;
     tree.apply_batch(batch).map_err(storage)?;
 
     let mut batch = sled::Batch::default();
