@@ -5,11 +5,13 @@
 //! ([`render`]), and the `followup` command line (the binary). The event schema is the `events` crate; status,
 //! timelines and verification are pure folds in the `projections` crate.
 
+pub mod access;
 pub mod app;
 mod chain;
 mod generate;
 mod import;
 pub mod render;
+pub mod server;
 mod store;
 
 pub use chain::{check_chain, check_chain_with, verify_chain, ChainBreak, ChainReport};

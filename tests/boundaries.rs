@@ -1,5 +1,6 @@
 //! The module boundaries ARCHITECTURE.md states, checked on the source tree: only the sled backend names sled,
-//! and only the command line reads argv, the environment or the clock for a default.
+//! only the server knows HTTP, only the command line reads argv or the environment, and only the two front ends
+//! (the command line, the server) read the clock for a default.
 
 use std::path::{Path, PathBuf};
 
@@ -62,7 +63,15 @@ fn only_the_command_line_reads_argv_the_environment_or_a_default_from_the_clock(
     // `env::` catches `std::env::var`, `env::var_os`, `env::args_os`, and `use std::{env, ..}` followed by any of
     // them; the clock: calls of `now()` and the system clock. (A store's clock is passed as `Timestamp::now`,
     // uncalled: transaction time is the store's own.)
-    let needles = ["env::", "dirs::", "Timestamp::now()", "Zoned::now", "SystemTime", "UNIX_EPOCH"];
-    let found = offenders(&needles, &["src/cli/"]);
-    assert!(found.is_empty(), "argv, environment or clock read outside src/cli/:\n{}", found.join("\n"));
+    let found = offenders(&["env::", "dirs::"], &["src/cli/"]);
+    assert!(found.is_empty(), "argv or environment read outside src/cli/:\n{}", found.join("\n"));
+    let clock = ["Timestamp::now()", "Zoned::now", "SystemTime", "UNIX_EPOCH"];
+    let found = offenders(&clock, &["src/cli/", "src/server/"]);
+    assert!(found.is_empty(), "the clock read outside src/cli/ and src/server/:\n{}", found.join("\n"));
+}
+
+#[test]
+fn only_the_server_knows_http() {
+    let found = offenders(&["axum", "tower_http", "askama", "http::", "ureq"], &["src/server/", "src/cli/remote.rs"]);
+    assert!(found.is_empty(), "HTTP named outside src/server/ (and the CLI's client):\n{}", found.join("\n"));
 }

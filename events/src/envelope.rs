@@ -413,6 +413,30 @@ impl RecordedEvent {
         }
     }
 
+    /// The event as a stored line (canonical JSON, no trailing newline, `hash` last): the bytes the store wrote
+    /// for it, as long as it was decoded from them, since the form is canonical.
+    pub fn to_line(&self) -> Vec<u8> {
+        let unsealed = Unsealed {
+            id: self.id,
+            stream: &self.stream,
+            version: self.version,
+            position: self.position,
+            occurred: &self.occurred,
+            recorded_at: self.recorded_at,
+            recorded_by: &self.recorded_by,
+            source: &self.source,
+            kind: self.body.event_type(),
+            data: Data(&self.body),
+            prev_hash: self.prev_hash,
+        };
+        let mut line = serde_json::to_vec(&unsealed).unwrap_or_default();
+        line.pop();
+        line.extend_from_slice(b",\"hash\":\"");
+        line.extend_from_slice(self.hash.to_string().as_bytes());
+        line.extend_from_slice(b"\"}");
+        line
+    }
+
     /// Whether `new` states the same fact: same id, stream, occurred, source, type and data.
     pub fn same_content(&self, new: &NewEvent) -> bool {
         self.id == new.id

@@ -98,6 +98,77 @@ pub fn record(
     })
 }
 
+/// Where a recorded batch stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedBatch {
+    /// Each event's id and position, in batch order (a resent event keeps its original position).
+    pub events: Vec<(EventId, u64)>,
+    /// The stream's version afterwards.
+    pub version: Option<u64>,
+    /// How many events were appended: 0 when the whole batch was recorded before with the same content.
+    pub appended: usize,
+    /// The log head afterwards.
+    pub head: crate::store::Head,
+    /// What looks wrong beside the log, though accepted ([`super::lint`]).
+    pub warnings: Vec<super::Warning>,
+}
+
+/// Records `events`, every one on `stream`, in one commit if the stream's version meets `expected`; `principal`
+/// records them (a batch whose events name their own recorder is refused: the recorder is who asks).
+///
+/// As [`record`] with [`Retracted::Refuse`] for each event: a fact recorded and retracted since is refused.
+///
+/// # Errors
+/// [`AppError::Param`] naming `events[i].stream` or `events[i].recorded_by`, or an empty batch; as [`record`].
+/// Nothing is written then.
+pub fn record_batch(
+    store: &dyn EventStore,
+    principal: &Principal,
+    stream: &StreamId,
+    events: Vec<NewEvent>,
+    expected: ExpectedVersion,
+) -> Result<RecordedBatch, AppError> {
+    if events.is_empty() {
+        return Err(AppError::Param { name: "events", message: "the batch holds no event".into() });
+    }
+    for (i, e) in events.iter().enumerate() {
+        if &e.stream != stream {
+            return Err(AppError::Param {
+                name: "stream",
+                message: format!("events[{i}] is on stream {}, not on {stream}", e.stream),
+            });
+        }
+        if e.recorded_by.is_some() {
+            return Err(AppError::Param {
+                name: "recorded_by",
+                message: format!("events[{i}] names its recorder; the recorder is who records it"),
+            });
+        }
+        if let Some((position, retraction, reason)) = retraction_of(store, stream, e.id)? {
+            return Err(AppError::RecordedAndRetracted {
+                event: e.id,
+                position,
+                retraction: retraction.id,
+                retraction_position: retraction.position,
+                reason,
+            });
+        }
+    }
+    let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
+    let outcome = store.append(stream, expected, events, principal.name())?;
+    let warnings = match outcome.appended {
+        0 => Vec::new(),
+        n => super::lint::written(store, outcome.head.position + 1 - n as u64)?,
+    };
+    Ok(RecordedBatch {
+        events: ids.into_iter().zip(outcome.positions).collect(),
+        version: outcome.version,
+        appended: outcome.appended,
+        head: outcome.head,
+        warnings,
+    })
+}
+
 /// If event `id` is stored on `stream` and retracted (a retraction lives on its stream or its report's), its
 /// position, the first retraction of it and that retraction's reason.
 fn retraction_of(

@@ -13,12 +13,16 @@ mod params;
 mod queries;
 mod verify;
 
-pub use commands::{import, import_register, record, record_in, ImportFormat, ImportInput, Recorded, Retracted};
+pub use commands::{
+    import, import_register, record, record_batch, record_in, ImportFormat, ImportInput, Recorded, RecordedBatch,
+    Retracted,
+};
 pub use demo::{demo, Demo, CASE};
 pub use lint::Warning;
 pub use params::{parse_instant, parse_report, window};
 pub use queries::{
-    due, export, export_csv, report_pack, status, summary, timeline, ReportPack, TimelineQuery, PACK_FILES,
+    due, export, export_csv, report_pack, status, summary, timeline, Folds, ReadModels, ReportPack, TimelineQuery,
+    PACK_FILES,
 };
 pub use verify::{verify_events, verify_log, verify_store, Outcome, EXIT_ERROR, EXIT_INTEGRITY, EXIT_UNSUPPORTED};
 

@@ -10,39 +10,223 @@ use super::AppError;
 use crate::render::{self, Lang};
 use crate::store::{EventStore, ReadError};
 
-/// Whether a fold judges the status's verdicts (what status and the report show) or not (a timeline's headings).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Judged {
-    Yes,
-    No,
+/// The read models every query is answered from: the status, verification and timeline folds, fed event by
+/// event in position order. A command line query folds the events it needs into fresh models; the server keeps
+/// one set current from the store's subscription, so it answers without replaying the log. Either way the answer
+/// is the same: each fold answers for any window exactly what a fresh fold of the events so far answers
+/// (`tests/live.rs`).
+pub struct ReadModels {
+    status: StatusFold,
+    verify: Option<projections::VerifyFold>,
+    timeline: Option<TimelineFold>,
+    position: u64,
+    hash: events::Hash,
 }
 
-/// Folds `events` (in position order) into the status, with `Judged::Yes` each verdict judged by verification
-/// through the same window, and, when a filter is given, the timeline's order.
-fn fold(
-    events: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
-    window: Window,
-    timeline: Option<&TimelineFilter>,
-    judged: Judged,
-) -> Result<(Status, Option<projections::TimelineOrder>), AppError> {
-    let mut status = StatusFold::new();
-    let mut verify = (judged == Judged::Yes).then(projections::VerifyFold::new);
-    let mut order = timeline.map(|_| TimelineFold::new());
-    for e in events {
-        let e = e?;
-        status.apply(&e);
-        if let Some(v) = &mut verify {
-            v.apply(&e);
-        }
-        if let Some(t) = &mut order {
-            t.apply(&e);
+/// Which folds a set of [`ReadModels`] keeps: a command line query folds only what it asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Folds {
+    /// Status and verification: status, summary, due.
+    Status,
+    /// Status and timeline order: a timeline and its headings.
+    Timeline,
+    /// All three: the server's live models, the report pack.
+    All,
+}
+
+impl Default for ReadModels {
+    fn default() -> ReadModels {
+        ReadModels::new(Folds::All)
+    }
+}
+
+impl ReadModels {
+    /// Models that have seen no event, keeping `folds`.
+    pub fn new(folds: Folds) -> ReadModels {
+        ReadModels {
+            status: StatusFold::new(),
+            verify: (folds != Folds::Timeline).then(projections::VerifyFold::new),
+            timeline: (folds != Folds::Status).then(TimelineFold::new),
+            position: 0,
+            hash: events::Hash::ZERO,
         }
     }
-    let mut snapshot = status.snapshot(window);
-    if let Some(v) = verify {
-        projections::judge(&mut snapshot, &v.snapshot(window));
+
+    /// Models keeping `folds`, fed `events` (in position order).
+    ///
+    /// # Errors
+    /// The first read failure among `events`.
+    pub fn fold(
+        events: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
+        folds: Folds,
+    ) -> Result<ReadModels, AppError> {
+        let mut models = ReadModels::new(folds);
+        for e in events {
+            models.apply(&e?);
+        }
+        Ok(models)
     }
-    Ok((snapshot, order.zip(timeline).map(|(t, f)| t.snapshot(window, f))))
+
+    /// Feeds one event, the next in position order.
+    pub fn apply(&mut self, e: &RecordedEvent) {
+        self.status.apply(e);
+        if let Some(v) = &mut self.verify {
+            v.apply(e);
+        }
+        if let Some(t) = &mut self.timeline {
+            t.apply(e);
+        }
+        self.position = e.position;
+        self.hash = e.hash;
+    }
+
+    /// The position of the last event fed (0 before any).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The hash of the last event fed ([`events::Hash::ZERO`] before any).
+    pub fn hash(&self) -> events::Hash {
+        self.hash
+    }
+
+    /// The whole status through `window`, judged when the models keep verification.
+    fn status_of(&self, window: Window) -> Status {
+        let mut status = self.status.snapshot(window);
+        if let Some(v) = &self.verify {
+            projections::judge(&mut status, &v.snapshot(window));
+        }
+        status
+    }
+
+    /// The timeline order through `window` and `filter` (empty when the models keep no timeline).
+    fn timeline_order(&self, window: Window, filter: &TimelineFilter) -> projections::TimelineOrder {
+        match &self.timeline {
+            Some(t) => t.snapshot(window, filter),
+            None => TimelineFold::new().snapshot(window, filter),
+        }
+    }
+
+    /// The status through `window`, each verdict judged by verification through the same window; of one report
+    /// if given, and with `owner` only the recommendations it owns. `store` says whether it holds the report.
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] for a report the store holds no stream of; a damaged store.
+    pub fn status(
+        &self,
+        store: &dyn EventStore,
+        window: Window,
+        report: Option<&StreamId>,
+        owner: Option<&str>,
+    ) -> Result<Status, AppError> {
+        if let Some(r) = report {
+            held(store, r)?;
+        }
+        let mut status = self.status_of(window);
+        if let Some(r) = report {
+            status.recommendations.retain(|s| s.report == r.as_str());
+            status.reports.retain(|s| s.id == r.report());
+            // An anomaly names its event by position: keep those of the report's streams.
+            let mut kept = Vec::with_capacity(status.anomalies.len());
+            for a in std::mem::take(&mut status.anomalies) {
+                let of_report = match a.position {
+                    Some(p) => store.event(p)?.is_some_and(|e| e.stream.report() == r.as_str()),
+                    None => false,
+                };
+                if of_report {
+                    kept.push(a);
+                }
+            }
+            status.anomalies = kept;
+        }
+        if let Some(name) = owner {
+            status.recommendations.retain(|r| r.owned_by(name));
+        }
+        Ok(status)
+    }
+
+    /// The timeline `q` asks for, in timeline order, its entries read from `store` by position, with the status
+    /// of the recommendations it concerns (not judged: for the renderers' headings).
+    ///
+    /// # Errors
+    /// As [`timeline`].
+    pub fn timeline(&self, store: &dyn EventStore, q: &TimelineQuery) -> Result<(Timeline, Status), AppError> {
+        q.check()?;
+        if let Some(stream) = &q.stream {
+            stream_held(store, stream)?;
+        }
+        let filter = TimelineFilter {
+            stream: q.stream.clone(),
+            from: q.from.as_ref().map(|d| d.start()),
+            to: q.to.as_ref().map(|d| d.end()),
+        };
+        let mut status = self.status.snapshot(q.window);
+        status.anomalies.clear();
+        if let Some(stream) = &q.stream {
+            status.reports.retain(|r| r.id == stream.report());
+            status
+                .recommendations
+                .retain(|r| r.report == stream.report() && stream.recommendation().is_none_or(|n| n == r.number));
+        }
+        let timeline = self.timeline_order(q.window, &filter).entries(|p| store.event(p))?;
+        Ok((timeline, status))
+    }
+
+    /// The summary on `day` (events that certainly occurred by then, overdue on it), of one report if given.
+    ///
+    /// # Errors
+    /// As [`ReadModels::status`].
+    pub fn summary(
+        &self,
+        store: &dyn EventStore,
+        report: Option<&StreamId>,
+        day: Date,
+        known_at: Option<Timestamp>,
+    ) -> Result<Summary, AppError> {
+        let status = self.status(store, Window { as_of: Some(day), known_at }, report, None)?;
+        Ok(projections::summary(&status, day))
+    }
+
+    /// The commitments overdue on `day`, by current due date, then recommendation; with `owner`, only those it
+    /// owns.
+    ///
+    /// # Errors
+    /// A damaged store.
+    pub fn due(
+        &self,
+        store: &dyn EventStore,
+        day: Date,
+        known_at: Option<Timestamp>,
+        owner: Option<&str>,
+    ) -> Result<Vec<Overdue>, AppError> {
+        let status = self.status(store, Window { as_of: Some(day), known_at }, None, None)?;
+        let mut overdue = projections::overdue(&status, day);
+        if let Some(name) = owner {
+            overdue.retain(|o| o.owned_by(name));
+        }
+        Ok(overdue)
+    }
+}
+
+/// Refuses a recommendation or report the store holds no stream of, saying what it holds of it.
+fn stream_held(store: &dyn EventStore, stream: &StreamId) -> Result<(), AppError> {
+    if store.stream_version(stream)?.is_some() {
+        return Ok(());
+    }
+    let report = stream.report_stream();
+    Err(AppError::NotFound(match store.stream_version(&report)? {
+        _ if stream.recommendation().is_none() => format!("the store holds no report {stream}"),
+        None => format!("the store holds no stream {stream} (nor its report {report})"),
+        Some(_) => format!("the store holds no recommendation {stream}, though it holds its report {report}"),
+    }))
+}
+
+/// Refuses a report the store holds no stream of (neither the report's own nor one of its recommendations').
+fn held(store: &dyn EventStore, report: &StreamId) -> Result<(), AppError> {
+    if store.stream_version(report)?.is_some() || !store.report_events(report)?.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::NotFound(format!("the store holds no report {report}")))
 }
 
 /// The events a report's status and timelines rest on: its own streams', read through the store's index.
@@ -69,18 +253,12 @@ pub fn status(
     report: Option<&StreamId>,
     owner: Option<&str>,
 ) -> Result<Status, AppError> {
-    let mut status = match report {
-        None => fold(store.events(1), window, None, Judged::Yes)?.0,
-        Some(r) => fold(report_events(store, r)?.into_iter().map(Ok), window, None, Judged::Yes)?.0,
+    // One report's status rests on its own streams alone: fold those.
+    let models = match report {
+        None => ReadModels::fold(store.events(1), Folds::Status)?,
+        Some(r) => ReadModels::fold(report_events(store, r)?.into_iter().map(Ok), Folds::Status)?,
     };
-    if let Some(r) = report {
-        status.recommendations.retain(|s| s.report == r.as_str());
-        status.reports.retain(|s| s.id == r.report());
-    }
-    if let Some(name) = owner {
-        status.recommendations.retain(|r| r.owned_by(name));
-    }
-    Ok(status)
+    models.status(store, window, report, owner)
 }
 
 /// What a timeline shows: one recommendation's or report's entries (or all), between two dates, through a window.
@@ -117,36 +295,17 @@ impl TimelineQuery {
 /// hold (a recommendation of a report it holds included); a damaged store.
 pub fn timeline(store: &dyn EventStore, q: &TimelineQuery) -> Result<(Timeline, Status), AppError> {
     q.check()?;
-    if let Some(stream) = &q.stream {
-        let report = stream.report_stream();
-        if store.stream_version(stream)?.is_none() {
-            return Err(AppError::NotFound(match store.stream_version(&report)? {
-                _ if stream.recommendation().is_none() => format!("the store holds no report {stream}"),
-                None => format!("the store holds no stream {stream} (nor its report {report})"),
-                Some(_) => format!("the store holds no recommendation {stream}, though it holds its report {report}"),
-            }));
-        }
-    }
-    let filter = TimelineFilter {
-        stream: q.stream.clone(),
-        from: q.from.as_ref().map(|d| d.start()),
-        to: q.to.as_ref().map(|d| d.end()),
-    };
-    // A recommendation's or report's timeline rests on its report's streams alone: read those.
-    let (mut status, order) = match &q.stream {
+    // A recommendation's or report's timeline rests on its report's streams alone: fold those, once the stream
+    // is known to be held.
+    let models = match &q.stream {
         Some(stream) => {
+            stream_held(store, stream)?;
             let events = store.report_events(&stream.report_stream())?;
-            fold(events.into_iter().map(Ok), q.window, Some(&filter), Judged::No)?
+            ReadModels::fold(events.into_iter().map(Ok), Folds::Timeline)?
         }
-        None => fold(store.events(1), q.window, Some(&filter), Judged::No)?,
+        None => ReadModels::fold(store.events(1), Folds::Timeline)?,
     };
-    if let Some(stream) = &q.stream {
-        status
-            .recommendations
-            .retain(|r| r.report == stream.report() && stream.recommendation().is_none_or(|n| n == r.number));
-    }
-    let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
-    Ok((timeline, status))
+    models.timeline(store, q)
 }
 
 /// Counts per verdict, implementation rates, open and overdue commitments on `day` (valid time: events that
@@ -174,12 +333,7 @@ pub fn due(
     known_at: Option<Timestamp>,
     owner: Option<&str>,
 ) -> Result<Vec<Overdue>, AppError> {
-    let status = status(store, Window { as_of: Some(day), known_at }, None, None)?;
-    let mut overdue = projections::overdue(&status, day);
-    if let Some(name) = owner {
-        overdue.retain(|o| o.owned_by(name));
-    }
-    Ok(overdue)
+    ReadModels::fold(store.events(1), Folds::Status)?.due(store, day, known_at, owner)
 }
 
 /// Writes every stored line in position order, each followed by a newline, and returns how many.
@@ -258,12 +412,13 @@ pub fn report_pack(
         (Ok(e), Some(r)) => e.stream.report() == r.as_str(),
         _ => true,
     });
-    let (status, order) = fold(events, window, Some(&TimelineFilter::default()), Judged::Yes)?;
+    let models = ReadModels::fold(events, Folds::All)?;
+    let status = models.status_of(window);
     if let Some(r) = report.filter(|_| !found) {
         let then = known_at.map(|t| format!(" as known at {t}")).unwrap_or_default();
         return Err(AppError::NotFound(format!("the store holds no report {r}{then}")));
     }
-    let timeline = order.unwrap_or_default().entries(|p| store.event(p))?;
+    let timeline = models.timeline_order(window, &TimelineFilter::default()).entries(|p| store.event(p))?;
     let summary = projections::summary(&status, day);
     // The reports published in the window and not retracted, each once with its first publication's title
     // (a later `report_published` on its stream is its follow-up report).

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use events::{Hash, PartialDate, StreamId, Timestamp};
 use followup::app::{parse_instant, parse_report};
 use followup::render::Lang;
@@ -28,19 +28,18 @@ pub struct Cli {
     /// Who records the events (import, record) that do not name their recorder [default: $USER]
     #[arg(long, global = true, env = "FOLLOWUP_RECORDED_BY", value_name = "NAME")]
     pub recorded_by: Option<String>,
+    /// A running server to read from and record to, instead of the store (`followup serve`): its URL, such as
+    /// http://127.0.0.1:8080 [env: FOLLOWUP_SERVER]
+    #[arg(long, global = true, env = "FOLLOWUP_SERVER", value_name = "URL", hide_env = true)]
+    pub server: Option<String>,
+    /// The bearer token for --server (`followup token create`) [env: FOLLOWUP_TOKEN]
+    #[arg(long, global = true, env = "FOLLOWUP_TOKEN", value_name = "TOKEN", hide_env = true, hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// What a command writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Md,
-    Csv,
-    Html,
-}
+pub use followup::render::output::Format;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -175,11 +174,74 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Serve the store to a team: the HTTP API under /api/v1 and the browser UI, with live updates; until
+    /// SIGINT or SIGTERM
+    Serve {
+        /// The address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// Let anonymous callers read (status, timelines, the log); writes still need a user
+        #[arg(long)]
+        public: bool,
+        /// Mark session cookies Secure: the server is reached over HTTPS, through a proxy
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Manage who may sign in to the server (kept beside the log, never in it)
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage bearer tokens for API clients and `--server`
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Write the whole log, envelopes included, as JSON Lines in position order (`--format csv`: the events'
     /// content in the timeline's columns, for a spreadsheet; imports back to the same events)
     Export {
         /// Write to this file instead of standard output
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user, or change an existing user's role and password; the password is read from standard input
+    /// (its first line) or, on a terminal, from a prompt
+    Add {
+        /// The user's name, as it is recorded in `recorded_by`
+        name: String,
+        /// reader (reads everything), auditor (also records and imports), admin (also users, tokens, verify,
+        /// export)
+        #[arg(long, value_parser = followup::access::Role::parse)]
+        role: followup::access::Role,
+    },
+    /// List the users and their roles
+    List,
+    /// Remove a user and its tokens
+    Remove {
+        /// The user's name
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a bearer token for a user; it is printed once and kept only as its hash
+    Create {
+        /// The user the token acts as
+        name: String,
+        /// How many days it lasts
+        #[arg(long, default_value_t = followup::access::TOKEN_DAYS)]
+        days: i64,
+    },
+    /// List the tokens: id, user, expiry (never the tokens themselves)
+    List,
+    /// Revoke a token by its id
+    Revoke {
+        /// The token's id (the 8 hexadecimal digits after `fu_`)
+        id: String,
     },
 }

@@ -11,15 +11,18 @@ use followup::app::{self, AppError, ImportFormat, ImportInput, Principal, Timeli
 use followup::render::Lang;
 use followup::{EventStore, Location};
 
+use super::args::{TokenCommand, UserCommand};
 use super::output::{self, only_text_or_json, Style};
 use super::record::RecordArgs;
+use super::remote::{self, Remote};
 use super::{Cli, Command, Failure, Format};
 
-/// What every command may need: where the store is, and how to write.
+/// What every command may need: where the store is (or the server), and how to write.
 struct Ctx {
     store: Option<PathBuf>,
     style: Style,
     recorded_by: Option<String>,
+    remote: Option<Remote>,
 }
 
 type Outcome = Result<ExitCode, Failure>;
@@ -27,7 +30,14 @@ type Outcome = Result<ExitCode, Failure>;
 /// Runs the command the command line names.
 pub fn run(cli: Cli) -> Outcome {
     let style = Style { format: cli.format, lang: cli.lang, bom: cli.bom };
-    let ctx = Ctx { store: cli.store, style, recorded_by: cli.recorded_by };
+    let remote = match (&cli.server, &cli.command) {
+        (Some(url), c) if speaks_to_servers(c) => Some(Remote::new(url, cli.token.clone())?),
+        (Some(_), Command::Serve { .. }) => {
+            return Err(Failure::usage("serve holds the store itself: give --store, not --server"))
+        }
+        _ => None,
+    };
+    let ctx = Ctx { store: cli.store, style, recorded_by: cli.recorded_by, remote };
     let stdout = io::stdout();
     let out = &mut stdout.lock();
     let code = match cli.command {
@@ -50,12 +60,65 @@ pub fn run(cli: Cli) -> Outcome {
         }
         Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
         Command::Export { out: file } => export(&ctx, out, file)?,
+        Command::Serve { listen, public, secure_cookies } => serve(&ctx, listen, public, secure_cookies)?,
+        Command::User { command } => user(&ctx, out, command)?,
+        Command::Token { command } => token(&ctx, out, command)?,
     };
     out.flush()?;
     Ok(code)
 }
 
+/// Whether a command works against a server when `--server` is given: the reading and recording ones.
+fn speaks_to_servers(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Import { map: None, .. }
+            | Command::Record(_)
+            | Command::Status { .. }
+            | Command::Timeline { .. }
+            | Command::Verify { log: None, .. }
+            | Command::Due { .. }
+            | Command::Summary { .. }
+            | Command::Report { .. }
+            | Command::Export { .. }
+    )
+}
+
+/// A window's parameters for the API.
+fn window_query(as_of: Option<&PartialDate>, known_at: Option<Timestamp>) -> Vec<(&'static str, String)> {
+    let mut q = Vec::new();
+    if let Some(d) = as_of {
+        q.push(("as_of", d.to_string()));
+    }
+    if let Some(t) = known_at {
+        q.push(("known_at", t.to_string()));
+    }
+    q
+}
+
 impl Ctx {
+    /// The output style as API parameters.
+    fn style_query(&self) -> Vec<(&'static str, String)> {
+        let format = match self.style.format {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Md => "md",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        };
+        vec![("format", format.to_owned()), ("lang", self.style.lang.code().to_owned())]
+    }
+
+    /// Prints what the server answered to a query, with a byte order mark first for CSV when asked.
+    fn print_remote(&self, out: &mut impl Write, r: &Remote, path: &str, mut q: Vec<(&str, String)>) -> Outcome {
+        q.extend(self.style_query());
+        let answer = r.get(path, &q)?;
+        if self.style.format == Format::Csv && self.style.bom && answer.status == 200 {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        r.print(out, answer, self.style.format)
+    }
+
     /// Where the store is: `--store`, else `$FOLLOWUP_STORE` (both through clap), else the user's data directory.
     fn location(&self) -> Result<Location, Failure> {
         match &self.store {
@@ -117,6 +180,15 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> 
         None if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => ImportFormat::Csv,
         None => ImportFormat::JsonLines,
     };
+    if let Some(r) = &ctx.remote {
+        let media = if format == ImportFormat::Csv { "text/csv" } else { "application/jsonl" };
+        let answer = remote::read_input(file)
+            .and_then(|body| r.post("/api/v1/import", media, &[], body))
+            .and_then(|a| r.ok(a))
+            .map_err(failed)?;
+        let v: serde_json::Value = serde_json::from_slice(&answer.body)?;
+        return write_remote_import(ctx, out, &v);
+    }
     let location = ctx.location()?;
     let input = if stdin { ImportInput::Stream(Box::new(io::stdin())) } else { ImportInput::File(file.to_owned()) };
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
@@ -143,6 +215,39 @@ fn import_register(
     let (r, notes) = app::import_register(|| followup::open(&location), input, map, encoding, &principal)
         .map_err(|e| Failure::from(e).context(format!("import of register {} failed", file.display())))?;
     write_import(ctx, out, &r, &notes)
+}
+
+/// Prints what a server's import did, as [`write_import`] does.
+fn write_remote_import(ctx: &Ctx, out: &mut impl Write, v: &serde_json::Value) -> Outcome {
+    if ctx.style.format == Format::Json {
+        writeln!(out, "{v}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    remote_warnings(v);
+    let n = |k: &str| v[k].as_u64().unwrap_or(0) as usize;
+    let hash = v["head"]["hash"].as_str().and_then(|h| Hash::parse(h).ok()).unwrap_or(Hash::ZERO);
+    let head = followup::Head { position: v["head"]["position"].as_u64().unwrap_or(0), hash, recorded_at: None };
+    let r = followup::ImportReport {
+        events: n("events"),
+        appended: n("appended"),
+        already: n("already_present"),
+        head,
+        warnings: Vec::new(),
+    };
+    write_import(ctx, out, &r, &[])
+}
+
+/// Writes the warnings of a server's answer to standard error, as [`warn`] does.
+fn remote_warnings(v: &serde_json::Value) {
+    for w in v["warnings"].as_array().into_iter().flatten().take(20) {
+        eprintln!(
+            "warning: position {} (event {}), field `{}`: {}",
+            w["position"],
+            w["event_id"].as_str().unwrap_or(""),
+            w["field"].as_str().unwrap_or(""),
+            w["message"].as_str().unwrap_or("")
+        );
+    }
 }
 
 /// Prints what an import did, and its notes on standard error.
@@ -193,10 +298,83 @@ fn warn(warnings: &[app::Warning]) {
 fn record(ctx: &Ctx, out: &mut impl Write, args: &RecordArgs) -> Outcome {
     only_text_or_json(ctx.style.format, "record")?;
     let (event, expected) = args.event()?;
+    if let Some(r) = &ctx.remote {
+        return record_remote(ctx, out, r, args, event, expected);
+    }
     let principal = principal(ctx.recorded_by.as_deref())?;
     let opened = followup::open(&ctx.location()?)?;
     let retracted = if args.restore { app::Retracted::Restore } else { app::Retracted::Refuse };
     let r = app::record_in(opened, &principal, event, expected, retracted)?;
+    write_recorded(ctx, out, &r)
+}
+
+/// Records on a server: the event is sent as a batch of one to its stream, with the expected version as the
+/// request's precondition; the server records it as the token's user.
+fn record_remote(
+    ctx: &Ctx,
+    out: &mut impl Write,
+    r: &Remote,
+    args: &RecordArgs,
+    event: events::NewEvent,
+    expected: followup::ExpectedVersion,
+) -> Outcome {
+    if args.restore {
+        return Err(Failure::usage("record --restore works against the store: run it on the server's machine"));
+    }
+    if ctx.recorded_by.is_some() {
+        return Err(Failure::usage(
+            "--recorded-by is not taken by a server: it records what you record under the name your token belongs to",
+        ));
+    }
+    let mut line: serde_json::Value = serde_json::from_str(&event.to_line())?;
+    if let Some(o) = line.as_object_mut() {
+        o.remove("stream");
+    }
+    let body = serde_json::to_vec(&[line])?;
+    let headers = match expected {
+        followup::ExpectedVersion::Any => vec![],
+        followup::ExpectedVersion::NoStream | followup::ExpectedVersion::Exact(0) => {
+            vec![("If-None-Match", "*".to_owned())]
+        }
+        followup::ExpectedVersion::Exact(n) => vec![("If-Match", format!("\"{n}\""))],
+    };
+    let path = format!("/api/v1/streams/{}/events", url_segment(event.stream.as_str()));
+    let answer = r.ok(r.post(&path, "application/json", &headers, body)?)?;
+    let v: serde_json::Value = serde_json::from_slice(&answer.body)?;
+    if ctx.style.format != Format::Json {
+        remote_warnings(&v);
+    }
+    let recorded = app::Recorded {
+        event_id: event.id,
+        stream: event.stream.clone(),
+        position: v["events"][0]["position"].as_u64().unwrap_or(0),
+        version: v["version"].as_u64(),
+        appended: v["appended"].as_u64().unwrap_or(0) as usize,
+        restores: None,
+        warnings: Vec::new(),
+    };
+    if ctx.style.format == Format::Json {
+        let json = serde_json::json!({"event_id": recorded.event_id.to_string(), "stream": recorded.stream.as_str(),
+            "position": recorded.position, "version": recorded.version, "appended": recorded.appended,
+            "warnings": v["warnings"]});
+        writeln!(out, "{json}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_recorded(ctx, out, &recorded)
+}
+
+/// A path segment: every byte but unreserved ones percent-encoded (a stream id's `/` included).
+fn url_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Prints where a recorded event stands.
+fn write_recorded(ctx: &Ctx, out: &mut impl Write, r: &app::Recorded) -> Outcome {
     if ctx.style.format != Format::Json {
         warn(&r.warnings);
     }
@@ -255,6 +433,12 @@ fn status(
 ) -> Outcome {
     // As summary does: without --as-of, what had certainly happened by today, so a fact dated ahead is not yet
     // counted.
+    if let Some(r) = &ctx.remote {
+        let mut q = window_query(as_of.as_ref(), known_at);
+        q.extend(report.map(|r| ("report", r.to_string())));
+        q.extend(owner.map(|o| ("owner", o.to_owned())));
+        return ctx.print_remote(out, r, "/api/v1/status", q);
+    }
     let as_of = match as_of {
         Some(d) => d,
         None => PartialDate::parse(&today().to_string()).map_err(|e| Failure::invalid(e.to_string()))?,
@@ -273,6 +457,16 @@ fn timeline(ctx: &Ctx, out: &mut impl Write, query: TimelineQuery) -> Outcome {
         other => Failure::from(other),
     };
     query.check().map_err(words)?;
+    if let Some(r) = &ctx.remote {
+        let mut q = Vec::new();
+        q.extend(query.stream.as_ref().map(|s| ("rec", s.to_string())));
+        q.extend(query.from.as_ref().map(|d| ("from", d.to_string())));
+        q.extend(query.to.as_ref().map(|d| ("to", d.to_string())));
+        // The window's as-of day is the end of the date given; the day itself says the same.
+        q.extend(query.window.as_of.map(|d| ("as_of", d.to_string())));
+        q.extend(query.window.known_at.map(|t| ("known_at", t.to_string())));
+        return ctx.print_remote(out, r, "/api/v1/timeline", q);
+    }
     let store = ctx.read()?;
     let (timeline, status) = app::timeline(&*store, &query).map_err(words)?;
     output::timeline(out, ctx.style, &timeline, &status)?;
@@ -288,6 +482,14 @@ fn verify(
     expect_head: Option<Hash>,
 ) -> Outcome {
     only_text_or_json(ctx.style.format, "verify")?;
+    if let (Some(r), None) = (&ctx.remote, &log) {
+        let mut q = window_query(as_of.as_ref(), known_at);
+        q.extend(expect_head.map(|h| ("expect_head", h.to_string())));
+        return ctx.print_remote(out, r, "/api/v1/verify", q).map_err(|f| {
+            let code = if f.kind() == followup::ErrorKind::Integrity { app::EXIT_INTEGRITY } else { app::EXIT_ERROR };
+            f.context("verification could not run").exit_with(code)
+        });
+    }
     let window = app::window(as_of.as_ref(), known_at);
     let outcome = match log {
         Some(path) => {
@@ -309,7 +511,7 @@ fn verify(
         }
     })?;
     super::verify::write(out, ctx.style.format, ctx.style.lang, &outcome)
-        .map_err(|f| f.context("could not write the verification").exit_with(app::EXIT_ERROR))?;
+        .map_err(|f| Failure::from(f).context("could not write the verification").exit_with(app::EXIT_ERROR))?;
     Ok(ExitCode::from(outcome.exit_code()))
 }
 
@@ -320,6 +522,13 @@ fn due(
     known_at: Option<Timestamp>,
     owner: Option<&str>,
 ) -> Outcome {
+    if let Some(r) = &ctx.remote {
+        let mut q = Vec::new();
+        q.extend(on.as_ref().map(|d| ("on", d.to_string())));
+        q.extend(known_at.map(|t| ("known_at", t.to_string())));
+        q.extend(owner.map(|o| ("owner", o.to_owned())));
+        return ctx.print_remote(out, r, "/api/v1/due", q);
+    }
     let store = ctx.read()?;
     let day = on.as_ref().map_or_else(today, |d| d.end());
     let overdue = app::due(&*store, day, known_at, owner)?;
@@ -334,6 +543,11 @@ fn summary(
     as_of: Option<PartialDate>,
     known_at: Option<Timestamp>,
 ) -> Outcome {
+    if let Some(r) = &ctx.remote {
+        let mut q = window_query(as_of.as_ref(), known_at);
+        q.extend(report.map(|r| ("report", r.to_string())));
+        return ctx.print_remote(out, r, "/api/v1/summary", q);
+    }
     let store = ctx.read()?;
     let day = as_of.as_ref().map_or_else(today, |d| d.end());
     let summary = app::summary(&*store, report.as_ref(), day, known_at)?;
@@ -354,10 +568,14 @@ fn report(
     if !force {
         refuse_foreign_files(dir, app::PACK_FILES)?;
     }
-    let store = ctx.read()?;
-    let day = as_of.as_ref().map_or_else(today, |d| d.end());
-    let pack =
-        app::report_pack(&*store, ctx.style.lang, (day, known_at), only.as_ref(), title.as_deref(), ctx.style.bom)?;
+    let pack = match &ctx.remote {
+        Some(r) => remote_pack(ctx, r, (as_of.as_ref(), known_at), only.as_ref(), title.as_deref())?,
+        None => {
+            let store = ctx.read()?;
+            let day = as_of.as_ref().map_or_else(today, |d| d.end());
+            app::report_pack(&*store, ctx.style.lang, (day, known_at), only.as_ref(), title.as_deref(), ctx.style.bom)?
+        }
+    };
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::from(e).context(format!("could not create {}", dir.display())))?;
     let mut written = Vec::new();
@@ -430,6 +648,11 @@ fn export(ctx: &Ctx, out: &mut impl Write, file: Option<PathBuf>) -> Outcome {
         refuse_store_files(ctx, path)?;
     }
     if ctx.style.format == Format::Csv {
+        if ctx.remote.is_some() {
+            return Err(Failure::usage(
+                "export --format csv reads the store: run it on the server's machine, or export JSON Lines",
+            ));
+        }
         let store = ctx.read()?;
         let csv = app::export_csv(&*store, ctx.style.lang, ctx.style.bom)?;
         match file {
@@ -440,6 +663,15 @@ fn export(ctx: &Ctx, out: &mut impl Write, file: Option<PathBuf>) -> Outcome {
         return Ok(ExitCode::SUCCESS);
     }
     only_text_or_json(ctx.style.format, "export")?;
+    if let Some(r) = &ctx.remote {
+        let answer = r.ok(r.get("/api/v1/export", &[])?)?;
+        match file {
+            Some(path) => std::fs::write(&path, &answer.body)
+                .map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())))?,
+            None => out.write_all(&answer.body)?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = ctx.read()?;
     let Some(path) = file else {
         app::export(&*store, out).map_err(|e| Failure::from(e).context("could not write the export"))?;
@@ -507,4 +739,164 @@ fn export_to(store: &dyn EventStore, path: &Path) -> Result<u64, Failure> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| context("could not write")(e.error))?;
     Ok(n)
+}
+
+/// The report pack from a server: each of its files, asked for in turn.
+fn remote_pack(
+    ctx: &Ctx,
+    r: &Remote,
+    (as_of, known_at): (Option<&PartialDate>, Option<Timestamp>),
+    only: Option<&StreamId>,
+    title: Option<&str>,
+) -> Result<app::ReportPack, Failure> {
+    let mut files = Vec::new();
+    for name in app::PACK_FILES {
+        let mut q = window_query(as_of, known_at);
+        q.extend(only.map(|r| ("report", r.to_string())));
+        q.extend(title.map(|t| ("title", t.to_owned())));
+        q.push(("lang", ctx.style.lang.code().to_owned()));
+        q.push(("file", (*name).to_owned()));
+        let answer = r.ok(r.get("/api/v1/report", &q)?)?;
+        let mut text = String::from_utf8_lossy(&answer.body).into_owned();
+        if ctx.style.bom && name.ends_with(".csv") {
+            text.insert(0, '\u{feff}');
+        }
+        files.push((*name, text));
+    }
+    Ok(app::ReportPack { files })
+}
+
+/// `serve`: opens the store (creating it if absent), serves it until SIGINT or SIGTERM, then closes it.
+fn serve(ctx: &Ctx, listen: std::net::SocketAddr, public: bool, secure_cookies: bool) -> Outcome {
+    let location = ctx.location()?;
+    let Location::Dir(dir) = &location else { return Err(Failure::usage("serve needs a store directory")) };
+    let opened = followup::open(&location)?;
+    let access = followup::access::AccessFile::in_dir(dir);
+    let users = access.current().map_err(|e| Failure::invalid(e.to_string()))?.users.len();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::from(e).context("could not start the server's runtime"))?;
+    let options = followup::server::Options { public, secure_cookies };
+    let store = Arc::clone(&opened.store);
+    let dir_text = dir.display().to_string();
+    let served = runtime.block_on(followup::server::serve(store, access, listen, options, shutdown_signal(), |addr| {
+        eprintln!("serving {dir_text} on http://{addr} ({users} users); stop with Ctrl-C");
+        if users == 0 {
+            eprintln!("warning: nobody can sign in yet: add a user with `followup user add NAME --role admin`");
+        }
+    }));
+    served.map_err(|e| Failure::unavailable(format!("could not serve on {listen}: {e}")))?;
+    drop(opened);
+    eprintln!("stopped; the store is closed");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+/// The access file of the store's directory.
+fn access_file(ctx: &Ctx) -> Result<followup::access::AccessFile, Failure> {
+    match ctx.location()? {
+        Location::Dir(dir) => Ok(followup::access::AccessFile::in_dir(&dir)),
+        Location::Memory => Err(Failure::usage("users live in a store's directory")),
+    }
+}
+
+fn access_failure(e: followup::access::AccessError) -> Failure {
+    match e {
+        followup::access::AccessError::Invalid(m) => Failure::invalid(m),
+        other => Failure::invalid(other.to_string()),
+    }
+}
+
+/// Reads a password: a prompt on a terminal (asked twice), else the first line of standard input.
+fn read_password() -> Result<String, Failure> {
+    use std::io::IsTerminal;
+    if io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("password: ")?;
+        let again = rpassword::prompt_password("again: ")?;
+        if first != again {
+            return Err(Failure::invalid("the two passwords differ; nothing was changed"));
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+fn user(ctx: &Ctx, out: &mut impl Write, command: UserCommand) -> Outcome {
+    let access = access_file(ctx)?;
+    match command {
+        UserCommand::Add { name, role } => {
+            let password = read_password()?;
+            let added = access.add_user(&name, role, &password, Timestamp::now()).map_err(access_failure)?;
+            let what = if added { "added" } else { "changed" };
+            writeln!(out, "{what} user {name} ({})", role.name())?;
+        }
+        UserCommand::List => {
+            let a = access.current().map_err(access_failure)?;
+            if ctx.style.format == Format::Json {
+                let users: Vec<_> = a
+                    .users
+                    .iter()
+                    .map(|u| serde_json::json!({"name": u.name, "role": u.role, "added": u.added}))
+                    .collect();
+                writeln!(out, "{}", serde_json::json!({ "users": users }))?;
+            } else {
+                for u in &a.users {
+                    writeln!(out, "{}\t{}\tadded {}", u.name, u.role.name(), u.added)?;
+                }
+            }
+        }
+        UserCommand::Remove { name } => {
+            access.remove_user(&name).map_err(access_failure)?;
+            writeln!(out, "removed user {name} and its tokens")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token(ctx: &Ctx, out: &mut impl Write, command: TokenCommand) -> Outcome {
+    let access = access_file(ctx)?;
+    match command {
+        TokenCommand::Create { name, days } => {
+            let (token, record) = access.create_token(&name, days, Timestamp::now()).map_err(access_failure)?;
+            if ctx.style.format == Format::Json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"token": token, "id": record.id, "user": record.user, "expires": record.expires})
+                )?;
+            } else {
+                writeln!(out, "{token}")?;
+                eprintln!("token {} for {name}, valid until {}; it is shown only now", record.id, record.expires);
+            }
+        }
+        TokenCommand::List => {
+            let a = access.current().map_err(access_failure)?;
+            for t in &a.tokens {
+                writeln!(out, "{}\t{}\texpires {}", t.id, t.user, t.expires)?;
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            access.revoke_token(&id).map_err(access_failure)?;
+            writeln!(out, "revoked token {id}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

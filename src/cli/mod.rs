@@ -6,9 +6,8 @@
 mod args;
 mod commands;
 pub mod demo;
-pub mod output;
 pub mod record;
-pub mod verify;
+mod remote;
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
@@ -17,7 +16,9 @@ use clap::Parser;
 use followup::app::AppError;
 use followup::ErrorKind;
 
-pub use args::{Cli, Command, Format};
+pub use args::{Cli, Command};
+pub use followup::render::output::{self, Format};
+pub use followup::render::verification as verify;
 
 /// The exit code when the store is unavailable, such as held by another process (sysexits EX_TEMPFAIL: try
 /// again later).
@@ -44,6 +45,21 @@ impl Failure {
             lines: Vec::new(),
             exit: Some(EXIT_USAGE),
         }
+    }
+
+    /// The store or server cannot serve now: exit 75.
+    pub fn unavailable(message: impl Into<String>) -> Failure {
+        Failure { error: anyhow::anyhow!(message.into()), kind: ErrorKind::Unavailable, lines: Vec::new(), exit: None }
+    }
+
+    /// What a server refused, of `kind`, with the lines it names.
+    pub fn remote(message: impl Into<String>, kind: ErrorKind, lines: Vec<String>) -> Failure {
+        Failure { error: anyhow::anyhow!(message.into()), kind, lines, exit: None }
+    }
+
+    /// The failure's kind.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
     }
 
     /// A request the command refuses as it stands: exit 1.
@@ -84,6 +100,15 @@ impl From<AppError> for Failure {
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Failure {
         Failure { kind: ErrorKind::Internal, lines: Vec::new(), error: e.into(), exit: None }
+    }
+}
+
+impl From<followup::render::output::OutputError> for Failure {
+    fn from(e: followup::render::output::OutputError) -> Failure {
+        match e {
+            followup::render::output::OutputError::Format(message) => Failure::usage(message),
+            other => Failure { kind: ErrorKind::Internal, lines: Vec::new(), error: other.into(), exit: None },
+        }
     }
 }
 

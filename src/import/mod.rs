@@ -171,7 +171,7 @@ impl<R: BufRead, P: FnMut(u64)> Iterator for Lines<R, P> {
             };
             self.number += 1;
             self.bytes += self.buf.len() as u64 + 1;
-            if self.number % 4096 == 0 {
+            if self.number.is_multiple_of(4096) {
                 (self.progress)(self.bytes);
             }
             if !fits {

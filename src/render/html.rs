@@ -27,7 +27,8 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+/// The stylesheet of every page: inline in the report pack, served as `/static/style.css` by the server.
+pub const STYLE: &str = r#"
 :root { --ink: #1d2433; --muted: #5b6475; --rule: #d7dbe3; --band: #f4f6f9; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0 auto; max-width: 1100px; padding: 24px; }

@@ -187,7 +187,7 @@ pub fn amount(lang: Lang, cents: i128, currency: &str) -> String {
     let digits = major.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(group);
         }
         grouped.push(c);

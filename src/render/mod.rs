@@ -5,6 +5,8 @@ pub mod csv;
 pub mod html;
 pub mod labels;
 pub mod markdown;
+pub mod output;
+pub mod verification;
 
 pub use labels::{word, Lang, Word};
 

@@ -589,6 +589,11 @@ enum Created {
 }
 
 impl Opened {
+    /// A store that is already open (a server's), as opened without creating it: a refused import leaves it be.
+    pub fn existing(store: Arc<dyn EventStore>) -> Opened {
+        Opened { store, created: None }
+    }
+
     /// Whether the open created the store.
     pub fn created(&self) -> bool {
         self.created.is_some()
@@ -604,8 +609,15 @@ impl Opened {
                 let _ = std::fs::remove_dir_all(outermost);
             }
             Some(Created::Dir { outermost: None, dir }) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                let _ = std::fs::create_dir(&dir);
+                // The directory was there, empty but for who may use the store: keep that.
+                for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    let name = entry.file_name();
+                    if name == "access.json" || name == "access.lock" {
+                        continue;
+                    }
+                    let path = entry.path();
+                    let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                }
             }
             None => {}
         }

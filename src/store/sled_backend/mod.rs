@@ -220,8 +220,12 @@ impl SledStore {
         let path = dir.display().to_string();
         let io = |source: std::io::Error| OpenError::Storage { path: path.clone(), source: source.into() };
         if !dir.join("conf").is_file() {
+            // A new store's directory may already hold who may use it (`access.json`, written by `user add`).
             let empty = match std::fs::read_dir(dir) {
-                Ok(mut entries) => entries.next().is_none(),
+                Ok(entries) => entries.flatten().all(|e| {
+                    let name = e.file_name();
+                    name == "access.json" || name == "access.lock"
+                }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
                 Err(e) => return Err(io(e)),
             };

@@ -1,13 +1,12 @@
-//! `followup verify` on the command line: the outcome of a verification as JSON or as a table and a summary.
+//! The outcome of a verification as JSON or as a table and a summary (`followup verify`).
 
 use std::io::Write;
 
-use followup::app::Outcome;
-use followup::render::{labels, Lang};
+use crate::app::Outcome;
+use crate::render::{labels, Lang};
 use projections::Judgement;
 
-use super::output::{self, cell};
-use super::{Failure, Format};
+use super::output::{self, cell, Format, OutputError};
 
 /// A judgement as the table writes it: the failures in capitals, so that they stand out.
 fn result_word(lang: Lang, j: Judgement) -> String {
@@ -28,13 +27,13 @@ pub enum Ids {
 }
 
 /// Writes the outcome: `{"verdicts": [...], "chain": {...}}` or a table and a summary, with event ids.
-pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> Result<(), Failure> {
+pub fn write(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome) -> Result<(), OutputError> {
     write_with(out, format, lang, o, Ids::Shown)
 }
 
 /// Writes the outcome as [`write`], the table with or without event ids. The table lists verdicts by report,
 /// recommendation number, as-of date and position, the order a reader follows; JSON keeps log order.
-pub fn write_with(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome, ids: Ids) -> Result<(), Failure> {
+pub fn write_with(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome, ids: Ids) -> Result<(), OutputError> {
     let chain = &o.chain;
     if format == Format::Json {
         serde_json::to_writer(&mut *out, &o.to_json())?;

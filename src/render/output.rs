@@ -1,15 +1,70 @@
-//! Output of projections on the command line: tables for people (in English or Dutch), JSON for machines, and
-//! Markdown, CSV and HTML through `followup::render`.
+//! Output of projections as the command line writes them (and the server, when asked for a `format`): tables
+//! for people (in English or Dutch), JSON for machines, and Markdown, CSV and HTML through the other renderers.
 
 use std::io::{IsTerminal, Write};
 
+use crate::render::{self, labels, word, Lang, Word};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, ContentArrangement, Table};
-use followup::render::{self, labels, word, Lang, Word};
 use projections::{RecommendationStatus, Status, Summary, Timeline};
 
-use super::{Failure, Format};
+/// What a command writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Text,
+    /// JSON for machines.
+    Json,
+    /// Markdown.
+    Md,
+    /// CSV.
+    Csv,
+    /// A standalone HTML page.
+    Html,
+}
 
-type Result<T> = std::result::Result<T, Failure>;
+impl Format {
+    /// Parses `text`, `json`, `md`, `csv` or `html`.
+    ///
+    /// # Errors
+    /// A message naming the text and the formats.
+    pub fn parse(text: &str) -> std::result::Result<Format, String> {
+        match text {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "md" => Ok(Format::Md),
+            "csv" => Ok(Format::Csv),
+            "html" => Ok(Format::Html),
+            other => Err(format!("`{other}` is not a format: give text, json, md, csv or html")),
+        }
+    }
+
+    /// The media type of what the format writes.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Text => "text/plain; charset=utf-8",
+            Format::Json => "application/json",
+            Format::Md => "text/markdown; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+        }
+    }
+}
+
+/// Why output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The command does not write the format asked for.
+    #[error("{0}")]
+    Format(String),
+    /// Writing failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// Writing JSON failed.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+}
+
+type Result<T> = std::result::Result<T, OutputError>;
 
 /// How output is written: format, language, and whether CSV starts with a byte order mark.
 #[derive(Clone, Copy)]
@@ -45,7 +100,7 @@ pub fn only_text_or_json(format: Format, command: &str) -> Result<()> {
     if matches!(format, Format::Text | Format::Json) {
         return Ok(());
     }
-    Err(Failure::usage(format!("{command} writes --format text or json")))
+    Err(OutputError::Format(format!("{command} writes --format text or json")))
 }
 
 fn json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
@@ -282,7 +337,7 @@ pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<
                 format!("<h1>{}</h1>\n{}", word(lang, Word::VerdictSummary), render::html::summary(summary, lang));
             return Ok(out.write_all(render::html::page(lang, word(lang, Word::VerdictSummary), &body).as_bytes())?);
         }
-        Format::Csv => return Err(Failure::usage("summary writes --format text, json, md or html")),
+        Format::Csv => return Err(OutputError::Format("summary writes --format text, json, md or html".into())),
         Format::Md => return Ok(out.write_all(render::markdown::summary(summary, lang).as_bytes())?),
         Format::Text => {}
     }

@@ -1,0 +1,284 @@
+//! The team server: one process holds the store and serves many clients, over an HTTP JSON API under `/api/v1`
+//! ([`api`]) and server-rendered pages ([`ui`]). The one module that knows HTTP.
+//!
+//! The read models are kept current from the store's subscription ([`Live`]): the server folds the log once
+//! when it starts, then applies each event as it becomes durable, and answers every query from the models.
+//! Every write goes through the application layer, and so through the one commit planner. Who is asking is
+//! checked on every route but the login form and the vendored assets ([`auth`]).
+
+// A problem document is built once per refused request and answered at once: its size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod api;
+pub mod auth;
+mod openapi;
+pub mod problem;
+pub mod ui;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use tokio::sync::watch;
+
+use crate::access::{AccessFile, Role};
+use crate::app::{AppError, Folds, ReadModels};
+use crate::store::EventStore;
+use auth::{Caller, Sessions, Throttle, Via};
+use problem::Problem;
+
+/// How a server runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Anonymous callers may read (as readers); writes still need a user.
+    pub public: bool,
+    /// The server is reached over HTTPS (behind a proxy): session cookies are `Secure`.
+    pub secure_cookies: bool,
+}
+
+/// What every handler shares.
+pub struct State {
+    /// The store.
+    pub store: Arc<dyn EventStore>,
+    /// The live read models.
+    pub live: Arc<Live>,
+    /// Users and tokens.
+    pub access: AccessFile,
+    /// Signed-in browsers.
+    pub sessions: Sessions,
+    /// Failed logins.
+    pub throttle: Throttle,
+    /// How the server runs.
+    pub options: Options,
+    /// Becomes true when the server shuts down: live streams end.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// The live read models, and how far they are.
+pub struct Live {
+    models: RwLock<ReadModels>,
+    /// The position applied, or why the models stopped.
+    applied: watch::Sender<Result<u64, String>>,
+}
+
+impl Live {
+    fn new() -> Live {
+        Live { models: RwLock::new(ReadModels::new(Folds::All)), applied: watch::Sender::new(Ok(0)) }
+    }
+
+    /// Waits until the models have applied `position`.
+    ///
+    /// # Errors
+    /// [`AppError::Integrity`] when the models stopped, since the log could not be read.
+    pub async fn reach(&self, position: u64) -> Result<(), AppError> {
+        let mut rx = self.applied.subscribe();
+        let reached = rx.wait_for(|a| a.as_ref().map_or(true, |p| *p >= position)).await;
+        match reached.as_deref() {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(why)) => Err(AppError::Integrity(why.clone())),
+            Err(_) => Err(AppError::Integrity("the read models stopped".into())),
+        }
+    }
+
+    /// The position the models have applied.
+    pub fn position(&self) -> u64 {
+        self.models.read().unwrap_or_else(|p| p.into_inner()).position()
+    }
+
+    /// Runs `query` on the models once they hold every event the store holds now, on a blocking thread.
+    ///
+    /// # Errors
+    /// What `query` returns; [`AppError::Integrity`] when the models stopped.
+    pub async fn query<T: Send + 'static>(
+        self: &Arc<Live>,
+        store: &Arc<dyn EventStore>,
+        query: impl FnOnce(&ReadModels, &dyn EventStore) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        self.reach(store.head().position).await?;
+        let (live, store) = (Arc::clone(self), Arc::clone(store));
+        tokio::task::spawn_blocking(move || {
+            let models = live.models.read().unwrap_or_else(|p| p.into_inner());
+            query(&models, &*store)
+        })
+        .await
+        .map_err(|e| AppError::Integrity(format!("a query failed: {e}")))?
+    }
+
+    /// Folds the log into the models, then applies each event the store's subscription yields, until
+    /// `shutdown`.
+    async fn follow(self: Arc<Live>, store: Arc<dyn EventStore>, mut shutdown: watch::Receiver<bool>) {
+        let folded = {
+            let store = Arc::clone(&store);
+            tokio::task::spawn_blocking(move || ReadModels::fold(store.events(1), Folds::All)).await
+        };
+        let models = match folded {
+            Ok(Ok(models)) => models,
+            Ok(Err(e)) => return self.stop(format!("the log could not be read: {e}")),
+            Err(e) => return self.stop(format!("the log could not be read: {e}")),
+        };
+        let mut next = models.position() + 1;
+        *self.models.write().unwrap_or_else(|p| p.into_inner()) = models;
+        let _ = self.applied.send_replace(Ok(next - 1));
+        let mut subscription = store.subscribe(next);
+        loop {
+            tokio::select! {
+                e = subscription.next() => match e {
+                    Ok(e) if e.position == next => {
+                        self.models.write().unwrap_or_else(|p| p.into_inner()).apply(&e);
+                        next += 1;
+                        let _ = self.applied.send_replace(Ok(e.position));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return self.stop(format!("the log could not be read: {e}")),
+                },
+                _ = shutdown.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    fn stop(&self, why: String) {
+        tracing::error!("{why}");
+        let _ = self.applied.send_replace(Err(why));
+    }
+}
+
+impl FromRequestParts<Arc<State>> for Caller {
+    type Rejection = Problem;
+
+    /// The user a request acts as: by `Authorization: Bearer`, else by the session cookie, else (with `--public`)
+    /// an anonymous reader; 401 otherwise, and for a token or cookie that is not known.
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<State>) -> Result<Caller, Problem> {
+        caller(&parts.headers, state)?.ok_or_else(Problem::unauthenticated)
+    }
+}
+
+/// The caller a request's headers name, `None` for an anonymous request.
+///
+/// # Errors
+/// 401 for a bearer token that is unknown or expired; 500 when the access file cannot be read.
+pub fn caller(headers: &axum::http::HeaderMap, state: &State) -> Result<Option<Caller>, Problem> {
+    let access = state
+        .access
+        .current()
+        .map_err(|e| Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("access: {e}")))?;
+    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let token = auth.strip_prefix("Bearer ").map(str::trim).unwrap_or("");
+        return match access.by_token(token, jiff::Timestamp::now()) {
+            Some(user) => Ok(Some(Caller { name: user.name.clone(), role: user.role, via: Via::Token })),
+            None => {
+                let mut p = Problem::unauthenticated();
+                p.detail = "the bearer token is not known, or has expired or been revoked".into();
+                Err(p)
+            }
+        };
+    }
+    if let Some((name, csrf)) = auth::cookie(headers, auth::COOKIE).and_then(|id| state.sessions.get(id)) {
+        // A user removed since they signed in is signed out.
+        if let Some(user) = access.user(&name) {
+            return Ok(Some(Caller { name, role: user.role, via: Via::Session { csrf } }));
+        }
+    }
+    if state.options.public {
+        return Ok(Some(Caller { name: "anonymous".into(), role: Role::Reader, via: Via::Public }));
+    }
+    Ok(None)
+}
+
+/// The content security policy of every response: nothing from outside the server, no inline script, no
+/// framing.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                       connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The whole application: the API, the pages, the security headers every response carries.
+pub fn router(state: Arc<State>) -> Router {
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let set = |name: &'static str, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(header::HeaderName::from_static(name), HeaderValue::from_static(value))
+    };
+    Router::new()
+        .merge(api::routes())
+        .merge(ui::routes())
+        .with_state(state)
+        .layer(set("content-security-policy", CSP))
+        .layer(set("x-content-type-options", "nosniff"))
+        .layer(set("x-frame-options", "DENY"))
+        .layer(set("referrer-policy", "no-referrer"))
+        .layer(set("cache-control", "no-store"))
+}
+
+/// A server started in this process.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Shuts the server down (open live streams end, requests under way finish) and waits for it.
+    ///
+    /// # Errors
+    /// When serving failed.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.shutdown.send_replace(true);
+        self.task.await.map_err(std::io::Error::other)?
+    }
+}
+
+/// Starts serving `store` on `listen` with the users of `access`, in the background of the current tokio runtime.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn start(
+    store: Arc<dyn EventStore>,
+    access: AccessFile,
+    listen: SocketAddr,
+    options: Options,
+) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (shutdown, rx) = watch::channel(false);
+    let live = Arc::new(Live::new());
+    tokio::spawn(Arc::clone(&live).follow(Arc::clone(&store), rx.clone()));
+    let state = Arc::new(State {
+        store,
+        live,
+        access,
+        sessions: Sessions::default(),
+        throttle: Throttle::default(),
+        options,
+        shutdown: rx.clone(),
+    });
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut stopping = rx;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopping.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    Ok(Running { addr, shutdown, task })
+}
+
+/// Serves until `signal` completes, then shuts down gracefully.
+///
+/// # Errors
+/// When the address cannot be bound or serving fails.
+pub async fn serve(
+    store: Arc<dyn EventStore>,
+    access: AccessFile,
+    listen: SocketAddr,
+    options: Options,
+    signal: impl Future<Output = ()>,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let running = start(store, access, listen, options).await?;
+    ready(running.addr);
+    signal.await;
+    running.stop().await
+}

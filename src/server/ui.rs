@@ -1,0 +1,1284 @@
+//! The browser UI: server-rendered pages that work without JavaScript (forms post and redirect), in English or
+//! Dutch, with one vendored script (`/static/live.js`) that refreshes a page's live parts when an event becomes
+//! durable. Every text from the log is escaped (askama escapes template values; the pieces built here go through
+//! [`escape`]); nothing is fetched from outside the server.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, RawQuery, State as St};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use events::{EventType, RecordedEvent, StreamId, Verdict};
+use projections::{RecommendationStatus, Status};
+
+use super::api::{self, blocking, body_bytes, Params};
+use super::auth::{self, check_forgery, Caller};
+use super::problem::Problem;
+use super::State;
+use crate::access::Role;
+use crate::app::{self, AppError, Principal, TimelineQuery};
+use crate::render::html::{escape, STYLE};
+use crate::render::labels::{self, word, Word};
+use crate::render::Lang;
+
+type Shared = St<Arc<State>>;
+
+/// The largest form body: 256 KiB.
+const FORM_LIMIT: usize = 256 << 10;
+
+/// The pages' routes.
+pub fn routes() -> Router<Arc<State>> {
+    Router::new()
+        .route("/", get(register))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang", get(switch_lang))
+        .route("/rec/{stream}", get(recommendation))
+        .route("/rec/{stream}/record", get(record_form).post(record))
+        .route("/summary", get(summary))
+        .route("/verify", get(verify))
+        .route("/report", get(report))
+        .route("/static/style.css", get(style))
+        .route("/static/live.js", get(script))
+}
+
+/// The vendored script.
+const LIVE_JS: &str = include_str!("../../static/live.js");
+/// The UI's own styles, after the report pack's.
+const UI_CSS: &str = include_str!("../../static/ui.css");
+
+async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], format!("{STYLE}\n{UI_CSS}")).into_response()
+}
+
+async fn script() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], LIVE_JS).into_response()
+}
+
+/// The language of a page: `lang` in the query, else the `followup_lang` cookie, else the browser's first
+/// choice when it is Dutch, else English.
+fn lang_of(headers: &HeaderMap, params: Option<&Params>) -> Lang {
+    if let Some(l) = params.and_then(|p| p.text("lang")).and_then(|t| Lang::parse(t).ok()) {
+        return l;
+    }
+    if let Some(l) = auth::cookie(headers, "followup_lang").and_then(|t| Lang::parse(t).ok()) {
+        return l;
+    }
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.trim_start().to_ascii_lowercase().starts_with("nl") {
+        Lang::Nl
+    } else {
+        Lang::En
+    }
+}
+
+/// The navigation's words.
+struct Nav {
+    register: &'static str,
+    summary: &'static str,
+    verify: &'static str,
+    report: &'static str,
+    logout: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+struct PageTemplate<'a> {
+    lang: &'a str,
+    title: &'a str,
+    nav: Nav,
+    admin: bool,
+    user: &'a str,
+    role: &'a str,
+    csrf: Option<&'a str>,
+    other_lang: &'a str,
+    other_lang_name: &'a str,
+    back: String,
+    live_from: u64,
+    body: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginTemplate<'a> {
+    lang: &'a str,
+    heading: &'a str,
+    name_label: &'a str,
+    password_label: &'a str,
+    error: Option<String>,
+    next: &'a str,
+    name: &'a str,
+}
+
+/// A page: the layout around `body` (already HTML), for `caller`, with live updates from the event after
+/// `position`.
+fn page(lang: Lang, caller: &Caller, title: &str, body: &str, position: u64, path: &str) -> Response {
+    let other = match lang {
+        Lang::En => Lang::Nl,
+        Lang::Nl => Lang::En,
+    };
+    let t = PageTemplate {
+        lang: lang.code(),
+        title,
+        nav: Nav {
+            register: lang.pick("Register", "Register"),
+            summary: word(lang, Word::VerdictSummary),
+            verify: lang.pick("Verify", "Verificatie"),
+            report: lang.pick("Report pack", "Rapportpakket"),
+            logout: lang.pick("Sign out", "Afmelden"),
+        },
+        admin: caller.role >= Role::Admin,
+        user: &caller.name,
+        role: caller.role.name(),
+        csrf: caller.csrf(),
+        other_lang: other.code(),
+        other_lang_name: other.pick("English", "Nederlands"),
+        back: percent(path),
+        live_from: position + 1,
+        body,
+    };
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// A problem shown as a page (a refused form, a missing recommendation): its status kept, its detail escaped.
+fn problem_page(lang: Lang, caller: &Caller, p: &Problem, path: &str) -> Response {
+    let title = p.status.canonical_reason().unwrap_or("Error");
+    let body = format!("<p class=\"error\" role=\"alert\">{}</p>", escape(&p.detail));
+    let mut r = page(lang, caller, title, &body, 0, path);
+    *r.status_mut() = p.status;
+    r
+}
+
+/// Text for a query string value.
+fn percent(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)]).map(|s| s[1..].to_owned()).unwrap_or_default()
+}
+
+/// The caller of a page, or a redirect to the login form that comes back here.
+fn page_caller(headers: &HeaderMap, state: &State, path: &str) -> Result<Caller, Response> {
+    match super::caller(headers, state) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) | Err(_) => Err(Redirect::to(&format!("/login?next={}", percent(path))).into_response()),
+    }
+}
+
+/// Only paths of this server are followed after a login.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+async fn login_form(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q.as_deref(), &["next", "lang"]).ok();
+    let lang = lang_of(&headers, p.as_ref());
+    let next = p.as_ref().and_then(|p| p.text("next")).unwrap_or("/").to_owned();
+    login_page(lang, None, safe_next(&next), "", StatusCode::OK)
+}
+
+fn login_page(lang: Lang, error: Option<String>, next: &str, name: &str, status: StatusCode) -> Response {
+    let t = LoginTemplate {
+        lang: lang.code(),
+        heading: lang.pick("Sign in", "Aanmelden"),
+        name_label: lang.pick("Name", "Naam"),
+        password_label: lang.pick("Password", "Wachtwoord"),
+        error,
+        next,
+        name,
+    };
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// The fields of a posted form, in order; a name may repeat (a multiple choice).
+struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    async fn read(headers: &HeaderMap, body: Body) -> Result<FormFields, Problem> {
+        let media = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if media != "application/x-www-form-urlencoded" {
+            return Err(Problem::media_type(&media, "application/x-www-form-urlencoded (a form)"));
+        }
+        let bytes = body_bytes(body, FORM_LIMIT).await?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map(FormFields)
+            .map_err(|e| Problem::param("form", format!("the form is not URL-encoded: {e}")))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty()).collect()
+    }
+}
+
+async fn login(
+    St(state): Shared,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let lang = lang_of(&headers, None);
+    if let Err(p) = check_forgery(None, &headers, None) {
+        return p.into_response();
+    }
+    let form = match FormFields::read(&headers, body).await {
+        Ok(f) => f,
+        Err(p) => return p.into_response(),
+    };
+    let name = form.get("name").unwrap_or("").to_owned();
+    let password = form.get("password").unwrap_or("").to_owned();
+    let next = safe_next(form.get("next").unwrap_or("/")).to_owned();
+    if let Some(wait) = state.throttle.wait(&name, Some(peer.ip())) {
+        let minutes = wait.as_secs().div_ceil(60);
+        let error = match lang {
+            Lang::En => format!("Too many failed sign-ins: try again in {minutes} minutes."),
+            Lang::Nl => format!("Te vaak mislukt: probeer het over {minutes} minuten opnieuw."),
+        };
+        let mut r = login_page(lang, Some(error), &next, &name, StatusCode::TOO_MANY_REQUESTS);
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let st = Arc::clone(&state);
+    let (n, pw) = (name.clone(), password);
+    let signed_in = tokio::task::spawn_blocking(move || {
+        st.access.current().ok().and_then(|a| a.sign_in(&n, &pw).map(|u| u.name.clone()))
+    })
+    .await
+    .ok()
+    .flatten();
+    match signed_in {
+        Some(user) => {
+            state.throttle.succeeded(&user);
+            let previous = auth::cookie(&headers, auth::COOKIE);
+            let id = state.sessions.start(&user, previous);
+            let mut r = Redirect::to(&next).into_response();
+            r.headers_mut().insert(header::SET_COOKIE, auth::session_cookie(&id, state.options.secure_cookies));
+            r
+        }
+        None => {
+            state.throttle.failed(&name, Some(peer.ip()));
+            let error = lang.pick("That name and password do not match.", "Naam en wachtwoord passen niet bij elkaar.");
+            login_page(lang, Some(error.into()), &next, &name, StatusCode::UNAUTHORIZED)
+        }
+    }
+}
+
+async fn logout(St(state): Shared, headers: HeaderMap, body: Body) -> Response {
+    let caller = match super::caller(&headers, &state) {
+        Ok(Some(c)) => c,
+        _ => return Redirect::to("/login").into_response(),
+    };
+    let form = match FormFields::read(&headers, body).await {
+        Ok(f) => f,
+        Err(p) => return p.into_response(),
+    };
+    if let Err(p) = check_forgery(Some(&caller), &headers, form.get("csrf")) {
+        return p.into_response();
+    }
+    if let Some(id) = auth::cookie(&headers, auth::COOKIE) {
+        state.sessions.end(id);
+    }
+    let mut r = Redirect::to("/login").into_response();
+    r.headers_mut().insert(header::SET_COOKIE, auth::cleared_cookie());
+    r
+}
+
+async fn switch_lang(RawQuery(q): RawQuery) -> Response {
+    let p = Params::parse(q.as_deref(), &["to", "back"]).ok();
+    let to = p.as_ref().and_then(|p| p.text("to")).and_then(|t| Lang::parse(t).ok()).unwrap_or_default();
+    let back = safe_next(p.as_ref().and_then(|p| p.text("back")).unwrap_or("/")).to_owned();
+    let mut r = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("followup_lang={}; Path=/; SameSite=Strict", to.code())) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The window a page shows: `as_of` (an EDTF date; today by default) and `known_at` (an instant).
+struct WindowParams {
+    as_of: Option<events::PartialDate>,
+    known_at: Option<events::Timestamp>,
+    as_of_text: String,
+    known_at_text: String,
+}
+
+impl WindowParams {
+    fn of(p: &Params) -> Result<WindowParams, Problem> {
+        Ok(WindowParams {
+            as_of: p.date("as_of")?,
+            known_at: p.instant("known_at")?,
+            as_of_text: p.text("as_of").unwrap_or("").to_owned(),
+            known_at_text: p.text("known_at").unwrap_or("").to_owned(),
+        })
+    }
+
+    fn day(&self) -> events::Date {
+        self.as_of.as_ref().map_or_else(api::today, |d| d.end())
+    }
+
+    fn window(&self) -> projections::Window {
+        projections::Window { as_of: Some(self.day()), known_at: self.known_at }
+    }
+
+    /// The window as form fields.
+    fn fields(&self, lang: Lang) -> String {
+        format!(
+            "<label>{} <input name=\"as_of\" value=\"{}\" placeholder=\"2017-12-31\"></label>\
+             <label>{} <input name=\"known_at\" value=\"{}\" placeholder=\"2017-12-31T12:00:00Z\"></label>",
+            lang.pick("As of (EDTF date)", "Peildatum (EDTF)"),
+            escape(&self.as_of_text),
+            lang.pick("As known at (UTC instant)", "Bekend op (UTC-tijdstip)"),
+            escape(&self.known_at_text)
+        )
+    }
+
+    /// The window as a query string (`as_of=..&known_at=..`), for links.
+    fn query(&self) -> String {
+        let mut pairs = Vec::new();
+        if !self.as_of_text.is_empty() {
+            pairs.push(("as_of", self.as_of_text.as_str()));
+        }
+        if !self.known_at_text.is_empty() {
+            pairs.push(("known_at", self.known_at_text.as_str()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// Runs a page's handler, showing its problem as a page.
+async fn guarded(
+    headers: &HeaderMap,
+    state: &Arc<State>,
+    path: &str,
+    q: Option<&str>,
+    allowed: &[&str],
+    f: impl AsyncFnOnce(Caller, Params, Lang) -> Result<Response, Problem>,
+) -> Response {
+    let caller = match page_caller(headers, state, path) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let params = Params::parse(q, allowed);
+    let lang = lang_of(headers, params.as_ref().ok());
+    match params {
+        Ok(p) => match f(caller.clone(), p, lang).await {
+            Ok(r) => r,
+            Err(p) => problem_page(lang, &caller, &p, path),
+        },
+        Err(p) => problem_page(lang, &caller, &p, path),
+    }
+}
+
+fn path_and_query(path: &str, q: Option<&str>) -> String {
+    match q {
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
+    }
+}
+
+fn verdict_badge(lang: Lang, v: Option<Verdict>) -> String {
+    match v {
+        Some(v) => format!("<span class=\"verdict v-{}\">{}</span>", v.code(), escape(labels::verdict(lang, v))),
+        None => {
+            format!("<span class=\"verdict v-none\">{}</span>", escape(lang.pick("not assessed", "niet beoordeeld")))
+        }
+    }
+}
+
+/// A recommendation's link on the register.
+fn rec_link(r: &RecommendationStatus, window: &str) -> String {
+    let q = if window.is_empty() { String::new() } else { format!("?{window}") };
+    format!("/rec/{}{q}", percent(r.id.as_str()))
+}
+
+async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let path = path_and_query("/", q.as_deref());
+    let allowed = ["as_of", "known_at", "report", "verdict", "overdue", "lang"];
+    guarded(&headers, &state, &path, q.as_deref(), &allowed, async |caller, p, lang| {
+        let w = WindowParams::of(&p)?;
+        let report = p.report("report")?;
+        let verdict = match p.text("verdict") {
+            None => None,
+            Some("none") => Some(None),
+            Some(t) => Some(Some(
+                Verdict::ALL
+                    .into_iter()
+                    .find(|v| v.code() == t)
+                    .ok_or_else(|| Problem::param("verdict", format!("verdict `{t}` is not a verdict")))?,
+            )),
+        };
+        let overdue_only = p.text("overdue").is_some();
+        let (window, day) = (w.window(), w.day());
+        let known_at = w.known_at;
+        let (status, overdue, position) = state
+            .live
+            .query(&state.store, move |m, s| {
+                let status = m.status(s, window, None, None)?;
+                let overdue = projections::overdue(&status, day);
+                Ok((status, overdue, m.position()))
+            })
+            .await?;
+        let _ = known_at;
+        let mut body = String::new();
+        // Filters and window.
+        let _ = write!(body, "<form class=\"filters\" method=\"get\" action=\"/\">{}", w.fields(lang));
+        let _ = write!(body, "<label>{} <select name=\"report\"><option value=\"\">{}</option>", escape(word(lang, Word::Report)), lang.pick("all", "alle"));
+        for r in &status.reports {
+            let selected = if report.as_ref().is_some_and(|x| x.as_str() == r.id) { " selected" } else { "" };
+            let _ = write!(body, "<option value=\"{}\"{selected}>{}</option>", escape(&r.id), escape(&labels::report(lang, r)));
+        }
+        let _ = write!(body, "</select></label><label>{} <select name=\"verdict\"><option value=\"\">{}</option>", escape(word(lang, Word::Verdict)), lang.pick("any", "alle"));
+        for v in Verdict::ALL {
+            let selected = if verdict == Some(Some(v)) { " selected" } else { "" };
+            let _ = write!(body, "<option value=\"{}\"{selected}>{}</option>", v.code(), escape(labels::verdict(lang, v)));
+        }
+        let none_selected = if verdict == Some(None) { " selected" } else { "" };
+        let _ = write!(body, "<option value=\"none\"{none_selected}>{}</option></select></label>", lang.pick("not assessed", "niet beoordeeld"));
+        let checked = if overdue_only { " checked" } else { "" };
+        let _ = write!(body, "<label>{} <input type=\"checkbox\" name=\"overdue\" value=\"1\"{checked}></label>", lang.pick("Overdue only", "Alleen te laat"));
+        let _ = write!(body, "<button type=\"submit\">{}</button></form>", lang.pick("Show", "Toon"));
+        // The register.
+        let window_q = w.query();
+        let rows: Vec<&RecommendationStatus> = status
+            .recommendations
+            .iter()
+            .filter(|r| report.as_ref().is_none_or(|x| r.report == x.as_str()))
+            .filter(|r| verdict.is_none_or(|v| r.verdict == v))
+            .filter(|r| !overdue_only || overdue.iter().any(|o| o.recommendation == r.id))
+            .collect();
+        let _ = write!(
+            body,
+            "<section id=\"register\" data-live><p class=\"muted\">{} {}</p><table class=\"register\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            rows.len(),
+            lang.pick("recommendations", "aanbevelingen"),
+            escape(word(lang, Word::Recommendation)),
+            escape(word(lang, Word::Stance)),
+            escape(word(lang, Word::Verdict)),
+            lang.pick("As of", "Peildatum"),
+            escape(word(lang, Word::Commitments)),
+            lang.pick("Overdue", "Te laat"),
+        );
+        for r in rows {
+            let open = r.commitments.iter().filter(|c| c.kept_by.is_none()).count();
+            let late = overdue.iter().filter(|o| o.recommendation == r.id).count();
+            let _ = write!(
+                body,
+                "<tr><td><a href=\"{}\">{} {}</a><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td class=\"date\">{}</td><td class=\"num\">{} / {}</td><td class=\"num{}\">{}</td></tr>",
+                escape(&rec_link(r, &window_q)),
+                escape(&r.report),
+                r.number,
+                escape(r.text.as_deref().unwrap_or("")),
+                r.stance.map_or(String::from("–"), |s| escape(labels::stance(lang, s))),
+                verdict_badge(lang, r.verdict),
+                r.verdict_as_of.as_ref().map_or(String::from("–"), |d| escape(&labels::date(lang, d))),
+                open,
+                r.commitments.len(),
+                if late > 0 { " overdue" } else { "" },
+                late,
+            );
+        }
+        body.push_str("</tbody></table></section>");
+        Ok(page(lang, &caller, lang.pick("Register of recommendations", "Register van aanbevelingen"), &body, position, &path))
+    })
+    .await
+}
+
+/// Parses a recommendation's stream id from the path.
+fn rec_stream(text: &str) -> Result<StreamId, Problem> {
+    let s = StreamId::parse(text).map_err(|e| Problem::param("stream", format!("`{text}`: {e}")))?;
+    if s.recommendation().is_none() {
+        return Err(Problem::param("stream", format!("`{text}` is a report, not a recommendation (report/N)")));
+    }
+    Ok(s)
+}
+
+async fn recommendation(
+    St(state): Shared,
+    headers: HeaderMap,
+    Path(stream): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let path = path_and_query(&format!("/rec/{}", percent(&stream)), q.as_deref());
+    guarded(&headers, &state, &path, q.as_deref(), &["as_of", "known_at", "lang"], async |caller, p, lang| {
+        let stream = rec_stream(&stream)?;
+        let w = WindowParams::of(&p)?;
+        let window = w.window();
+        let s = stream.clone();
+        let (status, timeline, position) = state
+            .live
+            .query(&state.store, move |m, store| {
+                let status = m.status(store, window, Some(&s.report_stream()), None)?;
+                let q = TimelineQuery { stream: Some(s.clone()), from: None, to: None, window };
+                let (timeline, _) = m.timeline(store, &q)?;
+                Ok((status, timeline, m.position()))
+            })
+            .await?;
+        let Some(rec) = status.recommendations.iter().find(|r| r.id == stream) else {
+            return Err(Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("{stream} has no event in this window"),
+            ));
+        };
+        let body = recommendation_body(lang, &caller, &status, rec, &timeline, &w);
+        let title = format!("{} {} {}", word(lang, Word::Recommendation), rec.number, rec.report);
+        Ok(page(lang, &caller, &title, &body, position, &path))
+    })
+    .await
+}
+
+/// The parts of a recommendation's page: its wording, stance and verdict, the executive's claim beside the
+/// verdict, commitments with their due-date lineage, verification of its verdicts, the chart and the timeline.
+fn recommendation_body(
+    lang: Lang,
+    caller: &Caller,
+    status: &Status,
+    rec: &RecommendationStatus,
+    timeline: &projections::Timeline,
+    w: &WindowParams,
+) -> String {
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<form class=\"filters\" method=\"get\">{}<button type=\"submit\">{}</button></form>",
+        w.fields(lang),
+        lang.pick("Show", "Toon")
+    );
+    let _ = write!(
+        body,
+        "<section id=\"standing\" data-live><p class=\"quote\">{}</p>",
+        escape(rec.text.as_deref().unwrap_or(""))
+    );
+    if let Some(owner) = &rec.owner {
+        let _ = write!(body, "<p>{}: {}</p>", escape(word(lang, Word::Owner)), escape(owner));
+    }
+    let _ = write!(
+        body,
+        "<div class=\"claim\"><div><h3>{}</h3><p>{}</p>",
+        lang.pick("The executive says", "Het college zegt"),
+        rec.stance.map_or(String::from("–"), |s| escape(labels::stance(lang, s)))
+    );
+    match (rec.claim, &rec.claim_occurred) {
+        (Some(c), Some(d)) => {
+            let _ = write!(body, "<p>{} ({})</p>", escape(labels::claim(lang, c)), escape(&labels::date(lang, d)));
+        }
+        _ => body.push_str("<p class=\"muted\">–</p>"),
+    }
+    let _ = write!(
+        body,
+        "</div><div><h3>{}</h3><p>{}",
+        lang.pick("The auditors judge", "De rekenkamer oordeelt"),
+        verdict_badge(lang, rec.verdict)
+    );
+    if let Some(d) = &rec.verdict_as_of {
+        let _ = write!(body, " {} {}", lang.pick("as of", "per"), escape(&labels::date(lang, d)));
+    }
+    body.push_str("</p>");
+    if rec.claim_disagrees == Some(true) {
+        let _ = write!(
+            body,
+            "<p class=\"overdue\">{}</p>",
+            lang.pick("The claim disagrees with the verdict.", "De claim wijkt af van het oordeel.")
+        );
+    }
+    body.push_str("</div></div>");
+    // Verification of the verdicts.
+    let _ = write!(body, "<h2>{}</h2>", lang.pick("Verdicts and their verification", "Oordelen en hun verificatie"));
+    if rec.verdicts.is_empty() {
+        let _ = write!(body, "<p class=\"muted\">{}</p>", lang.pick("Not assessed yet.", "Nog niet beoordeeld."));
+    } else {
+        let _ = write!(
+            body,
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            escape(word(lang, Word::Verdict)),
+            lang.pick("As of", "Peildatum"),
+            lang.pick("Assessor", "Beoordelaar"),
+            lang.pick("Verification", "Verificatie")
+        );
+        for v in &rec.verdicts {
+            let judged = v.judgement.map_or(String::from("–"), |j| escape(labels::judgement(lang, j)));
+            let superseded = if v.superseded_by.is_some() { lang.pick(" (superseded)", " (vervangen)") } else { "" };
+            let _ = write!(
+                body,
+                "<tr><td>{}{superseded}</td><td class=\"date\">{}</td><td>{}</td><td>{judged}</td></tr>",
+                verdict_badge(lang, Some(v.verdict)),
+                escape(&labels::date(lang, &v.as_of)),
+                escape(&v.assessor)
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    // Commitments with their due-date lineage.
+    let _ = write!(body, "<h2>{}</h2>", escape(word(lang, Word::Commitments)));
+    if rec.commitments.is_empty() {
+        body.push_str("<p class=\"muted\">–</p>");
+    }
+    for c in &rec.commitments {
+        let _ =
+            write!(body, "<p><strong>{}</strong> ({})", escape(&c.summary), escape(&labels::date(lang, &c.occurred)));
+        let mut lineage: Vec<String> = c.due.iter().map(|d| escape(&labels::date(lang, d))).collect();
+        for r in &c.revisions {
+            lineage.push(format!(
+                "{} <span class=\"muted\">({})</span>",
+                escape(&labels::date(lang, &r.due)),
+                escape(&r.reason)
+            ));
+        }
+        if !lineage.is_empty() {
+            let _ = write!(body, "<br>{}: {}", lang.pick("Due", "Streefdatum"), lineage.join(" → "));
+        }
+        if let Some(owner) = &c.current_owner {
+            let _ = write!(body, "<br>{}: {}", escape(word(lang, Word::Owner)), escape(owner));
+        }
+        if c.kept_by.is_some() {
+            let _ = write!(body, "<br>✓ {}", lang.pick("kept by an action", "nagekomen met een actie"));
+        }
+        body.push_str("</p>");
+    }
+    body.push_str("</section>");
+    // The record forms' entry point.
+    if caller.role >= Role::Auditor {
+        let _ = write!(
+            body,
+            "<h2>{}</h2><p class=\"types\">",
+            lang.pick("Record what happened", "Leg vast wat er gebeurde")
+        );
+        for t in RECORDABLE {
+            let _ = write!(
+                body,
+                "<a href=\"/rec/{}/record?type={}\">{}</a> ",
+                percent(rec.id.as_str()),
+                t.code(),
+                escape(labels::kind(lang, t))
+            );
+        }
+        body.push_str("</p>");
+    }
+    let _ = write!(
+        body,
+        "<section id=\"timeline\" data-live><h2>{}</h2>{}{}</section>",
+        escape(word(lang, Word::Timeline)),
+        crate::render::html::chart(status, timeline, lang),
+        crate::render::html::timeline_sections(timeline, status, lang)
+    );
+    body
+}
+
+/// The event types a recommendation's page records.
+const RECORDABLE: [EventType; 12] = [
+    EventType::ExecutiveResponded,
+    EventType::AuditorCommented,
+    EventType::CommitteeDiscussed,
+    EventType::CouncilDecided,
+    EventType::CouncilMotionVoted,
+    EventType::CommitmentMade,
+    EventType::ActionTaken,
+    EventType::ContextNoted,
+    EventType::StatusAssessed,
+    EventType::EventRetracted,
+    EventType::CommitmentRevised,
+    EventType::ExecutiveReported,
+];
+
+/// How a field of an event's data is entered.
+#[derive(Clone, Copy)]
+enum Input {
+    /// One line of text.
+    Line,
+    /// Several lines.
+    Area,
+    /// An EDTF date.
+    Date,
+    /// One of the codes.
+    Choice(&'static [&'static str]),
+    /// An amount in euros (`480000`, `12,50`).
+    Amount,
+    /// `unanimous`, or `for-against` such as `27-15`.
+    Votes,
+    /// Events of the recommendation, any number, of these types (all when empty).
+    Refs(&'static [EventType]),
+    /// One event of the recommendation, of these types (all when empty).
+    Ref(&'static [EventType]),
+    /// Yes, no, or not said.
+    YesNo,
+}
+
+/// A field of an event's data: its key, how it is entered, whether it is required.
+struct Field {
+    key: &'static str,
+    input: Input,
+    required: bool,
+}
+
+const STANCES: &[&str] = &["adopted", "adopted_with_reservations", "partially_adopted", "rejected"];
+const VERDICTS: &[&str] =
+    &["not_implemented", "in_progress", "partially_implemented", "implemented", "no_longer_relevant"];
+const RESULTS: &[&str] = &["adopted", "rejected", "withdrawn"];
+const CLAIMS: &[&str] = &["done", "in_progress", "not_started"];
+
+/// The data fields of each recordable type.
+fn fields(t: EventType) -> &'static [Field] {
+    use Input::*;
+    match t {
+        EventType::ExecutiveResponded => &[
+            Field { key: "stance", input: Choice(STANCES), required: true },
+            Field { key: "summary", input: Area, required: true },
+        ],
+        EventType::AuditorCommented | EventType::ContextNoted => {
+            &[Field { key: "summary", input: Area, required: true }]
+        }
+        EventType::CommitteeDiscussed => &[
+            Field { key: "committee", input: Line, required: true },
+            Field { key: "summary", input: Area, required: true },
+        ],
+        EventType::CouncilDecided => &[
+            Field { key: "summary", input: Area, required: true },
+            Field { key: "votes", input: Votes, required: false },
+        ],
+        EventType::CouncilMotionVoted => &[
+            Field { key: "motion", input: Line, required: true },
+            Field { key: "result", input: Choice(RESULTS), required: true },
+            Field { key: "votes", input: Votes, required: true },
+            Field { key: "summary", input: Area, required: true },
+        ],
+        EventType::CommitmentMade => &[
+            Field { key: "summary", input: Area, required: true },
+            Field { key: "due", input: Date, required: false },
+            Field { key: "owner", input: Line, required: false },
+        ],
+        EventType::ActionTaken => &[
+            Field { key: "summary", input: Area, required: true },
+            Field { key: "amount", input: Amount, required: false },
+            Field { key: "fulfils", input: Refs(&[EventType::CommitmentMade]), required: false },
+        ],
+        EventType::StatusAssessed => &[
+            Field { key: "verdict", input: Choice(VERDICTS), required: true },
+            Field { key: "as_of", input: Date, required: true },
+            Field { key: "assessor", input: Line, required: true },
+            Field { key: "rationale", input: Area, required: true },
+            Field { key: "evidence", input: Refs(&[]), required: true },
+            Field { key: "attributable", input: YesNo, required: false },
+            Field { key: "supersedes", input: Ref(&[EventType::StatusAssessed]), required: false },
+        ],
+        EventType::EventRetracted => &[
+            Field { key: "target", input: Ref(&[]), required: true },
+            Field { key: "reason", input: Area, required: true },
+        ],
+        EventType::CommitmentRevised => &[
+            Field { key: "commitment", input: Ref(&[EventType::CommitmentMade]), required: true },
+            Field { key: "due", input: Date, required: true },
+            Field { key: "reason", input: Area, required: true },
+            Field { key: "owner", input: Line, required: false },
+        ],
+        EventType::ExecutiveReported => &[
+            Field { key: "claim", input: Choice(CLAIMS), required: true },
+            Field { key: "summary", input: Area, required: true },
+        ],
+        _ => &[],
+    }
+}
+
+/// The label of a choice's code.
+fn choice_label(lang: Lang, key: &str, code: &str) -> String {
+    let find = |all: &[&str]| all.contains(&code);
+    match key {
+        "stance" if find(STANCES) => events::Stance::ALL
+            .iter()
+            .find(|s| s.code() == code)
+            .map_or(code.into(), |s| labels::stance(lang, *s).into()),
+        "verdict" if find(VERDICTS) => {
+            Verdict::ALL.iter().find(|v| v.code() == code).map_or(code.into(), |v| labels::verdict(lang, *v).into())
+        }
+        "claim" => {
+            events::Claim::ALL.iter().find(|c| c.code() == code).map_or(code.into(), |c| labels::claim(lang, *c).into())
+        }
+        "result" => match code {
+            "adopted" => lang.pick("adopted", "aangenomen").into(),
+            "rejected" => lang.pick("rejected", "verworpen").into(),
+            _ => lang.pick("withdrawn", "ingetrokken").into(),
+        },
+        _ => code.into(),
+    }
+}
+
+/// A field's label.
+fn field_label(lang: Lang, key: &str) -> &'static str {
+    match key {
+        "summary" => lang.pick("Summary", "Samenvatting"),
+        "stance" => lang.pick("Stance", "Standpunt"),
+        "committee" => lang.pick("Committee", "Commissie"),
+        "votes" => lang
+            .pick("Votes (unanimous, or for-against such as 27-15)", "Stemmen (unanimous, of voor-tegen zoals 27-15)"),
+        "motion" => lang.pick("Motion", "Motie"),
+        "result" => lang.pick("Result", "Uitslag"),
+        "due" => lang.pick("Due (EDTF date)", "Streefdatum (EDTF)"),
+        "owner" => lang.pick("Owner", "Verantwoordelijke"),
+        "amount" => lang.pick("Amount in euros", "Bedrag in euro"),
+        "fulfils" => lang.pick("Keeps the commitments", "Komt toezeggingen na"),
+        "verdict" => lang.pick("Verdict", "Oordeel"),
+        "as_of" => lang.pick("As of (EDTF date)", "Peildatum (EDTF)"),
+        "assessor" => lang.pick("Assessor", "Beoordelaar"),
+        "rationale" => lang.pick("Rationale", "Onderbouwing"),
+        "evidence" => lang.pick("Evidence", "Bewijs"),
+        "attributable" => {
+            lang.pick("Shortfall attributable to the executive", "Tekortkoming toe te rekenen aan het college")
+        }
+        "supersedes" => lang.pick("Supersedes", "Vervangt"),
+        "target" => lang.pick("Retracts", "Trekt in"),
+        "reason" => lang.pick("Reason", "Reden"),
+        "commitment" => lang.pick("Commitment", "Toezegging"),
+        "claim" => lang.pick("Claim", "Claim"),
+        _ => "",
+    }
+}
+
+/// The accepted EDTF forms, shown under every date field.
+fn edtf_hint(lang: Lang) -> &'static str {
+    lang.pick(
+        "EDTF: 2016, 2016-05, 2016-05-12, 2016-23 (autumn), 2016-33 (first quarter), 2016~ (about), 2016? (uncertain), 201X, 2015/2016",
+        "EDTF: 2016, 2016-05, 2016-05-12, 2016-23 (najaar), 2016-33 (eerste kwartaal), 2016~ (circa), 2016? (onzeker), 201X, 2015/2016",
+    )
+}
+
+/// The form's state: what was typed, and the error and the field it names, if the last post was refused.
+#[derive(Default)]
+struct Typed {
+    values: Vec<(String, String)>,
+    error: Option<(Option<String>, String)>,
+}
+
+impl Typed {
+    fn value(&self, name: &str) -> &str {
+        self.values.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    fn chosen(&self, name: &str, v: &str) -> bool {
+        self.values.iter().any(|(k, x)| k == name && x == v)
+    }
+
+    fn error_at(&self, name: &str) -> Option<&str> {
+        match &self.error {
+            Some((Some(field), m)) if field == name => Some(m),
+            _ => None,
+        }
+    }
+}
+
+/// The record form of type `t` for `stream`, with `events` to choose references from.
+fn record_form_html(
+    lang: Lang,
+    csrf: &str,
+    stream: &StreamId,
+    t: EventType,
+    events: &[RecordedEvent],
+    typed: &Typed,
+) -> String {
+    let mut out = String::new();
+    if let Some((field, message)) = &typed.error {
+        let at = field.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
+        let _ =
+            write!(out, "<p class=\"error\" role=\"alert\" id=\"form-error\">{}{}</p>", escape(message), escape(&at));
+    }
+    let _ = write!(out, "<form class=\"record\" method=\"post\" action=\"/rec/{}/record\">", percent(stream.as_str()));
+    let _ = write!(
+        out,
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"type\" value=\"{}\">",
+        escape(csrf),
+        t.code()
+    );
+    let line = |out: &mut String, name: &str, label: &str, required: bool, hint: Option<&str>| {
+        let class = if typed.error_at(name).is_some() { " class=\"field-error\"" } else { "" };
+        let req = if required { " required" } else { "" };
+        let _ = write!(
+            out,
+            "<label{class}>{} <input name=\"{name}\" value=\"{}\"{req}>",
+            escape(label),
+            escape(typed.value(name))
+        );
+        if let Some(h) = hint {
+            let _ = write!(out, "<span class=\"hint\">{}</span>", escape(h));
+        }
+        if let Some(e) = typed.error_at(name) {
+            let _ = write!(out, "<span class=\"error\">{}</span>", escape(e));
+        }
+        out.push_str("</label>");
+    };
+    line(&mut out, "occurred", lang.pick("Occurred (EDTF date)", "Datum (EDTF)"), true, Some(edtf_hint(lang)));
+    line(&mut out, "document", lang.pick("Source document", "Brondocument"), true, None);
+    line(&mut out, "locator", lang.pick("Where in it (section, page)", "Vindplaats (paragraaf, pagina)"), true, None);
+    line(&mut out, "quote", lang.pick("Quote", "Citaat"), false, None);
+    for field in fields(t) {
+        let name = format!("data.{}", field.key);
+        let label = field_label(lang, field.key);
+        let class = if typed.error_at(&name).is_some() { " class=\"field-error\"" } else { "" };
+        let req = if field.required { " required" } else { "" };
+        match field.input {
+            Input::Line | Input::Amount | Input::Votes => line(&mut out, &name, label, field.required, None),
+            Input::Date => line(&mut out, &name, label, field.required, Some(edtf_hint(lang))),
+            Input::Area => {
+                let _ = write!(
+                    out,
+                    "<label{class}>{} <textarea name=\"{name}\"{req}>{}</textarea>",
+                    escape(label),
+                    escape(typed.value(&name))
+                );
+                if let Some(e) = typed.error_at(&name) {
+                    let _ = write!(out, "<span class=\"error\">{}</span>", escape(e));
+                }
+                out.push_str("</label>");
+            }
+            Input::Choice(codes) => {
+                let _ = write!(
+                    out,
+                    "<label{class}>{} <select name=\"{name}\"{req}><option value=\"\"></option>",
+                    escape(label)
+                );
+                for code in codes {
+                    let sel = if typed.chosen(&name, code) { " selected" } else { "" };
+                    let _ = write!(
+                        out,
+                        "<option value=\"{code}\"{sel}>{}</option>",
+                        escape(&choice_label(lang, field.key, code))
+                    );
+                }
+                out.push_str("</select>");
+                if let Some(e) = typed.error_at(&name) {
+                    let _ = write!(out, "<span class=\"error\">{}</span>", escape(e));
+                }
+                out.push_str("</label>");
+            }
+            Input::YesNo => {
+                let _ = write!(
+                    out,
+                    "<label{class}>{} <select name=\"{name}\"><option value=\"\">{}</option>",
+                    escape(label),
+                    lang.pick("not said", "niet gezegd")
+                );
+                for (code, text) in [("true", lang.pick("yes", "ja")), ("false", lang.pick("no", "nee"))] {
+                    let sel = if typed.chosen(&name, code) { " selected" } else { "" };
+                    let _ = write!(out, "<option value=\"{code}\"{sel}>{text}</option>");
+                }
+                out.push_str("</select></label>");
+            }
+            Input::Refs(types) | Input::Ref(types) => {
+                let multiple = if matches!(field.input, Input::Refs(_)) { " multiple size=\"6\"" } else { "" };
+                let _ = write!(out, "<label{class}>{} <select name=\"{name}\"{multiple}{req}>", escape(label));
+                if multiple.is_empty() {
+                    out.push_str("<option value=\"\"></option>");
+                }
+                for e in events.iter().filter(|e| types.is_empty() || types.contains(&e.body.event_type())) {
+                    let id = e.id.to_string();
+                    let sel = if typed.chosen(&name, &id) { " selected" } else { "" };
+                    let summary: String = labels::detail(lang, &e.body).chars().take(80).collect();
+                    let _ = write!(
+                        out,
+                        "<option value=\"{id}\"{sel}>{} · {} · {}</option>",
+                        escape(&labels::date(lang, &e.occurred)),
+                        escape(labels::kind(lang, e.body.event_type())),
+                        escape(&summary)
+                    );
+                }
+                out.push_str("</select>");
+                if let Some(e) = typed.error_at(&name) {
+                    let _ = write!(out, "<span class=\"error\">{}</span>", escape(e));
+                }
+                out.push_str("</label>");
+            }
+        }
+    }
+    let _ = write!(out, "<button type=\"submit\">{}</button></form>", lang.pick("Record", "Vastleggen"));
+    out
+}
+
+/// The events a recommendation's references may name: its own and its report's, in position order.
+fn referable(store: &dyn crate::store::EventStore, stream: &StreamId) -> Result<Vec<RecordedEvent>, AppError> {
+    let mut events = store.read_stream(stream, 1)?.unwrap_or_default();
+    events.extend(store.read_stream(&stream.report_stream(), 1)?.unwrap_or_default());
+    events.sort_by_key(|e| e.position);
+    Ok(events)
+}
+
+/// Parses the type a form records.
+fn recordable(text: Option<&str>) -> Result<EventType, Problem> {
+    let text = text.unwrap_or("");
+    RECORDABLE.into_iter().find(|t| t.code() == text).ok_or_else(|| {
+        Problem::param(
+            "type",
+            format!("type `{text}`: a recommendation's page records {}", RECORDABLE.map(|t| t.code()).join(", ")),
+        )
+    })
+}
+
+async fn record_form(
+    St(state): Shared,
+    headers: HeaderMap,
+    Path(stream): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let path = path_and_query(&format!("/rec/{}/record", percent(&stream)), q.as_deref());
+    guarded(&headers, &state, &path, q.as_deref(), &["type", "lang"], async |caller, p, lang| {
+        caller.needs(Role::Auditor)?;
+        let stream = rec_stream(&stream)?;
+        let t = recordable(p.text("type"))?;
+        form_page(&state, lang, &caller, &stream, t, &Typed::default(), StatusCode::OK, &path).await
+    })
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &Arc<State>,
+    lang: Lang,
+    caller: &Caller,
+    stream: &StreamId,
+    t: EventType,
+    typed: &Typed,
+    status: StatusCode,
+    path: &str,
+) -> Result<Response, Problem> {
+    let store = Arc::clone(&state.store);
+    let s = stream.clone();
+    let events = blocking(move || {
+        if store.stream_version(&s)?.is_none() {
+            return Err(AppError::NotFound(format!("the store holds no recommendation {s}")));
+        }
+        referable(&*store, &s)
+    })
+    .await?;
+    let csrf = caller.csrf().unwrap_or("");
+    let mut body = format!("<p><a href=\"/rec/{}\">← {}</a></p>", percent(stream.as_str()), escape(stream.as_str()));
+    body.push_str(&record_form_html(lang, csrf, stream, t, &events, typed));
+    let title = format!("{}: {}", lang.pick("Record", "Vastleggen"), labels::kind(lang, t));
+    let mut r = page(lang, caller, &title, &body, state.live.position(), path);
+    *r.status_mut() = status;
+    Ok(r)
+}
+
+/// The event a record form describes, as the JSON object of an input line (without `stream`).
+fn form_event(lang: Lang, t: EventType, form: &FormFields) -> Result<serde_json::Value, (String, String)> {
+    use serde_json::{json, Value};
+    let mut source =
+        json!({"document": form.get("document").unwrap_or(""), "locator": form.get("locator").unwrap_or("")});
+    if let Some(q) = form.get("quote").filter(|q| !q.trim().is_empty()) {
+        source["quote"] = q.into();
+    }
+    let mut data = serde_json::Map::new();
+    for field in fields(t) {
+        let name = format!("data.{}", field.key);
+        let text = form.get(&name).unwrap_or("").trim();
+        let value = match field.input {
+            Input::Refs(_) => {
+                let all = form.all(&name);
+                if all.is_empty() {
+                    if field.required {
+                        Some(Value::Array(Vec::new()))
+                    } else {
+                        None
+                    }
+                } else {
+                    Some(Value::Array(all.into_iter().map(|v| Value::String(v.to_owned())).collect()))
+                }
+            }
+            _ if text.is_empty() => None,
+            Input::Amount => {
+                let normal = text.replace([' ', '\u{a0}'], "");
+                let normal = match lang {
+                    Lang::Nl => normal.replace('.', "").replace(',', "."),
+                    Lang::En => normal.replace(',', ""),
+                };
+                let number: serde_json::Number = normal.parse().map_err(|_| {
+                    (name.clone(), format!("`{text}` is not an amount in euros (such as 480000 or 12.50)"))
+                })?;
+                Some(json!({"value": number, "currency": "EUR"}))
+            }
+            Input::Votes => {
+                if text.eq_ignore_ascii_case("unanimous") || text.eq_ignore_ascii_case("unaniem") {
+                    Some(json!("unanimous"))
+                } else {
+                    let parsed = text
+                        .split_once('-')
+                        .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
+                    let (yes, no) = parsed.ok_or_else(|| {
+                        (name.clone(), format!("`{text}` is not `unanimous` nor for-against such as 27-15"))
+                    })?;
+                    Some(json!({"for": yes, "against": no}))
+                }
+            }
+            Input::YesNo => Some(Value::Bool(text == "true")),
+            _ => Some(Value::String(text.to_owned())),
+        };
+        if let Some(v) = value {
+            data.insert(field.key.to_owned(), v);
+        }
+    }
+    Ok(json!({"type": t.code(), "occurred": form.get("occurred").unwrap_or("").trim(), "source": source, "data": data}))
+}
+
+/// The form field a refused event's field is entered in: `data.evidence[1]` in `data.evidence`,
+/// `source.document` in `document`.
+fn form_field(field: &str) -> String {
+    let field = field.strip_prefix("events[0].").unwrap_or(field);
+    let base = field.split('[').next().unwrap_or(field);
+    match base.strip_prefix("source.") {
+        Some(rest) => rest.to_owned(),
+        None => base.to_owned(),
+    }
+}
+
+async fn record(St(state): Shared, headers: HeaderMap, Path(stream_text): Path<String>, body: Body) -> Response {
+    let path = format!("/rec/{}", percent(&stream_text));
+    let caller = match page_caller(&headers, &state, &path) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let lang = lang_of(&headers, None);
+    let outcome: Result<Response, Problem> = async {
+        let form = FormFields::read(&headers, body).await?;
+        check_forgery(Some(&caller), &headers, form.get("csrf"))?;
+        caller.needs(Role::Auditor)?;
+        let stream = rec_stream(&stream_text)?;
+        let t = recordable(form.get("type"))?;
+        let typed = |error: (Option<String>, String)| Typed {
+            values: form.0.iter().filter(|(k, _)| k != "csrf" && k != "password").cloned().collect(),
+            error: Some(error),
+        };
+        let event = match form_event(lang, t, &form) {
+            Ok(e) => e,
+            Err((field, message)) => {
+                let typed = typed((Some(field), message));
+                return form_page(&state, lang, &caller, &stream, t, &typed, StatusCode::UNPROCESSABLE_ENTITY, &path)
+                    .await;
+            }
+        };
+        let body = serde_json::to_vec(&[event]).unwrap_or_default();
+        let decoded = api::decode_batch(&stream, &body);
+        let recorded = match decoded {
+            Ok(events) => {
+                let principal = Principal::new(caller.name.clone()).map_err(Problem::from)?;
+                let (store, s) = (Arc::clone(&state.store), stream.clone());
+                blocking(move || app::record_batch(&*store, &principal, &s, events, crate::store::ExpectedVersion::Any))
+                    .await
+            }
+            Err(p) => Err(p),
+        };
+        match recorded {
+            Ok(r) => {
+                // The page shown next includes the event: wait for the live models to hold it.
+                state.live.reach(r.head.position).await.map_err(Problem::from)?;
+                Ok(Redirect::to(&format!("/rec/{}#timeline", percent(stream.as_str()))).into_response())
+            }
+            Err(p)
+                if p.status == StatusCode::UNPROCESSABLE_ENTITY
+                    || p.status == StatusCode::BAD_REQUEST
+                    || p.status == StatusCode::CONFLICT =>
+            {
+                let field = p.field.as_deref().map(form_field);
+                let typed = typed((field, p.detail.clone()));
+                form_page(&state, lang, &caller, &stream, t, &typed, p.status, &path).await
+            }
+            Err(p) => Err(p),
+        }
+    }
+    .await;
+    match outcome {
+        Ok(r) => r,
+        Err(p) => problem_page(lang, &caller, &p, &path),
+    }
+}
+
+async fn summary(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let path = path_and_query("/summary", q.as_deref());
+    guarded(&headers, &state, &path, q.as_deref(), &["as_of", "known_at", "lang"], async |caller, p, lang| {
+        let w = WindowParams::of(&p)?;
+        let (day, known_at) = (w.day(), w.known_at);
+        let (summary, position) =
+            state.live.query(&state.store, move |m, s| Ok((m.summary(s, None, day, known_at)?, m.position()))).await?;
+        let mut body = format!(
+            "<form class=\"filters\" method=\"get\">{}<button type=\"submit\">{}</button></form>",
+            w.fields(lang),
+            lang.pick("Show", "Toon")
+        );
+        let _ = write!(
+            body,
+            "<section id=\"summary\" data-live>{}</section>",
+            crate::render::html::summary(&summary, lang)
+        );
+        Ok(page(lang, &caller, word(lang, Word::VerdictSummary), &body, position, &path))
+    })
+    .await
+}
+
+async fn verify(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let path = path_and_query("/verify", q.as_deref());
+    guarded(&headers, &state, &path, q.as_deref(), &["as_of", "known_at", "lang"], async |caller, p, lang| {
+        caller.needs(Role::Admin)?;
+        let w = WindowParams::of(&p)?;
+        let window = app::window(w.as_of.as_ref(), w.known_at);
+        let store = Arc::clone(&state.store);
+        let outcome = blocking(move || app::verify_store(&*store, window, None)).await?;
+        let mut text = Vec::new();
+        crate::render::verification::write(&mut text, crate::render::output::Format::Text, lang, &outcome)
+            .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+        let head = state.store.head();
+        let mut body = format!(
+            "<form class=\"filters\" method=\"get\">{}<button type=\"submit\">{}</button></form>",
+            w.fields(lang),
+            lang.pick("Verify", "Verifieer")
+        );
+        let _ = write!(
+            body,
+            "<p>{}: {} · {} {}</p>",
+            lang.pick("Chain head", "Kop van de keten"),
+            escape(&head.hash.to_string()),
+            lang.pick("position", "positie"),
+            head.position
+        );
+        let _ = write!(body, "<pre>{}</pre>", escape(&String::from_utf8_lossy(&text)));
+        Ok(page(lang, &caller, lang.pick("Verification", "Verificatie"), &body, 0, &path))
+    })
+    .await
+}
+
+async fn report(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let path = path_and_query("/report", q.as_deref());
+    guarded(&headers, &state, &path, q.as_deref(), &["lang"], async |caller, _p, lang| {
+        let (status, position) = state
+            .live
+            .query(&state.store, |m, s| Ok((m.status(s, projections::Window::default(), None, None)?, m.position())))
+            .await?;
+        let mut body = format!("<form class=\"filters\" method=\"get\" action=\"/api/v1/report\">{}", WindowParams { as_of: None, known_at: None, as_of_text: String::new(), known_at_text: String::new() }.fields(lang));
+        let _ = write!(body, "<label>{} <select name=\"report\"><option value=\"\">{}</option>", escape(word(lang, Word::Report)), lang.pick("all", "alle"));
+        for r in &status.reports {
+            let _ = write!(body, "<option value=\"{}\">{}</option>", escape(&r.id), escape(&labels::report(lang, r)));
+        }
+        let _ = write!(body, "</select></label><label>{} <select name=\"file\">", lang.pick("File", "Bestand"));
+        for file in app::PACK_FILES {
+            let _ = write!(body, "<option>{file}</option>");
+        }
+        let _ = write!(body, "</select></label><input type=\"hidden\" name=\"lang\" value=\"{}\"><button type=\"submit\">{}</button></form>", lang.code(), lang.pick("Download", "Downloaden"));
+        Ok(page(lang, &caller, lang.pick("Report pack", "Rapportpakket"), &body, position, &path))
+    })
+    .await
+}

@@ -1,0 +1,27 @@
+// Live updates: listens to the server's event stream and, after each durable event, reloads the page's live
+// parts (elements with data-live and an id) in place. Forms are not live parts: what is typed stays.
+(function () {
+  "use strict";
+  var main = document.getElementById("main");
+  if (!main || !window.EventSource) { return; }
+  var from = main.getAttribute("data-live-from") || "";
+  var source = new EventSource("/api/v1/events/live?from=" + encodeURIComponent(from));
+  var waiting = false;
+  function refresh() {
+    waiting = false;
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live]").forEach(function (old) {
+          var next = fresh.getElementById(old.id);
+          if (next) { old.replaceWith(document.importNode(next, true)); }
+        });
+        document.body.setAttribute("data-live-position", source.lastEventId || "");
+      })
+      .catch(function () { /* the next event tries again */ });
+  }
+  source.addEventListener("event", function () {
+    if (!waiting) { waiting = true; window.setTimeout(refresh, 100); }
+  });
+})();
