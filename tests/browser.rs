@@ -163,3 +163,376 @@ fn at_800_px_no_word_breaks_across_lines_and_no_date_wraps() {
         assert!(std::fs::read(&shot).unwrap().len() > 50_000, "{lang}: a screenshot at 800 px");
     }
 }
+
+// The team server in a real browser: two WebDriver sessions of Debian's ChromeDriver, an auditor who records
+// through the forms and a reader whose open page follows the log live.
+
+/// A child process stopped when dropped (SIGTERM, then SIGKILL after five seconds): the server and ChromeDriver
+/// end even when an assertion fails.
+struct Stopped(std::process::Child, &'static str);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        // SAFETY: `kill` only sends a signal to the child this struct owns.
+        unsafe {
+            libc::kill(self.0.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < until {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        eprintln!("{} did not stop on SIGTERM: killed", self.1);
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The recommendation the test works on, as its page's path names it.
+const REC3: &str = "/rec/ra-amsterdam-2013-nazorg%2F3";
+/// A password of each user.
+const PASSWORD: &str = "correct horse battery staple";
+/// What the auditor's action says: markup that must show as text.
+const ACTION: &str = "Browser test action <script>alert(1)</script> & \"quoted\"";
+
+/// The case imported into a fresh store with an auditor and a reader, served by the binary on a free port: the
+/// temporary directory, the server (stopped when dropped), its address and what it writes to stderr.
+fn served_case() -> (tempfile::TempDir, Stopped, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, Write};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let followup = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_followup"));
+        c.arg("--store").arg(&store);
+        c
+    };
+    assert!(followup().args(["import", CASE]).status().unwrap().success(), "import");
+    for (name, role) in [("auditor", "auditor"), ("reader", "reader")] {
+        let mut child = followup().args(["user", "add", name, "--role", role]).stdin(Stdio::piped()).spawn().unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        assert!(child.wait().unwrap().success(), "user add {name}");
+    }
+    let mut child = followup()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let server = Stopped(child, "the server");
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let lines = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(addr) = line.split("on http://").nth(1).and_then(|a| a.split_whitespace().next()) {
+                let _ = tx.send(addr.to_owned());
+            }
+            lines.lock().unwrap().push(line);
+        }
+    });
+    let addr = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap_or_else(|_| {
+        panic!("the server did not say where it serves: {:?}", log.lock().unwrap());
+    });
+    (dir, server, format!("http://{addr}"), log)
+}
+
+/// ChromeDriver on a free port, stopped when dropped, once it accepts connections: it and its address.
+fn chromedriver() -> (Stopped, String) {
+    let driver = std::env::var_os("FOLLOWUP_CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    assert!(
+        driver.exists(),
+        "{} not found: install Debian's chromium-driver or set FOLLOWUP_CHROMEDRIVER",
+        driver.display()
+    );
+    let port = free_port();
+    let child = Command::new(&driver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stopped = Stopped(child, "chromedriver");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < until, "chromedriver does not listen on {port}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (stopped, format!("http://127.0.0.1:{port}"))
+}
+
+/// A new browser session (its own profile, so its own cookies): headless Chromium, its console logged.
+async fn session(driver: &str) -> fantoccini::Client {
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium(),
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600"],
+        },
+        "goog:loggingPrefs": { "browser": "ALL" },
+    });
+    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    fantoccini::ClientBuilder::native().capabilities(caps).connect(driver).await.expect("a ChromeDriver session")
+}
+
+/// The browser's console messages and failed loads of `c` since they were last read, by ChromeDriver's log
+/// endpoint; `None` if it has none.
+async fn console(c: &fantoccini::Client, driver: &str) -> Option<Vec<String>> {
+    let id = c.session_id().await.ok()??;
+    let url = format!("{driver}/session/{id}/se/log");
+    let answer = tokio::task::spawn_blocking(move || {
+        ureq::post(&url)
+            .header("content-type", "application/json")
+            .send(r#"{"type":"browser"}"#)
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+    })
+    .await
+    .ok()??;
+    let v: serde_json::Value = serde_json::from_str(&answer).ok()?;
+    let entries = v["value"].as_array()?;
+    Some(
+        entries
+            .iter()
+            .map(|e| format!("{} {}", e["level"].as_str().unwrap_or("?"), e["message"].as_str().unwrap_or("?")))
+            .collect(),
+    )
+}
+
+/// Polls `check` every 50 ms for up to `limit`: how long it took to hold, or `None`.
+async fn within<F, Fut>(limit: std::time::Duration, mut check: F) -> Option<std::time::Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if check().await {
+            return Some(start.elapsed());
+        }
+        if start.elapsed() >= limit {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Runs `script` in `c`'s page.
+async fn js(c: &fantoccini::Client, script: &str) -> serde_json::Value {
+    c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// `c`'s path (and query) now.
+async fn path_of(c: &fantoccini::Client) -> String {
+    let url = c.current_url().await.unwrap();
+    match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// Waits until `c` shows `path`, loaded; panics with the page's alert, if any, otherwise.
+async fn arrives(c: &fantoccini::Client, path: &str) {
+    let arrived = within(std::time::Duration::from_secs(10), || async {
+        path_of(c).await == path && js(c, "return document.readyState").await == "complete"
+    })
+    .await;
+    if arrived.is_none() {
+        let error = js(c, "var e = document.querySelector('[role=alert]'); return e ? e.textContent : ''").await;
+        panic!("expected {path}, the browser is at {} ({error})", path_of(c).await);
+    }
+}
+
+/// Signs `c` in as `name` from the login form, coming back to `next`.
+async fn sign_in(c: &fantoccini::Client, base: &str, name: &str, next: &str) {
+    use fantoccini::Locator::Css;
+    c.goto(&format!("{base}/login?next={}", next.replace('%', "%25"))).await.unwrap();
+    c.find(Css("input[name=name]")).await.unwrap().send_keys(name).await.unwrap();
+    c.find(Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    c.find(Css("main.login button[type=submit]")).await.unwrap().click().await.unwrap();
+    arrives(c, next).await;
+}
+
+/// Types `text` into the field named `name` of `c`'s record form.
+async fn fill(c: &fantoccini::Client, name: &str, text: &str) {
+    let field = c.find(fantoccini::Locator::Css(&format!("form.record [name='{name}']"))).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Submits `c`'s record form and waits for the recommendation's page; the form's error otherwise.
+async fn submit_record(c: &fantoccini::Client) {
+    c.find(fantoccini::Locator::Css("form.record button[type=submit]")).await.unwrap().click().await.unwrap();
+    arrives(c, REC3).await;
+}
+
+#[test]
+fn an_auditor_records_through_the_forms_and_a_second_session_sees_it_live() {
+    let (dir, server, base, server_log) = served_case();
+    let (driver_process, driver) = chromedriver();
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(shots).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let outcome = runtime.block_on(async {
+        let a = session(&driver).await;
+        let b = session(&driver).await;
+        let flow = std::panic::AssertUnwindSafe(the_flow(&a, &b, &base, &driver, shots));
+        let outcome = futures_util::FutureExt::catch_unwind(flow).await;
+        // The sessions end (and their browsers with them) whatever happened.
+        let _ = a.close().await;
+        let _ = b.close().await;
+        outcome
+    });
+    drop(runtime);
+    drop(driver_process);
+    drop(server);
+    if let Err(panic) = outcome {
+        eprintln!("the server said:\n{}", server_log.lock().unwrap().join("\n"));
+        std::panic::resume_unwind(panic);
+    }
+    drop(dir);
+}
+
+async fn the_flow(a: &fantoccini::Client, b: &fantoccini::Client, base: &str, driver: &str, shots: &Path) {
+    use fantoccini::Locator::Css;
+    use std::time::Duration;
+
+    // The auditor signs in and lands on the register; the reader opens recommendation 3.
+    sign_in(a, base, "auditor", "/").await;
+    assert_eq!(js(a, "return document.querySelectorAll('#register tbody tr').length").await, 5, "five rows");
+    sign_in(b, base, "reader", REC3).await;
+    let links = b.find_all(Css("a[href*='/record']")).await.unwrap();
+    assert!(links.is_empty(), "a reader's page has no record links: {}", links.len());
+    let text = js(b, "return document.body.textContent").await;
+    assert!(!text.as_str().unwrap().contains("Record what happened"), "a reader is not offered to record");
+    js(b, "window.__noReload = 1; return null").await;
+    let rows_before = js(b, "return document.querySelectorAll('#timeline tbody tr').length").await;
+    let rows_before = rows_before.as_u64().unwrap();
+
+    // The auditor records an action through its form, from the recommendation's page.
+    a.goto(&format!("{base}{REC3}")).await.unwrap();
+    a.find(Css("a[href$='/record?type=action_taken']")).await.unwrap().click().await.unwrap();
+    arrives(a, &format!("{REC3}/record?type=action_taken")).await;
+    fill(a, "occurred", "2018-03").await;
+    fill(a, "document", "Browser test memo").await;
+    fill(a, "locator", "p. 1").await;
+    fill(a, "data.summary", ACTION).await;
+    fill(a, "data.amount", "12500").await;
+    let submitted = std::time::Instant::now();
+    submit_record(a).await;
+    let recorded = submitted.elapsed();
+    assert!(a.get_alert_text().await.is_err(), "no dialog opens for the auditor");
+    let timeline = js(a, "return document.getElementById('timeline').textContent").await;
+    assert!(timeline.as_str().unwrap().contains(ACTION), "the action shows as text on the auditor's page");
+    assert_eq!(js(a, "return document.querySelectorAll('main script').length").await, 0, "no script in the page");
+
+    // The reader's open page shows it, without a reload.
+    let seen_action = within(Duration::from_secs(5), || async {
+        js(b, "return document.getElementById('timeline').textContent").await.as_str().unwrap().contains(ACTION)
+    })
+    .await;
+    let seen_action =
+        seen_action.unwrap_or_else(|| panic!("the reader's timeline does not show the action within 5 s"));
+    assert!(b.get_alert_text().await.is_err(), "no dialog opens for the reader");
+    assert_eq!(js(b, "return document.querySelectorAll('main script').length").await, 0, "no script inserted live");
+    eprintln!("the action: posted and redirected in {recorded:?}; on the reader's page {seen_action:?} after that");
+
+    // The auditor assesses the recommendation, citing the action as evidence.
+    a.find(Css("a[href$='/record?type=status_assessed']")).await.unwrap().click().await.unwrap();
+    arrives(a, &format!("{REC3}/record?type=status_assessed")).await;
+    fill(a, "occurred", "2018-06-30").await;
+    fill(a, "document", "Browser test memo").await;
+    fill(a, "locator", "p. 2").await;
+    a.find(Css("select[name='data.verdict']")).await.unwrap().select_by_value("implemented").await.unwrap();
+    fill(a, "data.as_of", "2018-06").await;
+    fill(a, "data.assessor", "Browser test auditor").await;
+    fill(a, "data.rationale", "The action of the browser test settles it.").await;
+    let mut evidence = None;
+    for option in a.find_all(Css("select[name='data.evidence'] option")).await.unwrap() {
+        let label = option.prop("textContent").await.unwrap().unwrap_or_default();
+        if label.contains("Browser test action") {
+            assert!(label.contains("<script>"), "the option shows the markup as text: {label}");
+            evidence = option.attr("value").await.unwrap();
+        }
+    }
+    let evidence = evidence.expect("the action is offered as evidence");
+    let select = a.find(Css("select[name='data.evidence']")).await.unwrap();
+    select.select_by_value(&evidence).await.unwrap();
+    let chosen = js(
+        a,
+        "return Array.from(document.querySelector(\"select[name='data.evidence']\").selectedOptions).map(o => o.value)",
+    )
+    .await;
+    assert_eq!(chosen, serde_json::json!([evidence]), "the action is chosen as evidence");
+    let submitted = std::time::Instant::now();
+    submit_record(a).await;
+    let recorded = submitted.elapsed();
+    let verdict = "verdict implemented as of 2018-06";
+    let timeline = js(a, "return document.getElementById('timeline').textContent").await;
+    assert!(timeline.as_str().unwrap().contains(verdict), "the verdict on the auditor's page: {timeline}");
+
+    let seen_verdict = within(Duration::from_secs(5), || async {
+        js(b, "return document.getElementById('timeline').textContent").await.as_str().unwrap().contains(verdict)
+    })
+    .await;
+    let seen_verdict =
+        seen_verdict.unwrap_or_else(|| panic!("the reader's timeline does not show the verdict within 5 s"));
+    eprintln!("the verdict: posted and redirected in {recorded:?}; on the reader's page {seen_verdict:?} after that");
+    assert_eq!(js(b, "return window.__noReload").await, 1, "the reader's page was not reloaded");
+    let rows_after = js(b, "return document.querySelectorAll('#timeline tbody tr').length").await;
+    assert_eq!(rows_after.as_u64().unwrap(), rows_before + 2, "two rows more in the reader's timeline");
+    let standing = js(b, "return document.querySelector('#standing .v-implemented') !== null").await;
+    assert_eq!(standing, true, "the reader's standing shows the new verdict");
+    let links = b.find_all(Css("a[href*='/record']")).await.unwrap();
+    assert!(links.is_empty(), "the live parts bring no record links to a reader");
+    let shot = shots.join("server-recommendation.png");
+    std::fs::write(&shot, b.screenshot().await.unwrap()).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+
+    // The register shows the new verdict.
+    a.goto(&format!("{base}/")).await.unwrap();
+    arrives(a, "/").await;
+    let row = js(a, "return Array.from(document.querySelectorAll('#register tbody tr')).map(r => r.textContent).find(t => t.includes('nazorg 3')) || ''").await;
+    eprintln!("register row 3: {row}");
+    let shot = shots.join("server-register.png");
+    std::fs::write(&shot, a.screenshot().await.unwrap()).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+
+    // No console errors in either browser.
+    for (who, c) in [("auditor", a), ("reader", b)] {
+        match console(c, driver).await {
+            Some(log) => {
+                eprintln!("{who}'s console: {log:?}");
+                let errors: Vec<&String> = log.iter().filter(|l| l.starts_with("SEVERE")).collect();
+                assert!(errors.is_empty(), "{who}'s console errors: {errors:?}");
+            }
+            None => eprintln!("{who}'s console could not be read"),
+        }
+    }
+
+    // The reader is refused the record form, by its page and by a post.
+    b.goto(&format!("{base}{REC3}/record?type=action_taken")).await.unwrap();
+    let status = js(b, "return performance.getEntriesByType('navigation')[0].responseStatus").await;
+    assert_eq!(status, 403, "a reader's record form");
+    assert_eq!(js(b, "return document.title").await.as_str().unwrap().split(' ').next(), Some("Forbidden"));
+    assert!(b.find_all(Css("form.record")).await.unwrap().is_empty(), "no form for a reader");
+    let posted = js(
+        b,
+        "var csrf = document.querySelector(\"form[action='/logout'] input[name=csrf]\").value;\
+         return fetch(location.pathname, { method: 'POST', body: new URLSearchParams({ csrf: csrf, \
+         type: 'action_taken', occurred: '2018', document: 'd', locator: 'l', 'data.summary': 's' }) })\
+         .then(r => r.status)",
+    )
+    .await;
+    assert_eq!(posted, 403, "a reader's post of the record form");
+}

@@ -17,8 +17,12 @@ pub const COOKIE: &str = "followup_session";
 /// How long a session lasts without a request: 12 hours.
 const SESSION_IDLE: Duration = Duration::from_secs(12 * 3600);
 
-/// Failed logins allowed per name and per address within [`THROTTLE_WINDOW`] before further attempts are refused.
+/// Failed logins allowed per name within [`THROTTLE_WINDOW`] before further attempts for it are refused.
 pub const THROTTLE_FAILURES: u32 = 5;
+
+/// Failed logins allowed per address within [`THROTTLE_WINDOW`]: more than per name, since an office's users may
+/// all come from one address.
+pub const THROTTLE_ADDRESS_FAILURES: u32 = 50;
 
 /// The window failed logins are counted in, and how long a throttled name or address waits: 15 minutes.
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -134,8 +138,12 @@ impl Throttle {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         Throttle::keys(name, ip)
             .iter()
-            .filter_map(|k| map.get(k))
-            .filter(|(n, first)| *n >= THROTTLE_FAILURES && first.elapsed() < THROTTLE_WINDOW)
+            .filter_map(|k| map.get(k).map(|v| (k.starts_with("ip:"), v)))
+            .filter(|(address, (n, first))| {
+                let limit = if *address { THROTTLE_ADDRESS_FAILURES } else { THROTTLE_FAILURES };
+                *n >= limit && first.elapsed() < THROTTLE_WINDOW
+            })
+            .map(|(_, v)| v)
             .map(|(_, first)| THROTTLE_WINDOW.saturating_sub(first.elapsed()))
             .max()
     }
