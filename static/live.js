@@ -5,7 +5,7 @@
   var main = document.getElementById("main");
   if (!main || !window.EventSource) { return; }
   var from = main.getAttribute("data-live-from") || "";
-  var source = new EventSource("/api/v1/events/live?from=" + encodeURIComponent(from));
+  var source = null;
   var waiting = false;
   function refresh() {
     waiting = false;
@@ -21,7 +21,17 @@
       })
       .catch(function () { /* the next event tries again */ });
   }
-  source.addEventListener("event", function () {
-    if (!waiting) { waiting = true; window.setTimeout(refresh, 100); }
-  });
+  function connect() {
+    source = new EventSource("/api/v1/events/live?from=" + encodeURIComponent(from));
+    source.addEventListener("event", function (e) {
+      if (e.lastEventId) { from = String(Number(e.lastEventId) + 1); }
+      if (!waiting) { waiting = true; window.setTimeout(refresh, 100); }
+    });
+  }
+  connect();
+  // A page left for another closes its stream, and opens it again if the browser brings it back from its
+  // back/forward cache: kept open there, each page left would hold one of the few connections a browser opens to
+  // a server (six in HTTP/1.1), and the seventh page would wait for one.
+  window.addEventListener("pagehide", function () { source.close(); });
+  window.addEventListener("pageshow", function (e) { if (e.persisted) { connect(); } });
 })();

@@ -210,3 +210,30 @@ fn the_live_model_of_a_generated_history_answers_every_window_as_a_fresh_fold_of
     // The whole timeline shows every event but the retracted ones.
     assert_eq!(entries(all), log.len() - log.iter().filter(|e| targets.contains(&e.id)).count());
 }
+
+#[test]
+fn one_reports_snapshot_is_the_whole_snapshot_cut_to_that_report() {
+    let log = generated();
+    let report_of: HashMap<u64, String> = log.iter().map(|e| (e.position, e.stream.report().to_owned())).collect();
+    let mut live = Live::default();
+    for e in &log {
+        live.apply(e);
+    }
+    let reports: std::collections::BTreeSet<&str> = log.iter().map(|e| e.stream.report()).collect();
+    assert!(reports.len() >= 20);
+    for window in windows(log.len(), ["2015-06-30", "2019-12-31"]) {
+        let whole = live.status.snapshot(window);
+        let whole_verification = live.verify.snapshot(window);
+        for report in &reports {
+            let mut expected = whole.clone();
+            expected.reports.retain(|r| r.id == *report);
+            expected.recommendations.retain(|r| r.report == *report);
+            expected.anomalies.retain(|a| a.position.is_some_and(|p| report_of[&p] == *report));
+            assert_eq!(json(&live.status.snapshot_of(window, Some(report))), json(&expected), "{report}");
+            let mut verification = whole_verification.clone();
+            verification.verdicts.retain(|v| v.recommendation.report() == *report);
+            verification.retracted.retain(|id| log.iter().any(|e| e.id == *id && e.stream.report() == *report));
+            assert_eq!(json(&live.verify.snapshot_of(window, Some(report))), json(&verification), "{report}");
+        }
+    }
+}

@@ -155,8 +155,7 @@ struct Answer {
 
 impl Answer {
     fn of(mut r: ureq::http::Response<ureq::Body>) -> Answer {
-        let headers =
-            r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
+        let headers = r.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
         let mut body = Vec::new();
         r.body_mut().as_reader().read_to_end(&mut body).unwrap();
         Answer { status: r.status().as_u16(), headers, body }
@@ -266,9 +265,8 @@ fn a_stream_reads_with_its_version_as_etag_and_if_none_match_gives_304() {
 #[test]
 fn an_append_answers_201_200_412_409_422_413_and_415_and_writes_nothing_when_refused() {
     let f = Fixture::new();
-    let version = f.get(&format!("/api/v1/streams/{REC_PATH}"), Some(&f.reader), &[]).json()["version"]
-        .as_u64()
-        .unwrap();
+    let version =
+        f.get(&format!("/api/v1/streams/{REC_PATH}"), Some(&f.reader), &[]).json()["version"].as_u64().unwrap();
     let tag = format!("\"{version}\"");
     // 412 with the actual version, for a wrong one and for "no stream".
     let a = f.append(&[("If-Match", "\"3\"")], &action("one"));
@@ -401,8 +399,7 @@ fn the_log_reads_by_pages_linked_by_rel_next_and_exports_byte_for_byte() {
     assert_eq!(lines.len(), 79);
     let export = f.get("/api/v1/export", Some(&f.admin), &[]);
     assert_eq!(export.status, 200);
-    let exported: Vec<serde_json::Value> =
-        export.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let exported: Vec<serde_json::Value> = export.text().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(exported, lines);
     let positions: Vec<u64> = lines.iter().map(|l| l["position"].as_u64().unwrap()).collect();
     assert_eq!(positions, (1..=79).collect::<Vec<_>>());
@@ -412,9 +409,8 @@ fn the_log_reads_by_pages_linked_by_rel_next_and_exports_byte_for_byte() {
 fn an_import_is_all_or_nothing_names_every_bad_line_and_adds_nothing_twice() {
     let f = Fixture::new();
     let good = std::fs::read_to_string(CASE).unwrap();
-    let lines: Vec<String> = followup::generate(followup::GenerateOptions { reports: 1, seed: 5 })
-        .map(|e| e.to_line())
-        .collect();
+    let lines: Vec<String> =
+        followup::generate(followup::GenerateOptions { reports: 1, seed: 5 }).map(|e| e.to_line()).collect();
     let n = lines.len();
     let jsonl = [("Content-Type", "application/jsonl")];
     // Bad lines are named, nothing is written.
@@ -489,9 +485,7 @@ fn cross_site_posts_are_refused_and_a_reader_gets_no_record_form() {
     let form = f.get(&format!("/rec/{REC_PATH}/record?type=action_taken"), None, &[("Cookie", &anna)]);
     assert_eq!(form.status, 200);
     let csrf = form.text().split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let body = format!(
-        "csrf={csrf}&type=action_taken&occurred=2018-04&document=Brief&locator=p.+1&data.summary=Done"
-    );
+    let body = format!("csrf={csrf}&type=action_taken&occurred=2018-04&document=Brief&locator=p.+1&data.summary=Done");
     let post = |headers: &[(&str, &str)], body: &str| {
         let mut h = vec![("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", anna.as_str())];
         h.extend_from_slice(headers);
@@ -524,9 +518,8 @@ fn a_refused_form_names_the_field_and_keeps_what_was_typed_and_log_texts_are_esc
     let form = f.get(&format!("/rec/{REC_PATH}/record?type=action_taken"), None, &[("Cookie", &anna)]);
     let csrf = form.text().split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let h = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", anna.as_str())];
-    let body = format!(
-        "csrf={csrf}&type=action_taken&occurred=2018-13&document=Brief&locator=p.+1&data.summary=Kept+text"
-    );
+    let body =
+        format!("csrf={csrf}&type=action_taken&occurred=2018-13&document=Brief&locator=p.+1&data.summary=Kept+text");
     let refused = f.post(&format!("/rec/{REC_PATH}/record"), None, &h, body.as_bytes());
     assert_eq!(refused.status, 422);
     let html = refused.text();
@@ -635,7 +628,8 @@ fn thirty_two_clients_race_with_expected_versions_one_winner_per_version_no_gap_
                 for i in 0..EACH {
                     loop {
                         let v = f.get(&path, Some(&f.auditor), &[]).json()["version"].as_u64().unwrap();
-                        let a = f.append(&[("If-Match", &format!("\"{v}\""))], &action(&format!("client {c} event {i}")));
+                        let a =
+                            f.append(&[("If-Match", &format!("\"{v}\""))], &action(&format!("client {c} event {i}")));
                         match a.status {
                             201 => {
                                 let doc = a.json();
@@ -663,7 +657,8 @@ fn thirty_two_clients_race_with_expected_versions_one_winner_per_version_no_gap_
     let total = (CLIENTS * EACH) as u64;
     assert_eq!(versions, (start + 1..=start + total).collect::<Vec<_>>(), "one winner per version, no gap");
     let stream = f.get(&stream_path, Some(&f.reader), &[]).json();
-    let stored: Vec<u64> = stream["events"].as_array().unwrap().iter().map(|e| e["version"].as_u64().unwrap()).collect();
+    let stored: Vec<u64> =
+        stream["events"].as_array().unwrap().iter().map(|e| e["version"].as_u64().unwrap()).collect();
     assert_eq!(stored, (1..=start + total).collect::<Vec<_>>());
     for w in watchers {
         let seen = w.join().unwrap();

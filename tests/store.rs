@@ -504,7 +504,10 @@ async fn importing_the_same_file_twice_appends_nothing_the_second_time(backend: 
     let second = import_text(&store, SMALL_FILE).unwrap();
     // then the first appended all four, the second none, and the log is unchanged
     assert_eq!((first.events, first.appended, first.already, first.head.position), (4, 4, 0, 4));
-    assert_eq!(second, ImportReport { events: 4, appended: 0, already: 4, head: first.head, warnings: vec![] });
+    assert_eq!(
+        second,
+        ImportReport { events: 4, appended: 0, already: 4, head: first.head, first_appended: None, warnings: vec![] }
+    );
     assert_eq!(exported(&store), lines);
     assert_eq!(versions_by_stream(&store).await.get(&stream("/1").to_string()), Some(&vec![1, 2]));
 }
@@ -1087,7 +1090,11 @@ async fn an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte(back
     let b = backend.open(dir_b.path());
     let report = import_text(&b, &export_text(&a)).unwrap();
     // then all ten are appended and the two stores export the same bytes and have the same head
-    assert_eq!(report, ImportReport { events: 10, appended: 10, already: 0, head: a.head(), warnings: vec![] });
+    let head = a.head();
+    assert_eq!(
+        report,
+        ImportReport { events: 10, appended: 10, already: 0, head, first_appended: Some(1), warnings: vec![] }
+    );
     assert_eq!(exported(&b), exported(&a));
     assert_eq!(b.head(), a.head());
     assert_eq!(all_events(&b).await, all_events(&a).await);
@@ -1096,7 +1103,11 @@ async fn an_export_imported_into_an_empty_store_reproduces_it_byte_for_byte(back
     assert_eq!(chain.events, 10);
     // and importing the export again adds nothing
     let again = import_text(&b, &export_text(&a)).unwrap();
-    assert_eq!(again, ImportReport { events: 10, appended: 0, already: 10, head: a.head(), warnings: vec![] });
+    let head = a.head();
+    assert_eq!(
+        again,
+        ImportReport { events: 10, appended: 0, already: 10, head, first_appended: None, warnings: vec![] }
+    );
     assert_eq!(exported(&b), exported(&a));
 }
 
@@ -1530,6 +1541,24 @@ async fn report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a
     assert!(store.report_events(&StreamId::parse("absent-2020").unwrap()).unwrap().is_empty());
 }
 
+async fn an_event_is_found_by_its_id_at_its_position_once_durable(backend: Backend) {
+    // given three events appended in two writes
+    let dir = tempfile::tempdir().unwrap();
+    let store = backend.open(dir.path());
+    let s = stream("/1");
+    let first = append(&store, &s, ExpectedVersion::Any, notes(&s, "a", 2)).await;
+    let second = append(&store, &s, ExpectedVersion::Any, notes(&s, "b", 1)).await;
+    // when looked up by id, then each is at its position, and an id never written is not found
+    let events = all_events(&store).await;
+    assert_eq!(events.len(), 3);
+    for e in &events {
+        assert_eq!(store.position_of(&e.id).unwrap(), Some(e.position));
+    }
+    assert_eq!(first.positions, [1, 2]);
+    assert_eq!(second.positions, [3]);
+    assert_eq!(store.position_of(&id("00000000-0000-4000-8000-00000000abcd")).unwrap(), None);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The suite, once per backend.
 // ---------------------------------------------------------------------------------------------------------------
@@ -1547,6 +1576,7 @@ macro_rules! conformance {
 }
 
 conformance!(
+    an_event_is_found_by_its_id_at_its_position_once_durable,
     report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a_recommendation,
     no_stream_on_an_absent_stream_creates_it_at_version_1,
     no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothing,

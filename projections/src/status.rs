@@ -299,7 +299,6 @@ struct Keeper {
 
 /// A revision of a commitment's due date.
 struct Revised {
-    commitment: EventId,
     position: u64,
     stamp: Stamp,
     revision: Revision,
@@ -319,8 +318,8 @@ pub struct StatusFold {
     recs: BTreeMap<String, BTreeMap<u32, Vec<Kept>>>,
     /// Report-level events, in log order.
     report_level: Vec<ReportFact>,
-    /// Due-date revisions, in log order.
-    revisions: Vec<Revised>,
+    /// Commitment -> its due-date revisions, in log order.
+    revisions: HashMap<EventId, Vec<Revised>>,
     /// Commitment -> the actions that keep it, in log order.
     kept: HashMap<EventId, Vec<Keeper>>,
     /// Retraction target -> the earliest `recorded_at` of its retractions.
@@ -354,7 +353,8 @@ impl StatusFold {
                 reason: r.reason.clone(),
                 owner: r.owner.clone(),
             };
-            self.revisions.push(Revised { commitment: r.commitment, position: event.position, stamp, revision });
+            let revised = Revised { position: event.position, stamp, revision };
+            self.revisions.entry(r.commitment).or_default().push(revised);
         }
         let kept = Kept::of(event);
         let report = event.stream.report();
@@ -378,31 +378,45 @@ impl StatusFold {
     /// that count are attached to the recommendations of their report they concern ([`events::Concerned`]), and
     /// one that names a recommendation not listed is an anomaly.
     pub fn snapshot(&self, window: Window) -> Status {
+        self.snapshot_of(window, None)
+    }
+
+    /// As [`StatusFold::snapshot`], of one report only when `report` is given: its recommendations, its entry
+    /// and its anomalies, exactly as they are in the whole snapshot, without building the others.
+    pub fn snapshot_of(&self, window: Window, report: Option<&str>) -> Status {
+        let scope = report;
+        let in_scope = |r: &str| scope.is_none_or(|s| s == r);
         let retracted = |id: &EventId| self.retracted.get(id).is_some_and(|t| window.knows(*t));
-        let kept_by: HashMap<EventId, EventId> = self
-            .kept
-            .iter()
-            .filter_map(|(c, actions)| {
-                actions
-                    .iter()
-                    .filter(|a| window.counts(a.stamp) && !retracted(&a.id))
-                    .map(|a| (a.position, a.id))
-                    .min()
-                    .map(|(_, a)| (*c, a))
-            })
-            .collect();
-        let mut revisions: Vec<&Revised> =
-            self.revisions.iter().filter(|r| window.counts(r.stamp) && !retracted(&r.revision.event_id)).collect();
-        revisions.sort_by(|a, b| a.revision.occurred.cmp(&b.revision.occurred).then(a.position.cmp(&b.position)));
-        let mut revisions_of: HashMap<EventId, Vec<Revision>> = HashMap::new();
-        for r in revisions {
-            revisions_of.entry(r.commitment).or_default().push(r.revision.clone());
-        }
+        // Who kept a commitment, and its revisions, are looked up for the commitments shown only.
+        let kept_by = |c: &EventId| -> Option<EventId> {
+            self.kept
+                .get(c)?
+                .iter()
+                .filter(|a| window.counts(a.stamp) && !retracted(&a.id))
+                .map(|a| (a.position, a.id))
+                .min()
+                .map(|(_, a)| a)
+        };
+        let revisions_of = |c: &EventId| -> Vec<Revision> {
+            let mut revisions: Vec<&Revised> = self
+                .revisions
+                .get(c)
+                .into_iter()
+                .flatten()
+                .filter(|r| window.counts(r.stamp) && !retracted(&r.revision.event_id))
+                .collect();
+            revisions.sort_by(|a, b| a.revision.occurred.cmp(&b.revision.occurred).then(a.position.cmp(&b.position)));
+            revisions.into_iter().map(|r| r.revision.clone()).collect()
+        };
         // The recommendations listed: those with an own-stream event that counts.
         let mut recs: BTreeMap<(&str, u32), Vec<&Kept>> = BTreeMap::new();
         let mut per_report: HashMap<&str, Vec<u32>> = HashMap::new();
         let mut own_first: HashMap<(&str, u32), &Kept> = HashMap::new();
-        for (report, numbers) in &self.recs {
+        let scoped: Vec<(&String, &BTreeMap<u32, Vec<Kept>>)> = match scope {
+            Some(s) => self.recs.get_key_value(s).into_iter().collect(),
+            None => self.recs.iter().collect(),
+        };
+        for (report, numbers) in scoped {
             for (n, own) in numbers {
                 let list: Vec<&Kept> = own.iter().filter(|k| window.counts(k.stamp)).collect();
                 if let Some(first) = list.first() {
@@ -428,7 +442,7 @@ impl StatusFold {
             reports.entry(report).or_insert_with(|| blank(report));
         }
         for f in &self.report_level {
-            if !window.counts(f.kept.stamp) || retracted(&f.kept.id) {
+            if !in_scope(&f.report) || !window.counts(f.kept.stamp) || retracted(&f.kept.id) {
                 continue;
             }
             let report = f.report.as_str();
@@ -499,8 +513,8 @@ fn summarise(
     report: String,
     number: u32,
     list: &[&Kept],
-    revisions_of: &HashMap<EventId, Vec<Revision>>,
-    kept_by: &HashMap<EventId, EventId>,
+    revisions_of: &dyn Fn(&EventId) -> Vec<Revision>,
+    kept_by: &dyn Fn(&EventId) -> Option<EventId>,
 ) -> RecommendationStatus {
     let id = StreamId::parse(&format!("{report}/{number}"))
         .expect("a stream id's report with a valid number is a stream id");
@@ -537,8 +551,8 @@ fn summarise(
             Fact::Council(c) => s.council.push(c.clone()),
             Fact::Commitment(c) => {
                 let mut c = c.clone();
-                c.kept_by = kept_by.get(&c.event_id).copied();
-                for r in revisions_of.get(&c.event_id).into_iter().flatten() {
+                c.kept_by = kept_by(&c.event_id);
+                for r in revisions_of(&c.event_id) {
                     if c.current_due.as_ref().is_some_and(|d| r.due.end() > d.end()) {
                         c.slips += 1;
                     }
@@ -546,7 +560,7 @@ fn summarise(
                     if r.owner.is_some() {
                         c.current_owner = r.owner.clone();
                     }
-                    c.revisions.push(r.clone());
+                    c.revisions.push(r);
                 }
                 s.commitments.push(c);
             }

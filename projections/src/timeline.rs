@@ -93,6 +93,9 @@ fn detail(body: &Body) -> String {
 #[derive(Default)]
 pub struct TimelineFold {
     slots: Vec<Slot>,
+    /// Interned report -> the indexes of its slots, in position order: a report's or recommendation's timeline
+    /// reads its report's slots only.
+    by_report: Vec<Vec<u32>>,
     /// The numbers named by report-level events, slot after slot ([`SlotConcern::Named`] ranges).
     named: Vec<u32>,
     reports: Reports,
@@ -213,13 +216,22 @@ impl TimelineFold {
                 SlotConcern::Named { from: index(from), to: index(self.named.len()) }
             }
         };
+        let report = self.reports.intern(e.stream.report());
+        let index = u32::try_from(self.slots.len()).expect("fewer than 2^32 events in a timeline");
+        match self.by_report.get_mut(report as usize) {
+            Some(list) => list.push(index),
+            None => {
+                self.by_report.resize_with(report as usize + 1, Vec::new);
+                self.by_report[report as usize].push(index);
+            }
+        }
         self.slots.push(Slot {
             start: e.occurred.start(),
             end: e.occurred.end(),
             recorded_at: e.recorded_at,
             position: e.position,
             id: e.id,
-            report: self.reports.intern(e.stream.report()),
+            report,
             concern,
         });
     }
@@ -246,9 +258,13 @@ impl TimelineFold {
                 None => return TimelineOrder::default(),
             },
         };
-        let mut shown: Vec<(i16, bool, Date, Date, u64)> = self
-            .slots
-            .iter()
+        let slots: Box<dyn Iterator<Item = &Slot>> = match want {
+            None => Box::new(self.slots.iter()),
+            Some((report, _)) => {
+                Box::new(self.by_report.get(report as usize).into_iter().flatten().map(|i| &self.slots[*i as usize]))
+            }
+        };
+        let mut shown: Vec<(i16, bool, Date, Date, u64)> = slots
             .filter(|s| window.counts(s.stamp()))
             .filter(|s| {
                 want.is_none_or(|(report, n)| s.report == report && n.is_none_or(|n| self.concerned(s).concerns(n)))

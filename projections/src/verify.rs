@@ -293,11 +293,17 @@ impl VerifyFold {
     /// judges only the assessments that certainly occurred by then; the evidence is judged against each
     /// assessment's own as-of date, and retractions count whenever they occurred.
     pub fn snapshot(&self, window: Window) -> Verification {
+        self.snapshot_of(window, None)
+    }
+
+    /// As [`VerifyFold::snapshot`], judging only the assessments of one report when `report` is given.
+    pub fn snapshot_of(&self, window: Window, report: Option<&str>) -> Verification {
         let mut verdicts = Vec::new();
         let mut retracted = Vec::new();
         // Per recommendation, the standing assessments recorded so far: (position, id, as_of).
         let mut earlier: HashMap<&StreamId, Vec<(u64, EventId, &PartialDate)>> = HashMap::new();
-        for a in self.assessments.iter().filter(|a| window.counts(a.stamp)) {
+        let scoped = |a: &&Assessment| report.is_none_or(|r| a.stream.report() == r);
+        for a in self.assessments.iter().filter(scoped).filter(|a| window.counts(a.stamp)) {
             let b = &a.body;
             // A retracted assessment is no verdict any more: it is neither judged nor compared with (V5).
             if self.retractions_of(&a.id, window).next().is_some() {

@@ -86,7 +86,7 @@ pub fn record(
     let event_id = event.id;
     let outcome = store.append(&stream, expected, vec![event], principal.name())?;
     let position = outcome.positions.first().copied().unwrap_or(0);
-    let warnings = if outcome.appended > 0 { super::lint::written(store, position)? } else { Vec::new() };
+    let warnings = if outcome.appended > 0 { super::lint::written(store, position, 1)? } else { Vec::new() };
     Ok(Recorded {
         event_id,
         stream,
@@ -156,9 +156,10 @@ pub fn record_batch(
     }
     let ids: Vec<EventId> = events.iter().map(|e| e.id).collect();
     let outcome = store.append(stream, expected, events, principal.name())?;
-    let warnings = match outcome.appended {
-        0 => Vec::new(),
-        n => super::lint::written(store, outcome.head.position + 1 - n as u64)?,
+    let first = outcome.positions.iter().max().map(|last| last + 1 - outcome.appended as u64);
+    let warnings = match (outcome.appended, first) {
+        (0, _) | (_, None) => Vec::new(),
+        (n, Some(first)) => super::lint::written(store, first, n)?,
     };
     Ok(RecordedBatch {
         events: ids.into_iter().zip(outcome.positions).collect(),
@@ -176,6 +177,10 @@ fn retraction_of(
     stream: &StreamId,
     id: EventId,
 ) -> Result<Option<(u64, events::RecordedEvent, String)>, AppError> {
+    // Most events recorded are new: the id index says so without reading the stream.
+    if store.position_of(&id)?.is_none() {
+        return Ok(None);
+    }
     let own = store.read_stream(stream, 1)?.unwrap_or_default();
     let Some(position) = own.iter().find(|e| e.id == id).map(|e| e.position) else { return Ok(None) };
     let report = match stream.recommendation() {
@@ -414,10 +419,8 @@ fn enough_room(free: Option<u64>, bytes: u64) -> Result<(), AppError> {
 fn finish(opened: Opened, imported: Result<ImportReport, import::ImportError>) -> Result<ImportReport, AppError> {
     match imported {
         Ok(mut report) => {
-            // One commit: the appended events are the last ones of the log.
-            if report.appended > 0 {
-                let from = report.head.position + 1 - report.appended as u64;
-                report.warnings = super::lint::written(&*opened.store, from)?;
+            if let Some(from) = report.first_appended {
+                report.warnings = super::lint::written(&*opened.store, from, report.appended)?;
             }
             Ok(report)
         }

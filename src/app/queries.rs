@@ -90,11 +90,12 @@ impl ReadModels {
         self.hash
     }
 
-    /// The whole status through `window`, judged when the models keep verification.
-    fn status_of(&self, window: Window) -> Status {
-        let mut status = self.status.snapshot(window);
+    /// The status through `window`, of one report if given (a report id), judged when the models keep
+    /// verification.
+    fn status_of(&self, window: Window, report: Option<&str>) -> Status {
+        let mut status = self.status.snapshot_of(window, report);
         if let Some(v) = &self.verify {
-            projections::judge(&mut status, &v.snapshot(window));
+            projections::judge(&mut status, &v.snapshot_of(window, report));
         }
         status
     }
@@ -122,23 +123,7 @@ impl ReadModels {
         if let Some(r) = report {
             held(store, r)?;
         }
-        let mut status = self.status_of(window);
-        if let Some(r) = report {
-            status.recommendations.retain(|s| s.report == r.as_str());
-            status.reports.retain(|s| s.id == r.report());
-            // An anomaly names its event by position: keep those of the report's streams.
-            let mut kept = Vec::with_capacity(status.anomalies.len());
-            for a in std::mem::take(&mut status.anomalies) {
-                let of_report = match a.position {
-                    Some(p) => store.event(p)?.is_some_and(|e| e.stream.report() == r.as_str()),
-                    None => false,
-                };
-                if of_report {
-                    kept.push(a);
-                }
-            }
-            status.anomalies = kept;
-        }
+        let mut status = self.status_of(window, report.map(StreamId::report));
         if let Some(name) = owner {
             status.recommendations.retain(|r| r.owned_by(name));
         }
@@ -160,10 +145,9 @@ impl ReadModels {
             from: q.from.as_ref().map(|d| d.start()),
             to: q.to.as_ref().map(|d| d.end()),
         };
-        let mut status = self.status.snapshot(q.window);
+        let mut status = self.status.snapshot_of(q.window, q.stream.as_ref().map(StreamId::report));
         status.anomalies.clear();
         if let Some(stream) = &q.stream {
-            status.reports.retain(|r| r.id == stream.report());
             status
                 .recommendations
                 .retain(|r| r.report == stream.report() && stream.recommendation().is_none_or(|n| n == r.number));
@@ -413,7 +397,7 @@ pub fn report_pack(
         _ => true,
     });
     let models = ReadModels::fold(events, Folds::All)?;
-    let status = models.status_of(window);
+    let status = models.status_of(window, None);
     if let Some(r) = report.filter(|_| !found) {
         let then = known_at.map(|t| format!(" as known at {t}")).unwrap_or_default();
         return Err(AppError::NotFound(format!("the store holds no report {r}{then}")));

@@ -232,6 +232,7 @@ fn write_remote_import(ctx: &Ctx, out: &mut impl Write, v: &serde_json::Value) -
         appended: n("appended"),
         already: n("already_present"),
         head,
+        first_appended: None,
         warnings: Vec::new(),
     };
     write_import(ctx, out, &r, &[])

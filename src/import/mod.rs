@@ -96,6 +96,8 @@ pub struct ImportReport {
     pub already: usize,
     /// The log head afterwards.
     pub head: Head,
+    /// The position of the first event appended (they follow it without a gap), `None` when none was.
+    pub first_appended: Option<u64>,
     /// What looks wrong beside the log among the events appended, though accepted (set by the application layer).
     pub warnings: Vec<crate::app::Warning>,
 }
@@ -426,6 +428,7 @@ pub fn import_events(
         appended: written.appended,
         already: total - written.appended,
         head: written.head,
+        first_appended: first_appended(&written),
         warnings: Vec::new(),
     })
 }
@@ -478,8 +481,16 @@ pub fn import(
         appended: written.appended,
         already: numbers.len() - written.appended,
         head: written.head,
+        first_appended: first_appended(&written),
         warnings: Vec::new(),
     })
+}
+
+/// The first position a write appended: its new events take the last positions it names, without a gap (a
+/// resend keeps its older one); `None` when it appended nothing.
+pub fn first_appended(written: &crate::store::Written) -> Option<u64> {
+    let last = written.positions.iter().max()?;
+    (written.appended > 0).then(|| last + 1 - written.appended as u64)
 }
 
 #[cfg(test)]

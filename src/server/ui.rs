@@ -144,9 +144,17 @@ fn page(lang: Lang, caller: &Caller, title: &str, body: &str, position: u64, pat
         body,
     };
     match t.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => with_forms(Html(html).into_response()),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
+}
+
+/// A page that holds forms: under the server's `Referrer-Policy: no-referrer` a browser posts its forms with
+/// `Origin: null`, which the forgery check refuses; `same-origin` sends the origin (and the referrer) to this
+/// server only.
+fn with_forms(mut r: Response) -> Response {
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    r
 }
 
 /// A problem shown as a page (a refused form, a missing recommendation): its status kept, its detail escaped.
@@ -198,7 +206,7 @@ fn login_page(lang: Lang, error: Option<String>, next: &str, name: &str, status:
         name,
     };
     match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => with_forms((status, Html(html)).into_response()),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
@@ -991,7 +999,7 @@ fn record_form_html(
                 for e in events.iter().filter(|e| types.is_empty() || types.contains(&e.body.event_type())) {
                     let id = e.id.to_string();
                     let sel = if typed.chosen(&name, &id) { " selected" } else { "" };
-                    let summary: String = labels::detail(lang, &e.body).chars().take(80).collect();
+                    let summary: String = e.body.summary().chars().take(90).collect();
                     let _ = write!(
                         out,
                         "<option value=\"{id}\"{sel}>{} · {} · {}</option>",

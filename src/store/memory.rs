@@ -164,6 +164,10 @@ impl EventStore for MemoryStore {
         Ok(self.state().streams.get(stream).map(|v| v.len() as u64))
     }
 
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, ReadError> {
+        Ok(self.state().ids.get(id).copied())
+    }
+
     fn read_stream(&self, stream: &StreamId, from: u64) -> Result<Option<Vec<RecordedEvent>>, ReadError> {
         let state = self.state();
         let Some(positions) = state.streams.get(stream) else { return Ok(None) };

@@ -459,6 +459,10 @@ pub trait EventStore: Send + Sync {
     /// Storage failure or a damaged line.
     fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError>;
 
+    /// The position of the durable event with id `id`, if the store holds one: a lookup in the backend's id
+    /// index.
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, ReadError>;
+
     /// Every event from `from` up to the head as it is now, in position order, for replays of the log.
     fn events(&self, from: u64) -> EventIter<'_>;
 
@@ -515,6 +519,9 @@ impl<S: EventStore + ?Sized> EventStore for Arc<S> {
     }
     fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
         (**self).event(position)
+    }
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, ReadError> {
+        (**self).position_of(id)
     }
     fn events(&self, from: u64) -> EventIter<'_> {
         (**self).events(from)

@@ -1,0 +1,226 @@
+//! The team server under load: a store of generated events (1,000,000 by default, `FOLLOWUP_BENCH_EVENTS`),
+//! served in process over a real socket; 64 concurrent HTTP clients (keep-alive, one connection each) ask for
+//! one report's status, the whole status, one recommendation's timeline, and append with expected versions. Each
+//! prints requests/s and p50/p99 latency; appends are set beside 64 in-process appenders on the same store in the
+//! same run, the group commit's own rate.
+//!
+//! Run: `cargo bench --bench server` (`FOLLOWUP_BENCH_EVENTS=100000` for a shorter run). Figures, not asserts.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use events::{Line, StreamId};
+use followup::access::{AccessFile, Role};
+use followup::server::{self, Options};
+use followup::{EventStore, ExpectedVersion, Pending};
+
+// The binary's allocator, so that the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const CLIENTS: usize = 64;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Runs `per_client` requests on each of `CLIENTS` threads, each with its own connection; prints the rate and
+/// latencies under `name`; returns the rate.
+fn load(name: &str, per_client: usize, request: impl Fn(&ureq::Agent, usize, usize) -> (u16, usize) + Sync) -> f64 {
+    let t = Instant::now();
+    let mut took: Vec<Duration> = Vec::new();
+    let mut bytes = 0usize;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let request = &request;
+                scope.spawn(move || {
+                    let agent: ureq::Agent = ureq::Agent::config_builder()
+                        .http_status_as_error(false)
+                        .timeout_global(Some(Duration::from_secs(300)))
+                        .build()
+                        .into();
+                    let mut took = Vec::with_capacity(per_client);
+                    let mut bytes = 0;
+                    for i in 0..per_client {
+                        let t = Instant::now();
+                        let (status, n) = request(&agent, c, i);
+                        took.push(t.elapsed());
+                        assert!(status < 300, "{name}: status {status}");
+                        bytes += n;
+                    }
+                    (took, bytes)
+                })
+            })
+            .collect();
+        for h in handles {
+            let (t, b) = h.join().expect("client");
+            took.extend(t);
+            bytes += b;
+        }
+    });
+    let elapsed = t.elapsed();
+    took.sort();
+    let rate = took.len() as f64 / elapsed.as_secs_f64();
+    println!(
+        "{name:<52} {:>9.0} requests/s  p50 {:>10}  p99 {:>10}  ({} requests, {:.1} KiB each)",
+        rate,
+        ms(percentile(&took, 0.5)),
+        ms(percentile(&took, 0.99)),
+        took.len(),
+        bytes as f64 / took.len() as f64 / 1024.0
+    );
+    rate
+}
+
+fn body(mut r: ureq::http::Response<ureq::Body>) -> (u16, usize) {
+    let mut buf = Vec::new();
+    r.body_mut().as_reader().read_to_end(&mut buf).expect("body");
+    (r.status().as_u16(), buf.len())
+}
+
+fn main() {
+    let n: usize = std::env::var("FOLLOWUP_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let base = PathBuf::from(std::env::var("FOLLOWUP_BENCH_DIR").unwrap_or_else(|_| "target/bench".into()));
+    std::fs::create_dir_all(&base).expect("bench directory");
+    let work = tempfile::tempdir_in(&base).expect("temporary directory");
+    eprintln!("server benchmark: {n} events under {}", work.path().display());
+
+    let input = work.path().join("history.jsonl");
+    {
+        let mut w = BufWriter::new(File::create(&input).expect("input"));
+        for e in followup::generate(followup::GenerateOptions { reports: n.div_ceil(80) + 1, seed: 2026 }).take(n) {
+            w.write_all(e.to_line().as_bytes()).expect("write");
+            w.write_all(b"\n").expect("write");
+        }
+    }
+    let dir = work.path().join("store");
+    let store: Arc<dyn EventStore> = Arc::new(followup::SledStore::open(&dir).expect("store"));
+    let t = Instant::now();
+    followup::import(&*store, BufReader::with_capacity(1 << 20, File::open(&input).expect("input")), "bench", |_| {})
+        .expect("import");
+    eprintln!("imported {n} events in {:.1} s", t.elapsed().as_secs_f64());
+
+    // The streams to read and append to: 64 recommendations of the log, and one report.
+    let mut streams: Vec<StreamId> = Vec::new();
+    for e in store.events(1).filter_map(|e| e.ok()) {
+        if e.stream.recommendation().is_some() && !streams.contains(&e.stream) {
+            streams.push(e.stream.clone());
+            if streams.len() == CLIENTS {
+                break;
+            }
+        }
+    }
+    let report = streams[0].report().to_owned();
+
+    let access = AccessFile::in_dir(&dir);
+    let now = jiff::Timestamp::now();
+    access.add_user("bench", Role::Admin, "bench password", now).expect("user");
+    let (token, _) = access.create_token("bench", 1, now).expect("token");
+    let auth = format!("Bearer {token}");
+
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let t = Instant::now();
+    let running = rt
+        .block_on(server::start(
+            Arc::clone(&store),
+            access,
+            "127.0.0.1:0".parse().expect("address"),
+            Options { public: false, secure_cookies: false },
+        ))
+        .expect("server");
+    let base = format!("http://{}", running.addr);
+    // The first answer waits for the live models to fold the log.
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let first = body(agent.get(format!("{base}/api/v1/head")).header("Authorization", &auth).call().expect("head"));
+    assert_eq!(first.0, 200);
+    let (status, _) =
+        body(agent.get(format!("{base}/api/v1/summary")).header("Authorization", &auth).call().expect("summary"));
+    assert_eq!(status, 200);
+    println!("server started and live models folded {n} events: {:.1} s", t.elapsed().as_secs_f64());
+
+    let get = |agent: &ureq::Agent, path: &str| {
+        body(agent.get(format!("{base}{path}")).header("Authorization", &auth).call().expect("request"))
+    };
+    // FOLLOWUP_BENCH_ONLY=append skips the reads (for profiling the appends).
+    let reads = std::env::var("FOLLOWUP_BENCH_ONLY").map_or(true, |v| v != "append");
+    let report_status = format!("/api/v1/status?report={report}&as_of=2030-12-31");
+    if reads {
+        load("status of one report (64 clients)", 50, |a, _, _| get(a, &report_status));
+        let paths: Vec<String> =
+            streams.iter().map(|s| format!("/api/v1/timeline?rec={}", s.as_str().replace('/', "%2F"))).collect();
+        load("timeline of one recommendation (64 clients)", 50, |a, c, _| get(a, &paths[c]));
+        load("summary of every report (64 clients)", 5, |a, _, _| get(a, "/api/v1/summary?as_of=2030-12-31"));
+        load("status of every report (64 clients)", 1, |a, _, _| get(a, "/api/v1/status?as_of=2030-12-31"));
+    }
+
+    // Appends: each client to its own stream, with the version it last saw as If-Match.
+    let action = |stream: &StreamId, i: usize| -> String {
+        format!(
+            r#"[{{"type":"action_taken","occurred":"2024-03","source":{{"document":"Bench","locator":"{i}"}},"data":{{"summary":"Appended action number {i}: the executive reported progress on the aftercare programme to the council committee {stream}.","amount":{{"value":{},"currency":"EUR"}}}}}}]"#,
+            1000 + i
+        )
+    };
+    let versions: Vec<std::sync::Mutex<u64>> =
+        streams.iter().map(|s| std::sync::Mutex::new(store.stream_version(s).expect("version").unwrap_or(0))).collect();
+    let per = 50;
+    let http_rate = load("append with If-Match (64 clients, one stream each)", per, |a, c, i| {
+        let s = &streams[c];
+        let mut v = versions[c].lock().expect("version");
+        let path = format!("{base}/api/v1/streams/{}/events", s.as_str().replace('/', "%2F"));
+        let r = a
+            .post(&path)
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .header("If-Match", format!("\"{}\"", *v))
+            .send(action(s, 1_000_000 + c * per + i).as_bytes())
+            .expect("append");
+        let answer = body(r);
+        *v += 1;
+        answer
+    });
+
+    // The same appends in process, on the same store, while the server runs (its live models follow them).
+    let pending = |stream: &StreamId, i: usize| -> Pending {
+        let mut line: serde_json::Value =
+            serde_json::from_str::<Vec<serde_json::Value>>(&action(stream, i)).expect("json").remove(0);
+        line["stream"] = stream.as_str().into();
+        match events::decode(line.to_string().as_bytes()).expect("valid") {
+            Line::New(e) => Pending::New(e),
+            Line::Recorded(_) => unreachable!(),
+        }
+    };
+    let t = Instant::now();
+    std::thread::scope(|scope| {
+        for (k, s) in streams.iter().enumerate() {
+            let store = &store;
+            let pending = &pending;
+            scope.spawn(move || {
+                for i in 0..per {
+                    store
+                        .write(
+                            &mut std::iter::once(Some(pending(s, 2_000_000 + k * per + i))),
+                            Some((s, ExpectedVersion::Any)),
+                            "bench",
+                        )
+                        .expect("append");
+                }
+            });
+        }
+    });
+    let in_process = (streams.len() * per) as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "{:<52} {:>9.0} appends/s; HTTP appends are {:.0}% of it",
+        "64 in-process appenders (the group commit's rate)",
+        in_process,
+        http_rate / in_process * 100.0
+    );
+    rt.block_on(running.stop()).expect("stop");
+}
