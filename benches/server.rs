@@ -34,11 +34,21 @@ fn ms(d: Duration) -> String {
 /// Runs `per_client` requests on each of `CLIENTS` threads, each with its own connection; prints the rate and
 /// latencies under `name`; returns the rate.
 fn load(name: &str, per_client: usize, request: impl Fn(&ureq::Agent, usize, usize) -> (u16, usize) + Sync) -> f64 {
+    load_with(name, CLIENTS, per_client, request)
+}
+
+/// As [`load`], with `clients` threads.
+fn load_with(
+    name: &str,
+    clients: usize,
+    per_client: usize,
+    request: impl Fn(&ureq::Agent, usize, usize) -> (u16, usize) + Sync,
+) -> f64 {
     let t = Instant::now();
     let mut took: Vec<Duration> = Vec::new();
     let mut bytes = 0usize;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..CLIENTS)
+        let handles: Vec<_> = (0..clients)
             .map(|c| {
                 let request = &request;
                 scope.spawn(move || {

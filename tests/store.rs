@@ -1541,7 +1541,7 @@ async fn report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a
     assert!(store.report_events(&StreamId::parse("absent-2020").unwrap()).unwrap().is_empty());
 }
 
-async fn an_event_is_found_by_its_id_at_its_position_once_durable(backend: Backend) {
+async fn an_event_is_found_by_its_id_and_a_stream_by_its_first_event(backend: Backend) {
     // given three events appended in two writes
     let dir = tempfile::tempdir().unwrap();
     let store = backend.open(dir.path());
@@ -1557,6 +1557,9 @@ async fn an_event_is_found_by_its_id_at_its_position_once_durable(backend: Backe
     assert_eq!(first.positions, [1, 2]);
     assert_eq!(second.positions, [3]);
     assert_eq!(store.position_of(&id("00000000-0000-4000-8000-00000000abcd")).unwrap(), None);
+    // and a stream's first event is its version 1, none for a stream that does not exist
+    assert_eq!(store.stream_first(&s).unwrap(), Some(events[0].clone()));
+    assert_eq!(store.stream_first(&stream("/9")).unwrap(), None);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1576,7 +1579,7 @@ macro_rules! conformance {
 }
 
 conformance!(
-    an_event_is_found_by_its_id_at_its_position_once_durable,
+    an_event_is_found_by_its_id_and_a_stream_by_its_first_event,
     report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a_recommendation,
     no_stream_on_an_absent_stream_creates_it_at_version_1,
     no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothing,

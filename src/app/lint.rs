@@ -134,7 +134,10 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
         if issued_here.contains(&stream) {
             continue;
         }
-        let issued = kinds(store, &stream)?.iter().any(|e| matches!(e.body, Body::RecommendationIssued(_)));
+        let is_issue = |e: &RecordedEvent| matches!(e.body, Body::RecommendationIssued(_));
+        // Usually the stream's first event: read the rest only when it is not.
+        let issued =
+            store.stream_first(&stream)?.is_some_and(|e| is_issue(&e)) || kinds(store, &stream)?.iter().any(is_issue);
         if !issued {
             let message = match field {
                 "stream" => format!("{stream} has no recommendation_issued: status lists it as never issued"),
@@ -148,7 +151,9 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
             continue;
         }
         let Ok(stream) = StreamId::parse(&report) else { continue };
-        let published = kinds(store, &stream)?.iter().any(|e| matches!(e.body, Body::ReportPublished(_)));
+        let is_publication = |e: &RecordedEvent| matches!(e.body, Body::ReportPublished(_));
+        let published = store.stream_first(&stream)?.is_some_and(|e| is_publication(&e))
+            || kinds(store, &stream)?.iter().any(is_publication);
         if !published {
             warnings.push(Warning {
                 position,

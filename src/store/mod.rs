@@ -463,6 +463,15 @@ pub trait EventStore: Send + Sync {
     /// index.
     fn position_of(&self, id: &EventId) -> Result<Option<u64>, ReadError>;
 
+    /// The first event of `stream` (its version 1), `None` when the stream does not exist: what a check that a
+    /// recommendation was issued or a report published usually needs, without reading the whole stream.
+    ///
+    /// # Errors
+    /// Storage failure or a damaged line.
+    fn stream_first(&self, stream: &StreamId) -> Result<Option<RecordedEvent>, ReadError> {
+        Ok(self.read_stream(stream, 1)?.and_then(|events| events.into_iter().next()))
+    }
+
     /// Every event from `from` up to the head as it is now, in position order, for replays of the log.
     fn events(&self, from: u64) -> EventIter<'_>;
 
@@ -522,6 +531,9 @@ impl<S: EventStore + ?Sized> EventStore for Arc<S> {
     }
     fn position_of(&self, id: &EventId) -> Result<Option<u64>, ReadError> {
         (**self).position_of(id)
+    }
+    fn stream_first(&self, stream: &StreamId) -> Result<Option<RecordedEvent>, ReadError> {
+        (**self).stream_first(stream)
     }
     fn events(&self, from: u64) -> EventIter<'_> {
         (**self).events(from)

@@ -1368,6 +1368,13 @@ impl EventStore for SledStore {
         committed_position(self, id, self.head().position).map_err(ReadError::Storage)
     }
 
+    fn stream_first(&self, stream: &StreamId) -> Result<Option<RecordedEvent>, ReadError> {
+        match self.stream_positions(stream, 1)?.and_then(|p| p.first().copied()) {
+            Some(position) => self.event_at(position),
+            None => Ok(None),
+        }
+    }
+
     fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
         self.event_at(position)
     }
