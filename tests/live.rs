@@ -221,9 +221,30 @@ fn one_reports_snapshot_is_the_whole_snapshot_cut_to_that_report() {
     }
     let reports: std::collections::BTreeSet<&str> = log.iter().map(|e| e.stream.report()).collect();
     assert!(reports.len() >= 20);
+    assert_eq!(live.status.reports(), reports.iter().copied().collect::<Vec<_>>());
+    let (mut assessed, mut overdue_seen) = (0, 0);
     for window in windows(log.len(), ["2015-06-30", "2019-12-31"]) {
         let whole = live.status.snapshot(window);
         let whole_verification = live.verify.snapshot(window);
+        // The summary and the overdue commitments, built report after report, are those of the whole status.
+        let on = day("2019-12-31");
+        let mut judged = whole.clone();
+        projections::judge(&mut judged, &whole_verification);
+        let mut summing = projections::Summing::new(on);
+        let mut overdue = Vec::new();
+        for report in &reports {
+            let mut of_report = live.status.snapshot_of(window, Some(report));
+            projections::judge(&mut of_report, &live.verify.snapshot_of(window, Some(report)));
+            summing.add(&of_report);
+            overdue.extend(projections::overdue(&of_report, on));
+        }
+        projections::order_overdue(&mut overdue);
+        let summary = projections::summary(&judged, on);
+        assessed += summary.overall.assessed;
+        assert_eq!(json(&summing.finish()), json(&summary));
+        let whole_overdue = projections::overdue(&judged, on);
+        overdue_seen += whole_overdue.len();
+        assert_eq!(json(&overdue), json(&whole_overdue));
         for report in &reports {
             let mut expected = whole.clone();
             expected.reports.retain(|r| r.id == *report);
@@ -236,4 +257,5 @@ fn one_reports_snapshot_is_the_whole_snapshot_cut_to_that_report() {
             assert_eq!(json(&live.verify.snapshot_of(window, Some(report))), json(&verification), "{report}");
         }
     }
+    assert!(assessed > 100 && overdue_seen > 10, "{assessed} verdicts, {overdue_seen} overdue");
 }

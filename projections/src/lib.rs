@@ -18,10 +18,10 @@ use serde::Serialize;
 pub(crate) use filter::Stamp;
 pub use filter::Window;
 pub use status::{
-    judge, overdue, owner_is, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue,
+    judge, order_overdue, overdue, owner_is, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue,
     RecommendationStatus, ReportEntry, Revision, Status, StatusFold, VerdictEntry,
 };
-pub use summary::{summary, ReportSummary, Summary};
+pub use summary::{summary, ReportSummary, Summary, Summing};
 pub use timeline::{timeline, Timeline, TimelineEntry, TimelineFilter, TimelineFold, TimelineOrder};
 pub use verify::{verify_verdicts, Failure, Judgement, VerdictCheck, Verification, VerifyFold};
 

@@ -318,6 +318,8 @@ pub struct StatusFold {
     recs: BTreeMap<String, BTreeMap<u32, Vec<Kept>>>,
     /// Report-level events, in log order.
     report_level: Vec<ReportFact>,
+    /// Report -> the indexes in `report_level` of its events, ascending: a report's snapshot reads its own.
+    report_level_of: HashMap<String, Vec<usize>>,
     /// Commitment -> its due-date revisions, in log order.
     revisions: HashMap<EventId, Vec<Revised>>,
     /// Commitment -> the actions that keep it, in log order.
@@ -366,8 +368,24 @@ impl StatusFold {
                 };
                 numbers.entry(n).or_default().push(kept);
             }
-            None => self.report_level.push(ReportFact { report: report.to_owned(), concern: Concern::of(event), kept }),
+            None => {
+                match self.report_level_of.get_mut(report) {
+                    Some(at) => at.push(self.report_level.len()),
+                    None => {
+                        self.report_level_of.insert(report.to_owned(), vec![self.report_level.len()]);
+                    }
+                }
+                self.report_level.push(ReportFact { report: report.to_owned(), concern: Concern::of(event), kept });
+            }
         }
+    }
+
+    /// The id of every report with an event applied so far, ascending: the reports a snapshot can list.
+    pub fn reports(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.recs.keys().map(String::as_str).collect();
+        ids.extend(self.report_level_of.keys().filter(|r| !self.recs.contains_key(*r)).map(String::as_str));
+        ids.sort_unstable();
+        ids
     }
 
     /// The status of every recommendation through `window`, from the events applied so far.
@@ -385,7 +403,6 @@ impl StatusFold {
     /// and its anomalies, exactly as they are in the whole snapshot, without building the others.
     pub fn snapshot_of(&self, window: Window, report: Option<&str>) -> Status {
         let scope = report;
-        let in_scope = |r: &str| scope.is_none_or(|s| s == r);
         let retracted = |id: &EventId| self.retracted.get(id).is_some_and(|t| window.knows(*t));
         // Who kept a commitment, and its revisions, are looked up for the commitments shown only.
         let kept_by = |c: &EventId| -> Option<EventId> {
@@ -441,8 +458,12 @@ impl StatusFold {
         for (report, _) in recs.keys() {
             reports.entry(report).or_insert_with(|| blank(report));
         }
-        for f in &self.report_level {
-            if !in_scope(&f.report) || !window.counts(f.kept.stamp) || retracted(&f.kept.id) {
+        let report_level: Box<dyn Iterator<Item = &ReportFact>> = match scope {
+            Some(s) => Box::new(self.report_level_of.get(s).into_iter().flatten().map(|&i| &self.report_level[i])),
+            None => Box::new(self.report_level.iter()),
+        };
+        for f in report_level {
+            if !window.counts(f.kept.stamp) || retracted(&f.kept.id) {
                 continue;
             }
             let report = f.report.as_str();
@@ -708,11 +729,18 @@ pub fn overdue(status: &Status, day: events::Date) -> Vec<Overdue> {
             });
         }
     }
-    out.sort_by(|a, b| {
+    order_overdue(&mut out);
+    out
+}
+
+/// Orders overdue commitments as [`overdue`] does: by current due date, then recommendation, else as given.
+/// Concatenating the overdue commitments of report-scoped statuses in report id order and ordering them gives
+/// exactly what [`overdue`] gives of the whole status.
+pub fn order_overdue(overdue: &mut [Overdue]) {
+    overdue.sort_by(|a, b| {
         let due = |o: &Overdue| o.commitment.current_due.as_ref().map(|d| (d.start(), d.end()));
         due(a).cmp(&due(b)).then_with(|| a.recommendation.cmp(&b.recommendation))
     });
-    out
 }
 
 #[cfg(test)]

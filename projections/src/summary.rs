@@ -51,48 +51,74 @@ fn rate(part: usize, whole: usize) -> Option<f64> {
 
 /// Summarises `status` (folded as of `day`), counting overdue commitments on `day`.
 pub fn summary(status: &Status, day: Date) -> Summary {
-    // Overdue commitments counted per recommendation once, not searched for each one.
-    let mut late: HashMap<StreamId, usize> = HashMap::new();
-    for o in overdue(status, day) {
-        *late.entry(o.recommendation).or_default() += 1;
+    let mut s = Summing::new(day);
+    s.add(status);
+    s.finish()
+}
+
+/// A summary built from the statuses of one report after another: adding the report-scoped statuses of every
+/// report, in report id order, gives what [`summary`] gives of the whole status, without holding it.
+pub struct Summing {
+    day: Date,
+    per: BTreeMap<String, ReportSummary>,
+    overall: ReportSummary,
+}
+
+impl Summing {
+    /// Nothing summed yet; overdue commitments are counted on `day`.
+    pub fn new(day: Date) -> Summing {
+        Summing { day, per: BTreeMap::new(), overall: ReportSummary::default() }
     }
-    let mut per: BTreeMap<String, ReportSummary> = BTreeMap::new();
-    let mut overall = ReportSummary::default();
-    // A recommendation whose issue is not in the window (never issued, or its issue retracted) is no
-    // recommendation of the report: it is not counted (status lists it with an anomaly).
-    for r in status.recommendations.iter().filter(|r| r.issued.is_some()) {
-        let s = per
-            .entry(r.report.clone())
-            .or_insert_with(|| ReportSummary { report: r.report.clone(), ..ReportSummary::default() });
-        let closed = matches!(r.verdict, Some(Verdict::Implemented | Verdict::NoLongerRelevant));
-        let open = if closed { 0 } else { r.commitments.iter().filter(|c| c.kept_by.is_none()).count() };
-        let overdue_here = late.get(&r.id).copied().unwrap_or(0);
-        for t in [&mut *s, &mut overall] {
-            t.recommendations += 1;
-            if let Some(v) = r.verdict {
-                t.assessed += 1;
-                *t.verdicts.entry(v.code()).or_default() += 1;
-                t.not_supported += usize::from(matches!(
-                    r.verdict_judgement,
-                    Some(crate::Judgement::Unsupported | crate::Judgement::Undermined)
-                ));
-                t.implemented += usize::from(v == Verdict::Implemented);
-                t.implemented_or_partially +=
-                    usize::from(matches!(v, Verdict::Implemented | Verdict::PartiallyImplemented));
+
+    /// Adds the recommendations of `status` (folded as of the day), none of which was added before.
+    pub fn add(&mut self, status: &Status) {
+        // Overdue commitments counted per recommendation once, not searched for each one.
+        let mut late: HashMap<StreamId, usize> = HashMap::new();
+        for o in overdue(status, self.day) {
+            *late.entry(o.recommendation).or_default() += 1;
+        }
+        // A recommendation whose issue is not in the window (never issued, or its issue retracted) is no
+        // recommendation of the report: it is not counted (status lists it with an anomaly).
+        for r in status.recommendations.iter().filter(|r| r.issued.is_some()) {
+            let s = self
+                .per
+                .entry(r.report.clone())
+                .or_insert_with(|| ReportSummary { report: r.report.clone(), ..ReportSummary::default() });
+            let closed = matches!(r.verdict, Some(Verdict::Implemented | Verdict::NoLongerRelevant));
+            let open = if closed { 0 } else { r.commitments.iter().filter(|c| c.kept_by.is_none()).count() };
+            let overdue_here = late.get(&r.id).copied().unwrap_or(0);
+            for t in [&mut *s, &mut self.overall] {
+                t.recommendations += 1;
+                if let Some(v) = r.verdict {
+                    t.assessed += 1;
+                    *t.verdicts.entry(v.code()).or_default() += 1;
+                    t.not_supported += usize::from(matches!(
+                        r.verdict_judgement,
+                        Some(crate::Judgement::Unsupported | crate::Judgement::Undermined)
+                    ));
+                    t.implemented += usize::from(v == Verdict::Implemented);
+                    t.implemented_or_partially +=
+                        usize::from(matches!(v, Verdict::Implemented | Verdict::PartiallyImplemented));
+                }
+                t.open_commitments += open;
+                t.overdue_commitments += overdue_here;
             }
-            t.open_commitments += open;
-            t.overdue_commitments += overdue_here;
         }
     }
-    let mut reports: Vec<ReportSummary> = per.into_values().collect();
-    for t in reports.iter_mut().chain(std::iter::once(&mut overall)) {
-        for v in Verdict::ALL {
-            t.verdicts.entry(v.code()).or_default();
+
+    /// The summary of everything added.
+    pub fn finish(self) -> Summary {
+        let Summing { per, mut overall, .. } = self;
+        let mut reports: Vec<ReportSummary> = per.into_values().collect();
+        for t in reports.iter_mut().chain(std::iter::once(&mut overall)) {
+            for v in Verdict::ALL {
+                t.verdicts.entry(v.code()).or_default();
+            }
+            t.implementation_rate = rate(t.implemented, t.assessed);
+            t.implemented_or_partially_rate = rate(t.implemented_or_partially, t.assessed);
         }
-        t.implementation_rate = rate(t.implemented, t.assessed);
-        t.implemented_or_partially_rate = rate(t.implemented_or_partially, t.assessed);
+        Summary { reports, overall }
     }
-    Summary { reports, overall }
 }
 
 #[cfg(test)]

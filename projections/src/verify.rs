@@ -178,6 +178,8 @@ pub struct VerifyFold {
     /// the report with number 0 when they name none).
     stances: HashMap<(String, u32), Vec<Response>>,
     assessments: Vec<Assessment>,
+    /// Report -> the indexes in `assessments` of its own, ascending: a report's snapshot judges its own.
+    assessments_of: HashMap<String, Vec<usize>>,
 }
 
 impl VerifyFold {
@@ -228,14 +230,23 @@ impl VerifyFold {
                     self.stances.entry((e.stream.report().to_owned(), n)).or_default().push(r);
                 }
             }
-            Body::StatusAssessed(b) => self.assessments.push(Assessment {
-                id: e.id,
-                position: e.position,
-                stamp: Stamp::of(e),
-                stream: e.stream.clone(),
-                occurred: e.occurred.clone(),
-                body: b.clone(),
-            }),
+            Body::StatusAssessed(b) => {
+                let report = e.stream.report();
+                match self.assessments_of.get_mut(report) {
+                    Some(at) => at.push(self.assessments.len()),
+                    None => {
+                        self.assessments_of.insert(report.to_owned(), vec![self.assessments.len()]);
+                    }
+                }
+                self.assessments.push(Assessment {
+                    id: e.id,
+                    position: e.position,
+                    stamp: Stamp::of(e),
+                    stream: e.stream.clone(),
+                    occurred: e.occurred.clone(),
+                    body: b.clone(),
+                });
+            }
             _ => {}
         }
     }
@@ -300,10 +311,15 @@ impl VerifyFold {
     pub fn snapshot_of(&self, window: Window, report: Option<&str>) -> Verification {
         let mut verdicts = Vec::new();
         let mut retracted = Vec::new();
+        // Assessment id -> the indexes in `verdicts` of its checks (several only if ids repeat outside a store).
+        let mut judged: HashMap<EventId, Vec<usize>> = HashMap::new();
         // Per recommendation, the standing assessments recorded so far: (position, id, as_of).
         let mut earlier: HashMap<&StreamId, Vec<(u64, EventId, &PartialDate)>> = HashMap::new();
-        let scoped = |a: &&Assessment| report.is_none_or(|r| a.stream.report() == r);
-        for a in self.assessments.iter().filter(scoped).filter(|a| window.counts(a.stamp)) {
+        let scoped: Box<dyn Iterator<Item = &Assessment>> = match report {
+            Some(r) => Box::new(self.assessments_of.get(r).into_iter().flatten().map(|&i| &self.assessments[i])),
+            None => Box::new(self.assessments.iter()),
+        };
+        for a in scoped.filter(|a| window.counts(a.stamp)) {
             let b = &a.body;
             // A retracted assessment is no verdict any more: it is neither judged nor compared with (V5).
             if self.retractions_of(&a.id, window).next().is_some() {
@@ -481,9 +497,13 @@ impl VerifyFold {
                 failures,
                 superseded_by: None,
             });
+            judged.entry(a.id).or_default().push(verdicts.len() - 1);
             if let Some(old) = b.supersedes {
-                if let Some(v) = verdicts.iter_mut().find(|v| v.event_id == old && v.superseded_by.is_none()) {
-                    v.superseded_by = Some(a.id);
+                // The first (by position) of the judged assessments with that id that is not yet superseded.
+                let first =
+                    judged.get(&old).into_iter().flatten().copied().find(|&i| verdicts[i].superseded_by.is_none());
+                if let Some(i) = first {
+                    verdicts[i].superseded_by = Some(a.id);
                 }
             }
         }

@@ -167,27 +167,35 @@ impl ReadModels {
         day: Date,
         known_at: Option<Timestamp>,
     ) -> Result<Summary, AppError> {
-        let status = self.status(store, Window { as_of: Some(day), known_at }, report, None)?;
-        Ok(projections::summary(&status, day))
+        let window = Window { as_of: Some(day), known_at };
+        if report.is_some() {
+            return Ok(projections::summary(&self.status(store, window, report, None)?, day));
+        }
+        // Report after report: the whole status is never held.
+        let mut summing = projections::Summing::new(day);
+        for r in self.status.reports() {
+            summing.add(&self.status_of(window, Some(r)));
+        }
+        Ok(summing.finish())
     }
 
     /// The commitments overdue on `day`, by current due date, then recommendation; with `owner`, only those it
     /// owns.
     ///
     /// # Errors
-    /// A damaged store.
-    pub fn due(
-        &self,
-        store: &dyn EventStore,
-        day: Date,
-        known_at: Option<Timestamp>,
-        owner: Option<&str>,
-    ) -> Result<Vec<Overdue>, AppError> {
-        let status = self.status(store, Window { as_of: Some(day), known_at }, None, None)?;
-        let mut overdue = projections::overdue(&status, day);
-        if let Some(name) = owner {
-            overdue.retain(|o| o.owned_by(name));
+    /// None: the models hold all it needs (a `Result` as every query's).
+    pub fn due(&self, day: Date, known_at: Option<Timestamp>, owner: Option<&str>) -> Result<Vec<Overdue>, AppError> {
+        let window = Window { as_of: Some(day), known_at };
+        // Report after report: the whole status is never held.
+        let mut overdue = Vec::new();
+        for r in self.status.reports() {
+            let mut of_report = projections::overdue(&self.status_of(window, Some(r)), day);
+            if let Some(name) = owner {
+                of_report.retain(|o| o.owned_by(name));
+            }
+            overdue.append(&mut of_report);
         }
+        projections::order_overdue(&mut overdue);
         Ok(overdue)
     }
 }
@@ -317,7 +325,7 @@ pub fn due(
     known_at: Option<Timestamp>,
     owner: Option<&str>,
 ) -> Result<Vec<Overdue>, AppError> {
-    ReadModels::fold(store.events(1), Folds::Status)?.due(store, day, known_at, owner)
+    ReadModels::fold(store.events(1), Folds::Status)?.due(day, known_at, owner)
 }
 
 /// Writes every stored line in position order, each followed by a newline, and returns how many.

@@ -459,9 +459,14 @@ async fn status(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Res
     let as_of = p.date("as_of")?.unwrap_or_else(|| day_of(today()));
     let window = app::window(Some(&as_of), p.instant("known_at")?);
     let (report, owner, style) = (p.report("report")?, p.text("owner").map(str::to_owned), p.style()?);
-    let status =
-        state.live.query(&state.store, move |m, s| m.status(s, window, report.as_ref(), owner.as_deref())).await?;
-    Ok(rendered(style.format, render(|out| output::status(out, style, &status))?))
+    let bytes = state
+        .live
+        .query(&state.store, move |m, s| {
+            let status = m.status(s, window, report.as_ref(), owner.as_deref())?;
+            render(|out| output::status(out, style, &status))
+        })
+        .await?;
+    Ok(rendered(style.format, bytes))
 }
 
 async fn timeline(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Result<Response, Problem> {
@@ -470,8 +475,14 @@ async fn timeline(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> R
     let window = app::window(p.date("as_of")?.as_ref(), p.instant("known_at")?);
     let query = TimelineQuery { stream: p.stream("rec")?, from: p.date("from")?, to: p.date("to")?, window };
     let style = p.style()?;
-    let (timeline, status) = state.live.query(&state.store, move |m, s| m.timeline(s, &query)).await?;
-    Ok(rendered(style.format, render(|out| output::timeline(out, style, &timeline, &status))?))
+    let bytes = state
+        .live
+        .query(&state.store, move |m, s| {
+            let (timeline, status) = m.timeline(s, &query)?;
+            render(|out| output::timeline(out, style, &timeline, &status))
+        })
+        .await?;
+    Ok(rendered(style.format, bytes))
 }
 
 async fn summary(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Result<Response, Problem> {
@@ -479,8 +490,14 @@ async fn summary(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Re
     let p = Params::parse(q.as_deref(), &["report", "as_of", "known_at", "format", "lang"])?;
     let day = p.date("as_of")?.map_or_else(today, |d| d.end());
     let (report, known_at, style) = (p.report("report")?, p.instant("known_at")?, p.style()?);
-    let summary = state.live.query(&state.store, move |m, s| m.summary(s, report.as_ref(), day, known_at)).await?;
-    Ok(rendered(style.format, render(|out| output::summary(out, style, &summary))?))
+    let bytes = state
+        .live
+        .query(&state.store, move |m, s| {
+            let summary = m.summary(s, report.as_ref(), day, known_at)?;
+            render(|out| output::summary(out, style, &summary))
+        })
+        .await?;
+    Ok(rendered(style.format, bytes))
 }
 
 async fn due(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Result<Response, Problem> {
@@ -488,8 +505,14 @@ async fn due(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Result
     let p = Params::parse(q.as_deref(), &["on", "known_at", "owner", "format", "lang"])?;
     let day = p.date("on")?.map_or_else(today, |d| d.end());
     let (known_at, owner, style) = (p.instant("known_at")?, p.text("owner").map(str::to_owned), p.style()?);
-    let overdue = state.live.query(&state.store, move |m, s| m.due(s, day, known_at, owner.as_deref())).await?;
-    Ok(rendered(style.format, render(|out| output::due(out, style, day, &overdue))?))
+    let bytes = state
+        .live
+        .query(&state.store, move |m, _| {
+            let overdue = m.due(day, known_at, owner.as_deref())?;
+            render(|out| output::due(out, style, day, &overdue))
+        })
+        .await?;
+    Ok(rendered(style.format, bytes))
 }
 
 /// `GET /api/v1/verify` (admin): replays the log, judges every verdict and checks the chain, as `followup

@@ -63,11 +63,23 @@ pub struct Live {
     models: RwLock<ReadModels>,
     /// The position applied, or why the models stopped.
     applied: watch::Sender<Result<u64, String>>,
+    /// Queries running at once, at most: one answer of the whole log can take hundreds of megabytes, so the
+    /// memory a burst of them takes is bounded by this many, and the rest wait their turn.
+    running: tokio::sync::Semaphore,
+}
+
+/// How many queries run at once: twice the cores, at least 2.
+fn query_slots() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| 2 * n.get()).max(2)
 }
 
 impl Live {
     fn new() -> Live {
-        Live { models: RwLock::new(ReadModels::new(Folds::All)), applied: watch::Sender::new(Ok(0)) }
+        Live {
+            models: RwLock::new(ReadModels::new(Folds::All)),
+            applied: watch::Sender::new(Ok(0)),
+            running: tokio::sync::Semaphore::new(query_slots()),
+        }
     }
 
     /// Waits until the models have applied `position`.
@@ -89,15 +101,18 @@ impl Live {
         self.models.read().unwrap_or_else(|p| p.into_inner()).position()
     }
 
-    /// Runs `query` on the models once they hold every event the store holds now, on a blocking thread.
+    /// Runs `query` on the models once they hold every event the store holds now, on a blocking thread, when
+    /// one of the query slots is free. A query that renders its answer inside `query` holds its slot until the
+    /// bytes are ready.
     ///
     /// # Errors
     /// What `query` returns; [`AppError::Integrity`] when the models stopped.
-    pub async fn query<T: Send + 'static>(
+    pub async fn query<T: Send + 'static, E: From<AppError> + Send + 'static>(
         self: &Arc<Live>,
         store: &Arc<dyn EventStore>,
-        query: impl FnOnce(&ReadModels, &dyn EventStore) -> Result<T, AppError> + Send + 'static,
-    ) -> Result<T, AppError> {
+        query: impl FnOnce(&ReadModels, &dyn EventStore) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E> {
+        let _slot = self.running.acquire().await.map_err(|_| AppError::Integrity("the server is stopping".into()))?;
         self.reach(store.head().position).await?;
         let (live, store) = (Arc::clone(self), Arc::clone(store));
         tokio::task::spawn_blocking(move || {

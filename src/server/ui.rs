@@ -442,7 +442,7 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
         let known_at = w.known_at;
         let (status, overdue, position) = state
             .live
-            .query(&state.store, move |m, s| {
+            .query::<_, AppError>(&state.store, move |m, s| {
                 let status = m.status(s, window, None, None)?;
                 let overdue = projections::overdue(&status, day);
                 Ok((status, overdue, m.position()))
@@ -536,7 +536,7 @@ async fn recommendation(
         let s = stream.clone();
         let (status, timeline, position) = state
             .live
-            .query(&state.store, move |m, store| {
+            .query::<_, AppError>(&state.store, move |m, store| {
                 let status = m.status(store, window, Some(&s.report_stream()), None)?;
                 let q = TimelineQuery { stream: Some(s.clone()), from: None, to: None, window };
                 let (timeline, _) = m.timeline(store, &q)?;
@@ -1221,8 +1221,10 @@ async fn summary(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -
     guarded(&headers, &state, &path, q.as_deref(), &["as_of", "known_at", "lang"], async |caller, p, lang| {
         let w = WindowParams::of(&p)?;
         let (day, known_at) = (w.day(), w.known_at);
-        let (summary, position) =
-            state.live.query(&state.store, move |m, s| Ok((m.summary(s, None, day, known_at)?, m.position()))).await?;
+        let (summary, position) = state
+            .live
+            .query::<_, AppError>(&state.store, move |m, s| Ok((m.summary(s, None, day, known_at)?, m.position())))
+            .await?;
         let mut body = format!(
             "<form class=\"filters\" method=\"get\">{}<button type=\"submit\">{}</button></form>",
             w.fields(lang),
@@ -1274,7 +1276,7 @@ async fn report(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) ->
     guarded(&headers, &state, &path, q.as_deref(), &["lang"], async |caller, _p, lang| {
         let (status, position) = state
             .live
-            .query(&state.store, |m, s| Ok((m.status(s, projections::Window::default(), None, None)?, m.position())))
+            .query::<_, AppError>(&state.store, |m, s| Ok((m.status(s, projections::Window::default(), None, None)?, m.position())))
             .await?;
         let mut body = format!("<form class=\"filters\" method=\"get\" action=\"/api/v1/report\">{}", WindowParams { as_of: None, known_at: None, as_of_text: String::new(), known_at_text: String::new() }.fields(lang));
         let _ = write!(body, "<label>{} <select name=\"report\"><option value=\"\">{}</option>", escape(word(lang, Word::Report)), lang.pick("all", "alle"));
