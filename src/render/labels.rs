@@ -264,15 +264,20 @@ pub fn claim(lang: Lang, c: Claim) -> &'static str {
 
 /// A motion's result and vote in words: `adopted unanimously` / `aangenomen met algemene stemmen`.
 pub fn motion(lang: Lang, result: MotionResult, votes: Option<&Votes>) -> String {
-    let r = match result {
-        MotionResult::Adopted => lang.pick("adopted", "aangenomen"),
-        MotionResult::Rejected => lang.pick("rejected", "verworpen"),
-        MotionResult::Withdrawn => lang.pick("withdrawn", "ingetrokken"),
-    };
+    let r = motion_result(lang, result);
     match votes {
         Some(Votes::Unanimous(_)) => format!("{r} {}", lang.pick("unanimously", "met algemene stemmen")),
         Some(Votes::Counted(c)) => format!("{r} {}-{}", c.in_favour, c.against),
         None => r.to_owned(),
+    }
+}
+
+/// What became of a motion, in words: `adopted` / `aangenomen`.
+pub fn motion_result(lang: Lang, result: MotionResult) -> &'static str {
+    match result {
+        MotionResult::Adopted => lang.pick("adopted", "aangenomen"),
+        MotionResult::Rejected => lang.pick("rejected", "verworpen"),
+        MotionResult::Withdrawn => lang.pick("withdrawn", "ingetrokken"),
     }
 }
 

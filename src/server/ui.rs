@@ -673,7 +673,7 @@ fn recommendation_body(
             "<h2>{}</h2><p class=\"types\">",
             lang.pick("Record what happened", "Leg vast wat er gebeurde")
         );
-        for t in RECORDABLE {
+        for t in recordable_types() {
             let _ = write!(
                 body,
                 "<a href=\"/rec/{}/record?type={}\">{}</a> ",
@@ -694,21 +694,10 @@ fn recommendation_body(
     body
 }
 
-/// The event types a recommendation's page records.
-const RECORDABLE: [EventType; 12] = [
-    EventType::ExecutiveResponded,
-    EventType::AuditorCommented,
-    EventType::CommitteeDiscussed,
-    EventType::CouncilDecided,
-    EventType::CouncilMotionVoted,
-    EventType::CommitmentMade,
-    EventType::ActionTaken,
-    EventType::ContextNoted,
-    EventType::StatusAssessed,
-    EventType::EventRetracted,
-    EventType::CommitmentRevised,
-    EventType::ExecutiveReported,
-];
+/// The event types a recommendation's page records: all but the two a report's import records.
+fn recordable_types() -> impl Iterator<Item = EventType> {
+    EventType::ALL.into_iter().filter(|t| !matches!(t, EventType::ReportPublished | EventType::RecommendationIssued))
+}
 
 /// How a field of an event's data is entered.
 #[derive(Clone, Copy)]
@@ -719,8 +708,8 @@ enum Input {
     Area,
     /// An EDTF date.
     Date,
-    /// One of the codes.
-    Choice(&'static [&'static str]),
+    /// One of the codes of an enumeration, each shown by its label: `(code, label)` in the enumeration's order.
+    Choice(fn(Lang) -> Vec<(&'static str, &'static str)>),
     /// An amount in euros (`480000`, `12,50`).
     Amount,
     /// `unanimous`, or `for-against` such as `27-15`.
@@ -740,18 +729,25 @@ struct Field {
     required: bool,
 }
 
-const STANCES: &[&str] = &["adopted", "adopted_with_reservations", "partially_adopted", "rejected"];
-const VERDICTS: &[&str] =
-    &["not_implemented", "in_progress", "partially_implemented", "implemented", "no_longer_relevant"];
-const RESULTS: &[&str] = &["adopted", "rejected", "withdrawn"];
-const CLAIMS: &[&str] = &["done", "in_progress", "not_started"];
+fn stances(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    events::Stance::ALL.into_iter().map(|s| (s.code(), labels::stance(lang, s))).collect()
+}
+fn verdicts(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    Verdict::ALL.into_iter().map(|v| (v.code(), labels::verdict(lang, v))).collect()
+}
+fn results(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    events::MotionResult::ALL.into_iter().map(|r| (r.code(), labels::motion_result(lang, r))).collect()
+}
+fn claims(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    events::Claim::ALL.into_iter().map(|c| (c.code(), labels::claim(lang, c))).collect()
+}
 
 /// The data fields of each recordable type.
 fn fields(t: EventType) -> &'static [Field] {
     use Input::*;
     match t {
         EventType::ExecutiveResponded => &[
-            Field { key: "stance", input: Choice(STANCES), required: true },
+            Field { key: "stance", input: Choice(stances), required: true },
             Field { key: "summary", input: Area, required: true },
         ],
         EventType::AuditorCommented | EventType::ContextNoted => {
@@ -767,7 +763,7 @@ fn fields(t: EventType) -> &'static [Field] {
         ],
         EventType::CouncilMotionVoted => &[
             Field { key: "motion", input: Line, required: true },
-            Field { key: "result", input: Choice(RESULTS), required: true },
+            Field { key: "result", input: Choice(results), required: true },
             Field { key: "votes", input: Votes, required: true },
             Field { key: "summary", input: Area, required: true },
         ],
@@ -782,7 +778,7 @@ fn fields(t: EventType) -> &'static [Field] {
             Field { key: "fulfils", input: Refs(&[EventType::CommitmentMade]), required: false },
         ],
         EventType::StatusAssessed => &[
-            Field { key: "verdict", input: Choice(VERDICTS), required: true },
+            Field { key: "verdict", input: Choice(verdicts), required: true },
             Field { key: "as_of", input: Date, required: true },
             Field { key: "assessor", input: Line, required: true },
             Field { key: "rationale", input: Area, required: true },
@@ -801,33 +797,10 @@ fn fields(t: EventType) -> &'static [Field] {
             Field { key: "owner", input: Line, required: false },
         ],
         EventType::ExecutiveReported => &[
-            Field { key: "claim", input: Choice(CLAIMS), required: true },
+            Field { key: "claim", input: Choice(claims), required: true },
             Field { key: "summary", input: Area, required: true },
         ],
         _ => &[],
-    }
-}
-
-/// The label of a choice's code.
-fn choice_label(lang: Lang, key: &str, code: &str) -> String {
-    let find = |all: &[&str]| all.contains(&code);
-    match key {
-        "stance" if find(STANCES) => events::Stance::ALL
-            .iter()
-            .find(|s| s.code() == code)
-            .map_or(code.into(), |s| labels::stance(lang, *s).into()),
-        "verdict" if find(VERDICTS) => {
-            Verdict::ALL.iter().find(|v| v.code() == code).map_or(code.into(), |v| labels::verdict(lang, *v).into())
-        }
-        "claim" => {
-            events::Claim::ALL.iter().find(|c| c.code() == code).map_or(code.into(), |c| labels::claim(lang, *c).into())
-        }
-        "result" => match code {
-            "adopted" => lang.pick("adopted", "aangenomen").into(),
-            "rejected" => lang.pick("rejected", "verworpen").into(),
-            _ => lang.pick("withdrawn", "ingetrokken").into(),
-        },
-        _ => code.into(),
     }
 }
 
@@ -957,19 +930,15 @@ fn record_form_html(
                 }
                 out.push_str("</label>");
             }
-            Input::Choice(codes) => {
+            Input::Choice(choices) => {
                 let _ = write!(
                     out,
                     "<label{class}>{} <select name=\"{name}\"{req}><option value=\"\"></option>",
                     escape(label)
                 );
-                for code in codes {
+                for (code, label) in choices(lang) {
                     let sel = if typed.chosen(&name, code) { " selected" } else { "" };
-                    let _ = write!(
-                        out,
-                        "<option value=\"{code}\"{sel}>{}</option>",
-                        escape(&choice_label(lang, field.key, code))
-                    );
+                    let _ = write!(out, "<option value=\"{code}\"{sel}>{}</option>", escape(label));
                 }
                 out.push_str("</select>");
                 if let Some(e) = typed.error_at(&name) {
@@ -1031,10 +1000,13 @@ fn referable(store: &dyn crate::store::EventStore, stream: &StreamId) -> Result<
 /// Parses the type a form records.
 fn recordable(text: Option<&str>) -> Result<EventType, Problem> {
     let text = text.unwrap_or("");
-    RECORDABLE.into_iter().find(|t| t.code() == text).ok_or_else(|| {
+    recordable_types().find(|t| t.code() == text).ok_or_else(|| {
         Problem::param(
             "type",
-            format!("type `{text}`: a recommendation's page records {}", RECORDABLE.map(|t| t.code()).join(", ")),
+            format!(
+                "type `{text}`: a recommendation's page records {}",
+                recordable_types().map(|t| t.code()).collect::<Vec<_>>().join(", ")
+            ),
         )
     })
 }
