@@ -436,6 +436,20 @@ fn an_import_is_all_or_nothing_names_every_bad_line_and_adds_nothing_twice() {
     // The recorder of lines that name none is who imports.
     let log = f.get("/api/v1/events?from=80&limit=1", Some(&f.reader), &[]).json();
     assert_eq!(log["events"][0]["recorded_by"], "Anna");
+    // A line cannot name another recorder, nor bring a store's seal (an exported line): the importer records.
+    let before = f.head();
+    let forged =
+        lines[0].replacen('{', r#"{"recorded_by":"Mallory","#, 1).replace("\"summary\":\"", "\"summary\":\"forged ");
+    let export = f.get("/api/v1/export", Some(&f.admin), &[]).text();
+    let exported = export.lines().last().unwrap();
+    let a =
+        f.post("/api/v1/import", Some(&f.auditor), &jsonl, format!("{}\n{forged}\n{exported}", lines[1]).as_bytes());
+    let doc = a.problem(422, None);
+    let named: Vec<&str> = doc["lines"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(named.len(), 2, "{doc}");
+    assert!(named[0].starts_with("line 2:") && named[0].contains("recorded_by"), "{named:?}");
+    assert!(named[1].starts_with("line 3:") && named[1].contains("exported line"), "{named:?}");
+    assert_eq!(f.head(), before);
     // Wrong media type, and a reader's import.
     f.post("/api/v1/import", Some(&f.auditor), &[("Content-Type", "application/json")], b"{}").problem(415, None);
     f.post("/api/v1/import", Some(&f.reader), &jsonl, good.as_bytes()).problem(403, None);

@@ -270,12 +270,21 @@ pub fn import(
                     (import::csv::read_events(&mut counted)?, counted.bytes)
                 }
             };
+            let problems: Vec<import::LineProblem> = events
+                .iter()
+                .filter_map(|(line, e)| {
+                    principal.refusal(e).map(|message| import::LineProblem { line: *line, message })
+                })
+                .collect();
+            if !problems.is_empty() {
+                return Err(crate::ImportError::Invalid(problems).into());
+            }
             let opened = open_with_room(open, bytes)?;
             let imported = import::import_events(&*opened.store, events, by);
             (opened, imported)
         }
         (ImportFormat::JsonLines, ImportInput::File(path)) => {
-            import::check_lines(BufReader::with_capacity(1 << 20, file(&path)?), None)?;
+            import::check_lines_by(BufReader::with_capacity(1 << 20, file(&path)?), None, |e| principal.refusal(e))?;
             let opened = open_with_room(open, size(&path))?;
             let reader = BufReader::with_capacity(1 << 20, file(&path)?);
             let imported = import::import(&*opened.store, reader, by, progress);
@@ -283,7 +292,9 @@ pub fn import(
         }
         (ImportFormat::JsonLines, ImportInput::Stream(reader)) => {
             let mut spool = tempfile::tempfile()?;
-            import::check_lines(BufReader::with_capacity(1 << 20, reader), Some(&mut spool))?;
+            import::check_lines_by(BufReader::with_capacity(1 << 20, reader), Some(&mut spool), |e| {
+                principal.refusal(e)
+            })?;
             let bytes = spool.seek(SeekFrom::End(0))?;
             spool.seek(SeekFrom::Start(0))?;
             let opened = open_with_room(open, bytes)?;

@@ -34,6 +34,9 @@ use crate::store::{AppendError, ErrorKind, OpenError, ReadError};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
     name: String,
+    /// Signed in to the server: every event it writes is recorded by it, so an import line that names its
+    /// recorder or carries a store's seal (an exported line) is refused.
+    signed_in: bool,
 }
 
 impl Principal {
@@ -44,7 +47,34 @@ impl Principal {
     pub fn new(name: impl Into<String>) -> Result<Principal, AppError> {
         let name = name.into();
         events::check_recorder(&name).map_err(|e| AppError::Param { name: "recorded_by", message: e.to_string() })?;
-        Ok(Principal { name })
+        Ok(Principal { name, signed_in: false })
+    }
+
+    /// A user signed in to the server, as [`Principal::new`]: what it imports cannot name another recorder.
+    ///
+    /// # Errors
+    /// As [`Principal::new`].
+    pub fn signed_in(name: impl Into<String>) -> Result<Principal, AppError> {
+        Ok(Principal { signed_in: true, ..Principal::new(name)? })
+    }
+
+    /// Why an event this principal imports is refused, naming the field: `None` when it may.
+    pub fn refusal(&self, event: &crate::store::Pending) -> Option<String> {
+        if !self.signed_in {
+            return None;
+        }
+        match event {
+            crate::store::Pending::New(e) if e.recorded_by.is_some() => Some(format!(
+                "field `recorded_by`: the recorder is who imports it ({}); a line cannot name another",
+                self.name
+            )),
+            crate::store::Pending::New(_) => None,
+            crate::store::Pending::Restored(..) => Some(
+                "an exported line (with `recorded_at`, `position` and `hash`) is restored by `followup import` on the \
+                 server's machine, not through the server: the recorder is who imports it"
+                    .into(),
+            ),
+        }
     }
 
     /// The principal's name.

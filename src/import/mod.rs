@@ -237,6 +237,18 @@ pub fn check_lines(
     reader: impl BufRead + Send,
     copy: Option<&mut (dyn std::io::Write + Send)>,
 ) -> Result<usize, ImportError> {
+    check_lines_by(reader, copy, |_| None)
+}
+
+/// As [`check_lines`], refusing also each event `refuse` says why of (a message naming the field).
+///
+/// # Errors
+/// As [`check_lines`].
+pub fn check_lines_by(
+    reader: impl BufRead + Send,
+    copy: Option<&mut (dyn std::io::Write + Send)>,
+    refuse: impl Fn(&Pending) -> Option<String>,
+) -> Result<usize, ImportError> {
     let mut reader = Tee { inner: reader, copy, failed: None };
     let checked = decoded(
         &mut reader,
@@ -246,7 +258,10 @@ pub fn check_lines(
             let mut events = 0;
             for item in lines {
                 match item? {
-                    (_, Ok(_)) => events += 1,
+                    (n, Ok(p)) => match refuse(&p) {
+                        None => events += 1,
+                        Some(message) => problems.push(LineProblem { line: n, message }),
+                    },
                     // A workbook is no file of lines: say so once, not once for each of its binary "lines".
                     (1, Err(problem)) if is_foreign(&problem) => return Err(ImportError::Invalid(vec![problem])),
                     (_, Err(problem)) => problems.push(problem),

@@ -353,7 +353,7 @@ impl TapDetail for Problem {
 
 /// The recorder a caller's writes carry: its own name.
 fn principal(caller: &Caller) -> Result<Principal, Problem> {
-    Principal::new(caller.name.clone()).map_err(Problem::from)
+    Principal::signed_in(caller.name.clone()).map_err(Problem::from)
 }
 
 async fn append(

@@ -1156,7 +1156,7 @@ async fn record(St(state): Shared, headers: HeaderMap, Path(stream_text): Path<S
         let decoded = api::decode_batch(&stream, &body);
         let recorded = match decoded {
             Ok(events) => {
-                let principal = Principal::new(caller.name.clone()).map_err(Problem::from)?;
+                let principal = Principal::signed_in(caller.name.clone()).map_err(Problem::from)?;
                 let (store, s) = (Arc::clone(&state.store), stream.clone());
                 blocking(move || app::record_batch(&*store, &principal, &s, events, crate::store::ExpectedVersion::Any))
                     .await
