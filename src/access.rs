@@ -115,6 +115,18 @@ pub enum AccessError {
     /// The request is wrong: a name taken or unknown, a password too short.
     #[error("{0}")]
     Invalid(String),
+    /// A value given is wrong: `field` names it (`name`, `password`, `days`).
+    #[error("{message}")]
+    InvalidField {
+        /// The field: `name`, `password` or `days`.
+        field: &'static str,
+        /// What is wrong, naming the value.
+        message: String,
+    },
+}
+
+fn invalid(field: &'static str, message: String) -> AccessError {
+    AccessError::InvalidField { field, message }
 }
 
 /// The shortest password accepted, in characters.
@@ -215,15 +227,17 @@ impl AccessFile {
     /// [`AccessError::Invalid`] for a name that cannot be a recorder or a password shorter than
     /// [`MIN_PASSWORD_CHARS`]; file failures.
     pub fn add_user(&self, name: &str, role: Role, password: &str, now: Timestamp) -> Result<bool, AccessError> {
-        events::check_recorder(name).map_err(|e| AccessError::Invalid(format!("user name `{name}`: {e}")))?;
+        // The name becomes the recorder of what the user records: it must be one.
+        events::check_recorder(name)
+            .map_err(|e| invalid("name", format!("user name `{}`: {}", name.escape_debug(), e.message)))?;
         if name.trim() != name || name.is_empty() {
-            return Err(AccessError::Invalid(format!("user name `{name}` has spaces around it or is empty")));
+            return Err(invalid("name", format!("user name `{name}` has spaces around it or is empty")));
         }
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AccessError::Invalid(format!(
-                "the password has {} characters; give at least {MIN_PASSWORD_CHARS}",
-                password.chars().count()
-            )));
+            return Err(invalid(
+                "password",
+                format!("the password has {} characters; give at least {MIN_PASSWORD_CHARS}", password.chars().count()),
+            ));
         }
         let hash = hash_password(password)?;
         self.change(|a| {
@@ -265,14 +279,14 @@ impl AccessFile {
     /// [`AccessError::Invalid`] for an unknown user or a lifetime outside 1 to 3,650 days; file failures.
     pub fn create_token(&self, name: &str, days: i64, now: Timestamp) -> Result<(String, Token), AccessError> {
         if !(1..=3650).contains(&days) {
-            return Err(AccessError::Invalid(format!("a token lasts 1 to 3650 days, not {days}")));
+            return Err(invalid("days", format!("a token lasts 1 to 3650 days, not {days}")));
         }
         let bytes: [u8; 36] = rand::random();
         let id = hex::encode(&bytes[..4]);
         let token = format!("fu_{id}_{}", hex::encode(&bytes[4..]));
         let expires = now
             .checked_add(jiff::SignedDuration::from_hours(days * 24))
-            .map_err(|e| AccessError::Invalid(format!("a token lasting {days} days: {e}")))?;
+            .map_err(|e| invalid("days", format!("a token lasting {days} days: {e}")))?;
         let record = Token { id, user: name.to_owned(), sha256: sha256_hex(&token), created: now, expires };
         let kept = record.clone();
         self.change(move |a| {

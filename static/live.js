@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var main = document.getElementById("main");
-  if (!main || !window.EventSource) { return; }
+  // A page without live parts (verification, a form) opens no stream.
+  if (!main || !window.EventSource || !document.querySelector("[data-live]")) { return; }
   var from = main.getAttribute("data-live-from") || "";
   var source = null;
   var waiting = false;

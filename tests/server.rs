@@ -61,6 +61,11 @@ impl Fixture {
 
     /// A fixture whose store `prepare` may change (with the command line) before the server starts.
     fn with(prepare: impl FnOnce(&Path)) -> Fixture {
+        Fixture::serving(prepare, Options { public: false, secure_cookies: false })
+    }
+
+    /// As [`Fixture::with`], the server run with `options`.
+    fn serving(prepare: impl FnOnce(&Path), options: Options) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
         assert_eq!(followup(&store, &["import", CASE], "").0, 0);
@@ -79,7 +84,6 @@ impl Fixture {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let running = rt.block_on(async {
             let opened = followup::open(&followup::Location::Dir(store.clone())).unwrap();
-            let options = Options { public: false, secure_cookies: false };
             server::start(opened.store, AccessFile::in_dir(&store), "127.0.0.1:0".parse().unwrap(), options)
                 .await
                 .unwrap()
@@ -723,6 +727,21 @@ fn the_command_line_reads_and_records_through_a_running_server() {
     let (code, out, _) = remote(&["record", event], &f.auditor);
     assert_eq!(code, 0);
     assert!(out.starts_with("already recorded"), "{out}");
+    // FOLLOWUP_RECORDED_BY, set for local work, is not the recorder through a server and does not stand in the
+    // way; --recorded-by given with --server is refused.
+    let other = event.replace("Nieuws", "Nieuws van later");
+    let out = Command::new(env!("CARGO_BIN_EXE_followup"))
+        .args(["record", &other])
+        .env("FOLLOWUP_SERVER", &f.base)
+        .env("FOLLOWUP_TOKEN", &f.auditor)
+        .env("FOLLOWUP_RECORDED_BY", "Mallory")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let last = f.get("/api/v1/events?from=81&limit=1", Some(&f.reader), &[]).json();
+    assert_eq!(last["events"][0]["recorded_by"], "Anna");
+    let (code, _, err) = remote(&["--recorded-by", "Mallory", "record", &other], &f.auditor);
+    assert_eq!(code, 64, "{err}");
     // Verify needs an admin, and gives the command's exit code.
     assert_eq!(remote(&["verify"], &f.auditor).0, 3);
     let (code, out, _) = remote(&["verify"], &f.admin);
@@ -737,4 +756,128 @@ fn the_command_line_reads_and_records_through_a_running_server() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The cookie (`name=value`) a successful login sets.
+fn session_of(a: &Answer) -> String {
+    a.header("set-cookie").unwrap().split(';').next().unwrap().to_owned()
+}
+
+/// The forgery token in a page's forms.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn every_route_refuses_a_parameter_it_does_not_take_and_the_register_a_report_it_does_not_hold() {
+    let f = Fixture::new();
+    f.get("/api/v1/head?bogus=1", Some(&f.reader), &[]).problem(400, Some("bogus"));
+    f.get(&format!("/api/v1/streams/{REC_PATH}?as_of=x"), Some(&f.reader), &[]).problem(400, Some("as_of"));
+    f.get("/api/v1/users?all=1", Some(&f.admin), &[]).problem(400, Some("all"));
+    // A refused user names the field, and a sealed field in an append is named, not taken for a missing id.
+    let json = [("Content-Type", "application/json")];
+    for (user, field) in [
+        (r#"{"name":"Bea","role":"reader","password":"short"}"#, "password"),
+        (r#"{"name":"Be\na","role":"reader","password":"long enough password"}"#, "name"),
+        (r#"{"name":" Bea","role":"reader","password":"long enough password"}"#, "name"),
+    ] {
+        let doc = f.post("/api/v1/users", Some(&f.admin), &json, user.as_bytes()).problem(422, Some(field));
+        assert!(!doc["detail"].as_str().unwrap().contains("recorded_by"), "{doc}");
+    }
+    let sealed = r#"[{"type":"context_noted","occurred":"2018","recorded_at":"2018-01-01T00:00:00Z","source":{"document":"D","locator":"L"},"data":{"summary":"x"}}]"#;
+    f.post(&format!("/api/v1/streams/{REC_PATH}/events"), Some(&f.auditor), &json, sealed.as_bytes())
+        .problem(422, Some("events[0].recorded_at"));
+    let doc = f
+        .post(&format!("/api/v1/streams/{REC_PATH}/events"), Some(&f.auditor), &json, b"[{\"type\":")
+        .problem(400, None);
+    assert_eq!(doc["detail"].as_str().unwrap().matches("line").count(), 1, "{doc}");
+    let doc = f.get("/api/v1/export?as_of=x", Some(&f.admin), &[]).problem(400, Some("as_of"));
+    assert!(doc["detail"].as_str().unwrap().ends_with("it takes none"), "{doc}");
+    let jsonl = [("Content-Type", "application/jsonl")];
+    let good = std::fs::read_to_string(CASE).unwrap();
+    f.post("/api/v1/import?dry_run=1", Some(&f.auditor), &jsonl, good.as_bytes()).problem(400, Some("dry_run"));
+    f.post(
+        &format!("/api/v1/streams/{REC_PATH}/events?x=1"),
+        Some(&f.auditor),
+        &[("Content-Type", "application/json")],
+        action("x").as_bytes(),
+    )
+    .problem(400, Some("x"));
+    assert_eq!(f.head(), 79);
+    let rita = session_of(&f.login("Rita", PASSWORD));
+    assert_eq!(f.get("/?report=nope", None, &[("Cookie", &rita)]).status, 404);
+    assert_eq!(f.get("/?report=ra-amsterdam-2013-nazorg", None, &[("Cookie", &rita)]).status, 200);
+}
+
+#[test]
+fn a_record_form_refuses_a_field_it_does_not_have_or_one_given_twice_and_writes_nothing() {
+    let f = Fixture::new();
+    let anna = session_of(&f.login("Anna", PASSWORD));
+    let csrf =
+        csrf_of(&f.get(&format!("/rec/{REC_PATH}/record?type=context_noted"), None, &[("Cookie", &anna)]).text());
+    let h = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", anna.as_str())];
+    let base = format!("csrf={csrf}&type=context_noted&occurred=2018&document=D&locator=L&data.summary=Noted");
+    for (extra, named) in [
+        ("&recorded_by=Mallory", "recorded_by"),
+        ("&stream=other%2F1", "stream"),
+        ("&data.bogus=1", "data.bogus"),
+        ("&type=action_taken", "type"),
+        ("&data.summary=twice", "data.summary"),
+    ] {
+        let refused = f.post(&format!("/rec/{REC_PATH}/record"), None, &h, format!("{base}{extra}").as_bytes());
+        assert_eq!(refused.status, 422, "{extra}");
+        assert!(refused.text().contains(&format!("`{named}`")), "{extra}: {}", refused.text());
+    }
+    // A yes/no field takes yes or no only.
+    let csrf =
+        csrf_of(&f.get(&format!("/rec/{REC_PATH}/record?type=status_assessed"), None, &[("Cookie", &anna)]).text());
+    let body = format!("csrf={csrf}&type=status_assessed&occurred=2018&document=D&locator=L&data.verdict=not_implemented&data.as_of=2018&data.assessor=A&data.rationale=R&data.attributable=maybe");
+    let refused = f.post(&format!("/rec/{REC_PATH}/record"), None, &h, body.as_bytes());
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("`maybe` is neither true nor false"), "{}", refused.text());
+    assert_eq!(f.head(), 79);
+    assert_eq!(f.post(&format!("/rec/{REC_PATH}/record"), None, &h, base.as_bytes()).status, 303);
+    assert_eq!(f.head(), 80);
+}
+
+#[test]
+fn a_changed_password_ends_the_users_sessions_and_an_anonymous_write_on_a_public_server_gets_401() {
+    let f = Fixture::serving(|_| {}, Options { public: true, secure_cookies: false });
+    let anna = session_of(&f.login("Anna", PASSWORD));
+    assert_eq!(f.get("/", None, &[("Cookie", &anna)]).status, 200);
+    assert!(f.get("/", None, &[("Cookie", &anna)]).text().contains("Anna"));
+    let (code, _, err) = followup(&f.store, &["user", "add", "Anna", "--role", "auditor"], "another long password\n");
+    assert_eq!(code, 0, "{err}");
+    // The old cookie no longer signs Anna in: the public server shows the page to anonymous readers.
+    let page = f.get("/", None, &[("Cookie", &anna)]);
+    assert!(!page.text().contains(">Anna<") && page.text().contains("anonymous"), "{}", page.text());
+    assert_eq!(f.get(&format!("/rec/{REC_PATH}/record?type=action_taken"), None, &[("Cookie", &anna)]).status, 401);
+    assert!(f.login("Anna", "another long password").header("set-cookie").is_some());
+    // Anonymous: reads, and a write asks to sign in (401), not 403.
+    assert_eq!(f.get("/api/v1/head", None, &[]).status, 200);
+    let a = f.post(
+        &format!("/api/v1/streams/{REC_PATH}/events"),
+        None,
+        &[("Content-Type", "application/json")],
+        action("x").as_bytes(),
+    );
+    a.problem(401, None);
+    assert!(a.header("www-authenticate").is_some());
+    assert_eq!(f.head(), 79);
+}
+
+#[test]
+fn a_recommendations_page_shows_its_own_timeline_and_the_verification_page_streams_nothing_old() {
+    let f = Fixture::new();
+    let ada = session_of(&f.login("Ada", PASSWORD));
+    let page = f.get(&format!("/rec/{REC_PATH}"), None, &[("Cookie", &ada)]).text();
+    assert!(page.contains("id=\"rec-ra-amsterdam-2013-nazorg-3\""), "{page}");
+    for other in [1, 2, 4, 5] {
+        assert!(!page.contains(&format!("id=\"rec-ra-amsterdam-2013-nazorg-{other}\"")), "{other}");
+    }
+    let verify = f.get("/verify", None, &[("Cookie", &ada)]).text();
+    assert!(verify.contains("data-live-from=\"80\""), "{verify}");
+    // The register counts open commitments as the summary does, and says so.
+    let register = f.get("/", None, &[("Cookie", &ada)]).text();
+    assert!(register.contains("(open / made)"), "{register}");
 }

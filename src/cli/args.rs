@@ -28,6 +28,9 @@ pub struct Cli {
     /// Who records the events (import, record) that do not name their recorder [default: $USER]
     #[arg(long, global = true, env = "FOLLOWUP_RECORDED_BY", value_name = "NAME")]
     pub recorded_by: Option<String>,
+    /// Whether `recorded_by` came from the environment, not the command line: a server ignores it then.
+    #[arg(skip)]
+    pub recorded_by_from_env: bool,
     /// A running server to read from and record to, instead of the store (`followup serve`): its URL, such as
     /// http://127.0.0.1:8080 [env: FOLLOWUP_SERVER]
     #[arg(long, global = true, env = "FOLLOWUP_SERVER", value_name = "URL", hide_env = true)]

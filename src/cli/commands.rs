@@ -37,7 +37,10 @@ pub fn run(cli: Cli) -> Outcome {
         }
         _ => None,
     };
-    let ctx = Ctx { store: cli.store, style, recorded_by: cli.recorded_by, remote };
+    // FOLLOWUP_RECORDED_BY set for local work does not stand in the way of a server, which records under the
+    // token's user; --recorded-by given with --server is refused.
+    let recorded_by = cli.recorded_by.filter(|_| !(remote.is_some() && cli.recorded_by_from_env));
+    let ctx = Ctx { store: cli.store, style, recorded_by, remote };
     let stdout = io::stdout();
     let out = &mut stdout.lock();
     let code = match cli.command {
@@ -820,6 +823,7 @@ fn access_file(ctx: &Ctx) -> Result<followup::access::AccessFile, Failure> {
 fn access_failure(e: followup::access::AccessError) -> Failure {
     match e {
         followup::access::AccessError::Invalid(m) => Failure::invalid(m),
+        followup::access::AccessError::InvalidField { message, .. } => Failure::invalid(message),
         other => Failure::invalid(other.to_string()),
     }
 }

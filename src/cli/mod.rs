@@ -12,7 +12,6 @@ mod remote;
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
-use clap::Parser;
 use followup::app::AppError;
 use followup::ErrorKind;
 
@@ -136,7 +135,12 @@ fn exit_code(f: &Failure) -> u8 {
 
 /// Parses the command line, runs the command, prints its error on one line and exits with its code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = <Cli as clap::CommandFactory>::command().try_get_matches().and_then(|m| {
+        let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&m)?;
+        cli.recorded_by_from_env = m.value_source("recorded_by") == Some(clap::parser::ValueSource::EnvVariable);
+        Ok(cli)
+    });
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => {
             let _ = e.print();

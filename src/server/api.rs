@@ -89,7 +89,10 @@ impl Params {
             if !allowed.contains(&k.as_str()) {
                 return Err(Problem::param(
                     k.clone(),
-                    format!("this route takes no parameter `{k}`; it takes {}", allowed.join(", ")),
+                    match allowed {
+                        [] => format!("this route takes no parameter `{k}`: it takes none"),
+                        _ => format!("this route takes no parameter `{k}`; it takes {}", allowed.join(", ")),
+                    },
                 ));
             }
             if values.insert(k.clone(), v).is_some() {
@@ -174,8 +177,9 @@ fn head_json(position: u64, hash: Hash) -> serde_json::Value {
     json!({"position": position, "hash": hash.to_string()})
 }
 
-async fn head(caller: Caller, St(state): Shared) -> Result<Response, Problem> {
+async fn head(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Result<Response, Problem> {
     caller.needs(Role::Reader)?;
+    Params::parse(q.as_deref(), &[])?;
     let h = state.store.head();
     Ok(axum::Json(head_json(h.position, h.hash)).into_response())
 }
@@ -208,8 +212,10 @@ async fn read_stream(
     St(state): Shared,
     Path(stream): Path<String>,
     headers: HeaderMap,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, Problem> {
     caller.needs(Role::Reader)?;
+    Params::parse(q.as_deref(), &[])?;
     let stream = path_stream(&stream)?;
     let store = Arc::clone(&state.store);
     let s = stream.clone();
@@ -286,11 +292,7 @@ pub fn decode_batch(stream: &StreamId, body: &[u8]) -> Result<Vec<NewEvent>, Pro
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-event", detail).with_field(field)
     };
     let items: Vec<serde_json::Value> = serde_json::from_slice(body).map_err(|e| {
-        Problem::new(
-            StatusCode::BAD_REQUEST,
-            "malformed-json",
-            format!("the body is not a JSON array of events: {e} (line {}, column {})", e.line(), e.column()),
-        )
+        Problem::new(StatusCode::BAD_REQUEST, "malformed-json", format!("the body is not a JSON array of events: {e}"))
     })?;
     if items.is_empty() {
         return Err(invalid("events".into(), "the batch holds no event".into()));
@@ -314,6 +316,15 @@ pub fn decode_batch(stream: &StreamId, body: &[u8]) -> Result<Vec<NewEvent>, Pro
                 ))
             }
             None => {}
+        }
+        // What the store seals an event with cannot be given: a stored line is imported, not appended.
+        if let Some(key) =
+            ["recorded_at", "position", "version", "hash", "prev_hash"].iter().find(|k| object.contains_key(**k))
+        {
+            return Err(invalid(
+                format!("events[{i}].{key}"),
+                format!("events[{i}].{key}: the store gives it when it records the event, and it cannot be given"),
+            ));
         }
         if object.contains_key("recorded_by") {
             return Err(invalid(
@@ -358,12 +369,14 @@ fn principal(caller: &Caller) -> Result<Principal, Problem> {
 
 async fn append(
     caller: Caller,
+    RawQuery(q): RawQuery,
     St(state): Shared,
     Path(stream): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
     caller.needs(Role::Auditor)?;
+    Params::parse(q.as_deref(), &[])?;
     check_forgery(Some(&caller), &headers, None)?;
     let stream = path_stream(&stream)?;
     let expected = expected_version(&headers)?;
@@ -610,8 +623,15 @@ async fn export(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Res
 
 /// `POST /api/v1/import` (auditor): a JSON Lines (`application/jsonl`, `application/x-ndjson`) or CSV
 /// (`text/csv`) body, all or nothing, every bad line named, as `followup import`.
-async fn import(caller: Caller, St(state): Shared, headers: HeaderMap, body: Body) -> Result<Response, Problem> {
+async fn import(
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    St(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
     caller.needs(Role::Auditor)?;
+    Params::parse(q.as_deref(), &[])?;
     check_forgery(Some(&caller), &headers, None)?;
     let media = media_type_of(&headers);
     let format = match media.as_str() {
@@ -648,8 +668,9 @@ fn small_json<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) 
     })
 }
 
-async fn users(caller: Caller, St(state): Shared) -> Result<Response, Problem> {
+async fn users(caller: Caller, RawQuery(q): RawQuery, St(state): Shared) -> Result<Response, Problem> {
     caller.needs(Role::Admin)?;
+    Params::parse(q.as_deref(), &[])?;
     let access = state.access.current().map_err(internal)?;
     let users: Vec<_> =
         access.users.iter().map(|u| json!({"name": u.name, "role": u.role, "added": u.added})).collect();
@@ -668,6 +689,9 @@ fn internal(e: impl std::fmt::Display) -> Problem {
 fn access_problem(e: crate::access::AccessError) -> Problem {
     match e {
         crate::access::AccessError::Invalid(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
+        crate::access::AccessError::InvalidField { field, message } => {
+            Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).with_field(field)
+        }
         other => internal(other),
     }
 }
@@ -680,8 +704,15 @@ struct NewUser {
     password: String,
 }
 
-async fn add_user(caller: Caller, St(state): Shared, headers: HeaderMap, body: Body) -> Result<Response, Problem> {
+async fn add_user(
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    St(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
     caller.needs(Role::Admin)?;
+    Params::parse(q.as_deref(), &[])?;
     check_forgery(Some(&caller), &headers, None)?;
     let body = body_bytes(body, SMALL_LIMIT).await?;
     let u: NewUser = small_json(&headers, &body)?;
@@ -696,11 +727,13 @@ async fn add_user(caller: Caller, St(state): Shared, headers: HeaderMap, body: B
 
 async fn remove_user(
     caller: Caller,
+    RawQuery(q): RawQuery,
     St(state): Shared,
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<Response, Problem> {
     caller.needs(Role::Admin)?;
+    Params::parse(q.as_deref(), &[])?;
     check_forgery(Some(&caller), &headers, None)?;
     state.access.remove_user(&name).map_err(access_problem)?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -714,8 +747,15 @@ struct NewToken {
     days: Option<i64>,
 }
 
-async fn create_token(caller: Caller, St(state): Shared, headers: HeaderMap, body: Body) -> Result<Response, Problem> {
+async fn create_token(
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    St(state): Shared,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
     caller.needs(Role::Admin)?;
+    Params::parse(q.as_deref(), &[])?;
     check_forgery(Some(&caller), &headers, None)?;
     let body = body_bytes(body, SMALL_LIMIT).await?;
     let t: NewToken = small_json(&headers, &body)?;
@@ -730,11 +770,13 @@ async fn create_token(caller: Caller, St(state): Shared, headers: HeaderMap, bod
 
 async fn revoke_token(
     caller: Caller,
+    RawQuery(q): RawQuery,
     St(state): Shared,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     caller.needs(Role::Admin)?;
+    Params::parse(q.as_deref(), &[])?;
     check_forgery(Some(&caller), &headers, None)?;
     state.access.revoke_token(&id).map_err(access_problem)?;
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -57,6 +57,9 @@ impl Caller {
     pub fn needs(&self, role: Role) -> Result<&Caller, Problem> {
         if self.role >= role {
             Ok(self)
+        } else if matches!(self.via, Via::Public) {
+            // Anonymous on a public server: signing in may give the role, so 401, not 403.
+            Err(Problem::unauthenticated())
         } else {
             Err(Problem::forbidden(&self.name, self.role.name(), role.name()))
         }
@@ -75,6 +78,8 @@ impl Caller {
 struct Session {
     user: String,
     csrf: String,
+    /// The SHA-256 of the user's password hash at sign-in: a password changed since ends the session.
+    credential: String,
     seen: Instant,
 }
 
@@ -85,9 +90,9 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// Starts a session for `user`, ending `previous` (the cookie sent with the login, if any): returns the new
-    /// cookie's value. A session id is 32 random bytes.
-    pub fn start(&self, user: &str, previous: Option<&str>) -> String {
+    /// Starts a session for `user`, whose password hash is now `credential`, ending `previous` (the cookie sent
+    /// with the login, if any): returns the new cookie's value. A session id is 32 random bytes.
+    pub fn start(&self, user: &str, credential: &str, previous: Option<&str>) -> String {
         let id = hex::encode(rand::random::<[u8; 32]>());
         let csrf = hex::encode(rand::random::<[u8; 16]>());
         let mut map = self.by_digest.lock().unwrap_or_else(|p| p.into_inner());
@@ -95,16 +100,23 @@ impl Sessions {
             map.remove(&sha256_hex(old));
         }
         map.retain(|_, s| s.seen.elapsed() < SESSION_IDLE);
-        map.insert(sha256_hex(&id), Session { user: user.to_owned(), csrf, seen: Instant::now() });
+        let credential = sha256_hex(credential);
+        map.insert(sha256_hex(&id), Session { user: user.to_owned(), csrf, credential, seen: Instant::now() });
         id
     }
 
-    /// The user and forgery token of the session with cookie `id`, if it is open; the request keeps it open.
-    pub fn get(&self, id: &str) -> Option<(String, String)> {
+    /// The user and forgery token of the session with cookie `id`, if it is open and the user's password hash is
+    /// still `credential(user)` (`None` for a user removed); the request keeps it open. A session whose user was
+    /// removed or changed password is ended.
+    pub fn get(&self, id: &str, credential: impl FnOnce(&str) -> Option<String>) -> Option<(String, String)> {
         let mut map = self.by_digest.lock().unwrap_or_else(|p| p.into_inner());
         let digest = sha256_hex(id);
         let s = map.get_mut(&digest)?;
         if s.seen.elapsed() >= SESSION_IDLE {
+            map.remove(&digest);
+            return None;
+        }
+        if credential(&s.user).is_none_or(|now| sha256_hex(&now) != s.credential) {
             map.remove(&digest);
             return None;
         }

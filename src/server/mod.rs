@@ -191,8 +191,9 @@ pub fn caller(headers: &axum::http::HeaderMap, state: &State) -> Result<Option<C
             }
         };
     }
-    if let Some((name, csrf)) = auth::cookie(headers, auth::COOKIE).and_then(|id| state.sessions.get(id)) {
-        // A user removed since they signed in is signed out.
+    // A user removed, or whose password changed, since they signed in is signed out.
+    let credential = |name: &str| access.user(name).map(|u| u.password.clone());
+    if let Some((name, csrf)) = auth::cookie(headers, auth::COOKIE).and_then(|id| state.sessions.get(id, credential)) {
         if let Some(user) = access.user(&name) {
             return Ok(Some(Caller { name, role: user.role, via: Via::Session { csrf } }));
         }

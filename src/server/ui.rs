@@ -271,16 +271,16 @@ async fn login(
     let st = Arc::clone(&state);
     let (n, pw) = (name.clone(), password);
     let signed_in = tokio::task::spawn_blocking(move || {
-        st.access.current().ok().and_then(|a| a.sign_in(&n, &pw).map(|u| u.name.clone()))
+        st.access.current().ok().and_then(|a| a.sign_in(&n, &pw).map(|u| (u.name.clone(), u.password.clone())))
     })
     .await
     .ok()
     .flatten();
     match signed_in {
-        Some(user) => {
+        Some((user, credential)) => {
             state.throttle.succeeded(&user);
             let previous = auth::cookie(&headers, auth::COOKIE);
-            let id = state.sessions.start(&user, previous);
+            let id = state.sessions.start(&user, &credential, previous);
             let mut r = Redirect::to(&next).into_response();
             r.headers_mut().insert(header::SET_COOKIE, auth::session_cookie(&id, state.options.secure_cookies));
             r
@@ -439,16 +439,19 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
         };
         let overdue_only = p.text("overdue").is_some();
         let (window, day) = (w.window(), w.day());
-        let known_at = w.known_at;
+        let checked = report.clone();
         let (status, overdue, position) = state
             .live
             .query::<_, AppError>(&state.store, move |m, s| {
                 let status = m.status(s, window, None, None)?;
+                if let Some(r) = &checked {
+                    // A report the store holds no stream of: 404, as the API's status.
+                    m.status(s, window, Some(r), None)?;
+                }
                 let overdue = projections::overdue(&status, day);
                 Ok((status, overdue, m.position()))
             })
             .await?;
-        let _ = known_at;
         let mut body = String::new();
         // Filters and window.
         let _ = write!(body, "<form class=\"filters\" method=\"get\" action=\"/\">{}", w.fields(lang));
@@ -469,12 +472,16 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
         let _ = write!(body, "<button type=\"submit\">{}</button></form>", lang.pick("Show", "Toon"));
         // The register.
         let window_q = w.query();
+        let mut late_of: std::collections::HashMap<&StreamId, usize> = std::collections::HashMap::new();
+        for o in &overdue {
+            *late_of.entry(&o.recommendation).or_default() += 1;
+        }
         let rows: Vec<&RecommendationStatus> = status
             .recommendations
             .iter()
             .filter(|r| report.as_ref().is_none_or(|x| r.report == x.as_str()))
             .filter(|r| verdict.is_none_or(|v| r.verdict == v))
-            .filter(|r| !overdue_only || overdue.iter().any(|o| o.recommendation == r.id))
+            .filter(|r| !overdue_only || late_of.contains_key(&r.id))
             .collect();
         let _ = write!(
             body,
@@ -485,12 +492,14 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
             escape(word(lang, Word::Stance)),
             escape(word(lang, Word::Verdict)),
             lang.pick("As of", "Peildatum"),
-            escape(word(lang, Word::Commitments)),
+            format_args!("{} ({})", escape(word(lang, Word::Commitments)), lang.pick("open / made", "open / gedaan")),
             lang.pick("Overdue", "Te laat"),
         );
         for r in rows {
-            let open = r.commitments.iter().filter(|c| c.kept_by.is_none()).count();
-            let late = overdue.iter().filter(|o| o.recommendation == r.id).count();
+            // Open as the summary counts them: not kept by an action, of a recommendation not closed.
+            let closed = matches!(r.verdict, Some(Verdict::Implemented | Verdict::NoLongerRelevant));
+            let open = if closed { 0 } else { r.commitments.iter().filter(|c| c.kept_by.is_none()).count() };
+            let late = late_of.get(&r.id).copied().unwrap_or(0);
             let _ = write!(
                 body,
                 "<tr><td><a href=\"{}\">{} {}</a><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td class=\"date\">{}</td><td class=\"num\">{} / {}</td><td class=\"num{}\">{}</td></tr>",
@@ -684,12 +693,14 @@ fn recommendation_body(
         }
         body.push_str("</p>");
     }
+    // The chart and the timeline of this recommendation alone: the report's others have no entries here.
+    let only = Status { reports: status.reports.clone(), recommendations: vec![rec.clone()], anomalies: Vec::new() };
     let _ = write!(
         body,
         "<section id=\"timeline\" data-live><h2>{}</h2>{}{}</section>",
         escape(word(lang, Word::Timeline)),
-        crate::render::html::chart(status, timeline, lang),
-        crate::render::html::timeline_sections(timeline, status, lang)
+        crate::render::html::chart(&only, timeline, lang),
+        crate::render::html::timeline_sections(timeline, &only, lang)
     );
     body
 }
@@ -1059,6 +1070,20 @@ async fn form_page(
 /// The event a record form describes, as the JSON object of an input line (without `stream`).
 fn form_event(lang: Lang, t: EventType, form: &FormFields) -> Result<serde_json::Value, (String, String)> {
     use serde_json::{json, Value};
+    // Every field posted is one of the form's, and only a multiple choice repeats.
+    let data = |name: &str| fields(t).iter().find(|f| name.strip_prefix("data.") == Some(f.key));
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in &form.0 {
+        let known = ["csrf", "type", "occurred", "document", "locator", "quote"].contains(&name.as_str());
+        let field = data(name);
+        if !known && field.is_none() {
+            return Err((name.clone(), format!("a {} form has no field `{name}`", t.code())));
+        }
+        let repeats = field.is_some_and(|f| matches!(f.input, Input::Refs(_)));
+        if !seen.insert(name.as_str()) && !repeats {
+            return Err((name.clone(), format!("the field `{name}` is given twice")));
+        }
+    }
     let mut source =
         json!({"document": form.get("document").unwrap_or(""), "locator": form.get("locator").unwrap_or("")});
     if let Some(q) = form.get("quote").filter(|q| !q.trim().is_empty()) {
@@ -1106,7 +1131,11 @@ fn form_event(lang: Lang, t: EventType, form: &FormFields) -> Result<serde_json:
                     Some(json!({"for": yes, "against": no}))
                 }
             }
-            Input::YesNo => Some(Value::Bool(text == "true")),
+            Input::YesNo => match text {
+                "true" => Some(Value::Bool(true)),
+                "false" => Some(Value::Bool(false)),
+                _ => return Err((name.clone(), format!("`{text}` is neither true nor false"))),
+            },
             _ => Some(Value::String(text.to_owned())),
         };
         if let Some(v) = value {
@@ -1238,7 +1267,7 @@ async fn verify(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) ->
             head.position
         );
         let _ = write!(body, "<pre>{}</pre>", escape(&String::from_utf8_lossy(&text)));
-        Ok(page(lang, &caller, lang.pick("Verification", "Verificatie"), &body, 0, &path))
+        Ok(page(lang, &caller, lang.pick("Verification", "Verificatie"), &body, head.position, &path))
     })
     .await
 }
