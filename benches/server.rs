@@ -220,7 +220,7 @@ fn main() {
             Arc::clone(&store),
             access,
             "127.0.0.1:0".parse().expect("address"),
-            Options { public: false, secure_cookies: false },
+            Options::default(),
         ))
         .expect("server");
     let base = format!("http://{}", running.addr);

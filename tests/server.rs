@@ -61,7 +61,7 @@ impl Fixture {
 
     /// A fixture whose store `prepare` may change (with the command line) before the server starts.
     fn with(prepare: impl FnOnce(&Path)) -> Fixture {
-        Fixture::serving(prepare, Options { public: false, secure_cookies: false })
+        Fixture::serving(prepare, Options { header_read_timeout: Duration::from_secs(1), ..Options::default() })
     }
 
     /// As [`Fixture::with`], the server run with `options`.
@@ -842,7 +842,7 @@ fn a_record_form_refuses_a_field_it_does_not_have_or_one_given_twice_and_writes_
 
 #[test]
 fn a_changed_password_ends_the_users_sessions_and_an_anonymous_write_on_a_public_server_gets_401() {
-    let f = Fixture::serving(|_| {}, Options { public: true, secure_cookies: false });
+    let f = Fixture::serving(|_| {}, Options { public: true, ..Options::default() });
     let anna = session_of(&f.login("Anna", PASSWORD));
     assert_eq!(f.get("/", None, &[("Cookie", &anna)]).status, 200);
     assert!(f.get("/", None, &[("Cookie", &anna)]).text().contains("Anna"));
@@ -880,4 +880,34 @@ fn a_recommendations_page_shows_its_own_timeline_and_the_verification_page_strea
     // The register counts open commitments as the summary does, and says so.
     let register = f.get("/", None, &[("Cookie", &ada)]).text();
     assert!(register.contains("(open / made)"), "{register}");
+}
+
+#[test]
+fn a_request_naming_another_host_gets_421_and_a_client_slow_to_send_its_headers_is_cut_off() {
+    let f = Fixture::new();
+    f.get("/api/v1/head", Some(&f.reader), &[("Host", "evil.example")]).problem(421, Some("Host"));
+    f.get("/api/v1/head", Some(&f.reader), &[("Host", "evil.example:80")]).problem(421, Some("Host"));
+    // A cross-site post from a rebound name is refused before it is looked at.
+    let h = [("Host", "evil.example"), ("Origin", "http://evil.example"), ("Content-Type", "application/json")];
+    f.post(&format!("/api/v1/streams/{REC_PATH}/events"), Some(&f.auditor), &h, action("x").as_bytes())
+        .problem(421, None);
+    for host in ["localhost", "LOCALHOST:8080", "127.0.0.1", "[::1]:8080", "10.0.0.7:80"] {
+        assert_eq!(f.get("/api/v1/head", Some(&f.reader), &[("Host", host)]).status, 200, "{host}");
+    }
+    assert_eq!(f.head(), 79);
+    let named = Options { allowed_hosts: vec!["followup.example.org".into()], ..Options::default() };
+    assert!(named.answers_to("followup.example.org") && named.answers_to("FOLLOWUP.example.org:443"));
+    assert!(
+        !named.answers_to("example.org") && !named.answers_to("followup.example.org.evil") && !named.answers_to("")
+    );
+    // Half a request's headers, then nothing: the connection is closed after the timeout (1 s here).
+    use std::io::{Read, Write};
+    let mut socket = std::net::TcpStream::connect(f.base.trim_start_matches("http://")).unwrap();
+    socket.write_all(b"GET /api/v1/head HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let read = socket.read_to_end(&mut rest);
+    assert!(read.is_ok() || started.elapsed() < Duration::from_secs(9), "{read:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "closed after {:?}", started.elapsed());
 }

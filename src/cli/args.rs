@@ -189,6 +189,10 @@ pub enum Command {
         /// Mark session cookies Secure: the server is reached over HTTPS, through a proxy
         #[arg(long)]
         secure_cookies: bool,
+        /// A host name the server answers to (the Host header), besides IP addresses and localhost; repeat for
+        /// several: the name a proxy or the office's DNS gives it. Other names are refused (DNS rebinding)
+        #[arg(long = "allowed-host", value_name = "NAME")]
+        allowed_hosts: Vec<String>,
     },
     /// Manage who may sign in to the server (kept beside the log, never in it)
     User {

@@ -63,7 +63,10 @@ pub fn run(cli: Cli) -> Outcome {
         }
         Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
         Command::Export { out: file } => export(&ctx, out, file)?,
-        Command::Serve { listen, public, secure_cookies } => serve(&ctx, listen, public, secure_cookies)?,
+        Command::Serve { listen, public, secure_cookies, allowed_hosts } => {
+            let options = followup::server::Options { public, secure_cookies, allowed_hosts, ..Default::default() };
+            serve(&ctx, listen, options)?
+        }
         Command::User { command } => user(&ctx, out, command)?,
         Command::Token { command } => token(&ctx, out, command)?,
     };
@@ -771,7 +774,7 @@ fn remote_pack(
 }
 
 /// `serve`: opens the store (creating it if absent), serves it until SIGINT or SIGTERM, then closes it.
-fn serve(ctx: &Ctx, listen: std::net::SocketAddr, public: bool, secure_cookies: bool) -> Outcome {
+fn serve(ctx: &Ctx, listen: std::net::SocketAddr, options: followup::server::Options) -> Outcome {
     let location = ctx.location()?;
     let Location::Dir(dir) = &location else { return Err(Failure::usage("serve needs a store directory")) };
     let opened = followup::open(&location)?;
@@ -781,7 +784,6 @@ fn serve(ctx: &Ctx, listen: std::net::SocketAddr, public: bool, secure_cookies: 
         .enable_all()
         .build()
         .map_err(|e| Failure::from(e).context("could not start the server's runtime"))?;
-    let options = followup::server::Options { public, secure_cookies };
     let store = Arc::clone(&opened.store);
     let dir_text = dir.display().to_string();
     let served = runtime.block_on(followup::server::serve(store, access, listen, options, shutdown_signal(), |addr| {

@@ -38,7 +38,48 @@ pub struct Options {
     pub public: bool,
     /// The server is reached over HTTPS (behind a proxy): session cookies are `Secure`.
     pub secure_cookies: bool,
+    /// Host names the server answers to besides IP addresses and `localhost` (compared without the port,
+    /// ignoring case); a request naming another host gets 421, so that a page from another site cannot reach
+    /// the server by pointing its own name at the server's address (DNS rebinding).
+    pub allowed_hosts: Vec<String>,
+    /// How long a client may take to send a request's headers before its connection is closed (slow clients
+    /// would otherwise hold connections for ever): [`HEADER_READ_TIMEOUT`] unless a test shortens it.
+    pub header_read_timeout: std::time::Duration,
 }
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            public: false,
+            secure_cookies: false,
+            allowed_hosts: Vec::new(),
+            header_read_timeout: HEADER_READ_TIMEOUT,
+        }
+    }
+}
+
+impl Options {
+    /// Whether a request's `Host` header value names this server: an IP address, `localhost`, or an allowed
+    /// name, with or without a port.
+    pub fn answers_to(&self, host: &str) -> bool {
+        let name = match host.strip_prefix('[') {
+            // An IPv6 literal: `[::1]:8080`.
+            Some(rest) => return rest.split_once(']').is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok()),
+            None => {
+                host.rsplit_once(':').map_or(host, |(name, port)| if port.parse::<u16>().is_ok() { name } else { host })
+            }
+        };
+        name.parse::<std::net::Ipv4Addr>().is_ok()
+            || name.eq_ignore_ascii_case("localhost")
+            || self.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
+    }
+}
+
+/// How long a client may take to send a request's headers before its connection is closed, by default.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long a shutdown waits for requests under way before it closes their connections.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What every handler shares.
 pub struct State {
@@ -215,10 +256,28 @@ pub fn router(state: Arc<State>) -> Router {
     let set = |name: &'static str, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(header::HeaderName::from_static(name), HeaderValue::from_static(value))
     };
+    let options = state.options.clone();
     Router::new()
         .merge(api::routes())
         .merge(ui::routes())
         .with_state(state)
+        .layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let refused = (!options.answers_to(host)).then(|| {
+                Problem::new(
+                    axum::http::StatusCode::MISDIRECTED_REQUEST,
+                    "unknown-host",
+                    format!("this server does not answer to the host `{host}`: start it with --allowed-host NAME"),
+                )
+                .with_field("Host")
+            });
+            async move {
+                match refused {
+                    Some(p) => axum::response::IntoResponse::into_response(p),
+                    None => next.run(request).await,
+                }
+            }
+        }))
         .layer(set("content-security-policy", CSP))
         .layer(set("x-content-type-options", "nosniff"))
         .layer(set("x-frame-options", "DENY"))
@@ -269,16 +328,55 @@ pub async fn start(
         options,
         shutdown: rx.clone(),
     });
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let mut stopping = rx;
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopping.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let header_read_timeout = state.options.header_read_timeout;
+    let app = router(state);
+    let task = tokio::spawn(accept(listener, app, header_read_timeout, rx));
     Ok(Running { addr, shutdown, task })
+}
+
+/// Accepts connections until `stopping`, serving each with `app` (HTTP/1.1, headers within
+/// `header_read_timeout`); then lets the requests under way finish, for at most [`SHUTDOWN_GRACE`].
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_read_timeout: std::time::Duration,
+    mut stopping: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, or a connection reset before it was accepted: wait, then go on.
+                Err(e) => {
+                    tracing::warn!("accepting a connection failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = async { drop(stopping.wait_for(|s| *s).await) } => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still under way after {} s were cut off", SHUTDOWN_GRACE.as_secs());
+    }
+    Ok(())
 }
 
 /// Serves until `signal` completes, then shuts down gracefully.
