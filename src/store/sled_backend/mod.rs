@@ -82,6 +82,9 @@ struct Inner {
 /// How many decoded commit records [`Inner::cache`] keeps.
 const CACHED_RECORDS: usize = 256;
 
+/// At most this many events are read by [`EventStore::read_range`] one by one, from the cached commit records.
+const SMALL_RANGE: usize = 64;
+
 /// How many id segments of one bucket below [`record::SEGMENT_ENTRIES`] a commit leaves before it merges them.
 const SMALL_SEGMENTS: usize = 8;
 
@@ -1369,9 +1372,15 @@ impl EventStore for SledStore {
     }
 
     fn stream_first(&self, stream: &StreamId) -> Result<Option<RecordedEvent>, ReadError> {
-        match self.stream_positions(stream, 1)?.and_then(|p| p.first().copied()) {
-            Some(position) => self.event_at(position),
-            None => Ok(None),
+        // The stream's first index segment (keys ascend by version) names its first event: nothing else is read.
+        let Some(kv) = self.inner.tree.scan_prefix(keys::stream_prefix(stream.as_str())).next() else {
+            return Ok(None);
+        };
+        let (_, segment) = kv?;
+        let first = record::positions(&segment).next();
+        match first {
+            Some(position) if position <= self.head().position => self.event_at(position),
+            _ => Ok(None),
         }
     }
 
@@ -1384,6 +1393,20 @@ impl EventStore for SledStore {
     }
 
     fn read_range(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+        let (from, end) = (from.max(1), self.head().position);
+        // A few events (a write's own, read back for its warnings) come from the cached commit records, one line
+        // each; more, or any from a damaged store, as every full read reads them.
+        if limit <= SMALL_RANGE && self.inner.damaged.is_none() {
+            let last = end.min(from.saturating_add(limit as u64).saturating_sub(1));
+            return (from..=last)
+                .map(|position| {
+                    self.event_at(position)?.ok_or_else(|| ReadError::Corrupt {
+                        position,
+                        error: format!("no commit record holds it (the head is at {end})"),
+                    })
+                })
+                .collect();
+        }
         self.raw_lines(from).take(limit).map(|r| r.and_then(|(p, line)| decode_at(p, &line))).collect()
     }
 
