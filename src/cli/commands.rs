@@ -896,8 +896,10 @@ fn token(ctx: &Ctx, out: &mut impl Write, command: TokenCommand) -> Outcome {
         }
         TokenCommand::List => {
             let a = access.current().map_err(access_failure)?;
+            let now = jiff::Timestamp::now();
             for t in &a.tokens {
-                writeln!(out, "{}\t{}\texpires {}", t.id, t.user, t.expires)?;
+                let when = if t.expires <= now { "expired" } else { "expires" };
+                writeln!(out, "{}\t{}\t{when} {}", t.id, t.user, t.expires)?;
             }
         }
         TokenCommand::Revoke { id } => {
