@@ -911,3 +911,27 @@ fn a_request_naming_another_host_gets_421_and_a_client_slow_to_send_its_headers_
     assert!(read.is_ok() || started.elapsed() < Duration::from_secs(9), "{read:?}");
     assert!(started.elapsed() < Duration::from_secs(5), "closed after {:?}", started.elapsed());
 }
+
+#[test]
+fn an_expired_token_gets_401_and_the_token_list_says_it_has_expired() {
+    let f = Fixture::new();
+    assert_eq!(f.get("/api/v1/head", Some(&f.reader), &[]).status, 200);
+    // Rita's token expired yesterday (edited in the access file, which the server rereads).
+    let path = f.store.join("access.json");
+    let mut access: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let yesterday = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24)).to_string();
+    for t in access["tokens"].as_array_mut().unwrap() {
+        if t["user"] == "Rita" {
+            t["expires"] = yesterday.clone().into();
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&access).unwrap()).unwrap();
+    f.get("/api/v1/head", Some(&f.reader), &[]).problem(401, None);
+    assert_eq!(f.get("/api/v1/head", Some(&f.auditor), &[]).status, 200);
+    let (code, out, err) = followup(&f.store, &["token", "list"], "");
+    assert_eq!(code, 0, "{err}");
+    let rita: Vec<&str> = out.lines().filter(|l| l.contains("\tRita\t")).collect();
+    assert_eq!(rita.len(), 1, "{out}");
+    assert!(rita[0].contains("\texpired 20"), "{out}");
+    assert!(out.lines().filter(|l| l.contains("\tAnna\t")).all(|l| l.contains("\texpires 20")), "{out}");
+}
