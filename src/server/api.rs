@@ -291,7 +291,7 @@ pub fn decode_batch(stream: &StreamId, body: &[u8]) -> Result<Vec<NewEvent>, Pro
     let invalid = |field: String, detail: String| {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-event", detail).with_field(field)
     };
-    let items: Vec<serde_json::Value> = serde_json::from_slice(body).map_err(|e| {
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(body).map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "malformed-json", format!("the body is not a JSON array of events: {e}"))
     })?;
     if items.is_empty() {
@@ -302,38 +302,69 @@ pub fn decode_batch(stream: &StreamId, body: &[u8]) -> Result<Vec<NewEvent>, Pro
             .with_field("events")
             .tap_detail(format!("the batch holds {} events; an append takes at most {MAX_BATCH}", items.len())));
     }
+    /// The members of an event the path and the store decide; the others are read by the events' decoder.
+    #[derive(serde::Deserialize)]
+    struct Decided<'a> {
+        #[serde(borrow)]
+        stream: Option<&'a serde_json::value::RawValue>,
+        recorded_by: Option<serde::de::IgnoredAny>,
+        recorded_at: Option<serde::de::IgnoredAny>,
+        position: Option<serde::de::IgnoredAny>,
+        version: Option<serde::de::IgnoredAny>,
+        hash: Option<serde::de::IgnoredAny>,
+        prev_hash: Option<serde::de::IgnoredAny>,
+    }
+    let path_stream = serde_json::Value::String(stream.as_str().to_owned()).to_string();
     let mut events = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        let serde_json::Value::Object(mut object) = item else {
+        let raw = item.get();
+        let decided = match raw.starts_with('{') {
+            true => serde_json::from_str::<Decided>(raw).ok(),
+            false => None,
+        };
+        let Some(decided) = decided else {
             return Err(invalid(format!("events[{i}]"), format!("events[{i}] is not a JSON object")));
         };
-        match object.get("stream") {
-            Some(serde_json::Value::String(s)) if s == stream.as_str() => {}
-            Some(other) => {
-                return Err(invalid(
-                    format!("events[{i}].stream"),
-                    format!("events[{i}].stream is {other}; the path names the stream ({stream}): leave it out"),
-                ))
-            }
-            None => {}
-        }
         // What the store seals an event with cannot be given: a stored line is imported, not appended.
-        if let Some(key) =
-            ["recorded_at", "position", "version", "hash", "prev_hash"].iter().find(|k| object.contains_key(**k))
-        {
+        let sealed = [
+            ("recorded_at", decided.recorded_at.is_some()),
+            ("position", decided.position.is_some()),
+            ("version", decided.version.is_some()),
+            ("hash", decided.hash.is_some()),
+            ("prev_hash", decided.prev_hash.is_some()),
+        ];
+        if let Some((key, _)) = sealed.iter().find(|(_, given)| *given) {
             return Err(invalid(
                 format!("events[{i}].{key}"),
                 format!("events[{i}].{key}: the store gives it when it records the event, and it cannot be given"),
             ));
         }
-        if object.contains_key("recorded_by") {
+        if decided.recorded_by.is_some() {
             return Err(invalid(
                 format!("events[{i}].recorded_by"),
                 format!("events[{i}].recorded_by: the recorder is who signs in, and cannot be given"),
             ));
         }
-        object.insert("stream".into(), serde_json::Value::String(stream.as_str().to_owned()));
-        let line = serde_json::to_vec(&object).unwrap_or_default();
+        // The line as given, with the path's stream put first when it names none.
+        let line = match decided.stream {
+            Some(given) if serde_json::from_str::<&str>(given.get()).is_ok_and(|g| g == stream.as_str()) => {
+                raw.as_bytes().to_vec()
+            }
+            Some(other) => {
+                return Err(invalid(
+                    format!("events[{i}].stream"),
+                    format!(
+                        "events[{i}].stream is {}; the path names the stream ({stream}): leave it out",
+                        other.get()
+                    ),
+                ))
+            }
+            None => {
+                let rest = raw[1..].trim_start();
+                let comma = if rest.starts_with('}') { "" } else { "," };
+                format!("{{\"stream\":{path_stream}{comma}{rest}").into_bytes()
+            }
+        };
         match events::decode(&line) {
             Ok(Line::New(e)) => events.push(e),
             Ok(Line::Recorded(_)) => {
