@@ -277,10 +277,33 @@ fn media_type_of(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// Reads a body of at most `limit` bytes: 413 beyond it.
+/// Reads a body of at most `limit` bytes: 413 beyond it (after reading and dropping up to [`DRAINED`] more); 400 when
+/// it cannot be read.
 pub async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, Problem> {
-    axum::body::to_bytes(body, limit).await.map_err(|_| Problem::too_large(limit))
+    use futures_util::StreamExt as _;
+    let mut chunks = body.into_data_stream();
+    let (mut kept, mut read) = (Vec::new(), 0usize);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| Problem::param("body", format!("the body could not be read: {e}")))?;
+        read = read.saturating_add(chunk.len());
+        if read <= limit {
+            kept.extend_from_slice(&chunk);
+        } else if read > limit.saturating_add(DRAINED) {
+            // Far too large: answer now, and the connection closes under the client.
+            break;
+        } else {
+            kept = Vec::new();
+        }
+    }
+    if read > limit {
+        return Err(Problem::too_large(limit));
+    }
+    Ok(Bytes::from(kept))
 }
+
+/// How much of a body past its limit is read and dropped before the 413 is sent, so that a client still sending
+/// it reads the answer rather than a closed connection.
+const DRAINED: usize = 16 << 20;
 
 /// Decodes an append's body: a JSON array of input lines without `stream` (given by the path), each checked by
 /// the one decoder of input lines. A field at fault is named as `events[i].field`.
@@ -735,6 +758,22 @@ struct NewUser {
     password: String,
 }
 
+/// What every change of users and tokens checks first: an admin, no query parameter, a same-site request.
+fn admin_change(caller: &Caller, q: Option<&str>, headers: &HeaderMap) -> Result<(), Problem> {
+    caller.needs(Role::Admin)?;
+    Params::parse(q, &[])?;
+    check_forgery(Some(caller), headers, None)
+}
+
+/// Runs `change` on the access file on a blocking thread (it locks, hashes and syncs the file).
+async fn access_change<T: Send + 'static>(
+    state: &Arc<State>,
+    change: impl FnOnce(&crate::access::AccessFile) -> Result<T, crate::access::AccessError> + Send + 'static,
+) -> Result<T, Problem> {
+    let st = Arc::clone(state);
+    tokio::task::spawn_blocking(move || change(&st.access)).await.map_err(internal)?.map_err(access_problem)
+}
+
 async fn add_user(
     caller: Caller,
     RawQuery(q): RawQuery,
@@ -742,16 +781,10 @@ async fn add_user(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    caller.needs(Role::Admin)?;
-    Params::parse(q.as_deref(), &[])?;
-    check_forgery(Some(&caller), &headers, None)?;
+    admin_change(&caller, q.as_deref(), &headers)?;
     let body = body_bytes(body, SMALL_LIMIT).await?;
     let u: NewUser = small_json(&headers, &body)?;
-    let st = Arc::clone(&state);
-    let added = tokio::task::spawn_blocking(move || st.access.add_user(&u.name, u.role, &u.password, Timestamp::now()))
-        .await
-        .map_err(internal)?
-        .map_err(access_problem)?;
+    let added = access_change(&state, move |a| a.add_user(&u.name, u.role, &u.password, Timestamp::now())).await?;
     let code = if added { StatusCode::CREATED } else { StatusCode::OK };
     Ok((code, axum::Json(json!({"added": added}))).into_response())
 }
@@ -763,10 +796,8 @@ async fn remove_user(
     headers: HeaderMap,
     Path(name): Path<String>,
 ) -> Result<Response, Problem> {
-    caller.needs(Role::Admin)?;
-    Params::parse(q.as_deref(), &[])?;
-    check_forgery(Some(&caller), &headers, None)?;
-    state.access.remove_user(&name).map_err(access_problem)?;
+    admin_change(&caller, q.as_deref(), &headers)?;
+    access_change(&state, move |a| a.remove_user(&name)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -785,13 +816,11 @@ async fn create_token(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
-    caller.needs(Role::Admin)?;
-    Params::parse(q.as_deref(), &[])?;
-    check_forgery(Some(&caller), &headers, None)?;
+    admin_change(&caller, q.as_deref(), &headers)?;
     let body = body_bytes(body, SMALL_LIMIT).await?;
     let t: NewToken = small_json(&headers, &body)?;
     let days = t.days.unwrap_or(crate::access::TOKEN_DAYS);
-    let (token, record) = state.access.create_token(&t.user, days, Timestamp::now()).map_err(access_problem)?;
+    let (token, record) = access_change(&state, move |a| a.create_token(&t.user, days, Timestamp::now())).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"token": token, "id": record.id, "user": record.user, "expires": record.expires})),
@@ -806,9 +835,7 @@ async fn revoke_token(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    caller.needs(Role::Admin)?;
-    Params::parse(q.as_deref(), &[])?;
-    check_forgery(Some(&caller), &headers, None)?;
-    state.access.revoke_token(&id).map_err(access_problem)?;
+    admin_change(&caller, q.as_deref(), &headers)?;
+    access_change(&state, move |a| a.revoke_token(&id)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -108,7 +108,7 @@ struct PageTemplate<'a> {
 #[template(path = "login.html")]
 struct LoginTemplate<'a> {
     lang: &'a str,
-    heading: &'a str,
+    title: &'a str,
     name_label: &'a str,
     password_label: &'a str,
     error: Option<String>,
@@ -198,7 +198,7 @@ async fn login_form(headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
 fn login_page(lang: Lang, error: Option<String>, next: &str, name: &str, status: StatusCode) -> Response {
     let t = LoginTemplate {
         lang: lang.code(),
-        heading: lang.pick("Sign in", "Aanmelden"),
+        title: lang.pick("Sign in", "Aanmelden"),
         name_label: lang.pick("Name", "Naam"),
         password_label: lang.pick("Password", "Wachtwoord"),
         error,
@@ -348,6 +348,15 @@ impl WindowParams {
 
     fn window(&self) -> projections::Window {
         projections::Window { as_of: Some(self.day()), known_at: self.known_at }
+    }
+
+    /// A form of the window's fields alone, submitted by a button labelled `button`, to the same page.
+    fn form(&self, lang: Lang, button: &str) -> String {
+        format!(
+            "<form class=\"filters\" method=\"get\">{}<button type=\"submit\">{}</button></form>",
+            self.fields(lang),
+            escape(button)
+        )
     }
 
     /// The window as form fields.
@@ -1226,11 +1235,7 @@ async fn summary(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -
             .live
             .query::<_, AppError>(&state.store, move |m, s| Ok((m.summary(s, None, day, known_at)?, m.position())))
             .await?;
-        let mut body = format!(
-            "<form class=\"filters\" method=\"get\">{}<button type=\"submit\">{}</button></form>",
-            w.fields(lang),
-            lang.pick("Show", "Toon")
-        );
+        let mut body = w.form(lang, lang.pick("Show", "Toon"));
         let _ = write!(
             body,
             "<section id=\"summary\" data-live>{}</section>",
@@ -1253,11 +1258,7 @@ async fn verify(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) ->
         crate::render::verification::write(&mut text, crate::render::output::Format::Text, lang, &outcome)
             .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
         let head = state.store.head();
-        let mut body = format!(
-            "<form class=\"filters\" method=\"get\">{}<button type=\"submit\">{}</button></form>",
-            w.fields(lang),
-            lang.pick("Verify", "Verifieer")
-        );
+        let mut body = w.form(lang, lang.pick("Verify", "Verifieer"));
         let _ = write!(
             body,
             "<p>{}: {} · {} {}</p>",
