@@ -944,3 +944,43 @@ fn an_expired_token_gets_401_and_the_token_list_says_it_has_expired() {
     assert!(rita[0].contains("\texpired 20"), "{out}");
     assert!(out.lines().filter(|l| l.contains("\tAnna\t")).all(|l| l.contains("\texpires 20")), "{out}");
 }
+
+#[test]
+fn the_register_lists_whole_reports_by_pages_that_together_hold_every_recommendation() {
+    let f = Fixture::with(|store| {
+        let lines: Vec<String> =
+            followup::generate(followup::GenerateOptions { reports: 80, seed: 9 }).map(|e| e.to_line()).collect();
+        let file = store.parent().unwrap().join("generated.jsonl");
+        std::fs::write(&file, lines.join("\n")).unwrap();
+        let (code, _, err) = followup(store, &["import", file.to_str().unwrap()], "");
+        assert_eq!(code, 0, "{err}");
+    });
+    let status = f.get("/api/v1/status?as_of=2030-12-31", Some(&f.reader), &[]).json();
+    let all: Vec<String> =
+        status["recommendations"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect();
+    assert!(all.len() > 400, "{}", all.len());
+    let rita = session_of(&f.login("Rita", PASSWORD));
+    let mut seen: Vec<String> = Vec::new();
+    let mut next = Some("/?as_of=2030-12-31".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next.take() {
+        let page = f.get(&path, None, &[("Cookie", &rita)]);
+        assert_eq!(page.status, 200, "{path}");
+        let html = page.text();
+        let rows: Vec<String> = html
+            .split("<tr><td><a href=\"/rec/")
+            .skip(1)
+            .map(|r| r.split(['?', '"']).next().unwrap().replace("%2F", "/"))
+            .collect();
+        assert!(!rows.is_empty() && rows.len() < 260, "{} rows", rows.len());
+        seen.extend(rows);
+        next = html.split("<a rel=\"next\" href=\"").nth(1).map(|h| h.split('"').next().unwrap().replace("&amp;", "&"));
+        assert!(next.as_ref().is_none_or(|n| n.contains("as_of=2030-12-31")), "{next:?}");
+        pages += 1;
+    }
+    assert!(pages >= 2, "{pages} pages");
+    assert_eq!(seen, all, "the pages hold every recommendation once, in order");
+    // The report list offers every report, filtered or paged.
+    let html = f.get("/?verdict=implemented", None, &[("Cookie", &rita)]).text();
+    assert!(html.matches("<option value=\"ra-").count() >= 80);
+}

@@ -388,6 +388,35 @@ impl StatusFold {
         ids
     }
 
+    /// The entry of every report with an event applied so far (as [`StatusFold::reports`]), as the status through
+    /// `window` describes it: its first publication in the window, else its id alone. Reads the report-level facts
+    /// only, not the recommendations: for choosing a report among all of them.
+    pub fn report_entries(&self, window: Window) -> Vec<ReportEntry> {
+        let retracted = |id: &EventId| self.retracted.get(id).is_some_and(|t| window.knows(*t));
+        self.reports()
+            .into_iter()
+            .map(|id| {
+                let mut entry = ReportEntry {
+                    id: id.to_owned(),
+                    title: None,
+                    auditor: None,
+                    published: None,
+                    url: None,
+                    follow_ups: 0,
+                };
+                for f in self.report_level_of.get(id).into_iter().flatten().map(|&i| &self.report_level[i]) {
+                    if matches!(f.kept.fact, Fact::Published { .. })
+                        && window.counts(f.kept.stamp)
+                        && !retracted(&f.kept.id)
+                    {
+                        published(&mut entry, &f.kept);
+                    }
+                }
+                entry
+            })
+            .collect()
+    }
+
     /// The status of every recommendation through `window`, from the events applied so far.
     ///
     /// An event counts if the log held it at `window.known_at` and it certainly occurred by `window.as_of`; a
@@ -467,16 +496,8 @@ impl StatusFold {
                 continue;
             }
             let report = f.report.as_str();
-            if let Fact::Published { title, auditor, url } = &f.kept.fact {
-                let entry = reports.entry(report).or_insert_with(|| blank(report));
-                if entry.title.is_some() {
-                    entry.follow_ups += 1;
-                } else {
-                    entry.title = Some(title.clone());
-                    entry.auditor = Some(auditor.clone());
-                    entry.published = Some(f.kept.occurred.clone());
-                    entry.url = url.clone();
-                }
+            if matches!(f.kept.fact, Fact::Published { .. }) {
+                published(reports.entry(report).or_insert_with(|| blank(report)), &f.kept);
             }
             let concerned = f.concern.as_concerned();
             if concerned == Concerned::Report {
@@ -526,6 +547,20 @@ impl StatusFold {
         }
         anomalies.sort_by_key(|a| a.position);
         Status { reports: reports.into_values().collect(), recommendations, anomalies }
+    }
+}
+
+/// Takes a `report_published` (in log order) into its report's entry: the first describes the report, each later
+/// one is a follow-up.
+fn published(entry: &mut ReportEntry, kept: &Kept) {
+    let Fact::Published { title, auditor, url } = &kept.fact else { return };
+    if entry.title.is_some() {
+        entry.follow_ups += 1;
+    } else {
+        entry.title = Some(title.clone());
+        entry.auditor = Some(auditor.clone());
+        entry.published = Some(kept.occurred.clone());
+        entry.url = url.clone();
     }
 }
 

@@ -21,8 +21,8 @@ pub use demo::{demo, Demo, CASE};
 pub use lint::Warning;
 pub use params::{parse_instant, parse_report, window};
 pub use queries::{
-    due, export, export_csv, report_pack, status, summary, timeline, Folds, ReadModels, ReportPack, TimelineQuery,
-    PACK_FILES,
+    due, export, export_csv, report_pack, status, summary, timeline, Folds, ReadModels, RegisterPage, ReportPack,
+    TimelineQuery, PACK_FILES,
 };
 pub use verify::{verify_events, verify_log, verify_store, Outcome, EXIT_ERROR, EXIT_INTEGRITY, EXIT_UNSUPPORTED};
 

@@ -23,6 +23,19 @@ pub struct ReadModels {
     hash: events::Hash,
 }
 
+/// One page of the register ([`ReadModels::register`]).
+#[derive(Debug)]
+pub struct RegisterPage {
+    /// Every report, for choosing one.
+    pub reports: Vec<projections::ReportEntry>,
+    /// The recommendations of the page, by report and number.
+    pub rows: Vec<projections::RecommendationStatus>,
+    /// Their commitments overdue on the day.
+    pub overdue: Vec<Overdue>,
+    /// The report the next page begins at, if there is more.
+    pub next: Option<String>,
+}
+
 /// Which folds a set of [`ReadModels`] keeps: a command line query folds only what it asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Folds {
@@ -128,6 +141,56 @@ impl ReadModels {
             status.recommendations.retain(|r| r.owned_by(name));
         }
         Ok(status)
+    }
+
+    /// One page of the register through `window`: the status of the reports from `from` on (a report id,
+    /// inclusive; from the first when `None`), report after report in id order, until the page holds at least `rows`
+    /// recommendations that `keep` keeps (given each with its commitments overdue on `day`); with the id of the
+    /// report the next page begins at, if any. With `report`, that report alone. `reports` lists every report for
+    /// choosing one ([`StatusFold::report_entries`]).
+    ///
+    /// # Errors
+    /// [`AppError::NotFound`] for a `report` the store holds no stream of; a damaged store.
+    #[allow(clippy::too_many_arguments)]
+    pub fn register(
+        &self,
+        store: &dyn EventStore,
+        window: Window,
+        day: Date,
+        report: Option<&StreamId>,
+        from: Option<&str>,
+        rows: usize,
+        keep: impl Fn(&projections::RecommendationStatus, usize) -> bool,
+    ) -> Result<RegisterPage, AppError> {
+        if let Some(r) = report {
+            held(store, r)?;
+        }
+        let ids: Vec<&str> = match report {
+            Some(r) => vec![r.report()],
+            None => self.status.reports().into_iter().filter(|id| from.is_none_or(|f| *id >= f)).collect(),
+        };
+        let mut page = RegisterPage {
+            reports: self.status.report_entries(window),
+            rows: Vec::new(),
+            overdue: Vec::new(),
+            next: None,
+        };
+        for id in &ids {
+            if page.rows.len() >= rows {
+                page.next = Some((*id).to_owned());
+                break;
+            }
+            let status = self.status_of(window, Some(id));
+            let overdue = projections::overdue(&status, day);
+            for r in status.recommendations {
+                let late = overdue.iter().filter(|o| o.recommendation == r.id).count();
+                if keep(&r, late) {
+                    page.overdue.extend(overdue.iter().filter(|o| o.recommendation == r.id).cloned());
+                    page.rows.push(r);
+                }
+            }
+        }
+        Ok(page)
     }
 
     /// The timeline `q` asks for, in timeline order, its entries read from `store` by position, with the status

@@ -424,6 +424,9 @@ fn verdict_badge(lang: Lang, v: Option<Verdict>) -> String {
     }
 }
 
+/// The register lists at least this many recommendations on a page (whole reports), then links to the next.
+const REGISTER_ROWS: usize = 200;
+
 /// A recommendation's link on the register.
 fn rec_link(r: &RecommendationStatus, window: &str) -> String {
     let q = if window.is_empty() { String::new() } else { format!("?{window}") };
@@ -432,7 +435,7 @@ fn rec_link(r: &RecommendationStatus, window: &str) -> String {
 
 async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let path = path_and_query("/", q.as_deref());
-    let allowed = ["as_of", "known_at", "report", "verdict", "overdue", "lang"];
+    let allowed = ["as_of", "known_at", "report", "verdict", "overdue", "from", "lang"];
     guarded(&headers, &state, &path, q.as_deref(), &allowed, async |caller, p, lang| {
         let w = WindowParams::of(&p)?;
         let report = p.report("report")?;
@@ -447,25 +450,23 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
             )),
         };
         let overdue_only = p.text("overdue").is_some();
+        let from = p.text("from").map(str::to_owned);
         let (window, day) = (w.window(), w.day());
-        let checked = report.clone();
-        let (status, overdue, position) = state
+        let r = report.clone();
+        let (page_of, position) = state
             .live
             .query::<_, AppError>(&state.store, move |m, s| {
-                let status = m.status(s, window, None, None)?;
-                if let Some(r) = &checked {
-                    // A report the store holds no stream of: 404, as the API's status.
-                    m.status(s, window, Some(r), None)?;
-                }
-                let overdue = projections::overdue(&status, day);
-                Ok((status, overdue, m.position()))
+                let keep = |rec: &RecommendationStatus, late: usize| {
+                    verdict.is_none_or(|v| rec.verdict == v) && (!overdue_only || late > 0)
+                };
+                Ok((m.register(s, window, day, r.as_ref(), from.as_deref(), REGISTER_ROWS, keep)?, m.position()))
             })
             .await?;
         let mut body = String::new();
         // Filters and window.
         let _ = write!(body, "<form class=\"filters\" method=\"get\" action=\"/\">{}", w.fields(lang));
         let _ = write!(body, "<label>{} <select name=\"report\"><option value=\"\">{}</option>", escape(word(lang, Word::Report)), lang.pick("all", "alle"));
-        for r in &status.reports {
+        for r in &page_of.reports {
             let selected = if report.as_ref().is_some_and(|x| x.as_str() == r.id) { " selected" } else { "" };
             let _ = write!(body, "<option value=\"{}\"{selected}>{}</option>", escape(&r.id), escape(&labels::report(lang, r)));
         }
@@ -482,16 +483,10 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
         // The register.
         let window_q = w.query();
         let mut late_of: std::collections::HashMap<&StreamId, usize> = std::collections::HashMap::new();
-        for o in &overdue {
+        for o in &page_of.overdue {
             *late_of.entry(&o.recommendation).or_default() += 1;
         }
-        let rows: Vec<&RecommendationStatus> = status
-            .recommendations
-            .iter()
-            .filter(|r| report.as_ref().is_none_or(|x| r.report == x.as_str()))
-            .filter(|r| verdict.is_none_or(|v| r.verdict == v))
-            .filter(|r| !overdue_only || late_of.contains_key(&r.id))
-            .collect();
+        let rows = &page_of.rows;
         let _ = write!(
             body,
             "<section id=\"register\" data-live><p class=\"muted\">{} {}</p><table class=\"register\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -504,7 +499,7 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
             format_args!("{} ({})", escape(word(lang, Word::Commitments)), lang.pick("open / made", "open / gedaan")),
             lang.pick("Overdue", "Te laat"),
         );
-        for r in rows {
+        for r in rows.iter() {
             // Open as the summary counts them: not kept by an action, of a recommendation not closed.
             let closed = matches!(r.verdict, Some(Verdict::Implemented | Verdict::NoLongerRelevant));
             let open = if closed { 0 } else { r.commitments.iter().filter(|c| c.kept_by.is_none()).count() };
@@ -525,7 +520,20 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
                 late,
             );
         }
-        body.push_str("</tbody></table></section>");
+        body.push_str("</tbody></table>");
+        // The next page begins at a report: the same filters and window, from there.
+        if let Some(next) = &page_of.next {
+            let mut pairs: Vec<(&str, &str)> = Vec::new();
+            for key in ["as_of", "known_at", "verdict", "overdue"] {
+                if let Some(v) = p.text(key) {
+                    pairs.push((key, v));
+                }
+            }
+            pairs.push(("from", next));
+            let q = serde_urlencoded::to_string(pairs).unwrap_or_default();
+            let _ = write!(body, "<p class=\"pages\"><a rel=\"next\" href=\"/?{}\">{} →</a></p>", escape(&q), lang.pick("Next reports", "Volgende rapporten"));
+        }
+        body.push_str("</section>");
         Ok(page(lang, &caller, lang.pick("Register of recommendations", "Register van aanbevelingen"), &body, position, &path))
     })
     .await
