@@ -196,6 +196,7 @@ fn main() {
         let paths: Vec<String> =
             streams.iter().map(|s| format!("/api/v1/timeline?rec={}", s.as_str().replace('/', "%2F"))).collect();
         load_async(running.addr, "timeline of one recommendation", 50, |c, _| get(&paths[c]), ok);
+        load_async(running.addr, "the register's first page (HTML)", 10, |_, _| get("/?as_of=2030-12-31"), ok);
     }
 
     // Appends: each client to its own stream, with the version it last saw as If-Match.
