@@ -906,9 +906,33 @@ fn a_request_naming_another_host_gets_421_and_a_client_slow_to_send_its_headers_
     assert_eq!(f.head(), 79);
     let named = Options { allowed_hosts: vec!["followup.example.org".into()], ..Options::default() };
     assert!(named.answers_to("followup.example.org") && named.answers_to("FOLLOWUP.example.org:443"));
+    assert!(named.answers_to("followup.example.org:"), "an empty port is a valid authority");
+    for bad in ["followup.example.org:8443", "https://followup.example.org", "*", "", "ünïcode.nl", "-x.org", "a..b"]
+    {
+        assert!(server::allowed_host(bad).is_err(), "{bad}");
+    }
+    assert_eq!(server::allowed_host("xn--ncode-vua5ad.nl").as_deref(), Ok("xn--ncode-vua5ad.nl"));
+    let (code, _, err) = followup(&f.store, &["serve", "--allowed-host", "https://x.org"], "");
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("no scheme, port or *"), "{err}");
     assert!(
         !named.answers_to("example.org") && !named.answers_to("followup.example.org.evil") && !named.answers_to("")
     );
+    // Two Host headers, or a request target naming another host, are refused; raw requests, as a client may send.
+    let raw = |request: &str| -> String {
+        use std::io::{Read, Write};
+        let mut socket = std::net::TcpStream::connect(f.base.trim_start_matches("http://")).unwrap();
+        socket.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = socket.read_to_string(&mut answer);
+        answer
+    };
+    let auth = format!("Authorization: Bearer {}\r\nConnection: close\r\n", f.reader);
+    assert!(raw(&format!("GET /api/v1/head HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n{auth}\r\n"))
+        .starts_with("HTTP/1.1 400"));
+    assert!(raw(&format!("GET http://evil.example/api/v1/head HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n"))
+        .starts_with("HTTP/1.1 421"));
+    assert!(raw(&format!("GET /api/v1/head HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\n")).starts_with("HTTP/1.1 200"));
     // Half a request's headers, then nothing: the connection is closed after the timeout (1 s here).
     use std::io::{Read, Write};
     let mut socket = std::net::TcpStream::connect(f.base.trim_start_matches("http://")).unwrap();
@@ -983,4 +1007,60 @@ fn the_register_lists_whole_reports_by_pages_that_together_hold_every_recommenda
     // The report list offers every report, filtered or paged.
     let html = f.get("/?verdict=implemented", None, &[("Cookie", &rita)]).text();
     assert!(html.matches("<option value=\"ra-").count() >= 80);
+}
+
+#[test]
+fn a_body_that_stops_arriving_gets_408_and_a_required_form_field_left_empty_is_named() {
+    let f = Fixture::new();
+    use std::io::{Read, Write};
+    let mut socket = std::net::TcpStream::connect(f.base.trim_start_matches("http://")).unwrap();
+    let head = format!(
+        "POST /api/v1/streams/{REC_PATH}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{{\"type\":",
+        f.auditor
+    );
+    socket.write_all(head.as_bytes()).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = String::new();
+    let _ = socket.read_to_string(&mut answer);
+    let waited = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(waited >= Duration::from_secs(9) && waited < Duration::from_secs(20), "{waited:?}");
+    assert_eq!(f.head(), 79);
+    // A retraction without its reason names the reason, at its field, in the form's words.
+    let anna = session_of(&f.login("Anna", PASSWORD));
+    let form = f.get(&format!("/rec/{REC_PATH}/record?type=event_retracted"), None, &[("Cookie", &anna)]).text();
+    let csrf = csrf_of(&form);
+    let target = form
+        .split("name=\"data.target\"")
+        .nth(1)
+        .unwrap()
+        .split("<option value=\"")
+        .nth(2)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let h = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", anna.as_str())];
+    let body = format!(
+        "csrf={csrf}&type=event_retracted&occurred=2018&document=D&locator=L&data.target={target}&data.reason="
+    );
+    let refused = f.post(&format!("/rec/{REC_PATH}/record"), None, &h, body.as_bytes());
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("this field is required"), "{html}");
+    assert!(!html.contains("events[0]"), "{html}");
+    // The register's overdue filter is 1 or absent.
+    assert_eq!(f.get("/?overdue=maybe", None, &[("Cookie", &anna)]).status, 400);
+    assert_eq!(f.get("/?overdue=1", None, &[("Cookie", &anna)]).status, 200);
+    // An English amount with a comma that is no thousands separator is refused, not read as a hundred times it.
+    let csrf = csrf_of(&f.get(&format!("/rec/{REC_PATH}/record?type=action_taken"), None, &[("Cookie", &anna)]).text());
+    let body = format!(
+        "csrf={csrf}&type=action_taken&occurred=2018&document=D&locator=L&data.summary=Paid&data.amount=1234%2C50"
+    );
+    let refused = f.post(&format!("/rec/{REC_PATH}/record"), None, &h, body.as_bytes());
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("`1234,50` is not an amount in euros"), "{}", refused.text());
+    assert_eq!(f.head(), 79);
 }

@@ -191,7 +191,7 @@ pub enum Command {
         secure_cookies: bool,
         /// A host name the server answers to (the Host header), besides IP addresses and localhost; repeat for
         /// several: the name a proxy or the office's DNS gives it. Other names are refused (DNS rebinding)
-        #[arg(long = "allowed-host", value_name = "NAME")]
+        #[arg(long = "allowed-host", value_name = "NAME", value_parser = followup::server::allowed_host)]
         allowed_hosts: Vec<String>,
     },
     /// Manage who may sign in to the server (kept beside the log, never in it)

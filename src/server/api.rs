@@ -277,13 +277,30 @@ fn media_type_of(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
-/// Reads a body of at most `limit` bytes: 413 beyond it (after reading and dropping up to [`DRAINED`] more); 400 when
-/// it cannot be read.
+/// Reads a body of at most `limit` bytes: 413 beyond it (after reading and dropping up to [`DRAINED`] more); 408
+/// when it pauses for [`BODY_IDLE`]; 400 when it cannot be read.
 pub async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, Problem> {
     use futures_util::StreamExt as _;
     let mut chunks = body.into_data_stream();
     let (mut kept, mut read) = (Vec::new(), 0usize);
-    while let Some(chunk) = chunks.next().await {
+    // A client that stops sending, or sends a byte now and then, holds the connection no longer than this: a
+    // pause of BODY_IDLE, or three of them plus the time the limit takes at BODY_RATE bytes a second in all.
+    let allowed = 3 * BODY_IDLE + std::time::Duration::from_secs((limit / BODY_RATE) as u64);
+    let deadline = tokio::time::Instant::now() + allowed;
+    loop {
+        let wait = deadline.min(tokio::time::Instant::now() + BODY_IDLE);
+        let next = tokio::time::timeout_at(wait, chunks.next()).await.map_err(|_| {
+            Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                format!(
+                    "the body came too slowly: it paused for {} s, or took more than {} s in all",
+                    BODY_IDLE.as_secs(),
+                    allowed.as_secs()
+                ),
+            )
+        })?;
+        let Some(chunk) = next else { break };
         let chunk = chunk.map_err(|e| Problem::param("body", format!("the body could not be read: {e}")))?;
         read = read.saturating_add(chunk.len());
         if read <= limit {
@@ -300,6 +317,13 @@ pub async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, Problem> {
     }
     Ok(Bytes::from(kept))
 }
+
+/// How long a body may pause, between two of its chunks, before the request is answered 408 and its connection
+/// closed.
+pub const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The slowest rate a body of the largest size may come at, in bytes a second, beyond three pauses of [`BODY_IDLE`].
+const BODY_RATE: usize = 256 << 10;
 
 /// How much of a body past its limit is read and dropped before the 413 is sent, so that a client still sending
 /// it reads the answer rather than a closed connection.

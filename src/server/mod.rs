@@ -58,6 +58,30 @@ impl Default for Options {
     }
 }
 
+/// Checks a name given to `--allowed-host`: a DNS name in ASCII (an internationalised one in its `xn--` form),
+/// without scheme, port, path or wildcard; the name returned as given.
+///
+/// # Errors
+/// What is wrong with it, naming the value.
+pub fn allowed_host(name: &str) -> Result<String, String> {
+    let fine = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if !name.is_ascii() {
+        return Err(format!("`{name}` is not ASCII: give an internationalised name in its xn-- form"));
+    }
+    if name.is_empty() || name.len() > 253 || !name.split('.').all(fine) {
+        return Err(format!(
+            "`{name}` is not a host name: give the name alone, such as followup.example.org (no scheme, port or *)"
+        ));
+    }
+    Ok(name.to_owned())
+}
+
 impl Options {
     /// Whether a request's `Host` header value names this server: an IP address, `localhost`, or an allowed
     /// name, with or without a port.
@@ -65,9 +89,14 @@ impl Options {
         let name = match host.strip_prefix('[') {
             // An IPv6 literal: `[::1]:8080`.
             Some(rest) => return rest.split_once(']').is_some_and(|(ip, _)| ip.parse::<std::net::Ipv6Addr>().is_ok()),
-            None => {
-                host.rsplit_once(':').map_or(host, |(name, port)| if port.parse::<u16>().is_ok() { name } else { host })
-            }
+            // A port, possibly empty (`name:` is valid, RFC 3986).
+            None => host.rsplit_once(':').map_or(host, |(name, port)| {
+                if port.is_empty() || port.parse::<u16>().is_ok() {
+                    name
+                } else {
+                    host
+                }
+            }),
         };
         name.parse::<std::net::Ipv4Addr>().is_ok()
             || name.eq_ignore_ascii_case("localhost")
@@ -262,15 +291,23 @@ pub fn router(state: Arc<State>) -> Router {
         .merge(ui::routes())
         .with_state(state)
         .layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
-            let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-            let refused = (!options.answers_to(host)).then(|| {
-                Problem::new(
-                    axum::http::StatusCode::MISDIRECTED_REQUEST,
-                    "unknown-host",
-                    format!("this server does not answer to the host `{host}`: start it with --allowed-host NAME"),
-                )
-                .with_field("Host")
-            });
+            let hosts: Vec<&str> =
+                request.headers().get_all(header::HOST).iter().map(|v| v.to_str().unwrap_or("\u{fffd}")).collect();
+            // The authority of an absolute request target stands for Host (RFC 9112, 3.2.2); both are checked.
+            let authority = request.uri().authority().map(|a| a.as_str());
+            let refused = if hosts.len() > 1 {
+                Some(Problem::param("Host", "a request names its host once: it has several Host headers"))
+            } else {
+                let host = hosts.first().copied().unwrap_or("");
+                authority.into_iter().chain([host]).find(|h| !options.answers_to(h)).map(|h| {
+                    Problem::new(
+                        axum::http::StatusCode::MISDIRECTED_REQUEST,
+                        "unknown-host",
+                        format!("this server does not answer to the host `{h}`: start it with --allowed-host NAME"),
+                    )
+                    .with_field("Host")
+                })
+            };
             async move {
                 match refused {
                     Some(p) => axum::response::IntoResponse::into_response(p),

@@ -449,7 +449,13 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
                     .ok_or_else(|| Problem::param("verdict", format!("verdict `{t}` is not a verdict")))?,
             )),
         };
-        let overdue_only = p.text("overdue").is_some();
+        let overdue_only = match p.text("overdue") {
+            None | Some("") => false,
+            Some("1") => true,
+            Some(other) => {
+                return Err(Problem::param("overdue", format!("overdue is 1 (only overdue commitments) or absent, not `{other}`")))
+            }
+        };
         let from = p.text("from").map(str::to_owned);
         let (window, day) = (w.window(), w.day());
         let r = report.clone();
@@ -1123,16 +1129,17 @@ fn form_event(lang: Lang, t: EventType, form: &FormFields) -> Result<serde_json:
                     Some(Value::Array(all.into_iter().map(|v| Value::String(v.to_owned())).collect()))
                 }
             }
+            _ if text.is_empty() && field.required => {
+                return Err((name.clone(), lang.pick("this field is required", "dit veld is verplicht").into()))
+            }
             _ if text.is_empty() => None,
             Input::Amount => {
-                let normal = text.replace([' ', '\u{a0}'], "");
-                let normal = match lang {
-                    Lang::Nl => normal.replace('.', "").replace(',', "."),
-                    Lang::En => normal.replace(',', ""),
+                let refused = || {
+                    let example = lang.pick("480000, 480,000 or 12.50", "480000, 480.000 of 12,50");
+                    (name.clone(), format!("`{text}` is not an amount in euros: write it as {example}"))
                 };
-                let number: serde_json::Number = normal.parse().map_err(|_| {
-                    (name.clone(), format!("`{text}` is not an amount in euros (such as 480000 or 12.50)"))
-                })?;
+                let normal = euro_amount(lang, text).ok_or_else(refused)?;
+                let number: serde_json::Number = normal.parse().map_err(|_| refused())?;
                 Some(json!({"value": number, "currency": "EUR"}))
             }
             Input::Votes => {
@@ -1160,6 +1167,38 @@ fn form_event(lang: Lang, t: EventType, form: &FormFields) -> Result<serde_json:
         }
     }
     Ok(json!({"type": t.code(), "occurred": form.get("occurred").unwrap_or("").trim(), "source": source, "data": data}))
+}
+
+/// An amount in euros as typed in `lang` (`1,234.50` in English, `1.234,50` in Dutch; spaces between thousands
+/// too) as a plain decimal (`1234.50`), or `None` when it is not one: thousands only in groups of three, one decimal
+/// separator, digits on both sides of it. A separator that could be either (`12,50` in English) is refused, never
+/// guessed: a wrong guess would be recorded for good.
+fn euro_amount(lang: Lang, text: &str) -> Option<String> {
+    let (group, decimal) = match lang {
+        Lang::En => (',', '.'),
+        Lang::Nl => ('.', ','),
+    };
+    let text = text.trim();
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = match unsigned.split_once(decimal) {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let groups: Vec<&str> = whole.split([group, ' ', '\u{a0}']).collect();
+    let grouped = groups.len() == 1
+        || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3) && groups.iter().all(|g| digits(g)));
+    if !grouped || !groups.iter().all(|g| digits(g)) || fraction.is_some_and(|f| !digits(f)) {
+        return None;
+    }
+    let whole: String = groups.concat();
+    Some(match fraction {
+        Some(f) => format!("{sign}{whole}.{f}"),
+        None => format!("{sign}{whole}"),
+    })
 }
 
 /// The form field a refused event's field is entered in: `data.evidence[1]` in `data.evidence`,
@@ -1221,7 +1260,9 @@ async fn record(St(state): Shared, headers: HeaderMap, Path(stream_text): Path<S
                     || p.status == StatusCode::CONFLICT =>
             {
                 let field = p.field.as_deref().map(form_field);
-                let typed = typed((field, p.detail.clone()));
+                // The API's path to the event is no part of a form's message.
+                let detail = p.detail.strip_prefix("events[0]: ").unwrap_or(&p.detail).to_owned();
+                let typed = typed((field, detail));
                 form_page(&state, lang, &caller, &stream, t, &typed, p.status, &path).await
             }
             Err(p) => Err(p),
@@ -1301,4 +1342,36 @@ async fn report(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) ->
         Ok(page(lang, &caller, lang.pick("Report pack", "Rapportpakket"), &body, position, &path))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_amount_is_read_as_its_language_writes_it_and_an_ambiguous_one_is_refused() {
+        for (lang, text, expected) in [
+            (Lang::En, "480000", Some("480000")),
+            (Lang::En, "480,000", Some("480000")),
+            (Lang::En, "1,234.50", Some("1234.50")),
+            (Lang::En, "1 234.50", Some("1234.50")),
+            (Lang::En, "12.50", Some("12.50")),
+            (Lang::En, "-3.5", Some("-3.5")),
+            (Lang::En, "1234,50", None),
+            (Lang::En, "12,3", None),
+            (Lang::En, "1,2,3", None),
+            (Lang::En, ",5", None),
+            (Lang::En, "1.234,50", None),
+            (Lang::En, "12.", None),
+            (Lang::En, "", None),
+            (Lang::En, "1,2345", None),
+            (Lang::Nl, "1234,50", Some("1234.50")),
+            (Lang::Nl, "1.234,50", Some("1234.50")),
+            (Lang::Nl, "480.000", Some("480000")),
+            (Lang::Nl, "12.50", None),
+            (Lang::Nl, "1,234.50", None),
+        ] {
+            assert_eq!(euro_amount(lang, text).as_deref(), expected, "{lang:?} {text:?}");
+        }
+    }
 }
