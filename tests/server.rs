@@ -915,6 +915,9 @@ fn a_request_naming_another_host_gets_421_and_a_client_slow_to_send_its_headers_
     let (code, _, err) = followup(&f.store, &["serve", "--allowed-host", "https://x.org"], "");
     assert_eq!(code, 64, "{err}");
     assert!(err.contains("no scheme, port or *"), "{err}");
+    let (code, _, err) = followup(&f.store, &["serve", "--listen", "nope"], "");
+    assert_eq!(code, 64, "{err}");
+    assert!(err.contains("localhost:8080"), "{err}");
     assert!(
         !named.answers_to("example.org") && !named.answers_to("followup.example.org.evil") && !named.answers_to("")
     );

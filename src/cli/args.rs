@@ -181,7 +181,7 @@ pub enum Command {
     /// SIGINT or SIGTERM
     Serve {
         /// The address to listen on
-        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR", value_parser = listen_address)]
         listen: std::net::SocketAddr,
         /// Let anonymous callers read (status, timelines, the log); writes still need a user
         #[arg(long)]
@@ -251,4 +251,17 @@ pub enum TokenCommand {
         /// The token's id (the 8 hexadecimal digits after `fu_`)
         id: String,
     },
+}
+
+/// An address to listen on: `127.0.0.1:8080`, `[::1]:8080`, or a name and port such as `localhost:8080` (its first
+/// address).
+fn listen_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let mut addrs = text
+        .to_socket_addrs()
+        .map_err(|e| format!("`{text}` is not an address and port such as 127.0.0.1:8080 or localhost:8080 ({e})"))?;
+    addrs.next().ok_or_else(|| format!("`{text}` names no address"))
 }
