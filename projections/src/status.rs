@@ -40,6 +40,11 @@ pub struct ReportEntry {
 }
 
 impl ReportEntry {
+    /// The entry of report `id` before any publication of it is seen: its id alone.
+    pub fn unpublished(id: &str) -> ReportEntry {
+        ReportEntry { id: id.to_owned(), title: None, auditor: None, published: None, url: None, follow_ups: 0 }
+    }
+
     /// The report's title, else its id.
     pub fn name(&self) -> &str {
         self.title.as_deref().unwrap_or(&self.id)
@@ -396,14 +401,7 @@ impl StatusFold {
         self.reports()
             .into_iter()
             .map(|id| {
-                let mut entry = ReportEntry {
-                    id: id.to_owned(),
-                    title: None,
-                    auditor: None,
-                    published: None,
-                    url: None,
-                    follow_ups: 0,
-                };
+                let mut entry = ReportEntry::unpublished(id);
                 for f in self.report_level_of.get(id).into_iter().flatten().map(|&i| &self.report_level[i]) {
                     if matches!(f.kept.fact, Fact::Published { .. })
                         && window.counts(f.kept.stamp)
@@ -476,14 +474,7 @@ impl StatusFold {
         }
         let mut anomalies = Vec::new();
         let mut reports: BTreeMap<&str, ReportEntry> = BTreeMap::new();
-        let blank = |id: &str| ReportEntry {
-            id: id.to_owned(),
-            title: None,
-            auditor: None,
-            published: None,
-            url: None,
-            follow_ups: 0,
-        };
+        let blank = ReportEntry::unpublished;
         for (report, _) in recs.keys() {
             reports.entry(report).or_insert_with(|| blank(report));
         }
