@@ -1067,3 +1067,31 @@ fn a_body_that_stops_arriving_gets_408_and_a_required_form_field_left_empty_is_n
     assert!(refused.text().contains("`1234,50` is not an amount in euros"), "{}", refused.text());
     assert_eq!(f.head(), 79);
 }
+
+#[test]
+fn a_retracted_event_and_its_retraction_are_no_longer_offered_as_references() {
+    let f = Fixture::new();
+    let anna = session_of(&f.login("Anna", PASSWORD));
+    let form = |t: &str| f.get(&format!("/rec/{REC_PATH}/record?type={t}"), None, &[("Cookie", &anna)]).text();
+    let options = |html: &str, field: &str| -> Vec<String> {
+        let select = html.split(&format!("name=\"{field}\"")).nth(1).unwrap().split("</select>").next().unwrap();
+        select
+            .split("<option value=\"")
+            .skip(1)
+            .map(|o| o.split('"').next().unwrap().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    let before = form("event_retracted");
+    let targets = options(&before, "data.target");
+    let target = targets[0].clone();
+    let csrf = csrf_of(&before);
+    let h = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", anna.as_str())];
+    let body = format!("csrf={csrf}&type=event_retracted&occurred=2018&document=D&locator=L&data.target={target}&data.reason=Wrong+source");
+    let posted = f.post(&format!("/rec/{REC_PATH}/record"), None, &h, body.as_bytes());
+    assert_eq!(posted.status, 303, "{}", posted.text().split("class=\"error").nth(1).unwrap_or(""));
+    let after = options(&form("event_retracted"), "data.target");
+    assert_eq!(after.len(), targets.len() - 1, "the target is gone and the retraction is not offered");
+    assert!(!after.contains(&target));
+    assert!(!options(&form("status_assessed"), "data.evidence").contains(&target));
+}

@@ -999,7 +999,13 @@ fn record_form_html(
                 if multiple.is_empty() {
                     out.push_str("<option value=\"\"></option>");
                 }
-                for e in events.iter().filter(|e| types.is_empty() || types.contains(&e.body.event_type())) {
+                // A recommendation's page retracts its own stream's events; its report's are retracted on the report.
+                let own_only = t == EventType::EventRetracted && field.key == "target";
+                let offered = events
+                    .iter()
+                    .filter(|e| types.is_empty() || types.contains(&e.body.event_type()))
+                    .filter(|e| !own_only || e.stream == *stream);
+                for e in offered {
                     let id = e.id.to_string();
                     let sel = if typed.chosen(&name, &id) { " selected" } else { "" };
                     let summary: String = e.body.summary().chars().take(90).collect();
@@ -1023,11 +1029,22 @@ fn record_form_html(
     out
 }
 
-/// The events a recommendation's references may name: its own and its report's, in position order.
+/// The events a recommendation's references may name: its own and its report's, in position order, without
+/// retractions and the events they retracted.
 fn referable(store: &dyn crate::store::EventStore, stream: &StreamId) -> Result<Vec<RecordedEvent>, AppError> {
     let mut events = store.read_stream(stream, 1)?.unwrap_or_default();
     events.extend(store.read_stream(&stream.report_stream(), 1)?.unwrap_or_default());
     events.sort_by_key(|e| e.position);
+    // Neither a retraction nor what one took back can be named again: not as evidence, nor retracted twice. (A
+    // retraction lives on its target's stream or its report's, so both streams hold every one that matters.)
+    let retracted: std::collections::HashSet<events::EventId> = events
+        .iter()
+        .filter_map(|e| match &e.body {
+            events::Body::EventRetracted(r) => Some(r.target),
+            _ => None,
+        })
+        .collect();
+    events.retain(|e| !matches!(e.body, events::Body::EventRetracted(_)) && !retracted.contains(&e.id));
     Ok(events)
 }
 
