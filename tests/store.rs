@@ -1562,6 +1562,30 @@ async fn an_event_is_found_by_its_id_and_a_stream_by_its_first_event(backend: Ba
     assert_eq!(store.stream_first(&stream("/9")).unwrap(), None);
 }
 
+async fn an_event_read_alone_is_its_stored_line_decoded_recent_or_not(backend: Backend) {
+    // given a log of many writes, the newest of them kept decoded by a backend that caches them
+    let dir = tempfile::tempdir().unwrap();
+    let store = backend.open(dir.path());
+    for n in 0..40 {
+        let s = stream(&format!("/{}", n % 7 + 1));
+        append(&store, &s, ExpectedVersion::Any, notes(&s, &format!("w{n}"), 1 + n % 3)).await;
+    }
+    // when each event is read alone, by range and as its stream's first, then each is its stored line decoded
+    let lines = exported(&store);
+    assert!(lines.len() > 60);
+    for (i, line) in lines.iter().enumerate() {
+        let position = i as u64 + 1;
+        let decoded = RecordedEvent::decode(line).unwrap();
+        assert_eq!(store.event(position).unwrap().as_ref(), Some(&decoded), "position {position}");
+        assert_eq!(store.read_range(position, 1).unwrap(), [decoded.clone()], "position {position}");
+        if decoded.version == 1 {
+            assert_eq!(store.stream_first(&decoded.stream).unwrap(), Some(decoded.clone()));
+            assert_eq!(store.stream_first(&decoded.stream).unwrap(), Some(decoded), "asked again");
+        }
+    }
+    assert_eq!(store.event(lines.len() as u64 + 1).unwrap(), None, "nothing past the head");
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The suite, once per backend.
 // ---------------------------------------------------------------------------------------------------------------
@@ -1580,6 +1604,7 @@ macro_rules! conformance {
 
 conformance!(
     an_event_is_found_by_its_id_and_a_stream_by_its_first_event,
+    an_event_read_alone_is_its_stored_line_decoded_recent_or_not,
     report_events_are_the_report_s_streams_whether_asked_by_the_report_or_a_recommendation,
     no_stream_on_an_absent_stream_creates_it_at_version_1,
     no_stream_on_an_existing_stream_fails_with_its_version_and_writes_nothing,

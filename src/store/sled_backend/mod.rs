@@ -77,10 +77,23 @@ struct Inner {
     /// events, a timeline's entries, for many readers at once) decode a record once. At most 256 records of at
     /// most 96 KiB of lines each: 24 MiB.
     cache: Mutex<VecDeque<(u64, Arc<record::Record>)>>,
+    /// The last [`RECENT_EVENTS`] events made durable, decoded, in position order (with gaps where a large write
+    /// broadcast only its tail): a write reads its own events back for its warnings, and subscribers and pages read
+    /// the newest, without decoding their lines again.
+    recent: std::sync::RwLock<VecDeque<Arc<RecordedEvent>>>,
+    /// The first event of streams read so far, durable and so fixed for ever (the log is append-only); cleared when
+    /// it holds [`FIRST_EVENTS`].
+    firsts: std::sync::RwLock<std::collections::HashMap<StreamId, Arc<RecordedEvent>>>,
 }
 
 /// How many decoded commit records [`Inner::cache`] keeps.
 const CACHED_RECORDS: usize = 256;
+
+/// How many durable events [`Inner::recent`] keeps decoded.
+const RECENT_EVENTS: usize = 4096;
+
+/// How many streams' first events [`Inner::firsts`] keeps before it starts again.
+const FIRST_EVENTS: usize = 65_536;
 
 /// At most this many events are read by [`EventStore::read_range`] one by one, from the cached commit records.
 const SMALL_RANGE: usize = 64;
@@ -352,6 +365,8 @@ impl SledStore {
             tx,
             clock,
             cache: Mutex::new(VecDeque::new()),
+            recent: std::sync::RwLock::new(VecDeque::new()),
+            firsts: std::sync::RwLock::new(std::collections::HashMap::new()),
         };
         Ok(SledStore { inner: Arc::new(inner) })
     }
@@ -425,6 +440,14 @@ impl SledStore {
 
     /// The event at `position`, up to the durable head.
     fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
+        {
+            let recent = self.inner.recent.read().unwrap_or_else(|e| e.into_inner());
+            if recent.front().is_some_and(|e| e.position <= position) && position <= self.head().position {
+                if let Ok(i) = recent.binary_search_by_key(&position, |e| e.position) {
+                    return Ok(Some(RecordedEvent::clone(&recent[i])));
+                }
+            }
+        }
         match self.line(position)? {
             None => Ok(None),
             Some(line) => decode_at(position, &line).map(Some),
@@ -754,11 +777,17 @@ impl SledStore {
                     sync.durable = target.position;
                     sync.syncs += 1;
                     *inner.head.write().unwrap_or_else(|e| e.into_inner()) = target;
+                    let mut recent = inner.recent.write().unwrap_or_else(|e| e.into_inner());
                     while sync.unsent.front().is_some_and(|e| e.position <= target.position) {
                         if let Some(e) = sync.unsent.pop_front() {
+                            recent.push_back(Arc::clone(&e));
                             let _ = inner.tx.send(e);
                         }
                     }
+                    while recent.len() > RECENT_EVENTS {
+                        recent.pop_front();
+                    }
+                    drop(recent);
                     wake(inner);
                 }
                 Err(e) => {
@@ -1372,16 +1401,27 @@ impl EventStore for SledStore {
     }
 
     fn stream_first(&self, stream: &StreamId) -> Result<Option<RecordedEvent>, ReadError> {
+        if let Some(e) = self.inner.firsts.read().unwrap_or_else(|e| e.into_inner()).get(stream) {
+            return Ok(Some(RecordedEvent::clone(e)));
+        }
         // The stream's first index segment (keys ascend by version) names its first event: nothing else is read.
         let Some(kv) = self.inner.tree.scan_prefix(keys::stream_prefix(stream.as_str())).next() else {
             return Ok(None);
         };
         let (_, segment) = kv?;
         let first = record::positions(&segment).next();
-        match first {
-            Some(position) if position <= self.head().position => self.event_at(position),
-            _ => Ok(None),
+        let event = match first {
+            Some(position) if position <= self.head().position => self.event_at(position)?,
+            _ => return Ok(None),
+        };
+        if let Some(e) = &event {
+            let mut firsts = self.inner.firsts.write().unwrap_or_else(|e| e.into_inner());
+            if firsts.len() >= FIRST_EVENTS {
+                firsts.clear();
+            }
+            firsts.insert(stream.clone(), Arc::new(e.clone()));
         }
+        Ok(event)
     }
 
     fn event(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
