@@ -1577,7 +1577,7 @@ async fn an_event_read_alone_is_its_stored_line_decoded_recent_or_not(backend: B
         let position = i as u64 + 1;
         let decoded = RecordedEvent::decode(line).unwrap();
         assert_eq!(store.event(position).unwrap().as_ref(), Some(&decoded), "position {position}");
-        assert_eq!(store.read_range(position, 1).unwrap(), [decoded.clone()], "position {position}");
+        assert_eq!(store.read_range(position, 1).unwrap(), std::slice::from_ref(&decoded), "position {position}");
         if decoded.version == 1 {
             assert_eq!(store.stream_first(&decoded.stream).unwrap(), Some(decoded.clone()));
             assert_eq!(store.stream_first(&decoded.stream).unwrap(), Some(decoded), "asked again");
