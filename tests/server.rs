@@ -1095,3 +1095,17 @@ fn a_retracted_event_and_its_retraction_are_no_longer_offered_as_references() {
     assert!(!after.contains(&target));
     assert!(!options(&form("status_assessed"), "data.evidence").contains(&target));
 }
+
+#[test]
+fn a_recommendation_typed_with_a_plain_slash_is_redirected_and_a_dutch_refusal_has_a_dutch_title() {
+    let f = Fixture::new();
+    let rita = session_of(&f.login("Rita", PASSWORD));
+    let a = f.get("/rec/ra-amsterdam-2013-nazorg/3?as_of=2017", None, &[("Cookie", &rita)]);
+    assert_eq!(a.status, 308);
+    assert_eq!(a.header("location"), Some("/rec/ra-amsterdam-2013-nazorg%2F3?as_of=2017"));
+    assert_eq!(f.get("/rec/ra-amsterdam-2013-nazorg/3", None, &[]).status, 303, "to the login form first");
+    assert_eq!(f.get(&format!("/rec/{REC_PATH}"), None, &[("Cookie", &rita)]).status, 200);
+    let refused = f.get("/?overdue=maybe&lang=nl", None, &[("Cookie", &rita)]);
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("<title>Ongeldig verzoek"), "{}", refused.text());
+}

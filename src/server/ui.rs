@@ -40,6 +40,7 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/logout", post(logout))
         .route("/lang", get(switch_lang))
         .route("/rec/{stream}", get(recommendation))
+        .route("/rec/{report}/{number}", get(recommendation_by_path))
         .route("/rec/{stream}/record", get(record_form).post(record))
         .route("/summary", get(summary))
         .route("/verify", get(verify))
@@ -159,11 +160,33 @@ fn with_forms(mut r: Response) -> Response {
 
 /// A problem shown as a page (a refused form, a missing recommendation): its status kept, its detail escaped.
 fn problem_page(lang: Lang, caller: &Caller, p: &Problem, path: &str) -> Response {
-    let title = p.status.canonical_reason().unwrap_or("Error");
+    let title = status_title(lang, p.status);
     let body = format!("<p class=\"error\" role=\"alert\">{}</p>", escape(&p.detail));
     let mut r = page(lang, caller, title, &body, 0, path);
     *r.status_mut() = p.status;
     r
+}
+
+/// The title of a page that refuses a request, in the page's language.
+fn status_title(lang: Lang, status: StatusCode) -> &'static str {
+    let english = status.canonical_reason().unwrap_or("Error");
+    match (lang, status.as_u16()) {
+        (Lang::En, _) => english,
+        (Lang::Nl, 400) => "Ongeldig verzoek",
+        (Lang::Nl, 401) => "Niet aangemeld",
+        (Lang::Nl, 403) => "Geen toegang",
+        (Lang::Nl, 404) => "Niet gevonden",
+        (Lang::Nl, 408) => "Verzoek te traag",
+        (Lang::Nl, 409) => "Conflict",
+        (Lang::Nl, 412) => "Versie klopt niet",
+        (Lang::Nl, 413) => "Verzoek te groot",
+        (Lang::Nl, 415) => "Verkeerd formaat",
+        (Lang::Nl, 421) => "Onbekende host",
+        (Lang::Nl, 422) => "Niet aanvaard",
+        (Lang::Nl, 429) => "Te veel pogingen",
+        (Lang::Nl, 503) => "Niet beschikbaar",
+        (Lang::Nl, _) => "Fout",
+    }
 }
 
 /// Text for a query string value.
@@ -587,6 +610,22 @@ async fn recommendation(
         Ok(page(lang, &caller, &title, &body, position, &path))
     })
     .await
+}
+
+/// `/rec/{report}/{number}`, the id with a plain slash as one may type it: a redirect to the page
+/// (`/rec/report%2Fnumber`), with the same query.
+async fn recommendation_by_path(
+    St(state): Shared,
+    headers: HeaderMap,
+    Path((report, number)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let q = q.map(|q| format!("?{q}")).unwrap_or_default();
+    let page = format!("/rec/{}{q}", percent(&format!("{report}/{number}")));
+    match page_caller(&headers, &state, &page) {
+        Ok(_) => Redirect::permanent(&page).into_response(),
+        Err(to_login) => to_login,
+    }
 }
 
 /// The parts of a recommendation's page: its wording, stance and verdict, the executive's claim beside the
