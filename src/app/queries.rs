@@ -183,9 +183,9 @@ impl ReadModels {
             let status = self.status_of(window, Some(id));
             let overdue = projections::overdue(&status, day);
             for r in status.recommendations {
-                let late = overdue.iter().filter(|o| o.recommendation == r.id).count();
-                if keep(&r, late) {
-                    page.overdue.extend(overdue.iter().filter(|o| o.recommendation == r.id).cloned());
+                let late: Vec<&Overdue> = overdue.iter().filter(|o| o.recommendation == r.id).collect();
+                if keep(&r, late.len()) {
+                    page.overdue.extend(late.into_iter().cloned());
                     page.rows.push(r);
                 }
             }

@@ -441,11 +441,10 @@ impl SledStore {
     /// The event at `position`, up to the durable head.
     fn event_at(&self, position: u64) -> Result<Option<RecordedEvent>, ReadError> {
         {
+            // Every event there is durable: it was put there when its commit was.
             let recent = self.inner.recent.read().unwrap_or_else(|e| e.into_inner());
-            if recent.front().is_some_and(|e| e.position <= position) && position <= self.head().position {
-                if let Ok(i) = recent.binary_search_by_key(&position, |e| e.position) {
-                    return Ok(Some(RecordedEvent::clone(&recent[i])));
-                }
+            if let Ok(i) = recent.binary_search_by_key(&position, |e| e.position) {
+                return Ok(Some(RecordedEvent::clone(&recent[i])));
             }
         }
         match self.line(position)? {
