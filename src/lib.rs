@@ -25,7 +25,7 @@ pub use import::{
 };
 
 pub use store::{
-    io_kind, open, open_existing, planner, AppendError, AppendOutcome, BackendError, Clock, ErrorKind, EventIter,
-    EventStore, EventStoreExt, ExpectedVersion, Head, LineIter, Location, MemoryStore, OpenError, Opened, Pending,
-    ReadError, Refusals, SledStore, Subscription, Written, CHUNK_EVENTS, MAX_ERRORS,
+    io_kind, is_database_url, open, open_existing, planner, AppendError, AppendOutcome, BackendError, Clock, ErrorKind,
+    EventIter, EventStore, EventStoreExt, ExpectedVersion, Head, LineIter, Location, MemoryStore, OpenError, Opened,
+    Pending, PgStore, ReadError, Refusals, SledStore, Subscription, Written, CHUNK_EVENTS, MAX_ERRORS,
 };

@@ -18,8 +18,8 @@ use events::{Body, EventId, Line, NewEvent, Noted, PartialDate, RecordedEvent, S
 use events::{Hash, Timestamp, Verdict};
 use followup::{
     check_chain, import, import_events, read_events, AppendError, AppendOutcome, ChainReport, Clock, EventStore,
-    EventStoreExt, ExpectedVersion, Head, ImportError, ImportReport, MemoryStore, OpenError, Pending, ReadError,
-    SledStore, Subscription,
+    EventStoreExt, ExpectedVersion, Head, ImportError, ImportReport, MemoryStore, OpenError, Pending, PgStore,
+    ReadError, SledStore, Subscription,
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -41,11 +41,16 @@ fn fixed_clock() -> Clock {
     Arc::new(move || now)
 }
 
+#[path = "support/postgres.rs"]
+mod pg;
+
 /// A backend the suite runs against.
 #[derive(Clone, Copy, Debug)]
 enum Backend {
     Memory,
     Sled,
+    /// A schema of its own on the server of `$FOLLOWUP_TEST_DATABASE`, named after the test's directory.
+    Postgres,
 }
 
 /// The memory backend's stores, by the directory a test gave: reopening a directory finds the same log.
@@ -61,6 +66,11 @@ impl Backend {
     fn open_with_clock(self, dir: &Path, clock: Clock) -> Store {
         match self {
             Backend::Sled => Store(Arc::new(SledStore::open_with_clock(dir, clock).expect("the store opens"))),
+            Backend::Postgres => {
+                let base = pg::server().expect("a PostgreSQL server");
+                let url = pg::schema_url(&base, &dir.display().to_string());
+                Store(Arc::new(PgStore::open_with_clock(&url, true, clock).expect("the store opens")))
+            }
             Backend::Memory => {
                 let mut stores = MEMORY.lock().unwrap();
                 let stores = stores.get_or_insert_with(HashMap::new);
@@ -124,6 +134,9 @@ fn verify_chain(store: &Store) -> Result<ChainReport, ReadError> {
 
 /// Runs one test of the suite against `backend` on a multi-threaded runtime.
 fn run<F: Future<Output = ()>>(backend: Backend, test: impl FnOnce(Backend) -> F) {
+    if matches!(backend, Backend::Postgres) && pg::server().is_none() {
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(8).enable_all().build().unwrap();
     rt.block_on(test(backend));
 }
@@ -1598,6 +1611,9 @@ macro_rules! conformance {
         }
         mod sled {
             $(#[test] fn $name() { super::run(super::Backend::Sled, super::$name) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::run(super::Backend::Postgres, super::$name) })*
         }
     };
 }

@@ -1,12 +1,13 @@
-"""Peer benchmark: the Python `eventsourcing` library on SQLite.
+"""Peer benchmark: the Python `eventsourcing` library on SQLite or PostgreSQL.
 
 Does the same work as followup's own benchmark so that BENCHMARKS.md can
 print ratios:
 
-  append          one aggregate change, one `app.save(agg)`, one SQLite
+  append          one aggregate change, one `app.save(agg)`, one database
                   transaction per event (the library's normal, durable path)
   append_batched  the same events, `app.save(*aggs)` with about --batch-size
                   events per call (one transaction per call), into a fresh db
+                  (with --postgres: a fresh schema)
   replay          `app.repository.get(id)` for every aggregate, snapshots and
                   the aggregate cache off, so every stored event is replayed
   read_log        the whole application notification log (the global,
@@ -17,6 +18,13 @@ The SQLite settings are the library's own: it switches file databases to
 WAL and leaves `synchronous` at SQLite's default; both are queried on the
 library's own connection and reported.
 
+With --postgres URL the library's own PostgreSQL module
+(`eventsourcing.postgres`, psycopg 3) is used instead. Each run gets fresh
+schemas (created before, dropped after), the library creates its tables in
+them, and the server's durability settings (`synchronous_commit`, `fsync`)
+are queried on the library's own connection: the run is refused unless
+commits are flushed to disk.
+
 Run through run.sh, which provides the pinned library in a virtualenv.
 """
 
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
@@ -149,10 +158,13 @@ class Workload:
 # Helpers
 
 
-def open_app(db: Path) -> FollowUp:
-    app = FollowUp(
-        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)}
-    )
+def open_app(db: Path | dict[str, str]) -> FollowUp:
+    """Opens the application on a SQLite file, or with the environment given."""
+    if isinstance(db, dict):
+        env = db
+    else:
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db)}
+    app = FollowUp(env=env)
     # The phases below must measure the plain event store: no snapshots and no
     # aggregate cache (either could be switched on through the environment).
     if app.snapshots is not None or app.repository.cache is not None:
@@ -199,6 +211,205 @@ def file_size(path: Path) -> int:
 
 def sibling(db: Path, suffix: str) -> Path:
     return db.with_name(f"{db.stem}-{suffix}{db.suffix}")
+
+
+# ---------------------------------------------------------------------------
+# Backends: where the two databases are, their settings and their size
+
+
+class SqliteBackend:
+    """Two SQLite files: `db` (append, replay, read_log) and its -batched sibling."""
+
+    name = "sqlite"
+
+    def __init__(self, db: Path):
+        self.db, self.db_batched = db, sibling(db, "batched")
+        for path in (self.db, self.db_batched):
+            if path.exists():
+                raise SystemExit(f"{path} exists; the benchmark needs a fresh database")
+
+    def where(self) -> str:
+        return f"db {self.db}"
+
+    def open(self, batched: bool = False) -> FollowUp:
+        return open_app(self.db_batched if batched else self.db)
+
+    def settings(self, app: FollowUp) -> dict:
+        journal_mode, synchronous, sqlite_version = pragmas(app)
+        return {
+            "sqlite_version": sqlite_version,
+            "journal_mode": journal_mode,
+            "synchronous": synchronous,
+        }
+
+    def phase(self, name: str, end: bool = False) -> None:
+        pass
+
+    def sizes(self) -> dict:
+        # Closing the last connection checkpoints the WAL into the main file (and
+        # normally removes it); whatever WAL is left is counted too.
+        db_bytes = file_size(self.db)
+        wal_bytes = file_size(Path(f"{self.db}-wal"))
+        return {"db_bytes": db_bytes, "wal_bytes": wal_bytes, "stored_bytes": db_bytes + wal_bytes}
+
+    def cleanup(self) -> None:
+        pass
+
+
+# The connection parameters eventsourcing.postgres passes to psycopg; anything
+# else in the URL would be silently dropped by the library, so it is refused.
+PG_PARAMS = {
+    "dbname": "POSTGRES_DBNAME",
+    "host": "POSTGRES_HOST",
+    "port": "POSTGRES_PORT",
+    "user": "POSTGRES_USER",
+    "password": "POSTGRES_PASSWORD",
+}
+
+
+class PostgresBackend:
+    """Two fresh schemas in one PostgreSQL database, tables made by the library.
+
+    The library names its table after the application (`followup_events`) and
+    creates it, a composite type and a function in POSTGRES_SCHEMA, which must
+    exist. Both schemas are created here and, unless named with --pg-schema,
+    dropped again afterwards.
+    """
+
+    name = "postgres"
+
+    def __init__(self, url: str, schema: str | None):
+        import psycopg
+        from psycopg import sql
+
+        self.psycopg, self.sql = psycopg, sql
+        try:
+            given = psycopg.conninfo.conninfo_to_dict(url)
+        except psycopg.ProgrammingError as e:
+            raise SystemExit(f"--postgres: {e}") from None
+        extra = sorted(set(given) - set(PG_PARAMS) - {"connect_timeout"})
+        if extra:
+            raise SystemExit(
+                f"--postgres: {', '.join(extra)} would not reach the library's own "
+                f"connections (it passes only {', '.join(PG_PARAMS)}); "
+                "set them with libpq's PG* environment variables instead"
+            )
+        # A connection of our own, for the schemas and the sizes. libpq fills
+        # in what the URL leaves out (PGHOST, PGUSER, ... or its defaults);
+        # the library is then given exactly the values this connection used.
+        self.admin = psycopg.connect(url, autocommit=True)
+        info = self.admin.info
+        self.params = {
+            "dbname": info.dbname,
+            "host": info.host,  # a socket directory for a unix-socket connection
+            "port": str(info.port),
+            "user": info.user,
+            "password": info.password or "",
+        }
+        self.server_version = str(self.admin.execute("SHOW server_version").fetchone()[0])
+        self.admin.execute("SET lock_timeout = '30s'")
+
+        self.keep = schema is not None
+        base = schema if schema is not None else f"followup_peer_{os.getpid()}_{int(time.time())}"
+        self.schema, self.schema_batched = base, f"{base}_batched"
+        self.created: list[str] = []
+        for name in (self.schema, self.schema_batched):
+            exists = self.admin.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (name,)
+            ).fetchone()
+            if exists:
+                self.keep = False  # drop only what this run has just created
+                self.cleanup()
+                raise SystemExit(f"schema {name} exists; the benchmark needs a fresh schema")
+            self.admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+            self.created.append(name)
+        self.wal: dict[str, int] = {}
+
+    def where(self) -> str:
+        p = self.params
+        return f"postgres {p['dbname']} on {p['host']}:{p['port']} as {p['user']}, schema {self.schema}"
+
+    def env(self, schema: str) -> dict[str, str]:
+        env = {key: self.params[param] for param, key in PG_PARAMS.items()}
+        env.update(
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_SCHEMA": schema,
+                "CREATE_TABLE": "y",
+                # The library's default insert path (not its stored function).
+                "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            }
+        )
+        # The library looks up FOLLOWUP_<KEY> before <KEY>, and os.environ is
+        # merged in underneath: give both spellings so nothing outside wins.
+        prefix = FollowUp.name.upper() + "_"
+        env.update({prefix + key: value for key, value in list(env.items())})
+        return env
+
+    def open(self, batched: bool = False) -> FollowUp:
+        return open_app(self.env(self.schema_batched if batched else self.schema))
+
+    def settings(self, app: FollowUp) -> dict:
+        """Durability settings as the library's own connection sees them."""
+        names = ("synchronous_commit", "fsync", "wal_sync_method", "server_version")
+        with app.recorder.datastore.get_connection() as conn:
+            got = {n: str(conn.execute(f"SHOW {n}").fetchone()[n]) for n in names}
+        # on, remote_write, remote_apply and local all wait for the local WAL
+        # flush; only off returns before it.
+        if got["synchronous_commit"] == "off" or got["fsync"] != "on":
+            raise SystemExit(
+                f"PostgreSQL commits are not durable (synchronous_commit="
+                f"{got['synchronous_commit']}, fsync={got['fsync']}); refusing to run"
+            )
+        return {
+            "postgres_version": got["server_version"],
+            "postgres_schema": self.schema,
+            "synchronous_commit": got["synchronous_commit"],
+            "fsync": got["fsync"],
+            "wal_sync_method": got["wal_sync_method"],
+        }
+
+    def _lsn(self) -> int:
+        return int(self.admin.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint"
+        ).fetchone()[0])
+
+    def phase(self, name: str, end: bool = False) -> None:
+        """WAL inserted (cluster-wide) during a phase."""
+        if end:
+            self.wal[name] = self._lsn() - self.wal[name]
+        else:
+            self.wal[name] = self._lsn()
+
+    def sizes(self) -> dict:
+        table = self.sql.SQL("{}.{}").format(
+            self.sql.Identifier(self.schema), self.sql.Identifier("followup_events")
+        ).as_string(self.admin)
+        heap, total = self.admin.execute(
+            "SELECT pg_table_size(%s::regclass), pg_total_relation_size(%s::regclass)",
+            (table, table),
+        ).fetchone()
+        return {
+            # Heap, TOAST and indexes of the events table (no WAL file of its own).
+            "db_bytes": int(total),
+            "wal_bytes": None,
+            "stored_bytes": int(total),
+            "pg_table_bytes": int(heap),
+            "pg_index_bytes": int(total) - int(heap),
+            "pg_wal_append_bytes": self.wal.get("append"),
+            "pg_wal_append_batched_bytes": self.wal.get("append_batched"),
+        }
+
+    def cleanup(self) -> None:
+        if not self.keep:
+            for name in reversed(self.created):
+                self.admin.execute(
+                    self.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                        self.sql.Identifier(name)
+                    )
+                )
+            self.created.clear()
+        self.admin.close()
 
 
 # ---------------------------------------------------------------------------
@@ -299,29 +510,52 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=100_000, help="total events N")
     ap.add_argument("--aggregates", type=int, default=10_000, help="aggregates A")
     ap.add_argument("--db", type=Path, help="SQLite file (default: in a fresh temp dir)")
+    ap.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on PostgreSQL instead: a libpq connection string or postgresql:// URL, "
+        "e.g. 'postgresql:///postgres?host=/tmp/pgdev&user=postgres'",
+    )
+    ap.add_argument(
+        "--pg-schema",
+        metavar="NAME",
+        help="with --postgres: schema to create (must not exist; kept afterwards, "
+        "with NAME_batched beside it; default: a fresh one, dropped afterwards)",
+    )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--batch-size", type=int, default=1000, help="events per batched save")
     ap.add_argument("--page-size", type=int, default=1000, help="log entries per read")
     ap.add_argument("--no-batched", action="store_true", help="skip append_batched")
     args = ap.parse_args()
+    if args.postgres is not None and args.db is not None:
+        ap.error("--db is for SQLite; it cannot be combined with --postgres")
+    if args.pg_schema is not None and args.postgres is None:
+        ap.error("--pg-schema needs --postgres")
     work = Workload(args.events, args.aggregates)
     FollowUp.log_section_size = max(FollowUp.log_section_size, args.page_size)
 
     tmpdir = None
-    if args.db is None:
-        # TMPDIR decides where; on a tmpfs, fsync is free and append is flattered.
-        tmpdir = Path(tempfile.mkdtemp(prefix="followup-peer-"))
-        db = tmpdir / "events.sqlite"
+    backend: SqliteBackend | PostgresBackend
+    if args.postgres is not None:
+        backend = PostgresBackend(args.postgres, args.pg_schema)
     else:
-        db = args.db.resolve()
-    db_batched = sibling(db, "batched")
-    for path in (db, db_batched):
-        if path.exists():
-            raise SystemExit(f"{path} exists; the benchmark needs a fresh database")
+        if args.db is None:
+            # TMPDIR decides where; on a tmpfs, fsync is free and append is flattered.
+            tmpdir = Path(tempfile.mkdtemp(prefix="followup-peer-"))
+            db = tmpdir / "events.sqlite"
+        else:
+            db = args.db.resolve()
+        try:
+            backend = SqliteBackend(db)
+        except SystemExit:
+            if tmpdir is not None:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+            raise
 
     try:
-        result = run(work, db, db_batched, args)
+        result = run(work, backend, args)
     finally:
+        backend.cleanup()
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
@@ -331,49 +565,72 @@ def main() -> None:
         print_table(result)
 
 
-def run(work: Workload, db: Path, db_batched: Path, args: argparse.Namespace) -> dict:
+# Keys that only one backend fills in; the other reports them as null, so that
+# every run has the same keys.
+SQLITE_KEYS = ("sqlite_version", "journal_mode", "synchronous")
+POSTGRES_KEYS = (
+    "postgres_version",
+    "postgres_schema",
+    "synchronous_commit",
+    "fsync",
+    "wal_sync_method",
+    "pg_table_bytes",
+    "pg_index_bytes",
+    "pg_wal_append_bytes",
+    "pg_wal_append_batched_bytes",
+)
+
+
+def run(work: Workload, backend: SqliteBackend | PostgresBackend, args: argparse.Namespace) -> dict:
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     log(f"peer: eventsourcing {package_version('eventsourcing')}, "
-        f"{work.events} events over {work.aggregates} aggregates, db {db}")
+        f"{work.events} events over {work.aggregates} aggregates, {backend.where()}")
 
-    app = open_app(db)
-    journal_mode, synchronous, sqlite_version = pragmas(app)
-    log(f"peer: journal_mode={journal_mode} synchronous={synchronous}; append ...")
+    app = backend.open()
+    settings = backend.settings(app)
+    log("peer: " + " ".join(f"{k}={v}" for k, v in settings.items()
+                             if k in ("journal_mode", "synchronous", "synchronous_commit", "fsync"))
+        + "; append ...")
+    backend.phase("append")
     append_s, ids, totals = phase_append(app, work)
+    backend.phase("append", end=True)
     app.close()
 
     batched_s = None
     if not args.no_batched:
         log("peer: append_batched ...")
-        app_b = open_app(db_batched)
+        app_b = backend.open(batched=True)
+        backend.phase("append_batched")
         batched_s = phase_append_batched(app_b, work, args.batch_size)
+        backend.phase("append_batched", end=True)
         app_b.close()
 
     # Replay and log reading each use a freshly opened application, so nothing
     # from the append phase is held in the library's memory.
     log("peer: replay ...")
-    app = open_app(db)
+    app = backend.open()
     replay_s, replayed = phase_replay(app, work, ids, totals)
     app.close()
 
     log("peer: read_log ...")
-    app = open_app(db)
+    app = backend.open()
     read_s, read = phase_read_log(app, work, args.page_size)
     app.close()
 
-    # Closing the last connection checkpoints the WAL into the main file (and
-    # normally removes it); whatever WAL is left is counted too.
-    db_bytes = file_size(db)
-    wal_bytes = file_size(Path(f"{db}-wal"))
+    sizes = backend.sizes()
     peak_rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
-    return {
+    extra = {k: None for k in SQLITE_KEYS + POSTGRES_KEYS}
+    extra.update(settings)
+    extra.update({k: v for k, v in sizes.items() if k in extra})
+    result = {
         "library": "eventsourcing",
         "library_version": package_version("eventsourcing"),
+        "backend": backend.name,
         "python_version": sys.version.split()[0],
-        "sqlite_version": sqlite_version,
-        "journal_mode": journal_mode,
-        "synchronous": synchronous,
+        "sqlite_version": extra["sqlite_version"],
+        "journal_mode": extra["journal_mode"],
+        "synchronous": extra["synchronous"],
         "events": work.events,
         "aggregates": work.aggregates,
         "batch_size": None if batched_s is None else args.batch_size,
@@ -387,18 +644,31 @@ def run(work: Workload, db: Path, db_batched: Path, args: argparse.Namespace) ->
         "replay_events_per_s": round(replayed / replay_s, 1),
         "read_log_seconds": round(read_s, 3),
         "read_log_events_per_s": round(read / read_s, 1),
-        "db_bytes": db_bytes,
-        "wal_bytes": wal_bytes,
-        "bytes_per_event": round((db_bytes + wal_bytes) / work.events, 1),
+        "db_bytes": sizes["db_bytes"],
+        "wal_bytes": sizes["wal_bytes"],
+        "bytes_per_event": round(sizes["stored_bytes"] / work.events, 1),
         "peak_rss_mib": round(peak_rss_kib / 1024, 1),
     }
+    result.update({k: extra[k] for k in POSTGRES_KEYS})
+    if backend.name == "postgres":
+        result["psycopg_version"] = package_version("psycopg")
+    else:
+        result["psycopg_version"] = None
+    return result
 
 
 def print_table(r: dict) -> None:
-    print(f"eventsourcing {r['library_version']} on SQLite {r['sqlite_version']}, "
-          f"Python {r['python_version']}")
-    print(f"journal_mode={r['journal_mode']} synchronous={r['synchronous']}, "
-          f"{r['events']} events over {r['aggregates']} aggregates")
+    if r["backend"] == "postgres":
+        print(f"eventsourcing {r['library_version']} on PostgreSQL {r['postgres_version']} "
+              f"(psycopg {r['psycopg_version']}), Python {r['python_version']}")
+        print(f"synchronous_commit={r['synchronous_commit']} fsync={r['fsync']} "
+              f"wal_sync_method={r['wal_sync_method']}, "
+              f"{r['events']} events over {r['aggregates']} aggregates")
+    else:
+        print(f"eventsourcing {r['library_version']} on SQLite {r['sqlite_version']}, "
+              f"Python {r['python_version']}")
+        print(f"journal_mode={r['journal_mode']} synchronous={r['synchronous']}, "
+              f"{r['events']} events over {r['aggregates']} aggregates")
     print()
     print(f"{'phase':<16}{'seconds':>10}{'events/s':>14}")
     rows = [
@@ -413,8 +683,15 @@ def print_table(r: dict) -> None:
         else:
             print(f"{name:<16}{secs:>10.2f}{rate:>14,.0f}")
     print()
-    print(f"bytes/event {r['bytes_per_event']:.0f} "
-          f"(db {r['db_bytes']}, wal {r['wal_bytes']}), peak RSS {r['peak_rss_mib']} MiB")
+    if r["backend"] == "postgres":
+        wal = r["pg_wal_append_bytes"]
+        print(f"bytes/event {r['bytes_per_event']:.0f} "
+              f"(table {r['pg_table_bytes']}, indexes {r['pg_index_bytes']}), "
+              f"WAL/event in append {wal / r['events']:.0f}, "
+              f"peak RSS {r['peak_rss_mib']} MiB (client only)")
+    else:
+        print(f"bytes/event {r['bytes_per_event']:.0f} "
+              f"(db {r['db_bytes']}, wal {r['wal_bytes']}), peak RSS {r['peak_rss_mib']} MiB")
 
 
 if __name__ == "__main__":

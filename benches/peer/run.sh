@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs the peer benchmark (Python `eventsourcing` on SQLite) in its own
-# virtual environment. All arguments are passed through to peer.py.
+# Runs the peer benchmark (Python `eventsourcing` on SQLite, or on PostgreSQL
+# with --postgres URL) in its own virtual environment. All arguments are
+# passed through to peer.py.
 #
 #   bash benches/peer/run.sh --events 100000 --aggregates 10000 --json
+#   bash benches/peer/run.sh --events 100000 --aggregates 10000 --json \
+#       --postgres 'postgresql:///postgres?host=/tmp/pgdev&user=postgres'
 #
 # PEER_VENV overrides where the virtual environment lives
 # (default: <repo>/target/peer-venv). PYTHON overrides the interpreter used to

@@ -9,7 +9,7 @@ use events::{EventId, NewEvent, StreamId};
 use super::{AppError, Principal};
 use crate::import::register::{Encoding, Mapping};
 use crate::import::{self, ImportReport};
-use crate::store::{EventStore, EventStoreExt, ExpectedVersion, OpenError, Opened};
+use crate::store::{EventStore, EventStoreExt, ExpectedVersion, OpenError, Opened, Pending};
 
 /// Where a recorded event stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -458,4 +458,58 @@ mod tests {
         assert!(enough_room(Some(4_200_000), 600_000).is_ok());
         assert!(enough_room(None, u64::MAX).is_ok(), "a backend that cannot say is not refused");
     }
+}
+
+/// What a copy moved: how many events it added to the destination, and the destination's head after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Copied {
+    /// The events added (0 when the destination held the whole log already).
+    pub copied: usize,
+    /// The destination's head afterwards: the source's head when the copy is done.
+    pub head: crate::store::Head,
+}
+
+/// Copies the whole log of `from` into `to`, every event with its stored line kept byte for byte (ids, versions,
+/// positions, `recorded_at` and hashes), in one write: `to` must be empty or hold a beginning of `from`'s log
+/// (then only the rest is added). Whatever the backends, the two exports are byte-identical afterwards.
+///
+/// # Errors
+/// [`AppError::Append`] when `to` holds other events (the first line that does not continue it); a read failure
+/// of `from` (nothing written); the destination's storage failures (nothing written).
+pub fn copy(from: &dyn EventStore, to: &dyn EventStore) -> Result<Copied, AppError> {
+    let mut failure: Option<AppError> = None;
+    let mut items = from.lines(1).map_while(|item| match item {
+        Ok((position, line)) => match events::RecordedEvent::decode(&line) {
+            Ok(e) => Some(Some(Pending::Restored(e, line))),
+            Err(e) => {
+                failure =
+                    Some(AppError::Integrity(format!("the source's event at position {position} is damaged: {e}")));
+                Some(None)
+            }
+        },
+        Err(e) => {
+            failure = Some(e.into());
+            Some(None)
+        }
+    });
+    let written = to.write(&mut items, None, "copy");
+    drop(items);
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let written = written.map_err(|refusals| {
+        refusals
+            .into_iter()
+            .next()
+            .map(|(_, e)| AppError::Append(e))
+            .unwrap_or_else(|| AppError::Integrity("the copy was refused without a reason".into()))
+    })?;
+    let source = from.head();
+    if written.head.position != source.position || written.head.hash != source.hash {
+        return Err(AppError::Integrity(format!(
+            "the destination ends at position {} but the source at {}: copy again",
+            written.head.position, source.position
+        )));
+    }
+    Ok(Copied { copied: written.appended, head: written.head })
 }

@@ -14,8 +14,8 @@ mod queries;
 mod verify;
 
 pub use commands::{
-    import, import_register, record, record_batch, record_in, ImportFormat, ImportInput, Recorded, RecordedBatch,
-    Retracted,
+    copy, import, import_register, record, record_batch, record_in, Copied, ImportFormat, ImportInput, Recorded,
+    RecordedBatch, Retracted,
 };
 pub use demo::{demo, Demo, CASE};
 pub use lint::Warning;

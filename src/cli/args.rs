@@ -16,6 +16,10 @@ pub struct Cli {
     /// The store's directory [default: $FOLLOWUP_STORE, else the user's data directory]
     #[arg(long, global = true, env = "FOLLOWUP_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
+    /// A PostgreSQL database holding the store instead of a directory: a connection string such as
+    /// postgres://USER@HOST/DB or postgresql:///DB?host=/run/postgresql [env: FOLLOWUP_DATABASE]
+    #[arg(long, global = true, env = "FOLLOWUP_DATABASE", value_name = "URL", hide_env_values = true)]
+    pub database: Option<String>,
     /// Output: text (tables), json, md (Markdown), csv, html (status, timeline, summary; others: text or json)
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -31,6 +35,9 @@ pub struct Cli {
     /// Whether `recorded_by` came from the environment, not the command line: a server ignores it then.
     #[arg(skip)]
     pub recorded_by_from_env: bool,
+    /// Whether `store` came from the command line, not the environment: it then conflicts with `database`.
+    #[arg(skip)]
+    pub store_from_command_line: bool,
     /// A running server to read from and record to, instead of the store (`followup serve`): its URL, such as
     /// http://127.0.0.1:8080 [env: FOLLOWUP_SERVER]
     #[arg(long, global = true, env = "FOLLOWUP_SERVER", value_name = "URL", hide_env = true)]
@@ -203,6 +210,16 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Copy the whole log from one store to another (a directory or a postgres:// URL each), every event with
+    /// its id, version, position, time and hashes kept: the two exports are byte-identical afterwards
+    Copy {
+        /// The store to copy: a directory or a PostgreSQL connection string
+        #[arg(long, value_name = "STORE")]
+        from: String,
+        /// The store to copy into (created if absent; empty, or holding a beginning of the same log)
+        #[arg(long, value_name = "STORE")]
+        to: String,
     },
     /// Write the whole log, envelopes included, as JSON Lines in position order (`--format csv`: the events'
     /// content in the timeline's columns, for a spreadsheet; imports back to the same events)

@@ -20,6 +20,7 @@ use super::{Cli, Command, Failure, Format};
 /// What every command may need: where the store is (or the server), and how to write.
 struct Ctx {
     store: Option<PathBuf>,
+    database: Option<String>,
     style: Style,
     recorded_by: Option<String>,
     remote: Option<Remote>,
@@ -40,7 +41,11 @@ pub fn run(cli: Cli) -> Outcome {
     // FOLLOWUP_RECORDED_BY set for local work does not stand in the way of a server, which records under the
     // token's user; --recorded-by given with --server is refused.
     let recorded_by = cli.recorded_by.filter(|_| !(remote.is_some() && cli.recorded_by_from_env));
-    let ctx = Ctx { store: cli.store, style, recorded_by, remote };
+    let database = cli.database.filter(|d| !d.trim().is_empty());
+    if database.is_some() && cli.store.is_some() && cli.store_from_command_line {
+        return Err(Failure::usage("give --store DIR or --database URL, not both"));
+    }
+    let ctx = Ctx { store: cli.store, database, style, recorded_by, remote };
     let stdout = io::stdout();
     let out = &mut stdout.lock();
     let code = match cli.command {
@@ -63,6 +68,7 @@ pub fn run(cli: Cli) -> Outcome {
         }
         Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
         Command::Export { out: file } => export(&ctx, out, file)?,
+        Command::Copy { from, to } => copy(&ctx, out, &from, &to)?,
         Command::Serve { listen, public, secure_cookies, allowed_hosts } => {
             let options = followup::server::Options { public, secure_cookies, allowed_hosts, ..Default::default() };
             serve(&ctx, listen, options)?
@@ -125,10 +131,14 @@ impl Ctx {
         r.print(out, answer, self.style.format)
     }
 
-    /// Where the store is: `--store`, else `$FOLLOWUP_STORE` (both through clap), else the user's data directory.
+    /// Where the store is: `--database` (or `$FOLLOWUP_DATABASE`), else `--store` (or `$FOLLOWUP_STORE`; a
+    /// `postgres://` URL there names a database too), else the user's data directory.
     fn location(&self) -> Result<Location, Failure> {
+        if let Some(url) = &self.database {
+            return Ok(Location::Database(url.clone()));
+        }
         match &self.store {
-            Some(d) => Ok(Location::Dir(d.clone())),
+            Some(d) => Ok(location_of(&d.to_string_lossy())),
             None => match dirs::data_dir() {
                 Some(base) => Ok(Location::Dir(base.join("followup"))),
                 None => Err(Failure::from(io::Error::other(
@@ -142,6 +152,55 @@ impl Ctx {
     fn read(&self) -> Result<Arc<dyn EventStore>, Failure> {
         Ok(followup::open_existing(&self.location()?)?)
     }
+}
+
+/// The store a command-line value names: a PostgreSQL database for a `postgres://` URL, else a directory.
+fn location_of(text: &str) -> Location {
+    if followup::is_database_url(text) {
+        Location::Database(text.to_owned())
+    } else {
+        Location::Dir(PathBuf::from(text))
+    }
+}
+
+/// `copy`: the whole log from one store into another, kept byte for byte.
+fn copy(ctx: &Ctx, out: &mut impl Write, from: &str, to: &str) -> Outcome {
+    only_text_or_json(ctx.style.format, "copy")?;
+    let (source, destination) = (location_of(from), location_of(to));
+    let same = match (&source, &destination) {
+        (Location::Dir(a), Location::Dir(b)) => {
+            a == b || a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b)
+        }
+        (a, b) => a == b,
+    };
+    if same {
+        return Err(Failure::usage("--from and --to name the same store"));
+    }
+    let source = followup::open_existing(&source)?;
+    let opened = followup::open(&destination)?;
+    let copied = match app::copy(&*source, &*opened.store) {
+        Ok(copied) => copied,
+        Err(e) => {
+            if opened.store.head().position == 0 {
+                opened.close_and_remove_if_created();
+            }
+            return Err(Failure::from(e).context(format!("nothing was copied to {to}")));
+        }
+    };
+    if ctx.style.format == Format::Json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"copied": copied.copied, "head": copied.head.position, "hash": copied.head.hash.to_string()})
+        )?;
+    } else {
+        writeln!(
+            out,
+            "copied {} events; the copy ends at position {} ({})",
+            copied.copied, copied.head.position, copied.head.hash
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The recorder: `--recorded-by` (or `$FOLLOWUP_RECORDED_BY`), else `$USER`, else `unknown`.
@@ -819,6 +878,7 @@ fn access_file(ctx: &Ctx) -> Result<followup::access::AccessFile, Failure> {
     match ctx.location()? {
         Location::Dir(dir) => Ok(followup::access::AccessFile::in_dir(&dir)),
         Location::Memory => Err(Failure::usage("users live in a store's directory")),
+        Location::Database(_) => Err(Failure::usage("users of a database's store are not kept yet")),
     }
 }
 

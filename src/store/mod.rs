@@ -7,8 +7,10 @@
 //! applies what the planner decided. Backends: [`MemoryStore`] (tests) and [`SledStore`] (the embedded
 //! default). Errors carry an [`ErrorKind`], mapped once to exit codes (and to HTTP status codes by a server).
 
+mod ahead;
 mod memory;
 pub mod planner;
+mod postgres;
 mod sled_backend;
 mod subscription;
 
@@ -21,6 +23,7 @@ use events::{EventId, Hash, NewEvent, RecordedEvent, StreamId, Timestamp};
 
 pub use memory::MemoryStore;
 pub use planner::{Pending, CHUNK_EVENTS, MAX_ERRORS};
+pub use postgres::{is_database_url, PgStore};
 pub use sled_backend::SledStore;
 pub use subscription::Subscription;
 
@@ -336,7 +339,7 @@ impl ReadError {
 #[non_exhaustive]
 pub enum OpenError {
     /// The place holds no store (for commands that only read).
-    #[error("no store at {path}: import or record events first, or give the right --store")]
+    #[error("no store at {path}: import or record events first, or give the right --store or --database")]
     Missing {
         /// The directory.
         path: String,
@@ -592,6 +595,9 @@ pub enum Location {
     Dir(PathBuf),
     /// A store in this process's memory, gone when the last handle is dropped.
     Memory,
+    /// A store in the PostgreSQL database this connection string names (a `postgres://` URL), in the
+    /// connection's current schema.
+    Database(String),
 }
 
 /// A store opened for writing, and whether the open created it.
@@ -659,6 +665,8 @@ pub fn open(location: &Location) -> Result<Opened, OpenError> {
             let created = (!exists).then(|| Created::Dir { outermost, dir: dir.clone() });
             Ok(Opened { store: Arc::new(store), created })
         }
+        // A refused first write leaves the tables it created, empty: other processes may have opened them since.
+        Location::Database(url) => Ok(Opened { store: Arc::new(PgStore::open(url, true)?), created: None }),
     }
 }
 
@@ -670,6 +678,7 @@ pub fn open_existing(location: &Location) -> Result<Arc<dyn EventStore>, OpenErr
     match location {
         Location::Memory => Err(OpenError::Missing { path: "memory".into() }),
         Location::Dir(dir) => Ok(Arc::new(SledStore::open_existing(dir)?)),
+        Location::Database(url) => Ok(Arc::new(PgStore::open(url, false)?)),
     }
 }
 

@@ -72,6 +72,20 @@ pub trait LogView {
     fn version_of(&self, stream: &StreamId) -> Result<Option<u64>, BackendError>;
 }
 
+impl<V: LogView + ?Sized> LogView for &V {
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, BackendError> {
+        (**self).position_of(id)
+    }
+
+    fn line_at(&self, position: u64) -> Result<Option<Vec<u8>>, BackendError> {
+        (**self).line_at(position)
+    }
+
+    fn version_of(&self, stream: &StreamId) -> Result<Option<u64>, BackendError> {
+        (**self).version_of(stream)
+    }
+}
+
 /// A sealed event: its record and the exact line to store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sealed {
@@ -541,6 +555,141 @@ pub fn plan<S: Stage>(
         stage.discard();
     }
     decision
+}
+
+/// What the writes combined so far show the next one's planner: their events, not yet applied, over a view of the
+/// committed log.
+pub struct Overlay<V> {
+    base: V,
+    ids: HashMap<EventId, u64>,
+    lines: HashMap<u64, Vec<u8>>,
+    versions: HashMap<StreamId, u64>,
+}
+
+impl<V> Overlay<V> {
+    /// Nothing combined yet over `base`.
+    pub fn new(base: V) -> Overlay<V> {
+        Overlay { base, ids: HashMap::new(), lines: HashMap::new(), versions: HashMap::new() }
+    }
+
+    fn add(&mut self, commit: &Commit) {
+        for s in &commit.events {
+            self.ids.insert(s.record.id, s.record.position);
+            self.lines.insert(s.record.position, s.line.clone());
+        }
+        self.versions.extend(commit.versions.iter().cloned());
+    }
+}
+
+impl<V: LogView> LogView for Overlay<V> {
+    fn position_of(&self, id: &EventId) -> Result<Option<u64>, BackendError> {
+        match self.ids.get(id) {
+            Some(&p) => Ok(Some(p)),
+            None => self.base.position_of(id),
+        }
+    }
+
+    fn line_at(&self, position: u64) -> Result<Option<Vec<u8>>, BackendError> {
+        match self.lines.get(&position) {
+            Some(line) => Ok(Some(line.clone())),
+            None => self.base.line_at(position),
+        }
+    }
+
+    fn version_of(&self, stream: &StreamId) -> Result<Option<u64>, BackendError> {
+        match self.versions.get(stream) {
+            Some(&v) => Ok(Some(v)),
+            None => self.base.version_of(stream),
+        }
+    }
+}
+
+impl<V: LogView> Stage for Overlay<V> {
+    fn stage(&mut self, _chunk: Vec<Sealed>) -> Result<(), BackendError> {
+        // A combined write has fewer items than a chunk.
+        Err(BackendError::new(super::ErrorKind::Internal, "a combined write grew past a chunk"))
+    }
+
+    fn discard(&mut self) {}
+}
+
+/// One small write of a group that a backend commits together.
+pub struct GroupWrite {
+    /// Its items.
+    pub items: Vec<Option<Pending>>,
+    /// The stream it expects, and at what version.
+    pub expect: Option<(StreamId, ExpectedVersion)>,
+    /// Who records its new events.
+    pub recorded_by: String,
+}
+
+/// What the planner decided for one write of a group.
+#[derive(Debug)]
+pub enum Planned {
+    /// Applied with the group (or nothing new).
+    Written {
+        /// Each item's position.
+        positions: Vec<u64>,
+        /// The expected stream's version afterwards.
+        version: Option<u64>,
+        /// How many events it added.
+        appended: usize,
+        /// The head after it.
+        head: Head,
+        /// The greatest position it needs durable: its own last event, or the last one a resend named.
+        wait_for: u64,
+    },
+    /// Refused: nothing of it is applied.
+    Refused(Refusals),
+}
+
+/// A write's outcome once its group's commit failed with `e`: refused if it added events (at its last item),
+/// as it was otherwise.
+pub fn refused_by(outcome: Planned, e: &BackendError) -> Planned {
+    match outcome {
+        Planned::Written { appended, positions, .. } if appended > 0 => {
+            Planned::Refused(vec![(positions.len().saturating_sub(1), AppendError::Storage(e.clone()))])
+        }
+        other => other,
+    }
+}
+
+/// Plans the writes of a group in turn over `base` (the committed log, under the backend's serialisation point),
+/// each with its own expected version and refusals and each seeing the events of those before it. Returns the one
+/// commit that applies all of them (`None` when none adds an event) and each write's outcome, in order.
+pub fn plan_group<V: LogView>(
+    base: V,
+    start: Head,
+    now: Timestamp,
+    writes: Vec<GroupWrite>,
+) -> (Option<Commit>, Vec<Planned>) {
+    let mut view = Overlay::new(base);
+    let mut head = start;
+    let mut events: Vec<Sealed> = Vec::new();
+    let mut outcomes = Vec::with_capacity(writes.len());
+    for GroupWrite { items, expect, recorded_by } in writes {
+        let expect = expect.as_ref().map(|(s, e)| (s, *e));
+        let outcome = match plan(&mut view, head, now, &mut items.into_iter(), expect, &recorded_by) {
+            Err(refusals) => Planned::Refused(refusals),
+            Ok(Decision::Nothing { positions, version, last }) => {
+                Planned::Written { positions, version, appended: 0, head, wait_for: last }
+            }
+            Ok(Decision::Commit { commit, positions, version }) => {
+                view.add(&commit);
+                let appended = (commit.head.position - head.position) as usize;
+                head = commit.head;
+                events.extend(commit.events);
+                Planned::Written { positions, version, appended, head, wait_for: head.position }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    if events.is_empty() {
+        return (None, outcomes);
+    }
+    let mut versions: Vec<(StreamId, u64)> = view.versions.into_iter().collect();
+    versions.sort();
+    (Some(Commit { events, versions, head, staged: false }), outcomes)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use events::{EventId, Hash, RecordedEvent, StreamId, Timestamp};
 use tokio::sync::broadcast;
 
-use super::planner::{self, Decision, LogView, Pending, Sealed, Stage};
+use super::planner::{self, Decision, LogView, Pending, Planned, Sealed, Stage};
 use super::{
     AppendError, BackendError, Clock, ErrorKind, EventIter, EventStore, ExpectedVersion, Head, LineIter, OpenError,
     ReadError, Refusals, StreamVersions, Subscription, Written,
@@ -1116,66 +1116,30 @@ struct Request {
     expect: Option<(StreamId, ExpectedVersion)>,
     recorded_by: String,
     /// Set by the leader, before it lets go of the writer's mutex.
-    outcome: Mutex<Option<Outcome>>,
+    outcome: Mutex<Option<Planned>>,
     /// Signalled, under the durability mutex, when the flush of its group ends or its turn to lead comes.
     woken: Condvar,
 }
 
-/// What the leader decided for one combined write.
-enum Outcome {
-    /// Applied (or nothing new): durable once the log is durable up to `wait_for`.
-    Planned {
-        positions: Vec<u64>,
-        version: Option<u64>,
-        appended: usize,
-        head: Head,
-        wait_for: u64,
-    },
-    Refused(Refusals),
-}
-
-/// What the writes combined so far show the next one's planner: their events, not yet in sled, over the log.
-struct Group<'a> {
+/// The committed log as the leader of combined writes sees it, under the writer's mutex.
+struct Committed<'a> {
     store: &'a SledStore,
     /// The head of everything committed before the group.
     start: u64,
-    ids: std::collections::HashMap<EventId, u64>,
-    lines: std::collections::HashMap<u64, Vec<u8>>,
-    versions: std::collections::HashMap<StreamId, u64>,
 }
 
-impl LogView for Group<'_> {
+impl LogView for Committed<'_> {
     fn position_of(&self, id: &EventId) -> Result<Option<u64>, BackendError> {
-        match self.ids.get(id) {
-            Some(&p) => Ok(Some(p)),
-            None => committed_position(self.store, id, self.start),
-        }
+        committed_position(self.store, id, self.start)
     }
 
     fn line_at(&self, position: u64) -> Result<Option<Vec<u8>>, BackendError> {
-        match self.lines.get(&position) {
-            Some(line) => Ok(Some(line.clone())),
-            None => self.store.any_line(position).map_err(backend),
-        }
+        self.store.any_line(position).map_err(backend)
     }
 
     fn version_of(&self, stream: &StreamId) -> Result<Option<u64>, BackendError> {
-        match self.versions.get(stream) {
-            Some(&v) => Ok(Some(v)),
-            None => {
-                Ok(self.store.inner.tree.get(keys::stream_head(stream.as_str()))?.and_then(|v| keys::decode_u64(&v)))
-            }
-        }
+        Ok(self.store.inner.tree.get(keys::stream_head(stream.as_str()))?.and_then(|v| keys::decode_u64(&v)))
     }
-}
-
-impl Stage for Group<'_> {
-    fn stage(&mut self, _chunk: Vec<Sealed>) -> Result<(), BackendError> {
-        // A combined write has at most COMBINE_ITEMS items, fewer than a chunk.
-        Err(BackendError::new(ErrorKind::Internal, "a combined write grew past a chunk"))
-    }
-
-    fn discard(&mut self) {}
 }
 
 impl SledStore {
@@ -1201,20 +1165,20 @@ impl SledStore {
         let waited = self.settle(
             &|| match &*request.outcome.lock().unwrap_or_else(|e| e.into_inner()) {
                 None => None,
-                Some(Outcome::Refused(_)) => Some(0),
-                Some(Outcome::Planned { wait_for, .. }) => Some(*wait_for),
+                Some(Planned::Refused(_)) => Some(0),
+                Some(Planned::Written { wait_for, .. }) => Some(*wait_for),
             },
             Some(&request),
         );
         let outcome = request.outcome.lock().unwrap_or_else(|e| e.into_inner()).take();
         match outcome {
-            Some(Outcome::Planned { positions, version, appended, head, .. }) => {
+            Some(Planned::Written { positions, version, appended, head, .. }) => {
                 let last = positions.len().saturating_sub(1);
                 waited.map_err(|e| vec![(last, e)])?;
                 let head = if appended == 0 { self.head() } else { head };
                 Ok(Written { positions, appended, version, head })
             }
-            Some(Outcome::Refused(refusals)) => Err(refusals),
+            Some(Planned::Refused(refusals)) => Err(refusals),
             None => {
                 Err(vec![(0, waited.err().unwrap_or_else(|| AppendError::Failed("the write was not planned".into())))])
             }
@@ -1225,70 +1189,39 @@ impl SledStore {
     /// caller holds the writer's mutex); sets each request's outcome.
     fn lead(&self, group: &[Arc<Request>]) {
         let inner = &*self.inner;
-        let set = |r: &Request, o: Outcome| *r.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(o);
+        let set = |r: &Request, o: Planned| *r.outcome.lock().unwrap_or_else(|e| e.into_inner()) = Some(o);
         if let Some(reason) = inner.failed.get() {
             for r in group {
-                set(r, Outcome::Refused(vec![(0, AppendError::Failed(reason.clone()))]));
+                set(r, Planned::Refused(vec![(0, AppendError::Failed(reason.clone()))]));
             }
             return;
         }
         let start = inner.sync.lock().unwrap_or_else(|e| e.into_inner()).applied;
-        let now = (inner.clock)();
-        let mut view = Group {
-            store: self,
-            start: start.position,
-            ids: std::collections::HashMap::new(),
-            lines: std::collections::HashMap::new(),
-            versions: std::collections::HashMap::new(),
-        };
-        let mut head = start;
-        let mut events: Vec<Sealed> = Vec::new();
-        let mut planned: Vec<(&Arc<Request>, Outcome)> = Vec::with_capacity(group.len());
-        for r in group {
-            let items = std::mem::take(&mut *r.items.lock().unwrap_or_else(|e| e.into_inner()));
-            let expect = r.expect.as_ref().map(|(s, e)| (s, *e));
-            let outcome = match planner::plan(&mut view, head, now, &mut items.into_iter(), expect, &r.recorded_by) {
-                Err(refusals) => Outcome::Refused(refusals),
-                Ok(Decision::Nothing { positions, version, last }) => {
-                    Outcome::Planned { positions, version, appended: 0, head, wait_for: last }
-                }
-                Ok(Decision::Commit { commit, positions, version }) => {
-                    for s in &commit.events {
-                        view.ids.insert(s.record.id, s.record.position);
-                        view.lines.insert(s.record.position, s.line.clone());
-                    }
-                    view.versions.extend(commit.versions.iter().cloned());
-                    let appended = (commit.head.position - head.position) as usize;
-                    head = commit.head;
-                    events.extend(commit.events);
-                    Outcome::Planned { positions, version, appended, head, wait_for: head.position }
-                }
-            };
-            planned.push((r, outcome));
-        }
-        if !events.is_empty() {
-            let mut versions: Vec<(StreamId, u64)> = view.versions.into_iter().collect();
-            versions.sort();
-            let commit = planner::Commit { events, versions, head, staged: false };
+        let writes = group
+            .iter()
+            .map(|r| planner::GroupWrite {
+                items: std::mem::take(&mut *r.items.lock().unwrap_or_else(|e| e.into_inner())),
+                expect: r.expect.clone(),
+                recorded_by: r.recorded_by.clone(),
+            })
+            .collect();
+        let base = Committed { store: self, start: start.position };
+        let (commit, planned) = planner::plan_group(base, start, (inner.clock)(), writes);
+        if let Some(commit) = commit {
             if let Err(e) = self.apply_commit(&commit, Vec::new()) {
-                for (r, outcome) in planned {
-                    let outcome = match outcome {
-                        Outcome::Planned { appended, positions, .. } if appended > 0 => {
-                            Outcome::Refused(vec![(positions.len().saturating_sub(1), AppendError::Storage(e.clone()))])
-                        }
-                        other => other,
-                    };
-                    set(r, outcome);
+                for (r, outcome) in group.iter().zip(planned) {
+                    set(r, planner::refused_by(outcome, &e));
                 }
                 return;
             }
+            let head = commit.head;
             let mut recent = VecDeque::new();
             keep_recent(&mut recent, commit.events.into_iter().map(|s| s.record).collect());
             let mut sync = inner.sync.lock().unwrap_or_else(|e| e.into_inner());
             sync.applied = head;
             sync.unsent.extend(recent);
         }
-        for (r, outcome) in planned {
+        for (r, outcome) in group.iter().zip(planned) {
             set(r, outcome);
         }
     }
