@@ -1,6 +1,6 @@
 //! Who may use a server: users with a role and a password, and bearer tokens for API clients. They live beside
-//! the log, in the store's directory (`access.json`), never in the hash chain or in an export: granting access is
-//! not a fact of the follow-up.
+//! the log, in the store's directory (`access.json`) or, for a store in a database, in the database's own tables
+//! ([`AccessRecords`]), never in the hash chain or in an export: granting access is not a fact of the follow-up.
 //!
 //! Passwords are kept as argon2id PHC strings; tokens as the SHA-256 of the token, which is shown once when it is
 //! created (a token is 32 random bytes, so a fast hash is enough; a password is not, so it gets argon2). Every
@@ -115,6 +115,14 @@ pub enum AccessError {
     /// The request is wrong: a name taken or unknown, a password too short.
     #[error("{0}")]
     Invalid(String),
+    /// The database holding the records failed.
+    #[error("{place}: {message}")]
+    Database {
+        /// The database, as messages name it.
+        place: String,
+        /// What failed.
+        message: String,
+    },
     /// A value given is wrong: `field` names it (`name`, `password`, `days`).
     #[error("{message}")]
     InvalidField {
@@ -135,23 +143,64 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 /// A new token's default lifetime: 90 days.
 pub const TOKEN_DAYS: i64 = 90;
 
-/// The access file of a store directory, read when it changes.
+/// Where a store keeps its users and tokens when it does not keep them in a file: a backend with tables of its
+/// own (PostgreSQL). Every change replaces the whole [`Access`] under the backend's lock, as a file is replaced.
+pub trait AccessRecords: Send + Sync {
+    /// A number that changes with every change of the records: a reader reads them again only when it did.
+    ///
+    /// # Errors
+    /// [`AccessError::Database`].
+    fn changes(&self) -> Result<u64, AccessError>;
+
+    /// What the records hold now.
+    ///
+    /// # Errors
+    /// [`AccessError::Database`], [`AccessError::Damaged`].
+    fn read(&self) -> Result<Access, AccessError>;
+
+    /// Reads the records under an exclusive lock, lets `change` alter them, and writes them whole, or writes
+    /// nothing when `change` fails.
+    ///
+    /// # Errors
+    /// What `change` returns; [`AccessError::Database`].
+    fn replace(&self, change: &mut dyn FnMut(&mut Access) -> Result<(), AccessError>) -> Result<(), AccessError>;
+}
+
+/// The users and tokens of a store, read when they change: a store directory's access file, or a backend's
+/// records.
 pub struct AccessFile {
     path: PathBuf,
     lock: PathBuf,
+    records: Option<std::sync::Arc<dyn AccessRecords>>,
     cached: Mutex<Option<(FileStamp, std::sync::Arc<Access>)>>,
 }
 
-/// What tells that a file changed: its inode, length and modification time (seconds, nanoseconds).
+/// What tells that a file changed: its inode, length and modification time (seconds, nanoseconds); for records,
+/// their change number.
 type FileStamp = (u64, u64, i64, i64);
 
 impl AccessFile {
     /// The access file of the store in `dir` (`dir/access.json`, locked through `dir/access.lock`).
     pub fn in_dir(dir: &Path) -> AccessFile {
-        AccessFile { path: dir.join("access.json"), lock: dir.join("access.lock"), cached: Mutex::new(None) }
+        AccessFile {
+            path: dir.join("access.json"),
+            lock: dir.join("access.lock"),
+            records: None,
+            cached: Mutex::new(None),
+        }
     }
 
-    /// The file's path.
+    /// The users and tokens a backend keeps in `records`; `place` is what messages call it.
+    pub fn in_records(place: &str, records: std::sync::Arc<dyn AccessRecords>) -> AccessFile {
+        AccessFile {
+            path: PathBuf::from(place),
+            lock: PathBuf::new(),
+            records: Some(records),
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The file's path (for records, what messages call their place).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -162,6 +211,18 @@ impl AccessFile {
     /// # Errors
     /// [`AccessError::Io`], [`AccessError::Damaged`].
     pub fn current(&self) -> Result<std::sync::Arc<Access>, AccessError> {
+        if let Some(records) = &self.records {
+            let stamp = (records.changes()?, 0, 0, 0);
+            let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((seen, access)) = cached.as_ref() {
+                if *seen == stamp {
+                    return Ok(std::sync::Arc::clone(access));
+                }
+            }
+            let access = std::sync::Arc::new(records.read()?);
+            *cached = Some((stamp, std::sync::Arc::clone(&access)));
+            return Ok(access);
+        }
         let stamp = match std::fs::metadata(&self.path) {
             Ok(m) => {
                 use std::os::unix::fs::MetadataExt;
@@ -202,6 +263,17 @@ impl AccessFile {
     /// # Errors
     /// What `change` returns; [`AccessError::Io`], [`AccessError::Damaged`].
     pub fn change<T>(&self, change: impl FnOnce(&mut Access) -> Result<T, AccessError>) -> Result<T, AccessError> {
+        if let Some(records) = &self.records {
+            let mut change = Some(change);
+            let mut out = None;
+            records.replace(&mut |a| {
+                let change = change.take().ok_or_else(|| AccessError::Invalid("a change ran twice".into()))?;
+                out = Some(change(a)?);
+                Ok(())
+            })?;
+            *self.cached.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            return out.ok_or_else(|| AccessError::Invalid("the change did not run".into()));
+        }
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
         let lock = File::create(&self.lock).map_err(|e| self.io(e))?;

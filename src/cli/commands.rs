@@ -835,16 +835,26 @@ fn remote_pack(
 /// `serve`: opens the store (creating it if absent), serves it until SIGINT or SIGTERM, then closes it.
 fn serve(ctx: &Ctx, listen: std::net::SocketAddr, options: followup::server::Options) -> Outcome {
     let location = ctx.location()?;
-    let Location::Dir(dir) = &location else { return Err(Failure::usage("serve needs a store directory")) };
-    let opened = followup::open(&location)?;
-    let access = followup::access::AccessFile::in_dir(dir);
+    let (opened, access, place) = match &location {
+        Location::Dir(dir) => {
+            let opened = followup::open(&location)?;
+            (opened, followup::access::AccessFile::in_dir(dir), dir.display().to_string())
+        }
+        Location::Database(url) => {
+            let store = Arc::new(followup::PgStore::open(url, true)?);
+            let place = store.place().to_owned();
+            let access = followup::access::AccessFile::in_records(&place, Arc::clone(&store) as _);
+            (followup::Opened::existing(store), access, place)
+        }
+        Location::Memory => return Err(Failure::usage("serve needs a store directory or a database")),
+    };
     let users = access.current().map_err(|e| Failure::invalid(e.to_string()))?.users.len();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::from(e).context("could not start the server's runtime"))?;
     let store = Arc::clone(&opened.store);
-    let dir_text = dir.display().to_string();
+    let dir_text = place;
     let served = runtime.block_on(followup::server::serve(store, access, listen, options, shutdown_signal(), |addr| {
         eprintln!("serving {dir_text} on http://{addr} ({users} users); stop with Ctrl-C");
         if users == 0 {
@@ -878,7 +888,10 @@ fn access_file(ctx: &Ctx) -> Result<followup::access::AccessFile, Failure> {
     match ctx.location()? {
         Location::Dir(dir) => Ok(followup::access::AccessFile::in_dir(&dir)),
         Location::Memory => Err(Failure::usage("users live in a store's directory")),
-        Location::Database(_) => Err(Failure::usage("users of a database's store are not kept yet")),
+        Location::Database(url) => {
+            let store = Arc::new(followup::PgStore::open(&url, true)?);
+            Ok(followup::access::AccessFile::in_records(&store.place().to_owned(), store))
+        }
     }
 }
 

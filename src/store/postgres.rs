@@ -1132,3 +1132,133 @@ impl EventStore for PgStore {
         Subscription::new(Arc::new(self.clone()), rx, from)
     }
 }
+
+/// A failure of the access tables, as [`crate::access`] reports it.
+fn access_failure(place: &str, e: BackendError) -> crate::access::AccessError {
+    crate::access::AccessError::Database { place: place.to_owned(), message: e.to_string() }
+}
+
+fn access_damaged(place: &str, reason: String) -> crate::access::AccessError {
+    crate::access::AccessError::Damaged { path: place.to_owned(), reason }
+}
+
+/// The users and tokens in the tables `users` and `tokens`, as text.
+fn access_of(
+    place: &str,
+    users: Vec<Row>,
+    tokens: Vec<Row>,
+) -> Result<crate::access::Access, crate::access::AccessError> {
+    use crate::access::{Role, Token, User};
+    let text = |row: &Row, i: usize| row.try_get::<_, String>(i).map_err(|e| access_failure(place, pg(e)));
+    let instant = |t: String| Timestamp::from_str(&t).map_err(|e| access_damaged(place, format!("`{t}`: {e}")));
+    let mut access = crate::access::Access::default();
+    for row in &users {
+        let role = Role::parse(&text(row, 1)?).map_err(|e| access_damaged(place, e))?;
+        access.users.push(User { name: text(row, 0)?, role, password: text(row, 2)?, added: instant(text(row, 3)?)? });
+    }
+    for row in &tokens {
+        access.tokens.push(Token {
+            id: text(row, 0)?,
+            user: text(row, 1)?,
+            sha256: text(row, 2)?,
+            created: instant(text(row, 3)?)?,
+            expires: instant(text(row, 4)?)?,
+        });
+    }
+    Ok(access)
+}
+
+const USERS: &str = "SELECT name, role, password, added FROM users ORDER BY name";
+const TOKENS: &str = "SELECT id, username, sha256, created, expires FROM tokens ORDER BY created, id";
+
+impl crate::access::AccessRecords for PgStore {
+    fn changes(&self) -> Result<u64, crate::access::AccessError> {
+        let place = &self.inner.place;
+        let rows =
+            self.inner.query("SELECT changes FROM access_changes", Vec::new()).map_err(|e| access_failure(place, e))?;
+        let changes =
+            rows.first().map(|r| r.try_get::<_, i64>(0)).transpose().map_err(|e| access_failure(place, pg(e)))?;
+        Ok(changes.map_or(0, to_u64))
+    }
+
+    fn read(&self) -> Result<crate::access::Access, crate::access::AccessError> {
+        let place = &self.inner.place;
+        let users = self.inner.query(USERS, Vec::new()).map_err(|e| access_failure(place, e))?;
+        let tokens = self.inner.query(TOKENS, Vec::new()).map_err(|e| access_failure(place, e))?;
+        access_of(place, users, tokens)
+    }
+
+    fn replace(
+        &self,
+        change: &mut dyn FnMut(&mut crate::access::Access) -> Result<(), crate::access::AccessError>,
+    ) -> Result<(), crate::access::AccessError> {
+        let inner = &*self.inner;
+        let place = inner.place.clone();
+        let fail = |e: BackendError| access_failure(&place, e);
+        let conn = inner.connect().map_err(fail)?;
+        let c = Arc::clone(&conn);
+        let read = inner.run(async move {
+            c.batch_execute("BEGIN; SET LOCAL synchronous_commit TO on; SELECT changes FROM access_changes FOR UPDATE")
+                .await
+                .map_err(pg)?;
+            let users = query(&c, USERS, &Vec::new()).await.map_err(pg)?;
+            let tokens = query(&c, TOKENS, &Vec::new()).await.map_err(pg)?;
+            Ok((users, tokens))
+        });
+        let rollback = |conn: Arc<Object>| {
+            inner.handle.spawn(async move {
+                let _ = conn.batch_execute("ROLLBACK").await;
+            });
+        };
+        let (users, tokens) = match read {
+            Ok(rows) => rows,
+            Err(e) => {
+                rollback(conn);
+                return Err(fail(e));
+            }
+        };
+        let mut access = match access_of(&place, users, tokens) {
+            Ok(a) => a,
+            Err(e) => {
+                rollback(conn);
+                return Err(e);
+            }
+        };
+        if let Err(e) = change(&mut access) {
+            rollback(conn);
+            return Err(e);
+        }
+        let c = Arc::clone(&conn);
+        let written = inner.run(async move {
+            c.batch_execute("DELETE FROM tokens; DELETE FROM users").await.map_err(pg)?;
+            for u in &access.users {
+                let params: Params = vec![
+                    Box::new(u.name.clone()),
+                    Box::new(u.role.name().to_owned()),
+                    Box::new(u.password.clone()),
+                    Box::new(u.added.to_string()),
+                ];
+                query(&c, "INSERT INTO users (name, role, password, added) VALUES ($1, $2, $3, $4)", &params)
+                    .await
+                    .map_err(pg)?;
+            }
+            for t in &access.tokens {
+                let params: Params = vec![
+                    Box::new(t.id.clone()),
+                    Box::new(t.user.clone()),
+                    Box::new(t.sha256.clone()),
+                    Box::new(t.created.to_string()),
+                    Box::new(t.expires.to_string()),
+                ];
+                let sql = "INSERT INTO tokens (id, username, sha256, created, expires) VALUES ($1, $2, $3, $4, $5)";
+                query(&c, sql, &params).await.map_err(pg)?;
+            }
+            c.batch_execute("UPDATE access_changes SET changes = changes + 1; COMMIT").await.map_err(pg)
+        });
+        if let Err(e) = written {
+            rollback(conn);
+            return Err(fail(e));
+        }
+        Ok(())
+    }
+}

@@ -72,3 +72,33 @@ pub fn query(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
     .join()
     .expect("the query thread")
 }
+
+/// Watches `pg_stat_activity` on one connection, in a loop, until a backend of `application` runs (or has just
+/// run) a statement starting with `prefix`, and terminates it; gives up at `patience`. Returns the state and
+/// statement of the backend it terminated (`None`: none met).
+pub fn terminate_at(url: &str, application: &str, prefix: &str, patience: std::time::Duration) -> Option<String> {
+    let (url, application, prefix) = (url.to_owned(), application.to_owned(), prefix.to_owned());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.expect("connect");
+            tokio::spawn(connection);
+            let sql = "SELECT pid, state, query FROM pg_stat_activity WHERE application_name = $1 \
+                       AND pid <> pg_backend_pid() AND starts_with(query, $2)";
+            let statement = client.prepare(sql).await.unwrap();
+            let deadline = std::time::Instant::now() + patience;
+            while std::time::Instant::now() < deadline {
+                let rows = client.query(&statement, &[&application, &prefix]).await.unwrap();
+                if let Some(row) = rows.first() {
+                    let pid: i32 = row.get(0);
+                    let state: Option<String> = row.get(1);
+                    client.query("SELECT pg_terminate_backend($1)", &[&pid]).await.unwrap();
+                    return Some(format!("{} {}", state.unwrap_or_default(), row.get::<_, String>(2)));
+                }
+            }
+            None
+        })
+    })
+    .join()
+    .expect("the watching thread")
+}
