@@ -890,7 +890,7 @@ fn access_file(ctx: &Ctx) -> Result<followup::access::AccessFile, Failure> {
         Location::Memory => Err(Failure::usage("users live in a store's directory")),
         Location::Database(url) => {
             let store = Arc::new(followup::PgStore::open(&url, true)?);
-            Ok(followup::access::AccessFile::in_records(&store.place().to_owned(), store))
+            Ok(followup::access::AccessFile::in_records(store.place(), Arc::clone(&store) as _))
         }
     }
 }
