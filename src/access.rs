@@ -164,6 +164,42 @@ pub trait AccessRecords: Send + Sync {
     /// # Errors
     /// What `change` returns; [`AccessError::Database`].
     fn replace(&self, change: &mut dyn FnMut(&mut Access) -> Result<(), AccessError>) -> Result<(), AccessError>;
+
+    /// Keeps a new browser session under the SHA-256 of its cookie, ending `ended` (a digest) and every session
+    /// idle for `idle` or more.
+    ///
+    /// # Errors
+    /// [`AccessError::Database`].
+    fn start_session(
+        &self,
+        digest: &str,
+        session: &SessionRecord,
+        ended: Option<&str>,
+        idle: std::time::Duration,
+    ) -> Result<(), AccessError>;
+
+    /// The session kept under `digest` if it was used less than `idle` ago, marked as used now.
+    ///
+    /// # Errors
+    /// [`AccessError::Database`].
+    fn use_session(&self, digest: &str, idle: std::time::Duration) -> Result<Option<SessionRecord>, AccessError>;
+
+    /// Ends the session kept under `digest`.
+    ///
+    /// # Errors
+    /// [`AccessError::Database`].
+    fn end_session(&self, digest: &str) -> Result<(), AccessError>;
+}
+
+/// A browser session as a backend keeps it, so that every server process on the same database knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The user signed in.
+    pub user: String,
+    /// The token the session's forms carry.
+    pub csrf: String,
+    /// The SHA-256 of the user's password hash at sign-in.
+    pub credential: String,
 }
 
 /// The users and tokens of a store, read when they change: a store directory's access file, or a backend's
@@ -198,6 +234,11 @@ impl AccessFile {
             records: Some(records),
             cached: Mutex::new(None),
         }
+    }
+
+    /// The backend that keeps the sessions too, when the users are a backend's records.
+    pub fn records(&self) -> Option<std::sync::Arc<dyn AccessRecords>> {
+        self.records.clone()
     }
 
     /// The file's path (for records, what messages call their place).

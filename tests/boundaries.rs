@@ -1,6 +1,6 @@
-//! The module boundaries ARCHITECTURE.md states, checked on the source tree: only the sled backend names sled,
-//! only the server knows HTTP, only the command line reads argv or the environment, and only the two front ends
-//! (the command line, the server) read the clock for a default.
+//! The module boundaries ARCHITECTURE.md states, checked on the source tree: only the sled backend names sled, only
+//! the PostgreSQL backend names its client, only the server knows HTTP, only the command line reads argv or the
+//! environment, and only the two front ends (the command line, the server) read the clock for a default.
 
 use std::path::{Path, PathBuf};
 
@@ -74,4 +74,10 @@ fn only_the_command_line_reads_argv_the_environment_or_a_default_from_the_clock(
 fn only_the_server_knows_http() {
     let found = offenders(&["axum", "tower_http", "askama", "http::", "ureq"], &["src/server/", "src/cli/remote.rs"]);
     assert!(found.is_empty(), "HTTP named outside src/server/ (and the CLI's client):\n{}", found.join("\n"));
+}
+
+#[test]
+fn only_the_postgresql_backend_names_postgresql_s_client() {
+    let found = offenders(&["tokio_postgres", "deadpool_postgres", "deadpool"], &["src/store/postgres.rs"]);
+    assert!(found.is_empty(), "PostgreSQL's client named outside src/store/postgres.rs:\n{}", found.join("\n"));
 }

@@ -420,3 +420,41 @@ fn copy_from_sled_to_postgresql_and_back_keeps_every_byte_of_the_case_and_of_a_g
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_browser_signed_in_on_one_server_process_is_signed_in_on_the_others_until_its_password_changes() {
+    let Some(db) = database("shared sessions") else { return };
+    case_with_auditor(&db);
+    let (a, b) = (Server::start(&db, "127.0.0.1:0"), Server::start(&db, "127.0.0.1:0"));
+    let no_redirects: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let body = format!("name=Anna&password={}&next=%2F", PASSWORD.replace(' ', "+"));
+    let login = no_redirects
+        .post(format!("{}/login", a.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(body)
+        .unwrap();
+    assert_eq!(login.status().as_u16(), 303);
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("followup_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let page = |server: &Server| {
+        no_redirects.get(format!("{}/", server.base)).header("Cookie", &cookie).call().unwrap().status().as_u16()
+    };
+    assert_eq!(page(&a), 200);
+    assert_eq!(page(&b), 200, "the other process knows the session");
+    let (code, _, err) = followup(&db, &["user", "add", "Anna", "--role", "auditor"], "another long password\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(page(&b), 303, "a changed password ends the session everywhere");
+    assert_eq!(page(&a), 303);
+}

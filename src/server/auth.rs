@@ -83,18 +83,34 @@ struct Session {
     seen: Instant,
 }
 
-/// The signed-in browsers, by the SHA-256 of their cookie.
+/// The signed-in browsers, by the SHA-256 of their cookie: in this process's memory, or in the backend's records
+/// when it keeps them (a database shared by several server processes).
 #[derive(Default)]
 pub struct Sessions {
     by_digest: Mutex<HashMap<String, Session>>,
+    records: Option<std::sync::Arc<dyn crate::access::AccessRecords>>,
 }
 
 impl Sessions {
+    /// Sessions kept in `records` when given, else in memory.
+    pub fn new(records: Option<std::sync::Arc<dyn crate::access::AccessRecords>>) -> Sessions {
+        Sessions { by_digest: Mutex::default(), records }
+    }
+
     /// Starts a session for `user`, whose password hash is now `credential`, ending `previous` (the cookie sent
     /// with the login, if any): returns the new cookie's value. A session id is 32 random bytes.
     pub fn start(&self, user: &str, credential: &str, previous: Option<&str>) -> String {
         let id = hex::encode(rand::random::<[u8; 32]>());
         let csrf = hex::encode(rand::random::<[u8; 16]>());
+        if let Some(records) = &self.records {
+            let record =
+                crate::access::SessionRecord { user: user.to_owned(), csrf, credential: sha256_hex(credential) };
+            let ended = previous.map(sha256_hex);
+            if let Err(e) = records.start_session(&sha256_hex(&id), &record, ended.as_deref(), SESSION_IDLE) {
+                tracing::warn!(error = %e, "a session could not be kept");
+            }
+            return id;
+        }
         let mut map = self.by_digest.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(old) = previous {
             map.remove(&sha256_hex(old));
@@ -109,6 +125,15 @@ impl Sessions {
     /// still `credential(user)` (`None` for a user removed); the request keeps it open. A session whose user was
     /// removed or changed password is ended.
     pub fn get(&self, id: &str, credential: impl FnOnce(&str) -> Option<String>) -> Option<(String, String)> {
+        if let Some(records) = &self.records {
+            let digest = sha256_hex(id);
+            let s = records.use_session(&digest, SESSION_IDLE).ok()??;
+            if credential(&s.user).is_none_or(|now| sha256_hex(&now) != s.credential) {
+                let _ = records.end_session(&digest);
+                return None;
+            }
+            return Some((s.user, s.csrf));
+        }
         let mut map = self.by_digest.lock().unwrap_or_else(|p| p.into_inner());
         let digest = sha256_hex(id);
         let s = map.get_mut(&digest)?;
@@ -126,6 +151,10 @@ impl Sessions {
 
     /// Ends the session with cookie `id`.
     pub fn end(&self, id: &str) {
+        if let Some(records) = &self.records {
+            let _ = records.end_session(&sha256_hex(id));
+            return;
+        }
         self.by_digest.lock().unwrap_or_else(|p| p.into_inner()).remove(&sha256_hex(id));
     }
 }

@@ -356,15 +356,9 @@ pub async fn start(
     let (shutdown, rx) = watch::channel(false);
     let live = Arc::new(Live::new());
     tokio::spawn(Arc::clone(&live).follow(Arc::clone(&store), rx.clone()));
-    let state = Arc::new(State {
-        store,
-        live,
-        access,
-        sessions: Sessions::default(),
-        throttle: Throttle::default(),
-        options,
-        shutdown: rx.clone(),
-    });
+    let sessions = Sessions::new(access.records());
+    let state =
+        Arc::new(State { store, live, access, sessions, throttle: Throttle::default(), options, shutdown: rx.clone() });
     let header_read_timeout = state.options.header_read_timeout;
     let app = router(state);
     let task = tokio::spawn(accept(listener, app, header_read_timeout, rx));

@@ -1261,4 +1261,72 @@ impl crate::access::AccessRecords for PgStore {
         }
         Ok(())
     }
+
+    fn start_session(
+        &self,
+        digest: &str,
+        session: &crate::access::SessionRecord,
+        ended: Option<&str>,
+        idle: Duration,
+    ) -> Result<(), crate::access::AccessError> {
+        self.start_session_row(digest, session, ended, idle)
+    }
+
+    fn use_session(
+        &self,
+        digest: &str,
+        idle: Duration,
+    ) -> Result<Option<crate::access::SessionRecord>, crate::access::AccessError> {
+        let sql = "UPDATE sessions SET seen = now() WHERE digest = $1 AND seen >= now() - make_interval(secs => $2) \
+                   RETURNING username, csrf, credential";
+        let rows = self.sessions(sql, vec![Box::new(digest.to_owned()), Box::new(idle.as_secs_f64())])?;
+        let place = &self.inner.place;
+        let text = |row: &Row, i: usize| row.try_get::<_, String>(i).map_err(|e| access_failure(place, pg(e)));
+        match rows.first() {
+            Some(row) => Ok(Some(crate::access::SessionRecord {
+                user: text(row, 0)?,
+                csrf: text(row, 1)?,
+                credential: text(row, 2)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    fn end_session(&self, digest: &str) -> Result<(), crate::access::AccessError> {
+        self.sessions("DELETE FROM sessions WHERE digest = $1", vec![Box::new(digest.to_owned())])?;
+        Ok(())
+    }
+}
+
+impl PgStore {
+    fn sessions(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, crate::access::AccessError> {
+        self.inner.query(sql, params).map_err(|e| access_failure(&self.inner.place, e))
+    }
+}
+
+/// The session part of [`crate::access::AccessRecords`] for [`PgStore`]: the table `sessions`.
+impl PgStore {
+    fn start_session_row(
+        &self,
+        digest: &str,
+        s: &crate::access::SessionRecord,
+        ended: Option<&str>,
+        idle: Duration,
+    ) -> Result<(), crate::access::AccessError> {
+        let idle = idle.as_secs_f64();
+        let ended = ended.map(str::to_owned);
+        self.sessions(
+            "DELETE FROM sessions WHERE seen < now() - make_interval(secs => $1) OR digest = $2",
+            vec![Box::new(idle), Box::new(ended)],
+        )?;
+        let sql = "INSERT INTO sessions (digest, username, csrf, credential, seen) VALUES ($1, $2, $3, $4, now())";
+        let params: Params = vec![
+            Box::new(digest.to_owned()),
+            Box::new(s.user.clone()),
+            Box::new(s.csrf.clone()),
+            Box::new(s.credential.clone()),
+        ];
+        self.sessions(sql, params)?;
+        Ok(())
+    }
 }
