@@ -29,7 +29,7 @@ fn per_s(r: f64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -69,7 +69,11 @@ fn measure(name: &str, store: &dyn EventStore, input: &std::path::Path, n: u64) 
 
     eprintln!("{name}: read the global log");
     let t = Instant::now();
-    let count = store.events(1).map(|e| e.expect("a sound store")).count() as u64;
+    let mut count = 0u64;
+    for e in store.events(1) {
+        e.expect("a sound store");
+        count += 1;
+    }
     f.read = rate(count, t.elapsed());
     assert_eq!(count, n);
 

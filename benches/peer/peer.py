@@ -36,6 +36,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -267,6 +268,37 @@ PG_PARAMS = {
 }
 
 
+def patch_psycopg_pipeline_flush() -> None:
+    """Works around a psycopg hang when a pipelined message outgrows the socket.
+
+    eventsourcing.postgres sends each save as one pipeline (BEGIN, SET LOCAL,
+    LOCK TABLE, NOTIFY, the INSERT of all the save's events, then Sync). With
+    psycopg 3.3.9, `pipeline_communicate` returns once it has handed the last
+    command to libpq, even when libpq's PQflush() says part of the output is
+    still unsent: it then waits for a reply to a message the server has not
+    fully received, and both sides wait for ever (server in ClientRead). Over
+    a unix socket this happens from about 1000 events (~0.6 MB) per save, so
+    every batched save of the default --batch-size hangs. The wrapper finishes
+    the flush with psycopg's own `send` generator (which also reads whatever
+    the server sends meanwhile); the messages sent are the same, and for
+    small saves it is one extra PQflush() that returns 0 at once.
+    """
+    import psycopg._pipeline_base as pipeline_base
+    from psycopg.generators import send
+
+    communicate = pipeline_base.pipeline_communicate
+    if getattr(communicate, "_peer_flush_patch", False):
+        return
+
+    def pipeline_communicate(pgconn, commands):  # type: ignore[no-untyped-def]
+        results = yield from communicate(pgconn, commands)
+        yield from send(pgconn)
+        return results
+
+    pipeline_communicate._peer_flush_patch = True  # type: ignore[attr-defined]
+    pipeline_base.pipeline_communicate = pipeline_communicate
+
+
 class PostgresBackend:
     """Two fresh schemas in one PostgreSQL database, tables made by the library.
 
@@ -283,6 +315,7 @@ class PostgresBackend:
         from psycopg import sql
 
         self.psycopg, self.sql = psycopg, sql
+        patch_psycopg_pipeline_flush()
         try:
             given = psycopg.conninfo.conninfo_to_dict(url)
         except psycopg.ProgrammingError as e:
@@ -527,6 +560,8 @@ def main() -> None:
     ap.add_argument("--page-size", type=int, default=1000, help="log entries per read")
     ap.add_argument("--no-batched", action="store_true", help="skip append_batched")
     args = ap.parse_args()
+    # A plain SIGTERM would skip the clean-up below (temp dir, fresh schemas).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if args.postgres is not None and args.db is not None:
         ap.error("--db is for SQLite; it cannot be combined with --postgres")
     if args.pg_schema is not None and args.postgres is None:
