@@ -454,16 +454,26 @@ struct Known {
 struct Txn<'a> {
     store: &'a Inner,
     conn: Arc<Object>,
+    /// Another connection for looking up committed ids and versions while a staged chunk is being inserted on
+    /// `conn` (the head row is held, so what is committed cannot change); `None`: `conn` looks up too.
+    lookups: Option<Arc<Object>>,
     known: Rc<RefCell<Known>>,
+    /// The insert of the last staged chunk, under way while the planner seals the next one.
+    pending: RefCell<Option<tokio::task::JoinHandle<Result<(), BackendError>>>>,
     open: bool,
 }
 
 impl Drop for Txn<'_> {
     fn drop(&mut self) {
+        let pending = self.pending.borrow_mut().take();
         if self.open {
-            // Rolled back on the store's runtime; the connection returns to the pool after.
+            // Rolled back on the store's runtime, once an insert under way ended; the connection returns to the
+            // pool after.
             let conn = Arc::clone(&self.conn);
             self.store.handle.spawn(async move {
+                if let Some(insert) = pending {
+                    let _ = insert.await;
+                }
                 let _ = conn.batch_execute("ROLLBACK").await;
             });
         }
@@ -480,14 +490,41 @@ impl<'a> Txn<'a> {
             let rows = query(&c, LOCK_HEAD, &Vec::new()).await.map_err(pg)?;
             rows.into_iter().next().ok_or_else(|| damaged("the head row is missing".into()))
         });
-        let txn = Txn { store, conn, known: Rc::new(RefCell::new(Known::default())), open: true };
+        let txn = Txn {
+            store,
+            conn,
+            lookups: None,
+            known: Rc::new(RefCell::new(Known::default())),
+            pending: RefCell::new(None),
+            open: true,
+        };
         let head = head_of(&row?)?;
         Ok((txn, head))
     }
 
     fn query(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, BackendError> {
+        self.settle()?;
         let c = Arc::clone(&self.conn);
         self.store.run(async move { query(&c, sql, &params).await.map_err(pg) })
+    }
+
+    /// Waits for the insert under way, if any: what follows on the transaction's connection sees its rows.
+    fn settle(&self) -> Result<(), BackendError> {
+        let Some(insert) = self.pending.borrow_mut().take() else { return Ok(()) };
+        self.store.run(async move {
+            insert.await.map_err(|e| BackendError::new(ErrorKind::Internal, format!("an insert failed: {e}")))?
+        })
+    }
+
+    /// A query for looking up committed rows, on the connection for lookups.
+    fn look(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, BackendError> {
+        match &self.lookups {
+            Some(c) => {
+                let c = Arc::clone(c);
+                self.store.run(async move { query(&c, sql, &params).await.map_err(pg) })
+            }
+            None => self.query(sql, params),
+        }
     }
 
     /// Looks up at once every id and stream `items` name that is not known yet.
@@ -519,7 +556,7 @@ impl<'a> Txn<'a> {
         known.lines.clear();
         if !ids.is_empty() {
             let texts: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
-            let rows = self.query(BY_IDS, vec![Box::new(texts)])?;
+            let rows = self.look(BY_IDS, vec![Box::new(texts)])?;
             for id in &ids {
                 known.ids.insert(*id, None);
             }
@@ -533,7 +570,7 @@ impl<'a> Txn<'a> {
         }
         if !streams.is_empty() {
             let texts: Vec<String> = streams.iter().map(|s| s.as_str().to_owned()).collect();
-            let rows = self.query(VERSIONS, vec![Box::new(texts)])?;
+            let rows = self.look(VERSIONS, vec![Box::new(texts)])?;
             for s in &streams {
                 known.versions.insert(s.clone(), None);
             }
@@ -548,6 +585,14 @@ impl<'a> Txn<'a> {
 
     /// Inserts sealed events.
     fn insert(&self, events: &[Sealed]) -> Result<(), BackendError> {
+        self.insert_behind(events)?;
+        self.settle()
+    }
+
+    /// Starts inserting sealed events on the transaction's connection and returns at once; the next query there
+    /// waits for it ([`Txn::settle`]).
+    fn insert_behind(&self, events: &[Sealed]) -> Result<(), BackendError> {
+        self.settle()?;
         if events.is_empty() {
             return Ok(());
         }
@@ -588,7 +633,12 @@ impl<'a> Txn<'a> {
             Box::new(i),
             Box::new(j),
         ];
-        self.query(INSERT_EVENTS, params)?;
+        let c = Arc::clone(&self.conn);
+        let insert = self.store.handle.spawn(async move {
+            query(&c, INSERT_EVENTS, &params).await.map_err(pg)?;
+            Ok(())
+        });
+        *self.pending.borrow_mut() = Some(insert);
         Ok(())
     }
 
@@ -663,8 +713,9 @@ impl LogView for Txn<'_> {
 
 impl Stage for Txn<'_> {
     fn stage(&mut self, chunk: Vec<Sealed>) -> Result<(), BackendError> {
-        // Inside the transaction: seen by this write alone, gone if it rolls back.
-        self.insert(&chunk)?;
+        // Inside the transaction: seen by this write alone, gone if it rolls back. The planner seals the next
+        // chunk while this one is inserted.
+        self.insert_behind(&chunk)?;
         let mut known = self.known.borrow_mut();
         for s in &chunk {
             known.ids.insert(s.record.id, Some(s.record.position));
@@ -707,8 +758,16 @@ impl PgStore {
     ) -> Result<Written, Refusals> {
         let inner = &*self.inner;
         let (mut txn, start) = Txn::begin(inner).map_err(|e| vec![(0, e.into())])?;
+        txn.lookups = Some(inner.connect().map_err(|e| vec![(0, e.into())])?);
         let decision = {
-            let view = Txn { store: inner, conn: Arc::clone(&txn.conn), known: Rc::clone(&txn.known), open: false };
+            let view = Txn {
+                store: inner,
+                conn: Arc::clone(&txn.conn),
+                lookups: txn.lookups.clone(),
+                known: Rc::clone(&txn.known),
+                pending: RefCell::new(None),
+                open: false,
+            };
             let mut looking = LookingUp { txn: &view, items, buffer: Default::default() };
             planner::plan(&mut txn, start, (inner.clock)(), &mut looking, expect, recorded_by)?
         };
