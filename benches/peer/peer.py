@@ -243,9 +243,6 @@ class SqliteBackend:
             "synchronous": synchronous,
         }
 
-    def phase(self, name: str, end: bool = False) -> None:
-        pass
-
     def sizes(self) -> dict:
         # Closing the last connection checkpoints the WAL into the main file (and
         # normally removes it); whatever WAL is left is counted too.
@@ -339,7 +336,7 @@ class PostgresBackend:
             "user": info.user,
             "password": info.password or "",
         }
-        self.server_version = str(self.admin.execute("SHOW server_version").fetchone()[0])
+        self.connect_timeout = given.get("connect_timeout")
         self.admin.execute("SET lock_timeout = '30s'")
 
         self.keep = schema is not None
@@ -356,7 +353,6 @@ class PostgresBackend:
                 raise SystemExit(f"schema {name} exists; the benchmark needs a fresh schema")
             self.admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
             self.created.append(name)
-        self.wal: dict[str, int] = {}
 
     def where(self) -> str:
         p = self.params
@@ -373,6 +369,8 @@ class PostgresBackend:
                 "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
             }
         )
+        if self.connect_timeout is not None:
+            env["POSTGRES_CONNECT_TIMEOUT"] = str(self.connect_timeout)
         # The library looks up FOLLOWUP_<KEY> before <KEY>, and os.environ is
         # merged in underneath: give both spellings so nothing outside wins.
         prefix = FollowUp.name.upper() + "_"
@@ -402,18 +400,6 @@ class PostgresBackend:
             "wal_sync_method": got["wal_sync_method"],
         }
 
-    def _lsn(self) -> int:
-        return int(self.admin.execute(
-            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint"
-        ).fetchone()[0])
-
-    def phase(self, name: str, end: bool = False) -> None:
-        """WAL inserted (cluster-wide) during a phase."""
-        if end:
-            self.wal[name] = self._lsn() - self.wal[name]
-        else:
-            self.wal[name] = self._lsn()
-
     def sizes(self) -> dict:
         table = self.sql.SQL("{}.{}").format(
             self.sql.Identifier(self.schema), self.sql.Identifier("followup_events")
@@ -429,8 +415,6 @@ class PostgresBackend:
             "stored_bytes": int(total),
             "pg_table_bytes": int(heap),
             "pg_index_bytes": int(total) - int(heap),
-            "pg_wal_append_bytes": self.wal.get("append"),
-            "pg_wal_append_batched_bytes": self.wal.get("append_batched"),
         }
 
     def cleanup(self) -> None:
@@ -611,8 +595,6 @@ POSTGRES_KEYS = (
     "wal_sync_method",
     "pg_table_bytes",
     "pg_index_bytes",
-    "pg_wal_append_bytes",
-    "pg_wal_append_batched_bytes",
 )
 
 
@@ -626,18 +608,14 @@ def run(work: Workload, backend: SqliteBackend | PostgresBackend, args: argparse
     log("peer: " + " ".join(f"{k}={v}" for k, v in settings.items()
                              if k in ("journal_mode", "synchronous", "synchronous_commit", "fsync"))
         + "; append ...")
-    backend.phase("append")
     append_s, ids, totals = phase_append(app, work)
-    backend.phase("append", end=True)
     app.close()
 
     batched_s = None
     if not args.no_batched:
         log("peer: append_batched ...")
         app_b = backend.open(batched=True)
-        backend.phase("append_batched")
         batched_s = phase_append_batched(app_b, work, args.batch_size)
-        backend.phase("append_batched", end=True)
         app_b.close()
 
     # Replay and log reading each use a freshly opened application, so nothing
@@ -719,10 +697,8 @@ def print_table(r: dict) -> None:
             print(f"{name:<16}{secs:>10.2f}{rate:>14,.0f}")
     print()
     if r["backend"] == "postgres":
-        wal = r["pg_wal_append_bytes"]
         print(f"bytes/event {r['bytes_per_event']:.0f} "
               f"(table {r['pg_table_bytes']}, indexes {r['pg_index_bytes']}), "
-              f"WAL/event in append {wal / r['events']:.0f}, "
               f"peak RSS {r['peak_rss_mib']} MiB (client only)")
     else:
         print(f"bytes/event {r['bytes_per_event']:.0f} "

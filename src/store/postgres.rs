@@ -95,9 +95,8 @@ CREATE TABLE access_changes (one boolean PRIMARY KEY DEFAULT true CHECK (one), c
 INSERT INTO access_changes (changes) VALUES (0);
 ";
 
-const INSERT_EVENTS: &str = "INSERT INTO events (position, id, stream, version, report, type, recorded_at, prev_hash, \
-     hash, line) SELECT * FROM unnest($1::bigint[], $2::text[]::uuid[], $3::text[], $4::bigint[], $5::text[], \
-     $6::text[], $7::text[]::timestamptz[], $8::bytea[], $9::bytea[], $10::bytea[])";
+const COPY_EVENTS: &str = "COPY events (position, id, stream, version, report, type, recorded_at, prev_hash, hash, \
+     line) FROM STDIN (FORMAT binary)";
 const UPSERT_STREAMS: &str = "INSERT INTO streams (stream, version) SELECT * FROM unnest($1::text[], $2::bigint[]) \
      ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version";
 const SET_HEAD: &str = "WITH h AS (UPDATE head SET position = $1, hash = $2, recorded_at = $3 RETURNING position) \
@@ -109,10 +108,11 @@ const BY_IDS: &str = "SELECT id::text, position, line FROM events WHERE id = ANY
 const AT: &str = "SELECT line FROM events WHERE position = $1";
 const VERSION: &str = "SELECT version FROM streams WHERE stream = $1";
 const VERSIONS: &str = "SELECT stream, version FROM streams WHERE stream = ANY($1::text[])";
-const PAGE_LINES: &str =
-    "SELECT position, line FROM events WHERE position >= $1 AND position <= $2 ORDER BY position LIMIT $3";
+// Pages are exact ranges of positions (positions have no gaps), never a LIMIT: a range the planner can estimate
+// takes the primary key even when a bulk import left the table's statistics stale.
+const PAGE_LINES: &str = "SELECT position, line FROM events WHERE position >= $1 AND position <= $2 ORDER BY position";
 const PAGE_CHECKED: &str = "SELECT position, id::text, stream, version, line FROM events WHERE position >= $1 \
-     AND position <= $2 ORDER BY position LIMIT $3";
+     AND position <= $2 ORDER BY position";
 
 /// The event store in a PostgreSQL database. Cheap to clone: clones share the pool. Any number of processes may
 /// open the same database.
@@ -460,6 +460,8 @@ struct Txn<'a> {
     known: Rc<RefCell<Known>>,
     /// The insert of the last staged chunk, under way while the planner seals the next one.
     pending: RefCell<Option<tokio::task::JoinHandle<Result<(), BackendError>>>>,
+    /// Whether nothing was committed when the write began: then nothing committed is there to look up.
+    empty: bool,
     open: bool,
 }
 
@@ -496,9 +498,12 @@ impl<'a> Txn<'a> {
             lookups: None,
             known: Rc::new(RefCell::new(Known::default())),
             pending: RefCell::new(None),
+            empty: false,
             open: true,
         };
         let head = head_of(&row?)?;
+        let mut txn = txn;
+        txn.empty = head.position == 0;
         Ok((txn, head))
     }
 
@@ -554,6 +559,11 @@ impl<'a> Txn<'a> {
         streams.dedup();
         let mut known = self.known.borrow_mut();
         known.lines.clear();
+        if self.empty {
+            known.ids.extend(ids.into_iter().map(|id| (id, None)));
+            known.versions.extend(streams.into_iter().map(|s| (s, None)));
+            return Ok(());
+        }
         if !ids.is_empty() {
             let texts: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
             let rows = self.look(BY_IDS, vec![Box::new(texts)])?;
@@ -596,48 +606,23 @@ impl<'a> Txn<'a> {
         if events.is_empty() {
             return Ok(());
         }
-        let mut columns = (
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-            Vec::with_capacity(events.len()),
-        );
-        for Sealed { record: e, line } in events {
-            columns.0.push(to_i64(e.position));
-            columns.1.push(e.id.to_string());
-            columns.2.push(e.stream.as_str().to_owned());
-            columns.3.push(to_i64(e.version));
-            columns.4.push(e.stream.report().to_owned());
-            columns.5.push(e.body.event_type().to_string());
-            columns.6.push(e.recorded_at.to_string());
-            columns.7.push(e.prev_hash.0.to_vec());
-            columns.8.push(e.hash.0.to_vec());
-            columns.9.push(line.clone());
-        }
-        let (a, b, c, d, e, f, g, h, i, j) = columns;
-        let params: Params = vec![
-            Box::new(a),
-            Box::new(b),
-            Box::new(c),
-            Box::new(d),
-            Box::new(e),
-            Box::new(f),
-            Box::new(g),
-            Box::new(h),
-            Box::new(i),
-            Box::new(j),
-        ];
+        let rows: Vec<CopyRow> = events
+            .iter()
+            .map(|Sealed { record: e, line }| CopyRow {
+                position: to_i64(e.position),
+                id: e.id.uuid(),
+                stream: e.stream.as_str().to_owned(),
+                version: to_i64(e.version),
+                report: e.stream.report().to_owned(),
+                kind: e.body.event_type().to_string(),
+                recorded_at: PgInstant::of(e.recorded_at),
+                prev_hash: e.prev_hash.0.to_vec(),
+                hash: e.hash.0.to_vec(),
+                line: line.clone(),
+            })
+            .collect();
         let c = Arc::clone(&self.conn);
-        let insert = self.store.handle.spawn(async move {
-            query(&c, INSERT_EVENTS, &params).await.map_err(pg)?;
-            Ok(())
-        });
+        let insert = self.store.handle.spawn(async move { copy_in(&c, rows).await.map_err(pg) });
         *self.pending.borrow_mut() = Some(insert);
         Ok(())
     }
@@ -766,6 +751,7 @@ impl PgStore {
                 lookups: txn.lookups.clone(),
                 known: Rc::clone(&txn.known),
                 pending: RefCell::new(None),
+                empty: txn.empty,
                 open: false,
             };
             let mut looking = LookingUp { txn: &view, items, buffer: Default::default() };
@@ -779,6 +765,16 @@ impl PgStore {
                 let last = positions.len().saturating_sub(1);
                 txn.commit(&commit).map_err(|e| vec![(last, e.into())])?;
                 let appended = (commit.head.position - start.position) as usize;
+                if appended >= planner::CHUNK_EVENTS {
+                    // The planner's statistics of a table that just grew by a chunk or more are stale: refresh
+                    // them in the background (a failure only leaves them stale).
+                    let pool = inner.pool.clone();
+                    inner.handle.spawn(async move {
+                        if let Ok(c) = pool.get().await {
+                            let _ = c.batch_execute("ANALYZE events, streams").await;
+                        }
+                    });
+                }
                 Ok(Written { positions, appended, version, head: commit.head })
             }
         }
@@ -872,7 +868,8 @@ impl PgStore {
             if done || next > end {
                 return None;
             }
-            let params: Params = vec![Box::new(to_i64(next)), Box::new(to_i64(end)), Box::new(PAGE)];
+            let to = end.min(next + PAGE as u64 - 1);
+            let params: Params = vec![Box::new(to_i64(next)), Box::new(to_i64(to))];
             let rows = match store.inner.query(sql, params) {
                 Ok(rows) => rows,
                 Err(e) => {
@@ -1011,7 +1008,8 @@ impl Listener {
                 return Ok(());
             }
             let c = self.pool.get().await.map_err(|e| pool_error(e, "the database"))?;
-            let params: Params = vec![Box::new(to_i64(last + 1)), Box::new(to_i64(target)), Box::new(PAGE)];
+            let to = target.min(last + PAGE as u64);
+            let params: Params = vec![Box::new(to_i64(last + 1)), Box::new(to_i64(to))];
             let rows = query(&c, PAGE_LINES, &params).await.map_err(pg)?;
             if rows.is_empty() {
                 self.last.store(target, Ordering::SeqCst);
@@ -1098,9 +1096,11 @@ impl EventStore for PgStore {
     fn read_range(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
         let end = self.head().position;
         let from = from.max(1);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows =
-            self.inner.query(PAGE_LINES, vec![Box::new(to_i64(from)), Box::new(to_i64(end)), Box::new(limit)])?;
+        if limit == 0 || from > end {
+            return Ok(Vec::new());
+        }
+        let to = end.min(from.saturating_add(limit as u64 - 1));
+        let rows = self.inner.query(PAGE_LINES, vec![Box::new(to_i64(from)), Box::new(to_i64(to))])?;
         self.events_of(rows)
     }
 
@@ -1190,6 +1190,89 @@ impl EventStore for PgStore {
         self.listen();
         Subscription::new(Arc::new(self.clone()), rx, from)
     }
+}
+
+/// One row of the events table, as `COPY` takes it.
+struct CopyRow {
+    position: i64,
+    id: uuid::Uuid,
+    stream: String,
+    version: i64,
+    report: String,
+    kind: String,
+    recorded_at: PgInstant,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+    line: Vec<u8>,
+}
+
+/// A UTC instant as PostgreSQL's `timestamptz` takes it: microseconds since 2000-01-01T00:00:00Z.
+#[derive(Debug)]
+struct PgInstant(i64);
+
+impl PgInstant {
+    /// Microseconds between the Unix epoch and PostgreSQL's.
+    const EPOCH: i64 = 946_684_800_000_000;
+
+    fn of(t: Timestamp) -> PgInstant {
+        PgInstant(t.as_microsecond() - PgInstant::EPOCH)
+    }
+}
+
+impl ToSql for PgInstant {
+    fn to_sql(
+        &self,
+        _: &tokio_postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        bytes::BufMut::put_i64(out, self.0);
+        Ok(tokio_postgres::types::IsNull::No)
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        *ty == tokio_postgres::types::Type::TIMESTAMPTZ
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// Writes `rows` into the events table with one binary `COPY`.
+async fn copy_in(c: &Object, rows: Vec<CopyRow>) -> Result<(), tokio_postgres::Error> {
+    use tokio_postgres::types::Type;
+    let sink = c.copy_in(COPY_EVENTS).await?;
+    let types = [
+        Type::INT8,
+        Type::UUID,
+        Type::TEXT,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TIMESTAMPTZ,
+        Type::BYTEA,
+        Type::BYTEA,
+        Type::BYTEA,
+    ];
+    let writer = tokio_postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
+    let mut writer = std::pin::pin!(writer);
+    for r in &rows {
+        writer
+            .as_mut()
+            .write(&[
+                &r.position,
+                &r.id,
+                &r.stream,
+                &r.version,
+                &r.report,
+                &r.kind,
+                &r.recorded_at,
+                &r.prev_hash,
+                &r.hash,
+                &r.line,
+            ])
+            .await?;
+    }
+    writer.finish().await?;
+    Ok(())
 }
 
 /// A failure of the access tables, as [`crate::access`] reports it.
