@@ -458,3 +458,62 @@ fn a_browser_signed_in_on_one_server_process_is_signed_in_on_the_others_until_it
     assert_eq!(page(&b), 303, "a changed password ends the session everywhere");
     assert_eq!(page(&a), 303);
 }
+
+#[test]
+fn a_subscription_whose_listening_connection_is_cut_catches_up_without_a_gap_or_a_repeat() {
+    let Some(db) = database("listener cut") else { return };
+    let base = pg::server().unwrap();
+    let application = format!("followup_listen_{}", std::process::id());
+    let url = format!("{db}&application_name={application}");
+    let store = PgStore::open(&url, true).unwrap();
+    let note = |i: usize| -> Pending {
+        let line = format!(
+            r#"{{"stream":"ra-test-2013-x/1","type":"context_noted","occurred":"2015","source":{{"document":"D","locator":"{i}"}},"data":{{"summary":"note {i}"}}}}"#
+        );
+        match events::decode(line.as_bytes()).unwrap() {
+            events::Line::New(e) => Pending::New(e),
+            events::Line::Recorded(_) => unreachable!(),
+        }
+    };
+    let append = |from: usize, to: usize| {
+        for i in from..to {
+            store.write(&mut std::iter::once(Some(note(i))), None, "tester").expect("append");
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut sub = store.subscribe(1);
+    append(0, 5);
+    let mut seen = Vec::new();
+    rt.block_on(async {
+        while seen.len() < 5 {
+            let e = tokio::time::timeout(Duration::from_secs(10), sub.next()).await.expect("in time").unwrap();
+            seen.push(e.position);
+        }
+    });
+    // Every connection of the store is cut, the listening one among them; what is committed meanwhile comes
+    // through once the listener is back.
+    let cut = pg::query(
+        &base,
+        &format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{application}' \
+             AND pid <> pg_backend_pid()"
+        ),
+    );
+    assert!(!cut.is_empty(), "connections were cut");
+    std::thread::sleep(Duration::from_millis(100));
+    // The pool's cut connections fail once; the appends retry as a client would.
+    for i in 5..15 {
+        let mut tries = 0;
+        while store.write(&mut std::iter::once(Some(note(i))), None, "tester").is_err() {
+            tries += 1;
+            assert!(tries < 20, "the store reconnects");
+        }
+    }
+    rt.block_on(async {
+        while seen.len() < 15 {
+            let e = tokio::time::timeout(Duration::from_secs(10), sub.next()).await.expect("in time").unwrap();
+            seen.push(e.position);
+        }
+    });
+    assert_eq!(seen, (1..=15).collect::<Vec<_>>(), "every event once, in order");
+}
