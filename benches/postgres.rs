@@ -257,19 +257,19 @@ fn main() {
         );
         println!(
             "| read the global log | {} | {:.1}× |",
-            per_s(f("read_all_events_per_s")),
-            pg.read / f("read_all_events_per_s")
+            per_s(f("read_log_events_per_s")),
+            pg.read / f("read_log_events_per_s")
         );
         println!(
             "| durable append, one event per save | {} | single {:.2}×, 64 appenders {:.1}× |",
-            per_s(f("append_one_events_per_s")),
-            pg.single.2 / f("append_one_events_per_s"),
-            pg.concurrent / f("append_one_events_per_s")
+            per_s(f("append_events_per_s")),
+            pg.single.2 / f("append_events_per_s"),
+            pg.concurrent / f("append_events_per_s")
         );
         println!(
             "| append in saves of 1000 events | {} | import {:.1}× |",
-            per_s(f("append_batch_events_per_s")),
-            pg.import / f("append_batch_events_per_s")
+            per_s(f("append_batched_events_per_s")),
+            pg.import / f("append_batched_events_per_s")
         );
         println!("\npeer JSON: {doc}");
     }
