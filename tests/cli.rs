@@ -910,3 +910,19 @@ fn demo_says_its_store_is_temporary_and_names_no_directory_that_is_gone() {
     assert!(!text.contains(&std::env::temp_dir().display().to_string()), "no path of the temporary directory");
     assert!(demo_text("nl").lines().next().unwrap().contains("in een tijdelijke opslag, die verdwijnt"));
 }
+
+#[test]
+fn an_empty_database_flag_is_refused_and_the_store_flag_beats_the_database_in_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = followup(dir.path()).args(["--database", "", "status"]).env_remove("FOLLOWUP_DATABASE").output().unwrap();
+    assert_eq!(out.status.code(), Some(64), "a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--database is empty"), "{out:?}");
+    // --store on the command line wins over FOLLOWUP_DATABASE: the database named there is never reached.
+    let out = followup(dir.path())
+        .args(["import", CASE])
+        .env("FOLLOWUP_DATABASE", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("79"), "{out:?}");
+}

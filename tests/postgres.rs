@@ -517,3 +517,113 @@ fn a_subscription_whose_listening_connection_is_cut_catches_up_without_a_gap_or_
     });
     assert_eq!(seen, (1..=15).collect::<Vec<_>>(), "every event once, in order");
 }
+
+#[test]
+fn copy_reaches_a_key_value_connection_string_and_its_refusal_names_the_database_without_its_password() {
+    let Some(db) = database("copy key value") else { return };
+    let base = pg::server().unwrap();
+    let schema = pg::schema_name(&format!("copy key value {}", std::process::id()));
+    let host = base.split("host=").nth(1).and_then(|h| h.split('&').next()).unwrap().to_owned();
+    let keywords = format!("host={host} user=postgres dbname=postgres options='-csearch_path={schema}'");
+    let dir = tempfile::tempdir().unwrap();
+    let sled = dir.path().join("sled");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_followup"))
+            .args(args)
+            .env_remove("FOLLOWUP_DATABASE")
+            .env_remove("FOLLOWUP_STORE")
+            .output()
+            .unwrap()
+    };
+    let sled_dir = sled.display().to_string();
+    assert!(run(&["--store", &sled_dir, "import", CASE]).status.success());
+    let out = run(&["copy", "--from", &sled_dir, "--to", &keywords]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("copied 79 events"), "{out:?}");
+    assert_eq!(export(&db), String::from_utf8(run(&["--store", &sled_dir, "export"]).stdout).unwrap());
+    // Onto a database holding another log: refused, nothing written, and the message names the database
+    // and its host but never the password in the connection string.
+    let other = dir.path().join("other");
+    let small = dir.path().join("small.jsonl");
+    std::fs::write(&small, run(&["generate", "--reports", "1", "--seed", "9"]).stdout).unwrap();
+    assert!(run(&["--store", &other.display().to_string(), "import", &small.display().to_string()]).status.success());
+    let with_password = format!("{db}&password=s3cret-word");
+    let out = run(&["copy", "--from", &other.display().to_string(), "--to", &with_password]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("nothing was copied to"), "{err}");
+    assert!(!err.contains("s3cret-word"), "the password is not shown: {err}");
+    assert_eq!(export(&db).lines().count(), 79, "nothing written");
+}
+
+#[test]
+fn listing_users_of_a_database_without_a_store_creates_no_table() {
+    let Some(db) = database("list creates nothing") else { return };
+    let base = pg::server().unwrap();
+    let schema = pg::schema_name(&format!("list creates nothing {}", std::process::id()));
+    for args in [&["user", "list"][..], &["token", "list"], &["status"]] {
+        let (code, _, err) = followup(&db, args, "");
+        assert_ne!(code, 0, "{args:?} on an empty schema fails");
+        assert!(!err.is_empty(), "{args:?} says why");
+    }
+    let tables =
+        pg::query(&base, &format!("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}'"));
+    assert_eq!(tables[0][0].as_deref(), Some("0"), "a listing created nothing");
+}
+
+#[test]
+fn a_report_column_changed_behind_the_store_is_caught_by_verify() {
+    let Some(db) = database("report column tamper") else { return };
+    let (code, _, err) = followup(&db, &["import", CASE], "");
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = followup(&db, &["verify"], "");
+    assert_eq!(code, 0, "{out}");
+    pg::run_sql(&db, "UPDATE events SET report = 'another-report' WHERE position = 3");
+    let (code, out, err) = followup(&db, &["verify"], "");
+    assert_ne!(code, 0, "a tampered index column fails verify: {out}");
+    let said = format!("{out}{err}");
+    assert!(said.contains("position 3") || said.contains("event 3"), "{said}");
+}
+
+#[test]
+fn a_database_that_cannot_be_read_gives_503_and_a_sign_in_meanwhile_does_not_count_as_failed() {
+    let Some(db) = database("access outage") else { return };
+    let token = case_with_auditor(&db);
+    let server = Server::start(&db, "127.0.0.1:0");
+    let http = agent();
+    let status = |t: &str| {
+        http.get(format!("{}/api/v1/status", server.base))
+            .header("Authorization", format!("Bearer {t}"))
+            .call()
+            .unwrap()
+    };
+    assert_eq!(status(&token).status().as_u16(), 200);
+    pg::run_sql(&db, "ALTER TABLE access_changes RENAME TO access_changes_away");
+    let mut r = status(&token);
+    assert_eq!(r.status().as_u16(), 503);
+    assert!(r.headers().get("retry-after").is_some());
+    let body = r.body_mut().read_to_string().unwrap();
+    assert!(!body.contains("access_changes"), "nothing of the database's insides: {body}");
+    // Sign-ins during the outage are refused as unavailable, not counted against the name.
+    let sign_in = |password: &str| {
+        http.post(format!("{}/login", server.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send(format!("name=Anna&password={}&next=%2F", password.replace(' ', "+")))
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for _ in 0..8 {
+        assert_eq!(sign_in(PASSWORD), 503);
+    }
+    pg::run_sql(&db, "ALTER TABLE access_changes_away RENAME TO access_changes");
+    assert_eq!(status(&token).status().as_u16(), 200);
+    let no_redirects: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+    let r = no_redirects
+        .post(format!("{}/login", server.base))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .send(format!("name=Anna&password={}&next=%2F", PASSWORD.replace(' ', "+")))
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "not throttled by the sign-ins of the outage");
+}

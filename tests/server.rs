@@ -607,6 +607,9 @@ fn live_events_resume_after_the_last_event_id_and_end_when_the_server_stops() {
     assert_eq!(read_events(&mut fresh, 1)[0].0, 80);
     assert_eq!(read_events(&mut from_start, 1)[0].0, 80);
     f.get("/api/v1/events/live", Some(&f.reader), &[("Last-Event-ID", "x")]).problem(400, Some("Last-Event-ID"));
+    // An id past the head comes from another log (a store restored to an earlier point): resuming there would
+    // skip events, so it is refused.
+    f.get("/api/v1/events/live", Some(&f.reader), &[("Last-Event-ID", "81")]).problem(400, Some("Last-Event-ID"));
     // Shutting down ends every open stream.
     let ended = std::thread::spawn(move || {
         let mut rest = String::new();

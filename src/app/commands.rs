@@ -86,7 +86,7 @@ pub fn record(
     let event_id = event.id;
     let outcome = store.append(&stream, expected, vec![event], principal.name())?;
     let position = outcome.positions.first().copied().unwrap_or(0);
-    let warnings = if outcome.appended > 0 { super::lint::written(store, position, 1)? } else { Vec::new() };
+    let warnings = if outcome.appended > 0 { super::lint::after_commit(store, position, 1) } else { Vec::new() };
     Ok(Recorded {
         event_id,
         stream,
@@ -159,7 +159,7 @@ pub fn record_batch(
     let first = outcome.positions.iter().max().map(|last| last + 1 - outcome.appended as u64);
     let warnings = match (outcome.appended, first) {
         (0, _) | (_, None) => Vec::new(),
-        (n, Some(first)) => super::lint::written(store, first, n)?,
+        (n, Some(first)) => super::lint::after_commit(store, first, n),
     };
     Ok(RecordedBatch {
         events: ids.into_iter().zip(outcome.positions).collect(),
@@ -431,7 +431,7 @@ fn finish(opened: Opened, imported: Result<ImportReport, import::ImportError>) -
     match imported {
         Ok(mut report) => {
             if let Some(from) = report.first_appended {
-                report.warnings = super::lint::written(&*opened.store, from, report.appended)?;
+                report.warnings = super::lint::after_commit(&*opened.store, from, report.appended);
             }
             Ok(report)
         }
@@ -477,8 +477,11 @@ pub struct Copied {
 /// [`AppError::Append`] when `to` holds other events (the first line that does not continue it); a read failure
 /// of `from` (nothing written); the destination's storage failures (nothing written).
 pub fn copy(from: &dyn EventStore, to: &dyn EventStore) -> Result<Copied, AppError> {
+    // The log as it is now: events the source commits meanwhile are left for another copy.
+    let source = from.head();
     let mut failure: Option<AppError> = None;
-    let mut items = from.lines(1).map_while(|item| match item {
+    let lines = from.lines(1).take_while(|item| item.as_ref().map_or(true, |(p, _)| *p <= source.position));
+    let mut items = lines.map_while(|item| match item {
         Ok((position, line)) => match events::RecordedEvent::decode(&line) {
             Ok(e) => Some(Some(Pending::Restored(e, line))),
             Err(e) => {
@@ -504,10 +507,11 @@ pub fn copy(from: &dyn EventStore, to: &dyn EventStore) -> Result<Copied, AppErr
             .map(|(_, e)| AppError::Append(e))
             .unwrap_or_else(|| AppError::Integrity("the copy was refused without a reason".into()))
     })?;
-    let source = from.head();
-    if written.head.position != source.position || written.head.hash != source.hash {
+    if written.head.position > source.position {
+        // Every line was a resend: the destination holds this log and more.
         return Err(AppError::Integrity(format!(
-            "the destination ends at position {} but the source at {}: copy again",
+            "the destination holds the source's whole log and more (it ends at position {}, the source at {}): \
+             there is nothing to copy",
             written.head.position, source.position
         )));
     }

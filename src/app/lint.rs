@@ -39,6 +39,21 @@ impl std::fmt::Display for Warning {
     }
 }
 
+/// [`written`] after a commit: the events are stored whatever the reading of them does, so a read failure
+/// becomes one warning (at `from`, field `log`) saying so rather than an error that would read as a refusal.
+pub fn after_commit(store: &dyn EventStore, from: u64, count: usize) -> Vec<Warning> {
+    written(store, from, count).unwrap_or_else(|e| {
+        vec![Warning {
+            position: from,
+            event_id: EventId::from_uuid(uuid::Uuid::nil()),
+            field: "log",
+            message: format!(
+                "the {count} events from position {from} are stored, but the checks on them could not read the log: {e}"
+            ),
+        }]
+    })
+}
+
 /// The warnings on the `count` events written from position `from` on (a write's new events), in position order;
 /// the checks that need the rest of the log read it from `store` (the streams concerned, not the whole log).
 ///

@@ -38,6 +38,9 @@ pub struct Cli {
     /// Whether `store` came from the command line, not the environment: it then conflicts with `database`.
     #[arg(skip)]
     pub store_from_command_line: bool,
+    /// Whether `database` came from the command line, not the environment.
+    #[arg(skip)]
+    pub database_from_command_line: bool,
     /// A running server to read from and record to, instead of the store (`followup serve`): its URL, such as
     /// http://127.0.0.1:8080 [env: FOLLOWUP_SERVER]
     #[arg(long, global = true, env = "FOLLOWUP_SERVER", value_name = "URL", hide_env = true)]

@@ -41,10 +41,16 @@ pub fn run(cli: Cli) -> Outcome {
     // FOLLOWUP_RECORDED_BY set for local work does not stand in the way of a server, which records under the
     // token's user; --recorded-by given with --server is refused.
     let recorded_by = cli.recorded_by.filter(|_| !(remote.is_some() && cli.recorded_by_from_env));
+    // A flag beats the environment; both flags are refused. An empty FOLLOWUP_DATABASE is unset, an empty
+    // --database a mistake (an unset variable in a script), not a fall-back to the default store.
+    if cli.database_from_command_line && cli.database.as_deref().is_some_and(|d| d.trim().is_empty()) {
+        return Err(Failure::usage("--database is empty: give a connection string such as postgres://HOST/DB"));
+    }
     let database = cli.database.filter(|d| !d.trim().is_empty());
-    if database.is_some() && cli.store.is_some() && cli.store_from_command_line {
+    if database.is_some() && cli.store.is_some() && cli.store_from_command_line && cli.database_from_command_line {
         return Err(Failure::usage("give --store DIR or --database URL, not both"));
     }
+    let database = database.filter(|_| cli.database_from_command_line || !cli.store_from_command_line);
     let ctx = Ctx { store: cli.store, database, style, recorded_by, remote };
     let stdout = io::stdout();
     let out = &mut stdout.lock();
@@ -184,7 +190,7 @@ fn copy(ctx: &Ctx, out: &mut impl Write, from: &str, to: &str) -> Outcome {
             if opened.store.head().position == 0 {
                 opened.close_and_remove_if_created();
             }
-            return Err(Failure::from(e).context(format!("nothing was copied to {to}")));
+            return Err(Failure::from(e).context(format!("nothing was copied to {}", destination.describe())));
         }
     };
     if ctx.style.format == Format::Json {
@@ -883,13 +889,14 @@ async fn shutdown_signal() {
     }
 }
 
-/// The access file of the store's directory.
-fn access_file(ctx: &Ctx) -> Result<followup::access::AccessFile, Failure> {
+/// The users and tokens of the store; `create`: a database's tables are created if absent (a change), else a
+/// database without a store is refused (a listing never creates one).
+fn access_file(ctx: &Ctx, create: bool) -> Result<followup::access::AccessFile, Failure> {
     match ctx.location()? {
         Location::Dir(dir) => Ok(followup::access::AccessFile::in_dir(&dir)),
         Location::Memory => Err(Failure::usage("users live in a store's directory")),
         Location::Database(url) => {
-            let store = Arc::new(followup::PgStore::open(&url, true)?);
+            let store = Arc::new(followup::PgStore::open(&url, create)?);
             Ok(followup::access::AccessFile::in_records(store.place(), Arc::clone(&store) as _))
         }
     }
@@ -920,7 +927,7 @@ fn read_password() -> Result<String, Failure> {
 }
 
 fn user(ctx: &Ctx, out: &mut impl Write, command: UserCommand) -> Outcome {
-    let access = access_file(ctx)?;
+    let access = access_file(ctx, !matches!(command, UserCommand::List))?;
     match command {
         UserCommand::Add { name, role } => {
             let password = read_password()?;
@@ -952,7 +959,7 @@ fn user(ctx: &Ctx, out: &mut impl Write, command: UserCommand) -> Outcome {
 }
 
 fn token(ctx: &Ctx, out: &mut impl Write, command: TokenCommand) -> Outcome {
-    let access = access_file(ctx)?;
+    let access = access_file(ctx, !matches!(command, TokenCommand::List))?;
     match command {
         TokenCommand::Create { name, days } => {
             let (token, record) = access.create_token(&name, days, Timestamp::now()).map_err(access_failure)?;

@@ -139,6 +139,7 @@ pub fn main() -> ExitCode {
         let mut cli = <Cli as clap::FromArgMatches>::from_arg_matches(&m)?;
         cli.recorded_by_from_env = m.value_source("recorded_by") == Some(clap::parser::ValueSource::EnvVariable);
         cli.store_from_command_line = m.value_source("store") == Some(clap::parser::ValueSource::CommandLine);
+        cli.database_from_command_line = m.value_source("database") == Some(clap::parser::ValueSource::CommandLine);
         Ok(cli)
     });
     let cli = match parsed {

@@ -525,7 +525,21 @@ async fn live(
         })?),
     };
     let from = match (last, p.number("from")?) {
-        (Some(last), _) => last + 1,
+        (Some(last), _) => {
+            // A client cannot have seen an event past the head: the log it followed is not this one (a store
+            // restored to an earlier point, another store). Resuming there would skip the events up to it.
+            let head = state.store.head().position;
+            if last > head {
+                return Err(Problem::param(
+                    "Last-Event-ID",
+                    format!(
+                        "Last-Event-ID {last} is past the end of the log (position {head}): this is not the log the \
+                         client followed; reconnect without it"
+                    ),
+                ));
+            }
+            last + 1
+        }
         (None, Some(from)) => from.max(1),
         (None, None) => state.store.head().position + 1,
     };
@@ -749,7 +763,7 @@ fn small_json<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) 
 async fn users(caller: Caller, RawQuery(q): RawQuery, St(state): Shared) -> Result<Response, Problem> {
     caller.needs(Role::Admin)?;
     Params::parse(q.as_deref(), &[])?;
-    let access = state.access.current().map_err(internal)?;
+    let access = state.access.current().map_err(super::access_unreadable)?;
     let users: Vec<_> =
         access.users.iter().map(|u| json!({"name": u.name, "role": u.role, "added": u.added})).collect();
     let tokens: Vec<_> = access
@@ -769,6 +783,9 @@ fn access_problem(e: crate::access::AccessError) -> Problem {
         crate::access::AccessError::Invalid(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
         crate::access::AccessError::InvalidField { field, message } => {
             Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).with_field(field)
+        }
+        e @ (crate::access::AccessError::Database { .. } | crate::access::AccessError::Io { .. }) => {
+            super::access_unreadable(e)
         }
         other => internal(other),
     }

@@ -245,11 +245,21 @@ impl FromRequestParts<Arc<State>> for Caller {
 ///
 /// # Errors
 /// 401 for a bearer token that is unknown or expired; 500 when the access file cannot be read.
+/// The answer when the users and tokens cannot be read (the database down, the file unreadable): 503 with
+/// Retry-After, a detail that names nothing of the server's insides; the cause goes to the server's log.
+pub fn access_unreadable(e: crate::access::AccessError) -> Problem {
+    tracing::error!(error = %e, "the users and tokens are out of reach");
+    let mut p = Problem::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "the users and tokens are out of reach just now: try again shortly",
+    );
+    p.headers.push((header::RETRY_AFTER, HeaderValue::from_static("5")));
+    p
+}
+
 pub fn caller(headers: &axum::http::HeaderMap, state: &State) -> Result<Option<Caller>, Problem> {
-    let access = state
-        .access
-        .current()
-        .map_err(|e| Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("access: {e}")))?;
+    let access = state.access.current().map_err(access_unreadable)?;
     if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let token = auth.strip_prefix("Bearer ").map(str::trim).unwrap_or("");
         return match access.by_token(token, jiff::Timestamp::now()) {

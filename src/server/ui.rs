@@ -294,13 +294,23 @@ async fn login(
     let st = Arc::clone(&state);
     let (n, pw) = (name.clone(), password);
     let signed_in = tokio::task::spawn_blocking(move || {
-        st.access.current().ok().and_then(|a| a.sign_in(&n, &pw).map(|u| (u.name.clone(), u.password.clone())))
+        st.access.current().map(|a| a.sign_in(&n, &pw).map(|u| (u.name.clone(), u.password.clone())))
     })
     .await
-    .ok()
-    .flatten();
+    .unwrap_or(Ok(None));
     match signed_in {
-        Some((user, credential)) => {
+        // The users cannot be read: not a failed sign-in, so nothing counts against the name.
+        Err(e) => {
+            tracing::error!(error = %e, "the users and tokens could not be read for a sign-in");
+            let error = lang.pick(
+                "Signing in is not possible just now: try again shortly.",
+                "Aanmelden kan nu even niet: probeer het zo opnieuw.",
+            );
+            let mut r = login_page(lang, Some(error.into()), &next, &name, StatusCode::SERVICE_UNAVAILABLE);
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            r
+        }
+        Ok(Some((user, credential))) => {
             state.throttle.succeeded(&user);
             let previous = auth::cookie(&headers, auth::COOKIE);
             let id = state.sessions.start(&user, &credential, previous);
@@ -308,7 +318,7 @@ async fn login(
             r.headers_mut().insert(header::SET_COOKIE, auth::session_cookie(&id, state.options.secure_cookies));
             r
         }
-        None => {
+        Ok(None) => {
             state.throttle.failed(&name, Some(peer.ip()));
             let error = lang.pick("That name and password do not match.", "Naam en wachtwoord passen niet bij elkaar.");
             login_page(lang, Some(error.into()), &next, &name, StatusCode::UNAUTHORIZED)

@@ -23,7 +23,7 @@ use events::{EventId, Hash, NewEvent, RecordedEvent, StreamId, Timestamp};
 
 pub use memory::MemoryStore;
 pub use planner::{Pending, CHUNK_EVENTS, MAX_ERRORS};
-pub use postgres::{is_database_url, PgStore};
+pub use postgres::{database_place, is_database_url, PgStore};
 pub use sled_backend::SledStore;
 pub use subscription::Subscription;
 
@@ -611,6 +611,17 @@ pub struct Opened {
 enum Created {
     /// The directory was made, with these parents (the outermost first made), or was empty before.
     Dir { outermost: Option<PathBuf>, dir: PathBuf },
+}
+
+impl Location {
+    /// What messages call the store: its directory, or its database's name and host (never a password).
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Dir(dir) => dir.display().to_string(),
+            Location::Memory => "memory".into(),
+            Location::Database(url) => database_place(url),
+        }
+    }
 }
 
 impl Opened {

@@ -7,7 +7,8 @@
 //! Every commit goes through the commit planner ([`super::planner`]) inside one transaction that first takes the
 //! head row `FOR UPDATE`: that row is the serialisation point of every writer of the database, whatever its
 //! process, so positions are assigned from the head in commit order and a rolled-back write leaves no gap (no
-//! sequence is used). The transaction runs with `synchronous_commit` on and a write is acknowledged only once
+//! sequence is used). The transaction waits for the local flush (`synchronous_commit` raised from `off`, other
+//! settings kept) and a write is acknowledged only once
 //! `COMMIT` has returned, so an acknowledged event is in the database's durable log. Small writes waiting at the
 //! same moment in one process are planned in turn and committed in one transaction (group commit), as the sled
 //! store combines them under one fsync.
@@ -111,7 +112,7 @@ const VERSIONS: &str = "SELECT stream, version FROM streams WHERE stream = ANY($
 // Pages are exact ranges of positions (positions have no gaps), never a LIMIT: a range the planner can estimate
 // takes the primary key even when a bulk import left the table's statistics stale.
 const PAGE_LINES: &str = "SELECT position, line FROM events WHERE position >= $1 AND position <= $2 ORDER BY position";
-const PAGE_CHECKED: &str = "SELECT position, id::text, stream, version, line FROM events WHERE position >= $1 \
+const PAGE_CHECKED: &str = "SELECT position, id::text, stream, version, line, report FROM events WHERE position >= $1 \
      AND position <= $2 ORDER BY position";
 
 /// The event store in a PostgreSQL database. Cheap to clone: clones share the pool. Any number of processes may
@@ -243,9 +244,36 @@ fn describe(config: &Config) -> String {
     format!("PostgreSQL database {db} on {host}")
 }
 
-/// Whether `text` names a PostgreSQL database rather than a directory: a `postgres://` or `postgresql://` URL.
+/// Whether `text` names a PostgreSQL database rather than a directory: a `postgres://` or `postgresql://` URL, or
+/// libpq's `key=value` form whose first key is one of its connection keywords (`host=/run/postgresql dbname=x`).
 pub fn is_database_url(text: &str) -> bool {
-    text.starts_with("postgres://") || text.starts_with("postgresql://")
+    const KEYS: &[&str] = &[
+        "host",
+        "hostaddr",
+        "port",
+        "dbname",
+        "user",
+        "password",
+        "options",
+        "application_name",
+        "sslmode",
+        "connect_timeout",
+        "target_session_attrs",
+        "channel_binding",
+        "keepalives",
+        "keepalives_idle",
+    ];
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        return true;
+    }
+    let first = text.split_whitespace().next().unwrap_or("");
+    first.split_once('=').is_some_and(|(key, _)| KEYS.contains(&key))
+}
+
+/// What messages call the database a connection string names, never showing its password:
+/// `PostgreSQL database NAME on HOST` (or `a database connection string` when it does not parse).
+pub fn database_place(url: &str) -> String {
+    Config::from_str(url).map_or_else(|_| "a database connection string".into(), |c| describe(&c))
 }
 
 impl PgStore {
@@ -450,86 +478,19 @@ struct Known {
     versions: HashMap<StreamId, Option<u64>>,
 }
 
-/// One write's transaction, holding the head row: the planner's view of the log, staged events included.
-struct Txn<'a> {
+/// How a write looks up committed ids, lines and stream versions in batches, into its [`Known`].
+struct Lookups<'a> {
     store: &'a Inner,
     conn: Arc<Object>,
-    /// Another connection for looking up committed ids and versions while a staged chunk is being inserted on
-    /// `conn` (the head row is held, so what is committed cannot change); `None`: `conn` looks up too.
-    lookups: Option<Arc<Object>>,
     known: Rc<RefCell<Known>>,
-    /// The insert of the last staged chunk, under way while the planner seals the next one.
-    pending: RefCell<Option<tokio::task::JoinHandle<Result<(), BackendError>>>>,
-    /// Whether nothing was committed when the write began: then nothing committed is there to look up.
+    /// Whether nothing was committed when the write began: then there is nothing to look up.
     empty: bool,
-    open: bool,
 }
 
-impl Drop for Txn<'_> {
-    fn drop(&mut self) {
-        let pending = self.pending.borrow_mut().take();
-        if self.open {
-            // Rolled back on the store's runtime, once an insert under way ended; the connection returns to the
-            // pool after.
-            let conn = Arc::clone(&self.conn);
-            self.store.handle.spawn(async move {
-                if let Some(insert) = pending {
-                    let _ = insert.await;
-                }
-                let _ = conn.batch_execute("ROLLBACK").await;
-            });
-        }
-    }
-}
-
-impl<'a> Txn<'a> {
-    /// Begins a write: a transaction with `synchronous_commit` on that holds the head row; returns the head.
-    fn begin(store: &'a Inner) -> Result<(Txn<'a>, Head), BackendError> {
-        let conn = store.connect()?;
-        let c = Arc::clone(&conn);
-        let row = store.run(async move {
-            c.batch_execute("BEGIN; SET LOCAL synchronous_commit TO on").await.map_err(pg)?;
-            let rows = query(&c, LOCK_HEAD, &Vec::new()).await.map_err(pg)?;
-            rows.into_iter().next().ok_or_else(|| damaged("the head row is missing".into()))
-        });
-        let txn = Txn {
-            store,
-            conn,
-            lookups: None,
-            known: Rc::new(RefCell::new(Known::default())),
-            pending: RefCell::new(None),
-            empty: false,
-            open: true,
-        };
-        let head = head_of(&row?)?;
-        let mut txn = txn;
-        txn.empty = head.position == 0;
-        Ok((txn, head))
-    }
-
+impl Lookups<'_> {
     fn query(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, BackendError> {
-        self.settle()?;
         let c = Arc::clone(&self.conn);
         self.store.run(async move { query(&c, sql, &params).await.map_err(pg) })
-    }
-
-    /// Waits for the insert under way, if any: what follows on the transaction's connection sees its rows.
-    fn settle(&self) -> Result<(), BackendError> {
-        let Some(insert) = self.pending.borrow_mut().take() else { return Ok(()) };
-        self.store.run(async move {
-            insert.await.map_err(|e| BackendError::new(ErrorKind::Internal, format!("an insert failed: {e}")))?
-        })
-    }
-
-    /// A query for looking up committed rows, on the connection for lookups.
-    fn look(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, BackendError> {
-        match &self.lookups {
-            Some(c) => {
-                let c = Arc::clone(c);
-                self.store.run(async move { query(&c, sql, &params).await.map_err(pg) })
-            }
-            None => self.query(sql, params),
-        }
     }
 
     /// Looks up at once every id and stream `items` name that is not known yet.
@@ -566,7 +527,7 @@ impl<'a> Txn<'a> {
         }
         if !ids.is_empty() {
             let texts: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
-            let rows = self.look(BY_IDS, vec![Box::new(texts)])?;
+            let rows = self.query(BY_IDS, vec![Box::new(texts)])?;
             for id in &ids {
                 known.ids.insert(*id, None);
             }
@@ -580,7 +541,7 @@ impl<'a> Txn<'a> {
         }
         if !streams.is_empty() {
             let texts: Vec<String> = streams.iter().map(|s| s.as_str().to_owned()).collect();
-            let rows = self.look(VERSIONS, vec![Box::new(texts)])?;
+            let rows = self.query(VERSIONS, vec![Box::new(texts)])?;
             for s in &streams {
                 known.versions.insert(s.clone(), None);
             }
@@ -591,6 +552,88 @@ impl<'a> Txn<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// One write's transaction, holding the head row: the planner's view of the log, staged events included.
+struct Txn<'a> {
+    store: &'a Inner,
+    conn: Arc<Object>,
+    known: Rc<RefCell<Known>>,
+    /// The insert of the last staged chunk, under way while the planner seals the next one.
+    pending: RefCell<Option<tokio::task::JoinHandle<Result<(), BackendError>>>>,
+    /// Whether nothing was committed when the write began: then nothing committed is there to look up.
+    empty: bool,
+    open: bool,
+}
+
+impl Drop for Txn<'_> {
+    fn drop(&mut self) {
+        let pending = self.pending.borrow_mut().take();
+        if self.open {
+            // Rolled back on the store's runtime, once an insert under way ended; the connection returns to the
+            // pool after.
+            let conn = Arc::clone(&self.conn);
+            self.store.handle.spawn(async move {
+                if let Some(insert) = pending {
+                    let _ = insert.await;
+                }
+                let _ = conn.batch_execute("ROLLBACK").await;
+            });
+        }
+    }
+}
+
+/// Begins a write transaction whose COMMIT returns only once the commit is flushed to the server's disk: an
+/// `off` setting of `synchronous_commit` is raised to `on` for it; `local`, `remote_write`, `on` and
+/// `remote_apply` already wait for that flush (the last three also for standbys) and are kept, so a database set
+/// to wait for its replicas still does.
+const BEGIN_DURABLE: &str = "BEGIN; SELECT set_config('synchronous_commit', 'on', true) \
+                             WHERE current_setting('synchronous_commit') = 'off'";
+
+impl<'a> Txn<'a> {
+    /// Begins a write: a transaction with `synchronous_commit` on that holds the head row; returns the head.
+    fn begin(store: &'a Inner) -> Result<(Txn<'a>, Head), BackendError> {
+        let conn = store.connect()?;
+        let c = Arc::clone(&conn);
+        let row = store.run(async move {
+            c.batch_execute(BEGIN_DURABLE).await.map_err(pg)?;
+            let rows = query(&c, LOCK_HEAD, &Vec::new()).await.map_err(pg)?;
+            rows.into_iter().next().ok_or_else(|| damaged("the head row is missing".into()))
+        });
+        // Made before the head is read, so that a failure rolls the transaction back.
+        let mut txn = Txn {
+            store,
+            conn,
+            known: Rc::new(RefCell::new(Known::default())),
+            pending: RefCell::new(None),
+            empty: false,
+            open: true,
+        };
+        let head = head_of(&row?)?;
+        txn.empty = head.position == 0;
+        Ok((txn, head))
+    }
+
+    fn query(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, BackendError> {
+        self.settle()?;
+        let c = Arc::clone(&self.conn);
+        self.store.run(async move { query(&c, sql, &params).await.map_err(pg) })
+    }
+
+    /// Waits for the insert under way, if any: what follows on the transaction's connection sees its rows.
+    fn settle(&self) -> Result<(), BackendError> {
+        let Some(insert) = self.pending.borrow_mut().take() else { return Ok(()) };
+        self.store.run(async move {
+            insert.await.map_err(|e| BackendError::new(ErrorKind::Internal, format!("an insert failed: {e}")))?
+        })
+    }
+
+    /// The lookups of this write's committed rows on `conn`: the transaction's own connection when nothing is
+    /// staged meanwhile, or another one, which may run while a staged chunk is being inserted (the head row is
+    /// held, so what is committed cannot change).
+    fn lookups(&self, conn: Arc<Object>) -> Lookups<'a> {
+        Lookups { store: self.store, conn, known: Rc::clone(&self.known), empty: self.empty }
     }
 
     /// Inserts sealed events.
@@ -712,13 +755,13 @@ impl Stage for Txn<'_> {
 }
 
 /// The items of a large write, looked up [`LOOKUP_ITEMS`] at a time before the planner takes them.
-struct LookingUp<'t, 'a, 'i> {
-    txn: &'t Txn<'a>,
+struct LookingUp<'a, 'i> {
+    lookups: Lookups<'a>,
     items: &'i mut dyn Iterator<Item = Option<Pending>>,
     buffer: std::collections::VecDeque<Option<Pending>>,
 }
 
-impl Iterator for LookingUp<'_, '_, '_> {
+impl Iterator for LookingUp<'_, '_> {
     type Item = Option<Pending>;
 
     fn next(&mut self) -> Option<Option<Pending>> {
@@ -726,7 +769,7 @@ impl Iterator for LookingUp<'_, '_, '_> {
             self.buffer.extend((&mut *self.items).take(LOOKUP_ITEMS));
             let items: Vec<Option<Pending>> = self.buffer.iter().cloned().collect();
             // A failed lookup is no refusal: the planner then asks for each id itself, and meets the failure.
-            let _ = self.txn.look_up(&items);
+            let _ = self.lookups.look_up(&items);
         }
         self.buffer.pop_front()
     }
@@ -743,20 +786,10 @@ impl PgStore {
     ) -> Result<Written, Refusals> {
         let inner = &*self.inner;
         let (mut txn, start) = Txn::begin(inner).map_err(|e| vec![(0, e.into())])?;
-        txn.lookups = Some(inner.connect().map_err(|e| vec![(0, e.into())])?);
-        let decision = {
-            let view = Txn {
-                store: inner,
-                conn: Arc::clone(&txn.conn),
-                lookups: txn.lookups.clone(),
-                known: Rc::clone(&txn.known),
-                pending: RefCell::new(None),
-                empty: txn.empty,
-                open: false,
-            };
-            let mut looking = LookingUp { txn: &view, items, buffer: Default::default() };
-            planner::plan(&mut txn, start, (inner.clock)(), &mut looking, expect, recorded_by)?
-        };
+        let lookups = txn.lookups(inner.connect().map_err(|e| vec![(0, e.into())])?);
+        let mut looking = LookingUp { lookups, items, buffer: Default::default() };
+        let decision = planner::plan(&mut txn, start, (inner.clock)(), &mut looking, expect, recorded_by)?;
+        drop(looking);
         match decision {
             Decision::Nothing { positions, version, .. } => {
                 Ok(Written { positions, appended: 0, version, head: start })
@@ -839,7 +872,8 @@ impl PgStore {
             }
         };
         let all: Vec<Option<Pending>> = writes.iter().flat_map(|w| w.items.iter().cloned()).collect();
-        let _ = txn.look_up(&all);
+        // Nothing is staged in a group: its lookups share the transaction's connection.
+        let _ = txn.lookups(Arc::clone(&txn.conn)).look_up(&all);
         let (commit, planned) = planner::plan_group(&txn, start, (inner.clock)(), writes);
         let failed = match &commit {
             Some(commit) => txn.commit(commit).err(),
@@ -1145,10 +1179,16 @@ impl EventStore for PgStore {
                     let stream: String = row.try_get(2).map_err(pg)?;
                     let version = to_u64(row.try_get(3).map_err(pg)?);
                     let line: Vec<u8> = row.try_get(4).map_err(pg)?;
+                    let report: String = row.try_get(5).map_err(pg)?;
                     let decoded = chain::decode_stored(&line);
                     let index = decoded.as_ref().ok().and_then(|e| {
                         if e.id.to_string() != id {
                             Some(format!("the row at position {position} holds id {id}, its line {}", e.id))
+                        } else if e.stream.report() != report {
+                            Some(format!(
+                                "the row at position {position} says report {report}, its line {}",
+                                e.stream.report()
+                            ))
                         } else if e.stream.as_str() != stream || e.version != version {
                             Some(format!(
                                 "the row at position {position} says {stream} version {version}, its line {} version {}",
@@ -1311,6 +1351,13 @@ fn access_of(
 }
 
 const USERS: &str = "SELECT name, role, password, added FROM users ORDER BY name";
+
+impl PgStore {
+    /// A query of the sessions table, its failure as [`crate::access`] reports it.
+    fn sessions(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, crate::access::AccessError> {
+        self.inner.query(sql, params).map_err(|e| access_failure(&self.inner.place, e))
+    }
+}
 const TOKENS: &str = "SELECT id, username, sha256, created, expires FROM tokens ORDER BY created, id";
 
 impl crate::access::AccessRecords for PgStore {
@@ -1340,7 +1387,7 @@ impl crate::access::AccessRecords for PgStore {
         let conn = inner.connect().map_err(fail)?;
         let c = Arc::clone(&conn);
         let read = inner.run(async move {
-            c.batch_execute("BEGIN; SET LOCAL synchronous_commit TO on; SELECT changes FROM access_changes FOR UPDATE")
+            c.batch_execute(&format!("{BEGIN_DURABLE}; SELECT changes FROM access_changes FOR UPDATE"))
                 .await
                 .map_err(pg)?;
             let users = query(&c, USERS, &Vec::new()).await.map_err(pg)?;
@@ -1411,7 +1458,21 @@ impl crate::access::AccessRecords for PgStore {
         ended: Option<&str>,
         idle: Duration,
     ) -> Result<(), crate::access::AccessError> {
-        self.start_session_row(digest, session, ended, idle)
+        let idle = idle.as_secs_f64();
+        let ended = ended.map(str::to_owned);
+        self.sessions(
+            "DELETE FROM sessions WHERE seen < now() - make_interval(secs => $1) OR digest = $2",
+            vec![Box::new(idle), Box::new(ended)],
+        )?;
+        let sql = "INSERT INTO sessions (digest, username, csrf, credential, seen) VALUES ($1, $2, $3, $4, now())";
+        let params: Params = vec![
+            Box::new(digest.to_owned()),
+            Box::new(session.user.clone()),
+            Box::new(session.csrf.clone()),
+            Box::new(session.credential.clone()),
+        ];
+        self.sessions(sql, params)?;
+        Ok(())
     }
 
     fn use_session(
@@ -1436,39 +1497,6 @@ impl crate::access::AccessRecords for PgStore {
 
     fn end_session(&self, digest: &str) -> Result<(), crate::access::AccessError> {
         self.sessions("DELETE FROM sessions WHERE digest = $1", vec![Box::new(digest.to_owned())])?;
-        Ok(())
-    }
-}
-
-impl PgStore {
-    fn sessions(&self, sql: &'static str, params: Params) -> Result<Vec<Row>, crate::access::AccessError> {
-        self.inner.query(sql, params).map_err(|e| access_failure(&self.inner.place, e))
-    }
-}
-
-/// The session part of [`crate::access::AccessRecords`] for [`PgStore`]: the table `sessions`.
-impl PgStore {
-    fn start_session_row(
-        &self,
-        digest: &str,
-        s: &crate::access::SessionRecord,
-        ended: Option<&str>,
-        idle: Duration,
-    ) -> Result<(), crate::access::AccessError> {
-        let idle = idle.as_secs_f64();
-        let ended = ended.map(str::to_owned);
-        self.sessions(
-            "DELETE FROM sessions WHERE seen < now() - make_interval(secs => $1) OR digest = $2",
-            vec![Box::new(idle), Box::new(ended)],
-        )?;
-        let sql = "INSERT INTO sessions (digest, username, csrf, credential, seen) VALUES ($1, $2, $3, $4, now())";
-        let params: Params = vec![
-            Box::new(digest.to_owned()),
-            Box::new(s.user.clone()),
-            Box::new(s.csrf.clone()),
-            Box::new(s.credential.clone()),
-        ];
-        self.sessions(sql, params)?;
         Ok(())
     }
 }
