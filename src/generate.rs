@@ -275,6 +275,7 @@ impl Gen {
                     evidence,
                     attributable,
                     supersedes: None,
+                    label: None,
                 };
                 g.push(rec, as_of, &format!("{} Aanbeveling {}, Conclusie", i + 1, i + 1), Body::StatusAssessed(body));
                 as_of_year += g.rng.random_range(1..=2);

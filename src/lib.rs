@@ -8,6 +8,7 @@
 pub mod access;
 pub mod app;
 mod chain;
+pub mod draft;
 mod generate;
 mod import;
 pub mod render;

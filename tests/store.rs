@@ -169,6 +169,7 @@ fn assessment(stream: &StreamId, evidence: Vec<EventId>) -> NewEvent {
         evidence,
         attributable: Some(true),
         supersedes: None,
+        label: None,
     });
     NewEvent::new(stream.clone(), date("2017-11"), source, body)
 }

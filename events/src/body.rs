@@ -432,6 +432,11 @@ pub struct StatusAssessed {
     /// The earlier assessment this one replaces, when it moves the as-of date backwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<EventId>,
+    /// The verdict in the office's own words (*Gedeeltelijk uitgevoerd*, *Closed – implemented*), shown beside
+    /// the code. Absent in lines written before labels existed, and then not written at all, so their content
+    /// ids and hashes are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// `event_retracted`.

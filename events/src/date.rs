@@ -19,6 +19,10 @@ pub enum Precision {
     Season(Season),
     /// A quarter, EDTF sub-year groupings 33 to 36: `2015-36` is the fourth quarter of 2015.
     Quarter(u8),
+    /// A quadrimester (third of a year), EDTF sub-year groupings 37 to 39: `2014-38` is May to August 2014.
+    Quadrimester(u8),
+    /// A semester (half-year), EDTF sub-year groupings 40 and 41: `2016-40` is January to June 2016.
+    Semester(u8),
     /// A calendar month: `2013-05`, or `1989-11-XX` (day unspecified).
     Month,
     /// A calendar day: `2013-07-04`.
@@ -63,9 +67,10 @@ pub enum Qualifier {
 #[non_exhaustive]
 pub enum DateError {
     /// The text is not of an accepted shape.
-    #[error("`{0}` is not an EDTF date (expected YYYY, YYYY-MM or YYYY-MM-DD, a season YYYY-21..24, a quarter YYYY-33..36, unspecified digits such as 199X, 19XX, 2004-XX or 1989-11-XX, each optionally followed by ?, ~ or %; or an interval START/END of two such dates, such as 2011/2012)")]
+    #[error("`{0}` is not an EDTF date (expected YYYY, YYYY-MM or YYYY-MM-DD, a season YYYY-21..24, a quarter YYYY-33..36, a quadrimester YYYY-37..39, a semester YYYY-40..41, unspecified digits such as 199X, 19XX, 2004-XX or 1989-11-XX, each optionally followed by ?, ~ or %; or an interval START/END of two such dates, such as 2011/2012)")]
     Syntax(String),
-    /// The month is not 01 to 12, nor a season (21 to 24), nor a quarter (33 to 36).
+    /// The month is not 01 to 12, nor a season (21 to 24), a quarter (33 to 36), a quadrimester (37 to 39) or a
+    /// semester (40, 41).
     #[error("`{0}` has no month or sub-year grouping {1:02}")]
     Month(String, u8),
     /// The day does not exist in that month (`2013-02-30`, `2015-02-29`).
@@ -84,7 +89,7 @@ pub enum DateError {
 }
 
 /// A date as precise as its source, in EDTF level 1 (ISO 8601-2): a century or decade (unspecified digits), a
-/// year, season, quarter, month or day, with an EDTF qualifier; or an interval of two such dates.
+/// year, season, quarter, quadrimester, semester (EDTF level 2 sub-year groupings 33 to 41), month or day, with an EDTF qualifier; or an interval of two such dates.
 ///
 /// Stored as written (`2015` stays `2015` everywhere) and compared as the closed interval of calendar days it
 /// covers: `2013` covers 2013-01-01 to 2013-12-31, `2016-23` covers 2016-09-01 to 2016-11-30, `199X` covers
@@ -116,7 +121,8 @@ pub struct PartialDate {
 
 impl PartialDate {
     /// Parses EDTF level 1 text: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, seasons `YYYY-21` to `YYYY-24`, quarters
-    /// `YYYY-33` to `YYYY-36`, unspecified digits from the right (`199X`, `19XX`, `2004-XX`, `1985-04-XX`,
+    /// `YYYY-33` to `YYYY-36`, quadrimesters `YYYY-37` to `YYYY-39` (January to April, May to August,
+    /// September to December), semesters `YYYY-40` and `YYYY-41` (January to June, July to December), unspecified digits from the right (`199X`, `19XX`, `2004-XX`, `1985-04-XX`,
     /// `1985-XX-XX`), each optionally followed by `?`, `~` or `%`; or an interval `START/END` of two of them
     /// (`2011/2012`, `2004-06~/2006-08`). Years are 0000 to 9999.
     ///
@@ -265,6 +271,18 @@ impl PartialDate {
                         let to = first((q * 3) as i8, 1)?.last_of_month();
                         (from, to, Precision::Quarter(q))
                     }
+                    37..=39 => {
+                        let q = mm - 36;
+                        let from = first(((q - 1) * 4 + 1) as i8, 1)?;
+                        let to = first((q * 4) as i8, 1)?.last_of_month();
+                        (from, to, Precision::Quadrimester(q))
+                    }
+                    40 | 41 => {
+                        let h = mm - 39;
+                        let from = first(((h - 1) * 6 + 1) as i8, 1)?;
+                        let to = first((h * 6) as i8, 1)?.last_of_month();
+                        (from, to, Precision::Semester(h))
+                    }
                     _ => return Err(DateError::Month(text.to_owned(), mm)),
                 }
             }
@@ -365,6 +383,12 @@ mod tests {
         check("2015-34", "2015-04-01", "2015-06-30");
         check("2015-35", "2015-07-01", "2015-09-30");
         check("2015-36", "2015-10-01", "2015-12-31");
+        check("2014-37", "2014-01-01", "2014-04-30");
+        check("2014-38", "2014-05-01", "2014-08-31");
+        check("2014-39", "2014-09-01", "2014-12-31");
+        check("2016-40", "2016-01-01", "2016-06-30");
+        check("2016-41", "2016-07-01", "2016-12-31");
+        check("2016-41~", "2016-07-01", "2016-12-31");
         check("2014-03~", "2014-03-01", "2014-03-31");
         check("2015?", "2015-01-01", "2015-12-31");
         check("2015%", "2015-01-01", "2015-12-31");
@@ -445,6 +469,8 @@ mod tests {
         assert_eq!(PartialDate::parse("2013-13"), Err(DateError::Month("2013-13".into(), 13)));
         assert_eq!(PartialDate::parse("2013-25"), Err(DateError::Month("2013-25".into(), 25)));
         assert_eq!(PartialDate::parse("2013-00"), Err(DateError::Month("2013-00".into(), 0)));
+        assert_eq!(PartialDate::parse("2013-42"), Err(DateError::Month("2013-42".into(), 42)));
+        assert_eq!(PartialDate::parse("2013-32"), Err(DateError::Month("2013-32".into(), 32)));
         assert_eq!(PartialDate::parse("2013-21-01"), Err(DateError::Month("2013-21-01".into(), 21)));
         assert_eq!(PartialDate::parse("2013-04-31"), Err(DateError::Impossible("2013-04-31".into())));
         assert_eq!(PartialDate::parse("2013-04-00"), Err(DateError::Impossible("2013-04-00".into())));

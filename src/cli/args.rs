@@ -187,6 +187,25 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Draft the events of a follow-up report from its text (plain text, or a PDF through pdftotext) as JSON
+    /// Lines for review: each line marked `"draft": true` with a confidence and the quote it rests on; with
+    /// --compare, score the drafts against a hand-encoded log instead
+    Draft {
+        /// The report: a text file, or a PDF (read with `pdftotext -layout`, from Debian's poppler-utils)
+        file: PathBuf,
+        /// The document's title in the drafts' sources [default: the title the text gives its report]
+        #[arg(long, value_name = "TITLE")]
+        document: Option<String>,
+        /// The report's id (its stream) [default: the audit office, the year and the title's first word]
+        #[arg(long, value_name = "REPORT")]
+        report: Option<String>,
+        /// Write the drafts to this file instead of standard output
+        #[arg(long, value_name = "FILE", conflicts_with = "compare")]
+        out: Option<PathBuf>,
+        /// Score the drafts against this hand-encoded log (JSON Lines): recall and precision per kind
+        #[arg(long, value_name = "FILE")]
+        compare: Option<PathBuf>,
+    },
     /// Serve the store to a team: the HTTP API under /api/v1 and the browser UI, with live updates; until
     /// SIGINT or SIGTERM
     Serve {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use events::{Date, Hash, PartialDate, StreamId, Timestamp};
+use events::{Date, Hash, NewEvent, PartialDate, StreamId, Timestamp};
 use followup::app::{self, AppError, ImportFormat, ImportInput, Principal, TimelineQuery};
 use followup::render::Lang;
 use followup::{EventStore, Location};
@@ -73,6 +73,9 @@ pub fn run(cli: Cli) -> Outcome {
             report(&ctx, out, &dir, (as_of, known_at), only, title, force)?
         }
         Command::Generate { reports, seed } => generate(&ctx, out, reports, seed)?,
+        Command::Draft { file, document, report, out: to, compare } => {
+            draft(ctx.style, out, &file, followup::draft::Options { document, report }, to, compare)?
+        }
         Command::Export { out: file } => export(&ctx, out, file)?,
         Command::Copy { from, to } => copy(&ctx, out, &from, &to)?,
         Command::Serve { listen, public, secure_cookies, allowed_hosts } => {
@@ -712,6 +715,75 @@ fn generate(ctx: &Ctx, out: &mut impl Write, reports: usize, seed: u64) -> Outco
         out.write_all(b"\n")?;
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The text of a report: a text file as it is (UTF-8), a PDF through `pdftotext -layout`.
+fn report_text(file: &Path) -> Result<String, Failure> {
+    let bytes = std::fs::read(file).map_err(|e| Failure::from(e).context(format!("could not read {}", file.display())))?;
+    let bytes = if bytes.starts_with(b"%PDF") {
+        let run = std::process::Command::new("pdftotext").arg("-layout").arg(file).arg("-").output();
+        match run {
+            Ok(o) if o.status.success() => o.stdout,
+            Ok(o) => {
+                return Err(Failure::usage(format!(
+                    "pdftotext could not read {}: {}",
+                    file.display(),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Failure::usage(format!(
+                    "{} is a PDF, and reading one needs pdftotext (Debian: apt-get install poppler-utils); or give \
+                     its text, such as from `pdftotext -layout FILE`",
+                    file.display()
+                )))
+            }
+            Err(e) => return Err(Failure::from(e).context("could not run pdftotext")),
+        }
+    } else {
+        bytes
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        Failure::usage(format!("{} is not UTF-8 text (byte {at} is not): give a PDF or a UTF-8 text file", file.display()))
+    })
+}
+
+fn draft(
+    style: Style,
+    out: &mut impl Write,
+    file: &Path,
+    options: followup::draft::Options,
+    to: Option<PathBuf>,
+    compare: Option<PathBuf>,
+) -> Outcome {
+    let text = report_text(file)?;
+    let drafted = followup::draft::draft(&text, &options)
+        .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    if let Some(reference) = compare {
+        let read = std::fs::File::open(&reference)
+            .map_err(|e| Failure::from(e).context(format!("could not read {}", reference.display())))?;
+        let events = followup::read_events(io::BufReader::new(read), |_| {})
+            .map_err(|e| Failure::from(app::AppError::from(e)).context(format!("{} is not a log", reference.display())))?;
+        let reference: Vec<NewEvent> = events.into_iter().map(|(_, p)| p.into_new()).collect();
+        let drafts: Vec<NewEvent> = drafted.events.iter().map(|d| d.event.clone()).collect();
+        let scores = followup::draft::compare::compare(&drafts, &reference);
+        output::draft_scores(out, style, &scores, &drafted.unread)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut text = String::new();
+    for d in &drafted.events {
+        text.push_str(&d.to_line());
+        text.push('\n');
+    }
+    match to {
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())))?;
+            writeln!(out, "{} drafts written to {}; review them, set \"draft\": false on each one accepted, then `followup import --drafts {}`", drafted.events.len(), path.display(), path.display())?;
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

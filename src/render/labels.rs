@@ -120,6 +120,14 @@ pub fn date(lang: Lang, d: &PartialDate) -> String {
             Lang::En => format!("Q{q} {year:04}"),
             Lang::Nl => format!("{q}e kwartaal {year:04}"),
         },
+        Precision::Quadrimester(_) => {
+            let (from, to) = (month(lang, start.month()), month(lang, d.end().month()));
+            format!("{from}–{to} {year:04}")
+        }
+        Precision::Semester(h) => match lang {
+            Lang::En => format!("H{h} {year:04}"),
+            Lang::Nl => format!("{}e helft {year:04}", if h == 1 { "1" } else { "2" }),
+        },
     };
     let circa = lang.pick("c.", "ca.");
     match d.qualifier() {

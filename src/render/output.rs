@@ -354,6 +354,54 @@ pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<
     Ok(())
 }
 
+/// Writes the scores of drafts against a hand-encoded log, and the time phrases not read: `{"scores": [...],
+/// "unread": [...]}` or a table with each kind's recall and precision, then what was missed and what was extra.
+pub fn draft_scores(
+    out: &mut impl Write,
+    style: Style,
+    scores: &[crate::draft::compare::Score],
+    unread: &[crate::draft::Unread],
+) -> Result<()> {
+    only_text_or_json(style.format, "draft --compare")?;
+    if style.format == Format::Json {
+        let scores: Vec<_> = scores
+            .iter()
+            .map(|s| {
+                serde_json::json!({"kind": s.kind, "reference": s.reference, "drafted": s.drafted, "matched": s.matched,
+                    "recall": s.recall(), "precision": s.precision(), "missed": s.missed, "extra": s.extra})
+            })
+            .collect();
+        let unread: Vec<_> =
+            unread.iter().map(|u| serde_json::json!({"line": u.line, "phrase": u.phrase, "why": u.why})).collect();
+        return json(out, &serde_json::json!({"scores": scores, "unread": unread}));
+    }
+    let mut t = table(&["kind", "reference", "drafted", "matched", "recall", "precision"]);
+    for s in scores {
+        let pct = |x: f64| format!("{:.0}%", x * 100.0);
+        t.add_row(vec![
+            cell(s.kind.to_owned()),
+            cell(s.reference.to_string()),
+            cell(s.drafted.to_string()),
+            cell(s.matched.to_string()),
+            cell(pct(s.recall())),
+            cell(pct(s.precision())),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    for s in scores {
+        for m in &s.missed {
+            writeln!(out, "missed  {}: {m}", s.kind)?;
+        }
+        for e in &s.extra {
+            writeln!(out, "extra   {}: {e}", s.kind)?;
+        }
+    }
+    for u in unread {
+        writeln!(out, "unread  line {}: \"{}\" ({})", u.line, u.phrase, u.why)?;
+    }
+    Ok(())
+}
+
 /// Writes the overdue commitments on `day`: `{"on", "overdue": [...]}` or a table.
 pub fn due(out: &mut impl Write, style: Style, day: events::Date, overdue: &[projections::Overdue]) -> Result<()> {
     let lang = style.lang;

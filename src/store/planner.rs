@@ -34,6 +34,21 @@ pub enum Pending {
 }
 
 impl Pending {
+    /// The event as a new one: a restored event without its place in the log, time and hashes.
+    pub fn into_new(self) -> NewEvent {
+        match self {
+            Pending::New(e) => e,
+            Pending::Restored(e, _) => NewEvent {
+                id: e.id,
+                stream: e.stream,
+                occurred: e.occurred,
+                source: e.source,
+                body: e.body,
+                recorded_by: Some(e.recorded_by),
+            },
+        }
+    }
+
     /// The event's id.
     pub fn id(&self) -> EventId {
         match self {

@@ -1,0 +1,520 @@
+//! Drafting the events of a follow-up report from its text, for an auditor to review and import.
+//!
+//! [`draft`] reads a Dutch (or English) follow-up report (*opvolgingsonderzoek*) as plain text and proposes
+//! its events: the report and its recommendations, the executive's response and stance per recommendation, the
+//! commitments in it, the verdict per recommendation with its as-of date, committee and council meetings and
+//! motions, and dated facts. Every draft carries its source (document, locator with section and line, the
+//! sentence it rests on as quote), a confidence, and is marked as a draft; its id is derived from its content,
+//! so the same text gives the same drafts. [`compare`] measures drafts against a hand-encoded log.
+//!
+//! The rules are the phrases of the seed (the Amsterdam audit office's 2017 follow-up on aftercare for
+//! ex-prisoners) and their English equivalents; what they cannot read is returned as [`Unread`] phrases.
+
+pub mod compare;
+pub mod dates;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use events::{
+    ActionTaken, Body, CommitmentMade, CommitteeDiscussed, CouncilDecided, CouncilMotionVoted, EventId,
+    ExecutiveResponded, Money, MotionResult, NewEvent, Noted, PartialDate, Precision, RecommendationIssued,
+    ReportPublished, Source, Stance, StatusAssessed, StreamId, Unanimous, Verdict, Votes,
+};
+use regex::Regex;
+use text::{Kind, Sentence};
+
+/// What the drafter needs besides the text.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The document's title as sources name it; default: the title the text gives its report, else the file name.
+    pub document: Option<String>,
+    /// The report's id (stream); default: derived from the audit office, the year and the title.
+    pub report: Option<String>,
+}
+
+/// One drafted event with how sure the rule that made it is (0 to 1) and which rule it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DraftEvent {
+    /// The event as it would be imported.
+    pub event: NewEvent,
+    /// How sure the rule is: 0.9 for a heading or a verdict line, 0.7 for an explicit date, 0.4 for a date
+    /// taken from the section's state of affairs.
+    pub confidence: f64,
+    /// The rule, in a few words (`verdict line`, `date phrase "in 2014"`).
+    pub rule: String,
+}
+
+impl DraftEvent {
+    /// The draft as one JSON Lines line: the event's input line with `"draft": true`, `confidence` and `rule`.
+    pub fn to_line(&self) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(&self.event.to_line()).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("draft".into(), true.into());
+            o.insert("confidence".into(), serde_json::json!((self.confidence * 100.0).round() / 100.0));
+            o.insert("rule".into(), self.rule.clone().into());
+        }
+        v.to_string()
+    }
+}
+
+/// A time phrase met but not read: where, what, why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unread {
+    /// The 1-based line of the text.
+    pub line: usize,
+    /// The phrase.
+    pub phrase: String,
+    /// Why it gave no date.
+    pub why: &'static str,
+}
+
+/// The drafts of one text, in the order of the text's sections, and the phrases not read.
+#[derive(Clone, Debug, Default)]
+pub struct Drafted {
+    /// The drafts.
+    pub events: Vec<DraftEvent>,
+    /// Time phrases met but not read as dates.
+    pub unread: Vec<Unread>,
+}
+
+/// Why a text gave no drafts.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DraftError {
+    /// No recommendation heading ("Aanbeveling N", "Recommendation N") was found.
+    #[error("the text holds no recommendation heading (a line \"N Aanbeveling N\" or \"N Recommendation N\"): is it a follow-up report?")]
+    NoRecommendations,
+    /// The report's id is not a valid stream name.
+    #[error("report id `{0}`: {1}")]
+    ReportId(String, String),
+}
+
+static PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:heeft|has|published)\b.{0,40}?\b(?:in|on)\s+(\p{L}+\s+\d{4})\s+(?:het|the|its|a)?\s*(?:rapport|report)\s+[“‘\x22]([^”’\x22]{4,200})[”’\x22]").unwrap()
+});
+static AUDITOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:[Rr]ekenkamer|Court of Audit|Audit Office)\s+(\p{Lu}\p{Ll}+(?:[- ]\p{Lu}\p{Ll}+)?)").unwrap()
+});
+static AMOUNT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"€\s?(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{2}))?").unwrap());
+static COMMITTEE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\bcommissie\s+(\p{Lu}{2,8})\b").unwrap());
+
+/// The verdict a conclusion line gives, with its words as the office wrote them.
+fn verdict_of(line: &str) -> Option<(Verdict, String)> {
+    let (_, words) = line.split_once(':')?;
+    let words = words.trim().trim_end_matches(['.', ' ']);
+    let w = words.to_lowercase();
+    let verdict = if w.starts_with("niet meer relevant") || w.starts_with("no longer relevant") {
+        Verdict::NoLongerRelevant
+    } else if w.starts_with("niet uitgevoerd") || w.starts_with("not implemented") {
+        Verdict::NotImplemented
+    } else if w.starts_with("gedeeltelijk uitgevoerd")
+        || w.starts_with("deels uitgevoerd")
+        || w.starts_with("partially implemented")
+    {
+        Verdict::PartiallyImplemented
+    } else if w.starts_with("in uitvoering") || w.starts_with("in progress") || w.starts_with("being implemented") {
+        Verdict::InProgress
+    } else if w.starts_with("uitgevoerd") || w.starts_with("volledig uitgevoerd") || w.starts_with("implemented")
+        || w.starts_with("fully implemented")
+    {
+        Verdict::Implemented
+    } else {
+        return None;
+    };
+    let label: String = words.chars().take_while(|c| c.is_alphabetic() || *c == ' ').collect();
+    Some((verdict, capitalise(label.trim())))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The stance a response sentence states, if it states one.
+fn stance_of(sentence: &str) -> Option<Stance> {
+    let s = sentence.to_lowercase();
+    let adopts = ["overgenomen", "over te nemen", "neemt de aanbeveling over", "stemde in met", "stemt in met",
+        "onderschrijft", "accepted", "agreed with", "agrees with", "adopted"];
+    let rejects = ["niet overgenomen", "niet over te nemen", "wijst de aanbeveling af", "wees de aanbeveling af",
+        "rejected", "did not accept", "does not accept"];
+    let partly = ["gedeeltelijk overgenomen", "deels overgenomen", "partially accepted", "partly accepted"];
+    let reserved = ["kanttekening", "nuancering", "voorbehoud", "reservation"];
+    if rejects.iter().any(|p| s.contains(p)) {
+        Some(Stance::Rejected)
+    } else if partly.iter().any(|p| s.contains(p)) {
+        Some(Stance::PartiallyAdopted)
+    } else if adopts.iter().any(|p| s.contains(p)) {
+        Some(if reserved.iter().any(|p| s.contains(p)) { Stance::AdoptedWithReservations } else { Stance::Adopted })
+    } else {
+        None
+    }
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.to_lowercase().chars() {
+        let c = match c {
+            'á' | 'à' | 'ä' | 'â' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' => 'o',
+            'ú' | 'ù' | 'ü' => 'u',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// Sections whose dates are about the audit itself (its method, its team, its questions), not facts of the
+/// follow-up.
+fn about_the_audit(section: &str) -> bool {
+    let s = section.to_lowercase();
+    ["colofon", "werkwijze", "onderzoeksverantwoording", "aanleiding", "opvolging aanbevelingen", "inleiding",
+        "samenvatting", "method", "colophon", "introduction"]
+        .iter()
+        .any(|w| s.contains(w))
+}
+
+/// Whether a sentence tells the state of affairs now, to be dated by its section's as-of date: it says so
+/// (inmiddels, op dit moment, momenteel), or it is an item of a list whose lead sentence is not in the simple
+/// past (Dutch *werd*, *was*: done then, not standing now).
+fn tells_the_present(s: &Sentence, lead: Option<&Sentence>) -> bool {
+    let t = s.text.to_lowercase();
+    let markers = ["inmiddels", "op dit moment", "momenteel", " nu ", "thans", "currently", "at present", "now "];
+    if markers.iter().any(|m| t.contains(m)) {
+        return true;
+    }
+    let past = |text: &str| {
+        let words: Vec<String> = text.to_lowercase().split(|c: char| !c.is_alphabetic()).map(str::to_owned).collect();
+        ["werd", "werden", "was", "waren", "had", "hadden", "were"].iter().any(|w| words.iter().any(|x| x == w))
+    };
+    s.kind == Kind::Item && !lead.is_some_and(|l| past(&l.text))
+}
+
+/// Whether a sentence tells a plan or an expectation rather than a fact (*gepland*, *zal*, *het streven*).
+fn tells_a_plan(text: &str) -> bool {
+    let t = format!(" {} ", text.to_lowercase());
+    [" gepland", " beoogd", "het streven", " zal ", " zullen ", " planned", " will be "]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+/// Whether a section tells how the council and its committees treated the report: its meetings are drafted as
+/// such, and its other sentences are no facts of the follow-up (its footnotes may be).
+fn about_the_council(section: &str) -> bool {
+    let s = section.to_lowercase();
+    ["raadscommissie", "gemeenteraad", "behandeling rapport", "council", "committee"].iter().any(|w| s.contains(w))
+}
+
+/// Proposes the events of a follow-up report's text.
+///
+/// # Errors
+/// [`DraftError::NoRecommendations`] when no recommendation heading is found; [`DraftError::ReportId`] for a
+/// report id that is not a valid stream name.
+pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
+    let sentences = text::sentences(text);
+    let mut out = Drafted::default();
+    let numbers: Vec<u32> = sentences
+        .iter()
+        .filter_map(|s| match s.kind {
+            Kind::Recommendation(n) => Some(n),
+            _ => None,
+        })
+        .fold(Vec::new(), |mut v, n| {
+            if !v.contains(&n) {
+                v.push(n);
+            }
+            v
+        });
+    if numbers.is_empty() {
+        return Err(DraftError::NoRecommendations);
+    }
+    // The report: its title and publication date, its office.
+    let published = sentences.iter().find_map(|s| PUBLISHED.captures(&s.text).map(|c| (s, c[1].to_owned(), c[2].to_owned())));
+    let publication: Option<PartialDate> =
+        published.as_ref().and_then(|(_, when, _)| dates::dates_in(when).0.into_iter().next().map(|d| d.date));
+    let title = published.as_ref().map(|(_, _, t)| t.trim().to_owned());
+    let auditor = sentences
+        .iter()
+        .find_map(|s| AUDITOR.captures(&s.text).map(|c| format!("Rekenkamer {}", &c[1])))
+        .unwrap_or_else(|| "the audit office".into());
+    let document = options.document.clone().or_else(|| title.clone()).unwrap_or_else(|| "report".into());
+    let year = publication.as_ref().map(|d| d.start().year());
+    let report = match &options.report {
+        Some(r) => r.clone(),
+        None => {
+            let first_word = title.as_deref().map(slug).and_then(|t| t.split('-').next().map(str::to_owned));
+            let parts = [Some(slug(&auditor)), year.map(|y| y.to_string()), first_word];
+            parts.into_iter().flatten().collect::<Vec<_>>().join("-")
+        }
+    };
+    let report_stream = StreamId::parse(&report).map_err(|e| DraftError::ReportId(report.clone(), e.to_string()))?;
+    let source = |s: &Sentence| Source {
+        document: document.clone(),
+        locator: {
+            let place = s.place.locator();
+            let page = s.page.map(|p| format!(", p. {p}")).unwrap_or_default();
+            format!("{place}{page}, line {}", s.line).trim_start_matches(", ").to_owned()
+        },
+        quote: Some(s.text.clone()),
+    };
+    let rec_stream = |n: u32| report_stream.recommendation_stream(n).ok();
+    let push = |out: &mut Drafted, stream: StreamId, occurred: PartialDate, src: Source, body: Body, c: f64, rule: String| {
+        let event = NewEvent::new(stream, occurred, src, body);
+        if event.validate().is_ok() && !out.events.iter().any(|d| d.event.id == event.id) {
+            out.events.push(DraftEvent { event, confidence: c, rule });
+        }
+    };
+    let occurred_default = publication.clone();
+    if let (Some((s, _, t)), Some(when)) = (&published, &publication) {
+        let body = Body::ReportPublished(ReportPublished {
+            title: t.clone(),
+            auditor: auditor.clone(),
+            summary: format!("{t}: {} recommendations", numbers.len()),
+            url: None,
+        });
+        push(&mut out, report_stream.clone(), when.clone(), source(s), body, 0.8, "report named as published".into());
+    }
+    // The recommendations, their responses and commitments.
+    let all_adopted = sentences.iter().find(|s| {
+        let t = s.text.to_lowercase();
+        (t.contains("alle aanbevelingen") && t.contains("overgenomen")) || t.contains("accepted all recommendations")
+    });
+    // The as-of date of each recommendation's state of affairs, for its verdict and its present-tense facts.
+    let mut as_of: BTreeMap<u32, PartialDate> = BTreeMap::new();
+    for &n in &numbers {
+        let here: Vec<&Sentence> = sentences.iter().filter(|s| s.place.recommendation == Some(n)).collect();
+        let stand = here.iter().find(|s| s.place.sub.to_lowercase().starts_with("stand van zaken")
+            || s.place.sub.to_lowercase().starts_with("state of affairs"));
+        if let Some(d) = stand.and_then(|s| dates::dates_in(&s.place.sub).0.into_iter().next()) {
+            let mut date = d.date;
+            // A year alone, with the month given in the text ("Op dit moment (december 2017)"): that month.
+            if date.precision() == Precision::Year {
+                let now = here.iter().filter(|s| s.place.sub == stand.map(|s| s.place.sub.clone()).unwrap_or_default()).find_map(|s| {
+                    let t = s.text.to_lowercase();
+                    let at = t.find("op dit moment (").or_else(|| t.find("at present ("))?;
+                    dates::dates_in(&s.text[at..]).0.into_iter().next().map(|d| d.date)
+                });
+                if let Some(month) = now.filter(|m| m.start().year() == date.start().year()) {
+                    date = month;
+                }
+            }
+            as_of.insert(n, date);
+        }
+    }
+    let latest = as_of.values().max().cloned();
+    for &n in &numbers {
+        let Some(stream) = rec_stream(n) else { continue };
+        let here: Vec<&Sentence> = sentences.iter().filter(|s| s.place.recommendation == Some(n)).collect();
+        let words: Vec<&&Sentence> = here.iter().filter(|s| s.kind == Kind::Recommendation(n)).collect();
+        if let (Some(first), Some(when)) = (words.first(), &occurred_default) {
+            let text = words.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+            let mut src = source(first);
+            src.quote = Some(text.clone());
+            let body = Body::RecommendationIssued(RecommendationIssued { number: n, text, explanation: None, owner: None });
+            push(&mut out, stream.clone(), when.clone(), src, body, 0.9, "recommendation heading".into());
+        }
+        let response: Vec<&&Sentence> = here
+            .iter()
+            .filter(|s| {
+                let sub = s.place.sub.to_lowercase();
+                s.kind == Kind::Body && (sub.starts_with("reactie") || sub.starts_with("bestuurlijke reactie") || sub.starts_with("response"))
+            })
+            .collect();
+        let response_date = response
+            .first()
+            .and_then(|s| dates::dates_in(&s.place.sub).0.into_iter().next().map(|d| d.date))
+            .map(|d| match &occurred_default {
+                Some(p) if p.start().year() == d.start().year() => p.clone(),
+                _ => d,
+            })
+            .or_else(|| occurred_default.clone());
+        if let Some(when) = &response_date {
+            let stated = response.iter().find_map(|s| stance_of(&s.text).map(|st| (s, st)));
+            let reserved = response.iter().any(|s| {
+                let t = s.text.to_lowercase();
+                ["kanttekening", "nuancering", "voorbehoud", "reservation"].iter().any(|w| t.contains(w))
+            });
+            let summary = response.iter().take(2).map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+            match (stated, all_adopted) {
+                (Some((s, stance)), _) => {
+                    let stance = if stance == Stance::Adopted && reserved { Stance::AdoptedWithReservations } else { stance };
+                    let body = Body::ExecutiveResponded(ExecutiveResponded { stance, summary, recommendations: vec![] });
+                    push(&mut out, stream.clone(), when.clone(), source(s), body, 0.9, "stance in the response".into());
+                }
+                (None, Some(all)) if !response.is_empty() => {
+                    let body = Body::ExecutiveResponded(ExecutiveResponded { stance: Stance::Adopted, summary, recommendations: vec![] });
+                    push(&mut out, stream.clone(), when.clone(), source(all), body, 0.6, "all recommendations adopted, said once for the report".into());
+                }
+                _ => {}
+            }
+            for s in &response {
+                let t = s.text.to_lowercase();
+                if ["toegezegd", "zegde toe", "zegt toe", "stelde voor om", "stelt voor om", "committed to", "promised"].iter().any(|w| t.contains(w)) {
+                    let body = Body::CommitmentMade(CommitmentMade { summary: s.text.clone(), due: None, recommendations: vec![], owner: None });
+                    push(&mut out, stream.clone(), when.clone(), source(s), body, 0.6, "commitment in the response".into());
+                }
+            }
+        }
+    }
+    // Meetings of the committee and the council.
+    let mut meeting_sentences: Vec<usize> = Vec::new();
+    let mut council_day: BTreeMap<String, PartialDate> = BTreeMap::new();
+    for (i, s) in sentences.iter().enumerate() {
+        if s.kind == Kind::Footnote || matches!(s.kind, Kind::Recommendation(_) | Kind::Conclusion(_)) {
+            continue;
+        }
+        let t = s.text.to_lowercase();
+        let days: Vec<PartialDate> = dates::dates_in(&s.text).0.into_iter().map(|d| d.date).filter(|d| d.precision() == Precision::Day).collect();
+        let council_section = s.place.recommendation.is_none()
+            && (s.place.section.to_lowercase().contains("gemeenteraad") || s.place.section.to_lowercase().contains("council"));
+        if council_section {
+            if let Some(d) = days.first() {
+                council_day.entry(s.place.section.clone()).or_insert_with(|| d.clone());
+            }
+            let Some(day) = council_day.get(&s.place.section).cloned() else { continue };
+            let unanimous = t.contains("algemene stemmen") || t.contains("unanimous");
+            let result = if t.contains("verworpen") || t.contains("rejected") {
+                Some(MotionResult::Rejected)
+            } else if t.contains("ingetrokken") || t.contains("withdrawn") {
+                Some(MotionResult::Withdrawn)
+            } else if t.contains("aangenomen") || t.contains("adopted") {
+                Some(MotionResult::Adopted)
+            } else {
+                None
+            };
+            if let (true, Some(result), true) = (t.contains("motie") || t.contains("motion"), result, unanimous) {
+                // The motion's words: the quoted text of the sentence that tabled it.
+                let tabled = sentences[..i].iter().rev().take(4).find(|p| p.text.to_lowercase().contains("motie ingediend") || p.text.to_lowercase().contains("motion was tabled"));
+                let motion = tabled.map(|p| p.text.clone()).unwrap_or_else(|| s.text.clone());
+                let body = Body::CouncilMotionVoted(CouncilMotionVoted { motion, result, votes: Votes::Unanimous(Unanimous::Unanimous), summary: s.text.clone(), recommendations: vec![] });
+                push(&mut out, report_stream.clone(), day.clone(), source(s), body, 0.7, "motion and its result in the council's section".into());
+                meeting_sentences.push(i);
+            } else if result == Some(MotionResult::Adopted) && (t.contains("voordracht") || t.contains("besluit") || t.contains("proposal")) {
+                let votes = unanimous.then_some(Votes::Unanimous(Unanimous::Unanimous));
+                let body = Body::CouncilDecided(CouncilDecided { summary: s.text.clone(), votes, recommendations: vec![] });
+                push(&mut out, report_stream.clone(), day.clone(), source(s), body, 0.7, "decision in the council's section".into());
+                meeting_sentences.push(i);
+            }
+            continue;
+        }
+        let in_committee = t.contains("commissievergadering") || (t.contains("commissie") && (t.contains("behandeld") || t.contains("besproken")));
+        if let (true, Some(day)) = (in_committee, days.first()) {
+            let committee = COMMITTEE.captures(&s.text).map(|c| c[1].to_owned()).or_else(|| {
+                sentences.iter().find_map(|o| COMMITTEE.captures(&o.text).map(|c| c[1].to_owned()))
+            });
+            let body = Body::CommitteeDiscussed(CommitteeDiscussed { committee: committee.unwrap_or_else(|| "raadscommissie".into()), summary: s.text.clone(), recommendations: vec![] });
+            let stream = s.place.recommendation.and_then(rec_stream).unwrap_or_else(|| report_stream.clone());
+            push(&mut out, stream, day.clone(), source(s), body, 0.7, "committee meeting with its day".into());
+            meeting_sentences.push(i);
+        }
+    }
+    // Verdicts, then dated facts, whose ids the verdicts name as evidence.
+    let mut facts_of: BTreeMap<u32, Vec<EventId>> = BTreeMap::new();
+    for (i, s) in sentences.iter().enumerate() {
+        if meeting_sentences.contains(&i) || matches!(s.kind, Kind::Recommendation(_) | Kind::Conclusion(_)) {
+            continue;
+        }
+        let sub = s.place.sub.to_lowercase();
+        if sub.starts_with("reactie") || sub.starts_with("nawoord") || sub.starts_with("response") || sub.starts_with("afterword") {
+            continue;
+        }
+        if s.place.recommendation.is_none() && about_the_audit(&s.place.section) {
+            continue;
+        }
+        if s.place.recommendation.is_none() && about_the_council(&s.place.section) && s.kind != Kind::Footnote {
+            continue;
+        }
+        if s.text.to_lowercase().contains("aanloop naar") || s.text.to_lowercase().contains("run-up to") {
+            for d in dates::dates_in(&s.text).0 {
+                out.unread.push(Unread { line: s.line, phrase: d.text, why: "the run-up to a date: before it, how long unsaid" });
+            }
+            continue;
+        }
+        if tells_a_plan(&s.text) {
+            for d in dates::dates_in(&s.text).0 {
+                out.unread.push(Unread { line: s.line, phrase: d.text, why: "in a sentence that tells a plan, not a fact" });
+            }
+            continue;
+        }
+        let stand = sub.starts_with("stand van zaken") || sub.starts_with("state of affairs");
+        let (found, unread) = dates::dates_in(&s.text);
+        out.unread.extend(unread.into_iter().map(|u| Unread { line: s.line, phrase: u.text, why: u.why }));
+        let t = s.text.to_lowercase();
+        let mut dated: Vec<(PartialDate, String, f64)> = Vec::new();
+        for d in found {
+            // The audit's own report, named again, is no fact of the follow-up.
+            let of_the_report = publication.as_ref().is_some_and(|p| d.date.start() <= p.start() && p.start() <= d.date.end())
+                && ["rapport", "onderzoek", "report", "audit"].iter().any(|w| t.contains(w));
+            if of_the_report {
+                continue;
+            }
+            if latest.as_ref().is_some_and(|l| d.date.start() > l.end()) {
+                out.unread.push(Unread { line: s.line, phrase: d.text.clone(), why: "after the state of affairs: a plan, not a fact" });
+                continue;
+            }
+            if !dated.iter().any(|(x, ..)| *x == d.date) {
+                dated.push((d.date, format!("date phrase \"{}\"", d.text), 0.7));
+            }
+        }
+        let lead = sentences[..i].iter().rev().find(|p| p.kind != Kind::Item);
+        if dated.is_empty() && stand && tells_the_present(s, lead) {
+            if let Some(d) = s.place.recommendation.and_then(|n| as_of.get(&n)) {
+                dated.push((d.clone(), "the state of affairs, told in the present".into(), 0.4));
+            }
+        }
+        let stream = match s.place.recommendation.and_then(rec_stream) {
+            Some(r) => r,
+            None => report_stream.clone(),
+        };
+        for (date, rule, confidence) in dated {
+            let body = if stand {
+                let amount = AMOUNT.captures(&s.text).and_then(|c| {
+                    let euros: i64 = c[1].replace('.', "").parse().ok()?;
+                    let cents: i64 = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
+                    Some(Money::eur(euros.checked_mul(100)?.checked_add(cents)?))
+                });
+                Body::ActionTaken(ActionTaken { summary: s.text.clone(), amount, fulfils: vec![], recommendations: vec![] })
+            } else {
+                Body::ContextNoted(Noted { summary: s.text.clone(), recommendations: vec![] })
+            };
+            let before = out.events.len();
+            push(&mut out, stream.clone(), date, source(s), body, confidence, rule);
+            if out.events.len() > before {
+                if let Some(n) = s.place.recommendation {
+                    facts_of.entry(n).or_default().push(out.events[before].event.id);
+                }
+            }
+        }
+    }
+    for &n in &numbers {
+        let Some(stream) = rec_stream(n) else { continue };
+        let boxed: Vec<&Sentence> = sentences.iter().filter(|s| s.kind == Kind::Conclusion(n)).collect();
+        let Some((head, (verdict, label))) = boxed.iter().find_map(|s| verdict_of(&s.text).map(|v| (*s, v))) else { continue };
+        let Some(date) = as_of.get(&n).cloned().or_else(|| latest.clone()) else { continue };
+        let rationale = boxed.iter().filter(|s| !std::ptr::eq(**s, head)).map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+        let attributable = (!matches!(verdict, Verdict::Implemented | Verdict::NoLongerRelevant)).then(|| {
+            let r = rationale.to_lowercase();
+            !(r.contains("niet te wijten aan") || r.contains("not attributable") || r.contains("niet toe te rekenen"))
+        });
+        let body = Body::StatusAssessed(StatusAssessed {
+            verdict,
+            as_of: date.clone(),
+            assessor: auditor.clone(),
+            rationale: if rationale.is_empty() { head.text.clone() } else { rationale },
+            evidence: facts_of.get(&n).cloned().unwrap_or_default(),
+            attributable,
+            supersedes: None,
+            label: Some(label),
+        });
+        push(&mut out, stream, date, source(head), body, 0.9, "verdict line".into());
+    }
+    Ok(out)
+}

@@ -1,0 +1,96 @@
+//! `followup draft` on the seed's follow-up report, measured against the hand-encoded case: the targets of
+//! recall and precision per kind, deterministic output, and drafts that import once reviewed.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+const TEXT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam-2017.txt");
+const CASE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam.jsonl");
+
+fn followup(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_followup"))
+        .args(args)
+        .env_remove("FOLLOWUP_STORE")
+        .env_remove("FOLLOWUP_DATABASE")
+        .env_remove("FOLLOWUP_SERVER")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_draft_of_the_seed_finds_every_recommendation_stance_and_verdict_and_most_dated_facts() {
+    let out = followup(&["draft", TEXT, "--compare", CASE, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let score = |kind: &str| {
+        report["scores"].as_array().unwrap().iter().find(|s| s["kind"] == kind).cloned().unwrap()
+    };
+    for kind in ["recommendations", "stances", "verdicts"] {
+        let s = score(kind);
+        assert_eq!((s["reference"].as_u64(), s["matched"].as_u64(), s["drafted"].as_u64()), (Some(5), Some(5), Some(5)), "{kind}: {s}");
+    }
+    let facts = score("dated facts");
+    assert_eq!(facts["reference"], 45);
+    let (recall, precision) = (facts["recall"].as_f64().unwrap(), facts["precision"].as_f64().unwrap());
+    assert!(recall >= 0.70, "dated facts recall {recall}: {facts}");
+    assert!(precision >= 0.80, "dated facts precision {precision}: {facts}");
+    // The phrases it could not read are listed with their lines.
+    let unread = report["unread"].as_array().unwrap();
+    assert!(unread.iter().any(|u| u["phrase"] == "vòòr 2014" && u["line"] == 559), "{unread:?}");
+}
+
+#[test]
+fn drafts_carry_their_source_a_marker_and_a_confidence_and_the_same_text_gives_the_same_drafts() {
+    let first = followup(&["draft", TEXT]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let again = followup(&["draft", TEXT]);
+    assert_eq!(first.stdout, again.stdout, "deterministic");
+    let lines: Vec<Value> =
+        String::from_utf8(first.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.len() > 50, "{}", lines.len());
+    for l in &lines {
+        assert_eq!(l["draft"], true, "{l}");
+        let c = l["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c), "{l}");
+        assert!(l["source"]["locator"].as_str().unwrap().contains("line "), "{l}");
+        assert!(!l["source"]["quote"].as_str().unwrap().is_empty(), "{l}");
+    }
+    let verdict = lines
+        .iter()
+        .find(|l| l["type"] == "status_assessed" && l["stream"].as_str().unwrap().ends_with("/4"))
+        .unwrap();
+    // "Stand van zaken 2017" gives the year; "Op dit moment (december 2017)" in that section the month.
+    assert_eq!(verdict["data"]["as_of"], "2017-12");
+    assert_eq!(verdict["data"]["verdict"], "implemented");
+    assert_eq!(verdict["data"]["label"], "Volledig uitgevoerd");
+    let response = lines
+        .iter()
+        .find(|l| l["type"] == "executive_responded" && l["stream"].as_str().unwrap().ends_with("/2"))
+        .unwrap();
+    assert_eq!(response["data"]["stance"], "adopted_with_reservations");
+    assert_eq!(response["source"]["locator"], "2 Aanbeveling 2, Reactie college 2013, line 170");
+}
+
+#[test]
+fn a_text_without_recommendations_a_binary_file_and_a_pdf_without_pdftotext_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("notes.txt");
+    std::fs::write(&plain, "Een brief zonder aanbevelingen.\n").unwrap();
+    let out = followup(&["draft", plain.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no recommendation heading"), "{out:?}");
+    let binary = dir.path().join("x.txt");
+    std::fs::write(&binary, b"1 Aanbeveling 1\n\xff\xfe").unwrap();
+    let out = followup(&["draft", binary.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not UTF-8 text (byte 16"), "{out:?}");
+    let pdf = dir.path().join("r.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 not really").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_followup"))
+        .args(["draft", pdf.to_str().unwrap()])
+        .env("PATH", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs pdftotext"), "{out:?}");
+}
