@@ -23,12 +23,14 @@ fn the_draft_of_the_seed_finds_every_recommendation_stance_and_verdict_and_most_
     let out = followup(&["draft", TEXT, "--compare", CASE, "--format", "json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let score = |kind: &str| {
-        report["scores"].as_array().unwrap().iter().find(|s| s["kind"] == kind).cloned().unwrap()
-    };
+    let score = |kind: &str| report["scores"].as_array().unwrap().iter().find(|s| s["kind"] == kind).cloned().unwrap();
     for kind in ["recommendations", "stances", "verdicts"] {
         let s = score(kind);
-        assert_eq!((s["reference"].as_u64(), s["matched"].as_u64(), s["drafted"].as_u64()), (Some(5), Some(5), Some(5)), "{kind}: {s}");
+        assert_eq!(
+            (s["reference"].as_u64(), s["matched"].as_u64(), s["drafted"].as_u64()),
+            (Some(5), Some(5), Some(5)),
+            "{kind}: {s}"
+        );
     }
     let facts = score("dated facts");
     assert_eq!(facts["reference"], 45);
@@ -56,10 +58,8 @@ fn drafts_carry_their_source_a_marker_and_a_confidence_and_the_same_text_gives_t
         assert!(l["source"]["locator"].as_str().unwrap().contains("line "), "{l}");
         assert!(!l["source"]["quote"].as_str().unwrap().is_empty(), "{l}");
     }
-    let verdict = lines
-        .iter()
-        .find(|l| l["type"] == "status_assessed" && l["stream"].as_str().unwrap().ends_with("/4"))
-        .unwrap();
+    let verdict =
+        lines.iter().find(|l| l["type"] == "status_assessed" && l["stream"].as_str().unwrap().ends_with("/4")).unwrap();
     // "Stand van zaken 2017" gives the year; "Op dit moment (december 2017)" in that section the month.
     assert_eq!(verdict["data"]["as_of"], "2017-12");
     assert_eq!(verdict["data"]["verdict"], "implemented");
@@ -93,4 +93,58 @@ fn a_text_without_recommendations_a_binary_file_and_a_pdf_without_pdftotext_are_
         .unwrap();
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs pdftotext"), "{out:?}");
+}
+
+#[test]
+fn a_draft_file_imports_only_once_every_draft_is_reviewed_or_accepted_and_a_plain_import_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let drafts = dir.path().join("drafts.jsonl");
+    let store = dir.path().join("store");
+    let (drafts_s, store_s) = (drafts.to_str().unwrap(), store.to_str().unwrap());
+    assert!(followup(&["draft", TEXT, "--out", drafts_s]).status.success());
+    let plain = followup(&["--store", store_s, "import", drafts_s]);
+    assert!(!plain.status.success());
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("import --drafts"), "{plain:?}");
+    let refused = followup(&["--store", store_s, "import", "--drafts", drafts_s]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("line 1: field `draft`: the report_published"), "{err}");
+    assert!(!store.exists(), "a refused import leaves no store behind");
+    // The auditor accepts each draft, drops a fact of the report (one no verdict rests on) and edits a summary.
+    let text = std::fs::read_to_string(&drafts).unwrap();
+    let mut kept = Vec::new();
+    let mut dropped = false;
+    for line in text.lines() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        if !dropped && v["type"] == "context_noted" && !v["stream"].as_str().unwrap().contains('/') {
+            dropped = true;
+            continue;
+        }
+        v["draft"] = Value::Bool(false);
+        if v["type"] == "report_published" {
+            v["data"]["summary"] = "Follow-up of the 2013 audit of aftercare for ex-prisoners".into();
+        }
+        kept.push(v.to_string());
+    }
+    std::fs::write(&drafts, kept.join("\n") + "\n").unwrap();
+    let out = followup(&["--store", store_s, "import", "--drafts", drafts_s, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["appended"].as_u64().unwrap() as usize, kept.len());
+    let verify = followup(&["--store", store_s, "verify"]);
+    assert!(String::from_utf8_lossy(&verify.stdout).contains(&format!("Hash chain intact: {} events", kept.len())));
+    // --accept-drafts takes the unreviewed ones too, and says how many.
+    let other = dir.path().join("other");
+    let fresh = dir.path().join("fresh.jsonl");
+    assert!(followup(&["draft", TEXT, "--out", fresh.to_str().unwrap()]).status.success());
+    let out = followup(&[
+        "--store",
+        other.to_str().unwrap(),
+        "import",
+        "--drafts",
+        "--accept-drafts",
+        fresh.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("accepted without review"), "{out:?}");
 }

@@ -77,6 +77,13 @@ pub enum Command {
         /// not, then Windows-1252, said on standard error]
         #[arg(long, value_name = "ENCODING", requires = "map", value_parser = followup::Encoding::parse)]
         encoding: Option<followup::Encoding>,
+        /// The file is a draft file (`followup draft`): its drafts are imported once each is marked
+        /// `"draft": false`; a line still marked `"draft": true` refuses the whole file
+        #[arg(long, conflicts_with_all = ["map", "input"])]
+        drafts: bool,
+        /// With --drafts: import the drafts not yet marked as reviewed too
+        #[arg(long, requires = "drafts")]
+        accept_drafts: bool,
     },
     /// Record one event, given as a JSON line or by its fields
     Record(RecordArgs),

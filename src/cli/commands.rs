@@ -56,7 +56,9 @@ pub fn run(cli: Cli) -> Outcome {
     let out = &mut stdout.lock();
     let code = match cli.command {
         Command::Demo => demo(&ctx, out)?,
-        Command::Import { file, input, map: None, .. } => import(&ctx, out, &file, input.as_deref())?,
+        Command::Import { file, input, map: None, drafts, accept_drafts, .. } => {
+            import(&ctx, out, &file, input.as_deref(), drafts.then_some(accept_drafts))?
+        }
         Command::Import { file, map: Some(map), encoding, .. } => import_register(&ctx, out, &file, &map, encoding)?,
         Command::Record(args) => record(&ctx, out, &args)?,
         Command::Status { as_of, known_at, report, owner } => {
@@ -236,9 +238,27 @@ fn demo(ctx: &Ctx, out: &mut impl Write) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> Outcome {
+/// `drafts`: the file is a draft file, `Some(true)` accepting the drafts not marked as reviewed.
+fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>, drafts: Option<bool>) -> Outcome {
     only_text_or_json(ctx.style.format, "import")?;
     let principal = principal(ctx.recorded_by.as_deref())?;
+    let reviewed = match drafts {
+        None => None,
+        Some(accept_all) => {
+            let bytes = remote::read_input(file)?;
+            let r = followup::draft::review::reviewed(&bytes[..], accept_all).map_err(|e| {
+                Failure::from(AppError::from(e)).context(format!("import of the drafts in {} failed", file.display()))
+            })?;
+            Some(r)
+        }
+    };
+    let mut notes = Vec::new();
+    if let Some(r) = reviewed.as_ref().filter(|r| r.accepted_unreviewed > 0) {
+        notes.push(format!(
+            "{} of the {} drafts were accepted without review (--accept-drafts)",
+            r.accepted_unreviewed, r.drafts
+        ));
+    }
     let stdin = file == Path::new("-");
     let name = file.display().to_string();
     let failed = move |f: Failure| {
@@ -256,21 +276,27 @@ fn import(ctx: &Ctx, out: &mut impl Write, file: &Path, input: Option<&str>) -> 
     };
     if let Some(r) = &ctx.remote {
         let media = if format == ImportFormat::Csv { "text/csv" } else { "application/jsonl" };
-        let answer = remote::read_input(file)
-            .and_then(|body| r.post("/api/v1/import", media, &[], body))
-            .and_then(|a| r.ok(a))
-            .map_err(failed)?;
+        let body = match &reviewed {
+            Some(d) => Ok(d.lines.clone()),
+            None => remote::read_input(file),
+        };
+        let answer =
+            body.and_then(|body| r.post("/api/v1/import", media, &[], body)).and_then(|a| r.ok(a)).map_err(failed)?;
         let v: serde_json::Value = serde_json::from_slice(&answer.body)?;
         return write_remote_import(ctx, out, &v);
     }
     let location = ctx.location()?;
-    let input = if stdin { ImportInput::Stream(Box::new(io::stdin())) } else { ImportInput::File(file.to_owned()) };
+    let input = match reviewed {
+        Some(d) => ImportInput::Stream(Box::new(io::Cursor::new(d.lines))),
+        None if stdin => ImportInput::Stream(Box::new(io::stdin())),
+        None => ImportInput::File(file.to_owned()),
+    };
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let bar = super::progress_bar(if format == ImportFormat::Csv { 0 } else { size });
     let report = app::import(|| followup::open(&location), input, format, &principal, |n| bar.set_position(n));
     bar.finish_and_clear();
     let r = report.map_err(|e| failed(e.into()))?;
-    write_import(ctx, out, &r, &[])
+    write_import(ctx, out, &r, &notes)
 }
 
 /// `import --map`: a register spreadsheet, read whole and checked before the store is opened.
@@ -720,7 +746,8 @@ fn generate(ctx: &Ctx, out: &mut impl Write, reports: usize, seed: u64) -> Outco
 
 /// The text of a report: a text file as it is (UTF-8), a PDF through `pdftotext -layout`.
 fn report_text(file: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(file).map_err(|e| Failure::from(e).context(format!("could not read {}", file.display())))?;
+    let bytes =
+        std::fs::read(file).map_err(|e| Failure::from(e).context(format!("could not read {}", file.display())))?;
     let bytes = if bytes.starts_with(b"%PDF") {
         let run = std::process::Command::new("pdftotext").arg("-layout").arg(file).arg("-").output();
         match run {
@@ -746,7 +773,10 @@ fn report_text(file: &Path) -> Result<String, Failure> {
     };
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        Failure::usage(format!("{} is not UTF-8 text (byte {at} is not): give a PDF or a UTF-8 text file", file.display()))
+        Failure::usage(format!(
+            "{} is not UTF-8 text (byte {at} is not): give a PDF or a UTF-8 text file",
+            file.display()
+        ))
     })
 }
 
@@ -759,13 +789,14 @@ fn draft(
     compare: Option<PathBuf>,
 ) -> Outcome {
     let text = report_text(file)?;
-    let drafted = followup::draft::draft(&text, &options)
-        .map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+    let drafted =
+        followup::draft::draft(&text, &options).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
     if let Some(reference) = compare {
         let read = std::fs::File::open(&reference)
             .map_err(|e| Failure::from(e).context(format!("could not read {}", reference.display())))?;
-        let events = followup::read_events(io::BufReader::new(read), |_| {})
-            .map_err(|e| Failure::from(app::AppError::from(e)).context(format!("{} is not a log", reference.display())))?;
+        let events = followup::read_events(io::BufReader::new(read), |_| {}).map_err(|e| {
+            Failure::from(app::AppError::from(e)).context(format!("{} is not a log", reference.display()))
+        })?;
         let reference: Vec<NewEvent> = events.into_iter().map(|(_, p)| p.into_new()).collect();
         let drafts: Vec<NewEvent> = drafted.events.iter().map(|d| d.event.clone()).collect();
         let scores = followup::draft::compare::compare(&drafts, &reference);
@@ -779,7 +810,8 @@ fn draft(
     }
     match to {
         Some(path) => {
-            std::fs::write(&path, text).map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())))?;
+            std::fs::write(&path, text)
+                .map_err(|e| Failure::from(e).context(format!("could not write {}", path.display())))?;
             writeln!(out, "{} drafts written to {}; review them, set \"draft\": false on each one accepted, then `followup import --drafts {}`", drafted.events.len(), path.display(), path.display())?;
         }
         None => out.write_all(text.as_bytes())?,

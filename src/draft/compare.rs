@@ -34,12 +34,20 @@ pub struct Score {
 impl Score {
     /// `matched / reference`; 1 when the reference holds none.
     pub fn recall(&self) -> f64 {
-        if self.reference == 0 { 1.0 } else { self.matched as f64 / self.reference as f64 }
+        if self.reference == 0 {
+            1.0
+        } else {
+            self.matched as f64 / self.reference as f64
+        }
     }
 
     /// `matched / drafted`; 1 when nothing was drafted.
     pub fn precision(&self) -> f64 {
-        if self.drafted == 0 { 1.0 } else { self.matched as f64 / self.drafted as f64 }
+        if self.drafted == 0 {
+            1.0
+        } else {
+            self.matched as f64 / self.drafted as f64
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 
 pub mod compare;
 pub mod dates;
+pub mod review;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -116,7 +117,9 @@ fn verdict_of(line: &str) -> Option<(Verdict, String)> {
         Verdict::PartiallyImplemented
     } else if w.starts_with("in uitvoering") || w.starts_with("in progress") || w.starts_with("being implemented") {
         Verdict::InProgress
-    } else if w.starts_with("uitgevoerd") || w.starts_with("volledig uitgevoerd") || w.starts_with("implemented")
+    } else if w.starts_with("uitgevoerd")
+        || w.starts_with("volledig uitgevoerd")
+        || w.starts_with("implemented")
         || w.starts_with("fully implemented")
     {
         Verdict::Implemented
@@ -135,10 +138,27 @@ fn capitalise(s: &str) -> String {
 /// The stance a response sentence states, if it states one.
 fn stance_of(sentence: &str) -> Option<Stance> {
     let s = sentence.to_lowercase();
-    let adopts = ["overgenomen", "over te nemen", "neemt de aanbeveling over", "stemde in met", "stemt in met",
-        "onderschrijft", "accepted", "agreed with", "agrees with", "adopted"];
-    let rejects = ["niet overgenomen", "niet over te nemen", "wijst de aanbeveling af", "wees de aanbeveling af",
-        "rejected", "did not accept", "does not accept"];
+    let adopts = [
+        "overgenomen",
+        "over te nemen",
+        "neemt de aanbeveling over",
+        "stemde in met",
+        "stemt in met",
+        "onderschrijft",
+        "accepted",
+        "agreed with",
+        "agrees with",
+        "adopted",
+    ];
+    let rejects = [
+        "niet overgenomen",
+        "niet over te nemen",
+        "wijst de aanbeveling af",
+        "wees de aanbeveling af",
+        "rejected",
+        "did not accept",
+        "does not accept",
+    ];
     let partly = ["gedeeltelijk overgenomen", "deels overgenomen", "partially accepted", "partly accepted"];
     let reserved = ["kanttekening", "nuancering", "voorbehoud", "reservation"];
     if rejects.iter().any(|p| s.contains(p)) {
@@ -176,10 +196,20 @@ fn slug(s: &str) -> String {
 /// follow-up.
 fn about_the_audit(section: &str) -> bool {
     let s = section.to_lowercase();
-    ["colofon", "werkwijze", "onderzoeksverantwoording", "aanleiding", "opvolging aanbevelingen", "inleiding",
-        "samenvatting", "method", "colophon", "introduction"]
-        .iter()
-        .any(|w| s.contains(w))
+    [
+        "colofon",
+        "werkwijze",
+        "onderzoeksverantwoording",
+        "aanleiding",
+        "opvolging aanbevelingen",
+        "inleiding",
+        "samenvatting",
+        "method",
+        "colophon",
+        "introduction",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
 }
 
 /// Whether a sentence tells the state of affairs now, to be dated by its section's as-of date: it says so
@@ -201,9 +231,7 @@ fn tells_the_present(s: &Sentence, lead: Option<&Sentence>) -> bool {
 /// Whether a sentence tells a plan or an expectation rather than a fact (*gepland*, *zal*, *het streven*).
 fn tells_a_plan(text: &str) -> bool {
     let t = format!(" {} ", text.to_lowercase());
-    [" gepland", " beoogd", "het streven", " zal ", " zullen ", " planned", " will be "]
-        .iter()
-        .any(|w| t.contains(w))
+    [" gepland", " beoogd", "het streven", " zal ", " zullen ", " planned", " will be "].iter().any(|w| t.contains(w))
 }
 
 /// Whether a section tells how the council and its committees treated the report: its meetings are drafted as
@@ -237,7 +265,8 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         return Err(DraftError::NoRecommendations);
     }
     // The report: its title and publication date, its office.
-    let published = sentences.iter().find_map(|s| PUBLISHED.captures(&s.text).map(|c| (s, c[1].to_owned(), c[2].to_owned())));
+    let published =
+        sentences.iter().find_map(|s| PUBLISHED.captures(&s.text).map(|c| (s, c[1].to_owned(), c[2].to_owned())));
     let publication: Option<PartialDate> =
         published.as_ref().and_then(|(_, when, _)| dates::dates_in(when).0.into_iter().next().map(|d| d.date));
     let title = published.as_ref().map(|(_, _, t)| t.trim().to_owned());
@@ -266,12 +295,13 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         quote: Some(s.text.clone()),
     };
     let rec_stream = |n: u32| report_stream.recommendation_stream(n).ok();
-    let push = |out: &mut Drafted, stream: StreamId, occurred: PartialDate, src: Source, body: Body, c: f64, rule: String| {
-        let event = NewEvent::new(stream, occurred, src, body);
-        if event.validate().is_ok() && !out.events.iter().any(|d| d.event.id == event.id) {
-            out.events.push(DraftEvent { event, confidence: c, rule });
-        }
-    };
+    let push =
+        |out: &mut Drafted, stream: StreamId, occurred: PartialDate, src: Source, body: Body, c: f64, rule: String| {
+            let event = NewEvent::new(stream, occurred, src, body);
+            if event.validate().is_ok() && !out.events.iter().any(|d| d.event.id == event.id) {
+                out.events.push(DraftEvent { event, confidence: c, rule });
+            }
+        };
     let occurred_default = publication.clone();
     if let (Some((s, _, t)), Some(when)) = (&published, &publication) {
         let body = Body::ReportPublished(ReportPublished {
@@ -291,17 +321,22 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     let mut as_of: BTreeMap<u32, PartialDate> = BTreeMap::new();
     for &n in &numbers {
         let here: Vec<&Sentence> = sentences.iter().filter(|s| s.place.recommendation == Some(n)).collect();
-        let stand = here.iter().find(|s| s.place.sub.to_lowercase().starts_with("stand van zaken")
-            || s.place.sub.to_lowercase().starts_with("state of affairs"));
+        let stand = here.iter().find(|s| {
+            s.place.sub.to_lowercase().starts_with("stand van zaken")
+                || s.place.sub.to_lowercase().starts_with("state of affairs")
+        });
         if let Some(d) = stand.and_then(|s| dates::dates_in(&s.place.sub).0.into_iter().next()) {
             let mut date = d.date;
             // A year alone, with the month given in the text ("Op dit moment (december 2017)"): that month.
             if date.precision() == Precision::Year {
-                let now = here.iter().filter(|s| s.place.sub == stand.map(|s| s.place.sub.clone()).unwrap_or_default()).find_map(|s| {
-                    let t = s.text.to_lowercase();
-                    let at = t.find("op dit moment (").or_else(|| t.find("at present ("))?;
-                    dates::dates_in(&s.text[at..]).0.into_iter().next().map(|d| d.date)
-                });
+                let now = here
+                    .iter()
+                    .filter(|s| s.place.sub == stand.map(|s| s.place.sub.clone()).unwrap_or_default())
+                    .find_map(|s| {
+                        let t = s.text.to_lowercase();
+                        let at = t.find("op dit moment (").or_else(|| t.find("at present ("))?;
+                        dates::dates_in(&s.text[at..]).0.into_iter().next().map(|d| d.date)
+                    });
                 if let Some(month) = now.filter(|m| m.start().year() == date.start().year()) {
                     date = month;
                 }
@@ -318,14 +353,18 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             let text = words.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
             let mut src = source(first);
             src.quote = Some(text.clone());
-            let body = Body::RecommendationIssued(RecommendationIssued { number: n, text, explanation: None, owner: None });
+            let body =
+                Body::RecommendationIssued(RecommendationIssued { number: n, text, explanation: None, owner: None });
             push(&mut out, stream.clone(), when.clone(), src, body, 0.9, "recommendation heading".into());
         }
         let response: Vec<&&Sentence> = here
             .iter()
             .filter(|s| {
                 let sub = s.place.sub.to_lowercase();
-                s.kind == Kind::Body && (sub.starts_with("reactie") || sub.starts_with("bestuurlijke reactie") || sub.starts_with("response"))
+                s.kind == Kind::Body
+                    && (sub.starts_with("reactie")
+                        || sub.starts_with("bestuurlijke reactie")
+                        || sub.starts_with("response"))
             })
             .collect();
         let response_date = response
@@ -345,21 +384,51 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             let summary = response.iter().take(2).map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
             match (stated, all_adopted) {
                 (Some((s, stance)), _) => {
-                    let stance = if stance == Stance::Adopted && reserved { Stance::AdoptedWithReservations } else { stance };
-                    let body = Body::ExecutiveResponded(ExecutiveResponded { stance, summary, recommendations: vec![] });
+                    let stance =
+                        if stance == Stance::Adopted && reserved { Stance::AdoptedWithReservations } else { stance };
+                    let body =
+                        Body::ExecutiveResponded(ExecutiveResponded { stance, summary, recommendations: vec![] });
                     push(&mut out, stream.clone(), when.clone(), source(s), body, 0.9, "stance in the response".into());
                 }
                 (None, Some(all)) if !response.is_empty() => {
-                    let body = Body::ExecutiveResponded(ExecutiveResponded { stance: Stance::Adopted, summary, recommendations: vec![] });
-                    push(&mut out, stream.clone(), when.clone(), source(all), body, 0.6, "all recommendations adopted, said once for the report".into());
+                    let body = Body::ExecutiveResponded(ExecutiveResponded {
+                        stance: Stance::Adopted,
+                        summary,
+                        recommendations: vec![],
+                    });
+                    push(
+                        &mut out,
+                        stream.clone(),
+                        when.clone(),
+                        source(all),
+                        body,
+                        0.6,
+                        "all recommendations adopted, said once for the report".into(),
+                    );
                 }
                 _ => {}
             }
             for s in &response {
                 let t = s.text.to_lowercase();
-                if ["toegezegd", "zegde toe", "zegt toe", "stelde voor om", "stelt voor om", "committed to", "promised"].iter().any(|w| t.contains(w)) {
-                    let body = Body::CommitmentMade(CommitmentMade { summary: s.text.clone(), due: None, recommendations: vec![], owner: None });
-                    push(&mut out, stream.clone(), when.clone(), source(s), body, 0.6, "commitment in the response".into());
+                if ["toegezegd", "zegde toe", "zegt toe", "stelde voor om", "stelt voor om", "committed to", "promised"]
+                    .iter()
+                    .any(|w| t.contains(w))
+                {
+                    let body = Body::CommitmentMade(CommitmentMade {
+                        summary: s.text.clone(),
+                        due: None,
+                        recommendations: vec![],
+                        owner: None,
+                    });
+                    push(
+                        &mut out,
+                        stream.clone(),
+                        when.clone(),
+                        source(s),
+                        body,
+                        0.6,
+                        "commitment in the response".into(),
+                    );
                 }
             }
         }
@@ -372,9 +441,15 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             continue;
         }
         let t = s.text.to_lowercase();
-        let days: Vec<PartialDate> = dates::dates_in(&s.text).0.into_iter().map(|d| d.date).filter(|d| d.precision() == Precision::Day).collect();
+        let days: Vec<PartialDate> = dates::dates_in(&s.text)
+            .0
+            .into_iter()
+            .map(|d| d.date)
+            .filter(|d| d.precision() == Precision::Day)
+            .collect();
         let council_section = s.place.recommendation.is_none()
-            && (s.place.section.to_lowercase().contains("gemeenteraad") || s.place.section.to_lowercase().contains("council"));
+            && (s.place.section.to_lowercase().contains("gemeenteraad")
+                || s.place.section.to_lowercase().contains("council"));
         if council_section {
             if let Some(d) = days.first() {
                 council_day.entry(s.place.section.clone()).or_insert_with(|| d.clone());
@@ -392,25 +467,59 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             };
             if let (true, Some(result), true) = (t.contains("motie") || t.contains("motion"), result, unanimous) {
                 // The motion's words: the quoted text of the sentence that tabled it.
-                let tabled = sentences[..i].iter().rev().take(4).find(|p| p.text.to_lowercase().contains("motie ingediend") || p.text.to_lowercase().contains("motion was tabled"));
+                let tabled = sentences[..i].iter().rev().take(4).find(|p| {
+                    p.text.to_lowercase().contains("motie ingediend")
+                        || p.text.to_lowercase().contains("motion was tabled")
+                });
                 let motion = tabled.map(|p| p.text.clone()).unwrap_or_else(|| s.text.clone());
-                let body = Body::CouncilMotionVoted(CouncilMotionVoted { motion, result, votes: Votes::Unanimous(Unanimous::Unanimous), summary: s.text.clone(), recommendations: vec![] });
-                push(&mut out, report_stream.clone(), day.clone(), source(s), body, 0.7, "motion and its result in the council's section".into());
+                let body = Body::CouncilMotionVoted(CouncilMotionVoted {
+                    motion,
+                    result,
+                    votes: Votes::Unanimous(Unanimous::Unanimous),
+                    summary: s.text.clone(),
+                    recommendations: vec![],
+                });
+                push(
+                    &mut out,
+                    report_stream.clone(),
+                    day.clone(),
+                    source(s),
+                    body,
+                    0.7,
+                    "motion and its result in the council's section".into(),
+                );
                 meeting_sentences.push(i);
-            } else if result == Some(MotionResult::Adopted) && (t.contains("voordracht") || t.contains("besluit") || t.contains("proposal")) {
+            } else if result == Some(MotionResult::Adopted)
+                && (t.contains("voordracht") || t.contains("besluit") || t.contains("proposal"))
+            {
                 let votes = unanimous.then_some(Votes::Unanimous(Unanimous::Unanimous));
-                let body = Body::CouncilDecided(CouncilDecided { summary: s.text.clone(), votes, recommendations: vec![] });
-                push(&mut out, report_stream.clone(), day.clone(), source(s), body, 0.7, "decision in the council's section".into());
+                let body =
+                    Body::CouncilDecided(CouncilDecided { summary: s.text.clone(), votes, recommendations: vec![] });
+                push(
+                    &mut out,
+                    report_stream.clone(),
+                    day.clone(),
+                    source(s),
+                    body,
+                    0.7,
+                    "decision in the council's section".into(),
+                );
                 meeting_sentences.push(i);
             }
             continue;
         }
-        let in_committee = t.contains("commissievergadering") || (t.contains("commissie") && (t.contains("behandeld") || t.contains("besproken")));
+        let in_committee = t.contains("commissievergadering")
+            || (t.contains("commissie") && (t.contains("behandeld") || t.contains("besproken")));
         if let (true, Some(day)) = (in_committee, days.first()) {
-            let committee = COMMITTEE.captures(&s.text).map(|c| c[1].to_owned()).or_else(|| {
-                sentences.iter().find_map(|o| COMMITTEE.captures(&o.text).map(|c| c[1].to_owned()))
+            let committee = COMMITTEE
+                .captures(&s.text)
+                .map(|c| c[1].to_owned())
+                .or_else(|| sentences.iter().find_map(|o| COMMITTEE.captures(&o.text).map(|c| c[1].to_owned())));
+            let body = Body::CommitteeDiscussed(CommitteeDiscussed {
+                committee: committee.unwrap_or_else(|| "raadscommissie".into()),
+                summary: s.text.clone(),
+                recommendations: vec![],
             });
-            let body = Body::CommitteeDiscussed(CommitteeDiscussed { committee: committee.unwrap_or_else(|| "raadscommissie".into()), summary: s.text.clone(), recommendations: vec![] });
             let stream = s.place.recommendation.and_then(rec_stream).unwrap_or_else(|| report_stream.clone());
             push(&mut out, stream, day.clone(), source(s), body, 0.7, "committee meeting with its day".into());
             meeting_sentences.push(i);
@@ -423,7 +532,11 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             continue;
         }
         let sub = s.place.sub.to_lowercase();
-        if sub.starts_with("reactie") || sub.starts_with("nawoord") || sub.starts_with("response") || sub.starts_with("afterword") {
+        if sub.starts_with("reactie")
+            || sub.starts_with("nawoord")
+            || sub.starts_with("response")
+            || sub.starts_with("afterword")
+        {
             continue;
         }
         if s.place.recommendation.is_none() && about_the_audit(&s.place.section) {
@@ -434,13 +547,21 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         }
         if s.text.to_lowercase().contains("aanloop naar") || s.text.to_lowercase().contains("run-up to") {
             for d in dates::dates_in(&s.text).0 {
-                out.unread.push(Unread { line: s.line, phrase: d.text, why: "the run-up to a date: before it, how long unsaid" });
+                out.unread.push(Unread {
+                    line: s.line,
+                    phrase: d.text,
+                    why: "the run-up to a date: before it, how long unsaid",
+                });
             }
             continue;
         }
         if tells_a_plan(&s.text) {
             for d in dates::dates_in(&s.text).0 {
-                out.unread.push(Unread { line: s.line, phrase: d.text, why: "in a sentence that tells a plan, not a fact" });
+                out.unread.push(Unread {
+                    line: s.line,
+                    phrase: d.text,
+                    why: "in a sentence that tells a plan, not a fact",
+                });
             }
             continue;
         }
@@ -451,13 +572,18 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         let mut dated: Vec<(PartialDate, String, f64)> = Vec::new();
         for d in found {
             // The audit's own report, named again, is no fact of the follow-up.
-            let of_the_report = publication.as_ref().is_some_and(|p| d.date.start() <= p.start() && p.start() <= d.date.end())
-                && ["rapport", "onderzoek", "report", "audit"].iter().any(|w| t.contains(w));
+            let of_the_report =
+                publication.as_ref().is_some_and(|p| d.date.start() <= p.start() && p.start() <= d.date.end())
+                    && ["rapport", "onderzoek", "report", "audit"].iter().any(|w| t.contains(w));
             if of_the_report {
                 continue;
             }
             if latest.as_ref().is_some_and(|l| d.date.start() > l.end()) {
-                out.unread.push(Unread { line: s.line, phrase: d.text.clone(), why: "after the state of affairs: a plan, not a fact" });
+                out.unread.push(Unread {
+                    line: s.line,
+                    phrase: d.text.clone(),
+                    why: "after the state of affairs: a plan, not a fact",
+                });
                 continue;
             }
             if !dated.iter().any(|(x, ..)| *x == d.date) {
@@ -481,7 +607,12 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
                     let cents: i64 = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
                     Some(Money::eur(euros.checked_mul(100)?.checked_add(cents)?))
                 });
-                Body::ActionTaken(ActionTaken { summary: s.text.clone(), amount, fulfils: vec![], recommendations: vec![] })
+                Body::ActionTaken(ActionTaken {
+                    summary: s.text.clone(),
+                    amount,
+                    fulfils: vec![],
+                    recommendations: vec![],
+                })
             } else {
                 Body::ContextNoted(Noted { summary: s.text.clone(), recommendations: vec![] })
             };
@@ -497,9 +628,12 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     for &n in &numbers {
         let Some(stream) = rec_stream(n) else { continue };
         let boxed: Vec<&Sentence> = sentences.iter().filter(|s| s.kind == Kind::Conclusion(n)).collect();
-        let Some((head, (verdict, label))) = boxed.iter().find_map(|s| verdict_of(&s.text).map(|v| (*s, v))) else { continue };
+        let Some((head, (verdict, label))) = boxed.iter().find_map(|s| verdict_of(&s.text).map(|v| (*s, v))) else {
+            continue;
+        };
         let Some(date) = as_of.get(&n).cloned().or_else(|| latest.clone()) else { continue };
-        let rationale = boxed.iter().filter(|s| !std::ptr::eq(**s, head)).map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
+        let rationale =
+            boxed.iter().filter(|s| !std::ptr::eq(**s, head)).map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
         let attributable = (!matches!(verdict, Verdict::Implemented | Verdict::NoLongerRelevant)).then(|| {
             let r = rationale.to_lowercase();
             !(r.contains("niet te wijten aan") || r.contains("not attributable") || r.contains("niet toe te rekenen"))

@@ -111,7 +111,8 @@ impl Block {
 /// Whether the hyphen at a line's end belongs to the word (`ex-gedetineerden`, `informatie-uitwisseling`,
 /// `Top600-aanpak`) rather than to the line break (`schuld-hulpverlening`).
 fn keeps_hyphen(fragment: &str, next: &str) -> bool {
-    const PREFIXES: [&str; 12] = ["ex", "re", "kort", "lang", "oud", "niet", "co", "anti", "non", "semi", "vice", "pre"];
+    const PREFIXES: [&str; 12] =
+        ["ex", "re", "kort", "lang", "oud", "niet", "co", "anti", "non", "semi", "vice", "pre"];
     let lower = fragment.to_lowercase();
     if next.starts_with(')') || PREFIXES.contains(&lower.as_str()) {
         return true;
@@ -130,8 +131,9 @@ static REC_HEADING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,3})\s+(?:Aanbeveling|Recommendation)\s+(\d{1,3})\s*$").unwrap());
 static NUMBERED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2})*)\s+(\p{Lu}[^.;:]{2,110})$").unwrap());
-static CONCLUSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(?:Conclusie aanbeveling|Conclusion(?: on)? recommendation)\s+(\d{1,3})\s*:").unwrap());
+static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:Conclusie aanbeveling|Conclusion(?: on)? recommendation)\s+(\d{1,3})\s*:").unwrap()
+});
 static FOOTNOTE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-h]\s+\p{Lu}").unwrap());
 static SUB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -182,7 +184,9 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
                 blocks.push(a);
             }
         }
-        if RUNNING_HEADER.is_match(line) && line.chars().any(char::is_alphabetic) && line.split_whitespace().count() >= 3
+        if RUNNING_HEADER.is_match(line)
+            && line.chars().any(char::is_alphabetic)
+            && line.split_whitespace().count() >= 3
         {
             continue;
         }
@@ -196,7 +200,11 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
                 if let Some(x) = aside.take() {
                     blocks.push(x);
                 }
-                place = Place { recommendation: Some(a), section: line.split_whitespace().collect::<Vec<_>>().join(" "), sub: String::new() };
+                place = Place {
+                    recommendation: Some(a),
+                    section: line.split_whitespace().collect::<Vec<_>>().join(" "),
+                    sub: String::new(),
+                };
                 chapter = a;
                 flush(&mut body, &mut blocks, &place, Kind::Recommendation(a));
                 in_recommendation_words = Some(a);
@@ -223,7 +231,11 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
                 }
                 in_recommendation_words = None;
                 chapter = top;
-                place = Place { recommendation: None, section: line.split_whitespace().collect::<Vec<_>>().join(" "), sub: String::new() };
+                place = Place {
+                    recommendation: None,
+                    section: line.split_whitespace().collect::<Vec<_>>().join(" "),
+                    sub: String::new(),
+                };
                 flush(&mut body, &mut blocks, &place, Kind::Body);
                 continue;
             }
@@ -291,9 +303,8 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
             }
             continue;
         }
-        if body.kind == Kind::Item && ends_sentence && !line.starts_with(char::is_lowercase) {
-            flush(&mut body, &mut blocks, &place, Kind::Body);
-        } else if body.kind != Kind::Body && body.kind != Kind::Item {
+        let item_ends = body.kind == Kind::Item && ends_sentence && !line.starts_with(char::is_lowercase);
+        if item_ends || (body.kind != Kind::Body && body.kind != Kind::Item) {
             flush(&mut body, &mut blocks, &place, Kind::Body);
         }
         body.push(line, number, page);
@@ -340,10 +351,19 @@ fn split(block: &Block) -> Vec<Sentence> {
             continue;
         }
         if c == '.' {
-            let word: String =
-                text[start..i].chars().rev().take_while(|c| !c.is_whitespace()).collect::<Vec<_>>().into_iter().rev().collect();
-            let abbreviation = word.contains('.') || (word.chars().count() <= 2 && word.chars().all(char::is_alphabetic));
-            if abbreviation || ["dr", "drs", "mr", "ir", "ca", "nr", "blz", "p", "pp", "art"].contains(&word.to_lowercase().as_str())
+            let word: String = text[start..i]
+                .chars()
+                .rev()
+                .take_while(|c| !c.is_whitespace())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let abbreviation =
+                word.contains('.') || (word.chars().count() <= 2 && word.chars().all(char::is_alphabetic));
+            if abbreviation
+                || ["dr", "drs", "mr", "ir", "ca", "nr", "blz", "p", "pp", "art"]
+                    .contains(&word.to_lowercase().as_str())
             {
                 continue;
             }
@@ -363,13 +383,7 @@ fn push_sentence(block: &Block, out: &mut Vec<Sentence>, from: usize, to: usize)
         return;
     }
     let (line, page) = block.line_at(from + lead);
-    out.push(Sentence {
-        text: cleaned,
-        line,
-        page,
-        place: block.place.clone(),
-        kind: block.kind,
-    });
+    out.push(Sentence { text: cleaned, line, page, place: block.place.clone(), kind: block.kind });
 }
 
 #[cfg(test)]
@@ -413,9 +427,14 @@ mod tests {
 
     #[test]
     fn footnote_marks_glued_to_words_are_removed() {
-        let s = sentences("7.1 Raad\nEerst dit. aAnderzijds speelt ook de keten”.6 mee en het model (2009)d en KSZ.2 Daarna.\n");
+        let s = sentences(
+            "7.1 Raad\nEerst dit. aAnderzijds speelt ook de keten”.6 mee en het model (2009)d en KSZ.2 Daarna.\n",
+        );
         let texts: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(texts, ["Eerst dit.", "Anderzijds speelt ook de keten”. mee en het model (2009) en KSZ.", "Daarna."]);
+        assert_eq!(
+            texts,
+            ["Eerst dit.", "Anderzijds speelt ook de keten”. mee en het model (2009) en KSZ.", "Daarna."]
+        );
     }
 
     #[test]

@@ -222,7 +222,19 @@ fn pending(number: usize, line: Option<Vec<u8>>) -> Result<Pending, LineProblem>
     match events::decode(&line) {
         Ok(Line::New(e)) => Ok(Pending::New(e)),
         Ok(Line::Recorded(e)) => Ok(Pending::Restored(e, line)),
-        Err(e) => Err(LineProblem { line: number, message: e.to_string() }),
+        Err(e) => {
+            // A drafted event still carries its draft members: say what to do rather than name a field.
+            let draft =
+                serde_json::from_slice::<serde_json::Value>(&line).ok().is_some_and(|v| v.get("draft").is_some());
+            let message = if draft {
+                "a drafted event (it has a `draft` member): review the drafts, then import them with `followup \
+                 import --drafts FILE`"
+                    .to_owned()
+            } else {
+                e.to_string()
+            };
+            Err(LineProblem { line: number, message })
+        }
     }
 }
 

@@ -1,0 +1,115 @@
+//! A reviewed draft file made ready for import: each draft accepted (`"draft": false`) or, when the auditor
+//! says so, all of them; the draft markers removed.
+
+use std::io::BufRead;
+
+use crate::import::{ImportError, LineProblem};
+
+/// The members a draft carries beside its event, removed before import.
+pub const DRAFT_MEMBERS: [&str; 3] = ["draft", "confidence", "rule"];
+
+/// The events of a draft file as JSON Lines an import reads, and how many of them were drafts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reviewed {
+    /// One event a line, without the draft members.
+    pub lines: Vec<u8>,
+    /// Lines that were marked as drafts (`"draft": true` or `false`).
+    pub drafts: usize,
+    /// Of those, the ones accepted by `--accept-drafts` rather than marked `"draft": false`.
+    pub accepted_unreviewed: usize,
+}
+
+/// Reads a draft file (JSON Lines; a line may hold an event without draft members, an event the auditor added)
+/// and returns its events for import. A line still marked `"draft": true` is refused unless `accept_all`.
+///
+/// # Errors
+/// [`ImportError::Invalid`] naming every line that is not a JSON object, has a `draft` member that is not
+/// `true` or `false`, or is an unreviewed draft (with its id and type); [`ImportError::Io`];
+/// [`ImportError::Empty`] when no line holds an event.
+pub fn reviewed(reader: impl BufRead, accept_all: bool) -> Result<Reviewed, ImportError> {
+    let mut out = Reviewed { lines: Vec::new(), drafts: 0, accepted_unreviewed: 0 };
+    let mut problems = Vec::new();
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let number = i + 1;
+        let line = line.map_err(ImportError::Io)?;
+        let text = String::from_utf8_lossy(&line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let mut value: serde_json::Value = match serde_json::from_str(text.trim()) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(LineProblem { line: number, message: format!("not JSON: {e}") });
+                continue;
+            }
+        };
+        let Some(object) = value.as_object_mut() else {
+            problems.push(LineProblem { line: number, message: "not a JSON object".into() });
+            continue;
+        };
+        match object.get("draft") {
+            None => {}
+            Some(serde_json::Value::Bool(false)) => out.drafts += 1,
+            Some(serde_json::Value::Bool(true)) => {
+                out.drafts += 1;
+                if accept_all {
+                    out.accepted_unreviewed += 1;
+                } else {
+                    let id = object.get("id").and_then(|v| v.as_str()).unwrap_or("without id");
+                    let kind = object.get("type").and_then(|v| v.as_str()).unwrap_or("event");
+                    problems.push(LineProblem {
+                        line: number,
+                        message: format!(
+                            "field `draft`: the {kind} {id} is an unreviewed draft: set \"draft\": false once checked, \
+                             delete the line to drop it, or give --accept-drafts"
+                        ),
+                    });
+                }
+            }
+            Some(other) => problems
+                .push(LineProblem { line: number, message: format!("field `draft`: {other} is not true or false") }),
+        }
+        for member in DRAFT_MEMBERS {
+            object.remove(member);
+        }
+        out.lines.extend_from_slice(value.to_string().as_bytes());
+        out.lines.push(b'\n');
+    }
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid(problems));
+    }
+    if out.lines.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreviewed_draft_is_refused_naming_its_line_and_accepted_ones_lose_their_markers() {
+        let file = "{\"id\":\"a\",\"type\":\"action_taken\",\"draft\":true,\"confidence\":0.7,\"rule\":\"r\"}\n\n\
+                    {\"id\":\"b\",\"type\":\"context_noted\",\"draft\":false,\"confidence\":0.4}\n{\"id\":\"c\"}\n";
+        let Err(ImportError::Invalid(p)) = reviewed(file.as_bytes(), false) else { panic!("refused") };
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, 1);
+        assert!(p[0].message.contains("action_taken a is an unreviewed draft"), "{}", p[0].message);
+        let r = reviewed(file.as_bytes(), true).unwrap();
+        assert_eq!((r.drafts, r.accepted_unreviewed), (2, 1));
+        assert_eq!(
+            String::from_utf8(r.lines).unwrap(),
+            "{\"id\":\"a\",\"type\":\"action_taken\"}\n{\"id\":\"b\",\"type\":\"context_noted\"}\n{\"id\":\"c\"}\n"
+        );
+    }
+
+    #[test]
+    fn a_draft_marker_that_is_not_a_boolean_and_a_line_that_is_not_an_object_are_named() {
+        let Err(ImportError::Invalid(p)) = reviewed("{\"draft\":\"no\"}\n[1]\n".as_bytes(), true) else {
+            panic!("refused")
+        };
+        assert_eq!(p.iter().map(|p| p.line).collect::<Vec<_>>(), [1, 2]);
+        assert!(p[0].message.contains("\"no\" is not true or false"));
+    }
+}
