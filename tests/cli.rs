@@ -926,3 +926,41 @@ fn an_empty_database_flag_is_refused_and_the_store_flag_beats_the_database_in_th
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("79"), "{out:?}");
 }
+
+#[test]
+fn summary_on_the_gao_scale_counts_the_case_and_every_output_shows_an_offices_own_label() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(followup(dir.path()).args(["import", CASE]).output().unwrap().status.success());
+    let gao = json(followup(dir.path()).args(["summary", "--scale", "gao", "--as-of", "2017-12-31"]));
+    let counts = &gao["overall"]["counts"];
+    assert_eq!(
+        (
+            &counts["open"],
+            &counts["open_partially_addressed"],
+            &counts["closed_implemented"],
+            &counts["closed_not_implemented"]
+        ),
+        (&Value::from(0), &Value::from(1), &Value::from(3), &Value::from(1))
+    );
+    assert_eq!(gao["overall"]["rate"], 0.6);
+    assert_eq!(gao["scale"], "gao");
+    let text = followup(dir.path()).args(["summary", "--scale", "iia"]).output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("closed – no longer applicable") && text.contains("Lost in the mapping"), "{text}");
+    let bad = followup(dir.path()).args(["summary", "--scale", "nao"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("`nao` is no verdict scale: give one of followup, gao, eca, ar, iia"));
+    // An assessment in the office's own words shows them beside the verdict.
+    let line = r#"{"stream":"ra-amsterdam-2013-nazorg/5","type":"status_assessed","occurred":"2018-06","source":{"document":"Tweede opvolging","locator":"5"},"data":{"verdict":"partially_implemented","as_of":"2018-06","assessor":"Rekenkamer Amsterdam","rationale":"Deels.","evidence":[],"attributable":true,"label":"Deels opgevolgd"}}"#;
+    let out = followup(dir.path()).args(["record", line]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for format in ["text", "md", "csv", "html"] {
+        let out = followup(dir.path()).args(["status", "--as-of", "2018-12-31", "--format", format]).output().unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Deels opgevolgd"), "{format}");
+    }
+    for format in ["csv", "md", "html"] {
+        let mut cmd = followup(dir.path());
+        let tl = cmd.args(["timeline", "--rec", "ra-amsterdam-2013-nazorg/5", "--format", format]).output().unwrap();
+        assert!(String::from_utf8_lossy(&tl.stdout).contains("partially implemented (“Deels opgevolgd”)"), "{format}");
+    }
+}

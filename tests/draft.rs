@@ -148,3 +148,25 @@ fn a_draft_file_imports_only_once_every_draft_is_reviewed_or_accepted_and_a_plai
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("accepted without review"), "{out:?}");
 }
+
+#[test]
+fn every_row_of_the_readme_table_of_date_phrases_reads_as_it_says() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table =
+        readme.split("#### Date phrases").nth(1).expect("the table of date phrases").split("\n\n").nth(2).unwrap();
+    let mut rows = 0;
+    for row in table.lines().skip(2) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let (phrase, edtf) = (cells[0], cells[1]);
+        let (found, unread) = followup::draft::dates::dates_in(phrase);
+        if edtf.starts_with("not read") {
+            assert!(found.is_empty() && !unread.is_empty(), "{phrase}: {found:?}");
+        } else {
+            let code = edtf.split('`').nth(1).unwrap();
+            assert_eq!(found.len(), 1, "{phrase}: {found:?} {unread:?}");
+            assert_eq!(found[0].date.as_str(), code, "{phrase}");
+        }
+        rows += 1;
+    }
+    assert!(rows >= 45, "{rows} rows");
+}

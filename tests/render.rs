@@ -400,7 +400,7 @@ fn the_chart_reads_in_black_and_white_shapes_in_a_key_and_verdicts_in_words() {
     let html = render::html::chart(&status, &timeline, Lang::En);
     // The key: a shape per kind group, drawn in inline SVG so it prints (backgrounds often do not).
     let key = html.split("<figcaption>").nth(1).unwrap();
-    assert_eq!(key.matches("<svg class=\"key\"").count(), 7 + 5, "seven shapes and five verdict colours");
+    assert_eq!(key.matches("<svg class=\"key\"").count(), 7 + 6, "seven shapes and six verdict colours");
     for shape in ["<circle", "<rect", "<path d=\"M0.0 -5.0L5.0 4.0"] {
         assert!(key.contains(shape), "{shape}");
     }

@@ -358,16 +358,20 @@ pub enum Verdict {
     Implemented,
     /// *niet meer relevant*.
     NoLongerRelevant,
+    /// *niet overgenomen*: the recommendation was never adopted, so nothing was to be carried out; beside
+    /// `not_implemented`, which is a shortfall in carrying out one that was.
+    NotAdopted,
 }
 
 impl Verdict {
     /// Every verdict, in the order of the scale.
-    pub const ALL: [Verdict; 5] = [
+    pub const ALL: [Verdict; 6] = [
         Verdict::NotImplemented,
         Verdict::InProgress,
         Verdict::PartiallyImplemented,
         Verdict::Implemented,
         Verdict::NoLongerRelevant,
+        Verdict::NotAdopted,
     ];
 
     /// The snake_case code, as on disk.
@@ -378,6 +382,7 @@ impl Verdict {
             Verdict::PartiallyImplemented => "partially_implemented",
             Verdict::Implemented => "implemented",
             Verdict::NoLongerRelevant => "no_longer_relevant",
+            Verdict::NotAdopted => "not_adopted",
         }
     }
 }

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod filter;
+mod scale;
 mod status;
 mod summary;
 mod timeline;
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 pub(crate) use filter::Stamp;
 pub use filter::Window;
+pub use scale::{on_scale, Category, Scale, ScaleCounts, ScaleSummary, ScaleSumming};
 pub use status::{
     judge, order_overdue, overdue, owner_is, status, ActionEntry, Amount, CommitmentEntry, CouncilEntry, Overdue,
     RecommendationStatus, ReportEntry, Revision, Status, StatusFold, VerdictEntry,

@@ -82,6 +82,8 @@ pub struct RecommendationStatus {
     pub verdict: Option<Verdict>,
     /// The as-of date of that verdict.
     pub verdict_as_of: Option<PartialDate>,
+    /// That verdict in the office's own words, when its assessment gives them.
+    pub verdict_label: Option<String>,
     /// How verification judges that verdict (rules V1 to V5: supported, unsupported, undermined), once [`judge`]
     /// has been given the verification of the same window; `None` before that or without a verdict.
     pub verdict_judgement: Option<Judgement>,
@@ -115,6 +117,8 @@ pub struct VerdictEntry {
     pub assessor: String,
     /// Whether a shortfall is attributable to the executive, when said.
     pub attributable: Option<bool>,
+    /// The verdict in the office's own words, when the assessment gives them (`data.label`).
+    pub label: Option<String>,
     /// The assessment this one replaces, when it says so.
     pub supersedes: Option<EventId>,
     /// The later assessment that replaces this one, if any.
@@ -277,6 +281,7 @@ impl Kept {
                 as_of: b.as_of.clone(),
                 assessor: b.assessor.clone(),
                 attributable: b.attributable,
+                label: b.label.clone(),
                 supersedes: b.supersedes,
                 superseded_by: None,
                 judgement: None,
@@ -578,6 +583,7 @@ fn summarise(
         claim_disagrees: None,
         verdict: None,
         verdict_as_of: None,
+        verdict_label: None,
         verdict_judgement: None,
         verdicts: Vec::new(),
         council: Vec::new(),
@@ -644,6 +650,7 @@ fn summarise(
     if let Some(last) = s.verdicts.iter().rev().find(|v| v.superseded_by.is_none()) {
         s.verdict = Some(last.verdict);
         s.verdict_as_of = Some(last.as_of.clone());
+        s.verdict_label.clone_from(&last.label);
     }
     s.claim_disagrees = match (s.claim, s.verdict) {
         (Some(c), Some(v)) => Some(!claim_agrees(c, v)),
@@ -669,7 +676,7 @@ fn claim_agrees(claim: Claim, verdict: Verdict) -> bool {
     match claim {
         Claim::Done => matches!(verdict, Verdict::Implemented | Verdict::NoLongerRelevant),
         Claim::InProgress => matches!(verdict, Verdict::InProgress | Verdict::PartiallyImplemented),
-        Claim::NotStarted => verdict == Verdict::NotImplemented,
+        Claim::NotStarted => matches!(verdict, Verdict::NotImplemented | Verdict::NotAdopted),
     }
 }
 

@@ -442,6 +442,7 @@ impl VerifyFold {
             const ACTION: &[EventType] = &[EventType::ActionTaken];
             const UNDER_WAY: &[EventType] = &[EventType::CommitmentMade, EventType::ActionTaken];
             const OVERTAKEN: &[EventType] = &[EventType::ContextNoted, EventType::CouncilDecided];
+            const RESPONSE: &[EventType] = &[EventType::ExecutiveResponded];
             match b.verdict {
                 Verdict::Implemented | Verdict::PartiallyImplemented if !has(ACTION) => {
                     fail("V3", rests_on_none(ACTION))
@@ -452,16 +453,24 @@ impl VerifyFold {
                     "not_implemented does not say whether the shortfall is attributable to the executive".into(),
                 ),
                 Verdict::NoLongerRelevant if !has(OVERTAKEN) => fail("V3", rests_on_none(OVERTAKEN)),
+                Verdict::NotAdopted if !has(RESPONSE) => fail("V3", rests_on_none(RESPONSE)),
                 _ => {}
             }
 
             // V4
-            if b.verdict == Verdict::Implemented
-                && self.stance_at(&a.stream, a.position, &b.as_of, window) == Some(Stance::Rejected)
-            {
+            let stance = self.stance_at(&a.stream, a.position, &b.as_of, window);
+            if b.verdict == Verdict::Implemented && stance == Some(Stance::Rejected) {
                 fail(
                     "V4",
                     "implemented, but the executive rejected the recommendation and did not change its stance".into(),
+                );
+            }
+            if b.verdict == Verdict::NotAdopted
+                && matches!(stance, Some(Stance::Adopted | Stance::AdoptedWithReservations))
+            {
+                fail(
+                    "V4",
+                    "not_adopted, but the executive adopted the recommendation and did not change its stance".into(),
                 );
             }
 

@@ -19,10 +19,10 @@ pub use commands::{
 };
 pub use demo::{demo, Demo, CASE};
 pub use lint::Warning;
-pub use params::{parse_instant, parse_report, window};
+pub use params::{parse_instant, parse_report, parse_scale, window};
 pub use queries::{
-    due, export, export_csv, report_pack, status, summary, timeline, Folds, ReadModels, RegisterPage, ReportPack,
-    TimelineQuery, PACK_FILES,
+    due, export, export_csv, on_scale, report_pack, status, summary, timeline, Folds, ReadModels, RegisterPage,
+    ReportPack, TimelineQuery, PACK_FILES,
 };
 pub use verify::{verify_events, verify_log, verify_store, Outcome, EXIT_ERROR, EXIT_INTEGRITY, EXIT_UNSUPPORTED};
 

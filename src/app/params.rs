@@ -16,6 +16,17 @@ pub fn parse_report(text: &str) -> Result<StreamId, String> {
     }
 }
 
+/// Parses a verdict scale's code: `followup`, `gao`, `eca`, `ar`, `iia`.
+///
+/// # Errors
+/// A message naming the text and the scales.
+pub fn parse_scale(text: &str) -> Result<projections::Scale, String> {
+    projections::Scale::parse(text).ok_or_else(|| {
+        let codes: Vec<&str> = projections::Scale::ALL.iter().map(|s| s.code()).collect();
+        format!("`{text}` is no verdict scale: give one of {}", codes.join(", "))
+    })
+}
+
 /// Parses an instant of transaction time: RFC 3339 with an offset (from -23:59 to +23:59), or a calendar date
 /// meaning the last instant (23:59:59.999999999) of that day in UTC. A date past the last instant a timestamp can
 /// hold (9999-12-30T22:00:00.999999999Z) means that last instant: no event is recorded later.

@@ -242,6 +242,29 @@ impl ReadModels {
         Ok(summing.finish())
     }
 
+    /// The counts and rate of the current verdicts on `scale` (as [`ReadModels::summary`] counts them on
+    /// followup's): per report (or of `report` alone) and overall.
+    ///
+    /// # Errors
+    /// As [`ReadModels::summary`].
+    pub fn on_scale(
+        &self,
+        store: &dyn EventStore,
+        report: Option<&StreamId>,
+        (day, known_at): (Date, Option<Timestamp>),
+        scale: projections::Scale,
+    ) -> Result<projections::ScaleSummary, AppError> {
+        let window = Window { as_of: Some(day), known_at };
+        if report.is_some() {
+            return Ok(projections::on_scale(&self.status(store, window, report, None)?, scale));
+        }
+        let mut summing = projections::ScaleSumming::new(scale);
+        for r in self.status.reports() {
+            summing.add(&self.status_of(window, Some(r)));
+        }
+        Ok(summing.finish())
+    }
+
     /// The commitments overdue on `day`, by current due date, then recommendation; with `owner`, only those it
     /// owns.
     ///
@@ -376,6 +399,20 @@ pub fn summary(
 ) -> Result<Summary, AppError> {
     let status = status(store, Window { as_of: Some(day), known_at }, report, None)?;
     Ok(projections::summary(&status, day))
+}
+
+/// The summary on `scale` of a store: [`summary`]'s window, counted on another office's scale.
+///
+/// # Errors
+/// As [`summary`].
+pub fn on_scale(
+    store: &dyn EventStore,
+    report: Option<&StreamId>,
+    (day, known_at): (Date, Option<Timestamp>),
+    scale: projections::Scale,
+) -> Result<projections::ScaleSummary, AppError> {
+    let status = status(store, Window { as_of: Some(day), known_at }, report, None)?;
+    Ok(projections::on_scale(&status, scale))
 }
 
 /// The commitments overdue on `day`, by current due date, then recommendation; with `owner`, only those it owns.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use events::{Hash, PartialDate, StreamId, Timestamp};
-use followup::app::{parse_instant, parse_report};
+use followup::app::{parse_instant, parse_report, parse_scale};
 use followup::render::Lang;
 
 use super::record::RecordArgs;
@@ -162,6 +162,10 @@ pub enum Command {
         /// Only what the log held at this UTC instant (RFC 3339, or a date meaning the end of that day, UTC)
         #[arg(long, value_name = "INSTANT", value_parser = parse_instant)]
         known_at: Option<Timestamp>,
+        /// Count the verdicts on another office's scale: gao, eca, ar (the Algemene Rekenkamer's
+        /// Voortgangsmeter), iia, or followup's own (README: "Verdict scales")
+        #[arg(long, value_name = "SCALE", value_parser = parse_scale)]
+        scale: Option<projections::Scale>,
     },
     /// Write the full report pack into a directory: index.html (summary, status, chart, timelines with sources),
     /// timeline.md and status.csv; of every report, or of one with --report

@@ -70,7 +70,7 @@ pub fn run(cli: Cli) -> Outcome {
         }
         Command::Verify { log, as_of, known_at, expect_head } => verify(&ctx, out, log, as_of, known_at, expect_head)?,
         Command::Due { on, known_at, owner } => due(&ctx, out, on, known_at, owner.as_deref())?,
-        Command::Summary { report, as_of, known_at } => summary(&ctx, out, report, as_of, known_at)?,
+        Command::Summary { report, as_of, known_at, scale } => summary(&ctx, out, report, (as_of, known_at), scale)?,
         Command::Report { out: dir, as_of, known_at, report: only, title, force } => {
             report(&ctx, out, &dir, (as_of, known_at), only, title, force)?
         }
@@ -641,18 +641,27 @@ fn summary(
     ctx: &Ctx,
     out: &mut impl Write,
     report: Option<StreamId>,
-    as_of: Option<PartialDate>,
-    known_at: Option<Timestamp>,
+    (as_of, known_at): (Option<PartialDate>, Option<Timestamp>),
+    scale: Option<projections::Scale>,
 ) -> Outcome {
     if let Some(r) = &ctx.remote {
         let mut q = window_query(as_of.as_ref(), known_at);
         q.extend(report.map(|r| ("report", r.to_string())));
+        q.extend(scale.map(|s| ("scale", s.code().to_owned())));
         return ctx.print_remote(out, r, "/api/v1/summary", q);
     }
     let store = ctx.read()?;
     let day = as_of.as_ref().map_or_else(today, |d| d.end());
-    let summary = app::summary(&*store, report.as_ref(), day, known_at)?;
-    output::summary(out, ctx.style, &summary)?;
+    match scale {
+        Some(scale) => {
+            let on = app::on_scale(&*store, report.as_ref(), (day, known_at), scale)?;
+            output::scale_summary(out, ctx.style, &on)?;
+        }
+        None => {
+            let summary = app::summary(&*store, report.as_ref(), day, known_at)?;
+            output::summary(out, ctx.style, &summary)?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

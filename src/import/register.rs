@@ -134,7 +134,7 @@ const STANCE_WORDS: [(&str, Stance); 9] = [
 ];
 
 /// The words of verdicts every mapping knows, lower case: the Rekenkamer's scale and the codes.
-const VERDICT_WORDS: [(&str, Verdict); 8] = [
+const VERDICT_WORDS: [(&str, Verdict); 10] = [
     ("niet uitgevoerd", Verdict::NotImplemented),
     ("in uitvoering", Verdict::InProgress),
     ("gedeeltelijk uitgevoerd", Verdict::PartiallyImplemented),
@@ -143,6 +143,8 @@ const VERDICT_WORDS: [(&str, Verdict); 8] = [
     ("volledig uitgevoerd", Verdict::Implemented),
     ("niet meer relevant", Verdict::NoLongerRelevant),
     ("vervallen", Verdict::NoLongerRelevant),
+    ("niet overgenomen", Verdict::NotAdopted),
+    ("not adopted", Verdict::NotAdopted),
 ];
 
 /// A word as compared: lower case, spaces collapsed, a final period dropped.

@@ -165,7 +165,7 @@ pub fn status(status: &Status, lang: Lang, bom: bool) -> String {
             r.stance.map(|s| s.code().to_owned()).unwrap_or_default(),
             r.stance.map(|s| labels::stance(lang, s).to_owned()).unwrap_or_default(),
             r.verdict.map(|v| v.code().to_owned()).unwrap_or_default(),
-            r.verdict.map(|v| labels::verdict(lang, v).to_owned()).unwrap_or_default(),
+            r.verdict.map(|v| labels::verdict_labelled(lang, v, r.verdict_label.as_deref())).unwrap_or_default(),
             r.verdict_as_of.as_ref().map(|d| d.to_string()).unwrap_or_default(),
             r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default(),
             r.commitments.len().to_string(),

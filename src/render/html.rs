@@ -75,9 +75,14 @@ pub fn page(lang: Lang, title: &str, body: &str) -> String {
     )
 }
 
-fn verdict_badge(lang: Lang, v: Option<Verdict>) -> String {
+/// A verdict as a coloured badge, with the office's own label beside it when it has one.
+pub(crate) fn verdict_badge(lang: Lang, v: Option<Verdict>, label: Option<&str>) -> String {
     match v {
-        Some(v) => format!("<span class=\"verdict v-{}\">{}</span>", v.code(), escape(labels::verdict(lang, v))),
+        Some(v) => format!(
+            "<span class=\"verdict v-{}\">{}</span>",
+            v.code(),
+            escape(&labels::verdict_labelled(lang, v, label))
+        ),
         None => format!("<span class=\"verdict v-none\">{}</span>", escape(word(lang, Word::NotAssessed))),
     }
 }
@@ -144,7 +149,7 @@ pub fn status_table(status: &Status, lang: Lang) -> String {
             escape(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
             r.commitments.len(),
             actions,
-            verdict_badge(lang, r.verdict),
+            verdict_badge(lang, r.verdict, r.verdict_label.as_deref()),
         );
     }
     out.push_str("</tbody>\n</table>\n");
@@ -305,6 +310,7 @@ fn verdict_fill(v: Verdict) -> &'static str {
         Verdict::PartiallyImplemented => "#f4a259",
         Verdict::Implemented => "#5cb85c",
         Verdict::NoLongerRelevant => "#a0a7b4",
+        Verdict::NotAdopted => "#7d6f8f",
     }
 }
 

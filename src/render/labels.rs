@@ -258,6 +258,17 @@ pub fn verdict(lang: Lang, v: Verdict) -> &'static str {
         Verdict::PartiallyImplemented => lang.pick("partially implemented", "gedeeltelijk uitgevoerd"),
         Verdict::Implemented => lang.pick("implemented", "uitgevoerd"),
         Verdict::NoLongerRelevant => lang.pick("no longer relevant", "niet meer relevant"),
+        Verdict::NotAdopted => lang.pick("not adopted", "niet overgenomen"),
+    }
+}
+
+/// A verdict in words with the office's own label beside it when it has one that says something else:
+/// `partially implemented (“Deels opgevolgd”)`.
+pub fn verdict_labelled(lang: Lang, v: Verdict, label: Option<&str>) -> String {
+    let words = verdict(lang, v);
+    match label.map(str::trim).filter(|l| !l.is_empty() && !l.eq_ignore_ascii_case(words)) {
+        Some(l) => format!("{words} (“{l}”)"),
+        None => words.to_owned(),
     }
 }
 
@@ -325,7 +336,12 @@ pub fn detail(lang: Lang, body: &events::Body) -> String {
     match body {
         Body::ExecutiveResponded(b) => stance(lang, b.stance).to_owned(),
         Body::StatusAssessed(b) => {
-            format!("{} ({} {})", verdict(lang, b.verdict), word(lang, Word::AsOf).to_lowercase(), date(lang, &b.as_of))
+            format!(
+                "{} ({} {})",
+                verdict_labelled(lang, b.verdict, b.label.as_deref()),
+                word(lang, Word::AsOf).to_lowercase(),
+                date(lang, &b.as_of)
+            )
         }
         Body::ActionTaken(b) => {
             b.amount.map(|m| amount(lang, i128::from(m.cents), m.currency_code())).unwrap_or_default()

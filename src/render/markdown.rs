@@ -80,8 +80,12 @@ pub fn status(status: &Status, lang: Lang) -> String {
             cell(r.text.as_deref().unwrap_or("")),
             cell(r.stance.map_or(word(lang, Word::NoResponse), |s| labels::stance(lang, s))),
             cell(&match (r.verdict, r.verdict_judgement) {
-                (Some(v), Some(j)) => format!("{} ({})", labels::verdict(lang, v), labels::judgement(lang, j)),
-                (Some(v), None) => labels::verdict(lang, v).to_owned(),
+                (Some(v), Some(j)) => format!(
+                    "{} ({})",
+                    labels::verdict_labelled(lang, v, r.verdict_label.as_deref()),
+                    labels::judgement(lang, j)
+                ),
+                (Some(v), None) => labels::verdict_labelled(lang, v, r.verdict_label.as_deref()),
                 (None, _) => word(lang, Word::NotAssessed).to_owned(),
             }),
             cell(&r.verdict_as_of.as_ref().map(|d| labels::date(lang, d)).unwrap_or_default()),

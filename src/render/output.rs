@@ -187,7 +187,7 @@ fn status_row(lang: Lang, r: &RecommendationStatus, claims: bool) -> Vec<Cell> {
     let verdict = match (&r.verdict, &r.verdict_as_of) {
         (Some(v), Some(d)) => format!(
             "{}\n{} {}{judged}",
-            labels::verdict(lang, *v),
+            labels::verdict_labelled(lang, *v, r.verdict_label.as_deref()),
             word(lang, Word::AsOf).to_lowercase(),
             labels::date(lang, d)
         ),
@@ -351,6 +351,38 @@ pub fn summary(out: &mut impl Write, style: Style, summary: &Summary) -> Result<
         t.add_row(row);
     }
     writeln!(out, "{t}")?;
+    Ok(())
+}
+
+/// Writes a summary on another office's scale: `{"scale", "categories", "reports", "overall", "losses"}` or a
+/// table of the counts per category (rows) per report and overall (columns), the rate, and what the mapping
+/// loses.
+pub fn scale_summary(out: &mut impl Write, style: Style, s: &projections::ScaleSummary) -> Result<()> {
+    only_text_or_json(style.format, "summary --scale")?;
+    if style.format == Format::Json {
+        return json(out, s);
+    }
+    let mut header = vec![format!("{} scale", s.scale.code().to_uppercase())];
+    header.extend(s.reports.iter().map(|r| r.report.clone()));
+    header.push(style.lang.pick("overall", "totaal").to_owned());
+    let mut t = table(&header.iter().map(String::as_str).collect::<Vec<_>>());
+    let columns: Vec<&projections::ScaleCounts> = s.reports.iter().chain(std::iter::once(&s.overall)).collect();
+    for c in s.categories {
+        let mut row = vec![cell(c.name)];
+        row.extend(columns.iter().map(|r| cell(r.counts.get(c.code).copied().unwrap_or(0))));
+        t.add_row(row);
+    }
+    let mut assessed = vec![cell(style.lang.pick("assessed", "beoordeeld"))];
+    assessed.extend(columns.iter().map(|r| cell(format!("{} / {}", r.assessed, r.recommendations))));
+    t.add_row(assessed);
+    let done: Vec<&str> = s.categories.iter().filter(|c| c.implemented).map(|c| c.name).collect();
+    let mut rate = vec![cell(format!("{} {}", style.lang.pick("rate:", "aandeel:"), done.join(", ")))];
+    rate.extend(columns.iter().map(|r| cell(r.rate.map_or("–".into(), |x| format!("{:.0}%", x * 100.0)))));
+    t.add_row(rate);
+    writeln!(out, "{t}")?;
+    for loss in s.losses {
+        writeln!(out, "{} {loss}", style.lang.pick("Lost in the mapping:", "Verloren in de vertaling:"))?;
+    }
     Ok(())
 }
 

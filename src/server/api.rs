@@ -592,14 +592,22 @@ async fn timeline(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> R
 
 async fn summary(caller: Caller, St(state): Shared, RawQuery(q): RawQuery) -> Result<Response, Problem> {
     caller.needs(Role::Reader)?;
-    let p = Params::parse(q.as_deref(), &["report", "as_of", "known_at", "format", "lang"])?;
+    let p = Params::parse(q.as_deref(), &["report", "as_of", "known_at", "scale", "format", "lang"])?;
     let day = p.date("as_of")?.map_or_else(today, |d| d.end());
     let (report, known_at, style) = (p.report("report")?, p.instant("known_at")?, p.style()?);
+    let scale =
+        p.text("scale").map(|s| crate::app::parse_scale(s).map_err(|m| Problem::param("scale", m))).transpose()?;
     let bytes = state
         .live
-        .query(&state.store, move |m, s| {
-            let summary = m.summary(s, report.as_ref(), day, known_at)?;
-            render(|out| output::summary(out, style, &summary))
+        .query(&state.store, move |m, s| match scale {
+            Some(scale) => {
+                let on = m.on_scale(s, report.as_ref(), (day, known_at), scale)?;
+                render(|out| output::scale_summary(out, style, &on))
+            }
+            None => {
+                let summary = m.summary(s, report.as_ref(), day, known_at)?;
+                render(|out| output::summary(out, style, &summary))
+            }
         })
         .await?;
     Ok(rendered(style.format, bytes))

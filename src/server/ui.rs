@@ -448,14 +448,7 @@ fn path_and_query(path: &str, q: Option<&str>) -> String {
     }
 }
 
-fn verdict_badge(lang: Lang, v: Option<Verdict>) -> String {
-    match v {
-        Some(v) => format!("<span class=\"verdict v-{}\">{}</span>", v.code(), escape(labels::verdict(lang, v))),
-        None => {
-            format!("<span class=\"verdict v-none\">{}</span>", escape(lang.pick("not assessed", "niet beoordeeld")))
-        }
-    }
-}
+use crate::render::html::verdict_badge;
 
 /// The register lists at least this many recommendations on a page (whole reports), then links to the next.
 const REGISTER_ROWS: usize = 200;
@@ -551,7 +544,7 @@ async fn register(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) 
                 r.number,
                 escape(r.text.as_deref().unwrap_or("")),
                 r.stance.map_or(String::from("–"), |s| escape(labels::stance(lang, s))),
-                verdict_badge(lang, r.verdict),
+                verdict_badge(lang, r.verdict, r.verdict_label.as_deref()),
                 r.verdict_as_of.as_ref().map_or(String::from("–"), |d| escape(&labels::date(lang, d))),
                 open,
                 r.commitments.len(),
@@ -679,7 +672,7 @@ fn recommendation_body(
         body,
         "</div><div><h3>{}</h3><p>{}",
         lang.pick("The auditors judge", "De rekenkamer oordeelt"),
-        verdict_badge(lang, rec.verdict)
+        verdict_badge(lang, rec.verdict, rec.verdict_label.as_deref())
     );
     if let Some(d) = &rec.verdict_as_of {
         let _ = write!(body, " {} {}", lang.pick("as of", "per"), escape(&labels::date(lang, d)));
@@ -712,7 +705,7 @@ fn recommendation_body(
             let _ = write!(
                 body,
                 "<tr><td>{}{superseded}</td><td class=\"date\">{}</td><td>{}</td><td>{judged}</td></tr>",
-                verdict_badge(lang, Some(v.verdict)),
+                verdict_badge(lang, Some(v.verdict), v.label.as_deref()),
                 escape(&labels::date(lang, &v.as_of)),
                 escape(&v.assessor)
             );
