@@ -178,7 +178,8 @@ impl Gen {
                 _ => Stance::Adopted,
             };
             stances.push(stance);
-            let body = ExecutiveResponded { stance, summary: g.text(200, 400), recommendations: vec![] };
+            let body =
+                ExecutiveResponded { stance, summary: g.text(200, 400), recommendations: vec![], stances: vec![] };
             g.push(rec, published.clone(), "Reactie college", Body::ExecutiveResponded(body));
         }
         let committee = g.date(year);

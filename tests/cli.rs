@@ -964,3 +964,55 @@ fn summary_on_the_gao_scale_counts_the_case_and_every_output_shows_an_offices_ow
         assert!(String::from_utf8_lossy(&tl.stdout).contains("partially implemented (“Deels opgevolgd”)"), "{format}");
     }
 }
+
+#[test]
+fn a_second_follow_up_reframes_recommendations_answers_each_in_its_own_way_and_judges_one_never_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(followup(dir.path()).args(["import", CASE]).output().unwrap().status.success());
+    let second = dir.path().join("second.jsonl");
+    let src = r#""source":{"document":"Tweede opvolging","locator":"2"}"#;
+    std::fs::write(
+        &second,
+        [
+            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg","type":"report_published","occurred":"2021-03",{src},"data":{{"title":"Tweede opvolging","auditor":"Rekenkamer Amsterdam","summary":"S"}}}}"#),
+            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/1","type":"recommendation_reframed","occurred":"2021-03",{src},"data":{{"number":1,"text":"Bereik kortgestraften en stuur op hun gegevens","predecessors":["ra-amsterdam-2013-nazorg/2","ra-amsterdam-2013-nazorg/5"],"how":"merged"}}}}"#),
+            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/2","type":"recommendation_reframed","occurred":"2021-03",{src},"data":{{"number":2,"text":"Maak een overzicht van schulden","predecessors":["ra-amsterdam-2013-nazorg/1","ra-amsterdam-2009-oud/4"],"how":"reworded"}}}}"#),
+            format!(r#"{{"id":"00000000-0000-5000-8000-0000000000e1","stream":"ra-amsterdam-2021-nazorg","type":"executive_responded","occurred":"2021-04",{src},"data":{{"stance":"adopted","summary":"Ja, de tweede niet","stances":[{{"number":2,"stance":"rejected"}}]}}}}"#),
+            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/2","type":"status_assessed","occurred":"2023-06",{src},"data":{{"verdict":"not_adopted","as_of":"2023-06","assessor":"Rekenkamer Amsterdam","rationale":"Nooit overgenomen","evidence":["00000000-0000-5000-8000-0000000000e1"],"label":"Niet overgenomen"}}}}"#),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = followup(dir.path()).args(["import", second.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("field `data.predecessors`: ra-amsterdam-2009-oud/4 is not in the log"), "{err}");
+    assert!(!err.contains("ra-amsterdam-2013-nazorg/5 is not in the log"), "{err}");
+    let status =
+        json(followup(dir.path()).args(["status", "--report", "ra-amsterdam-2021-nazorg", "--as-of", "2023-12-31"]));
+    let recs = status["recommendations"].as_array().unwrap();
+    assert_eq!(
+        recs[0]["predecessors"],
+        serde_json::json!(["ra-amsterdam-2013-nazorg/2", "ra-amsterdam-2013-nazorg/5"])
+    );
+    assert_eq!((&recs[0]["stance"], &recs[1]["stance"]), (&Value::from("adopted"), &Value::from("rejected")));
+    assert_eq!(
+        (&recs[1]["verdict"], &recs[1]["verdict_label"]),
+        (&Value::from("not_adopted"), &Value::from("Niet overgenomen"))
+    );
+    let verify = followup(dir.path()).args(["verify", "--format", "json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let judged =
+        v["verdicts"].as_array().unwrap().iter().find(|x| x["recommendation"] == "ra-amsterdam-2021-nazorg/2").cloned();
+    assert_eq!(judged.unwrap()["result"], "supported", "{v}");
+    let iia = json(followup(dir.path()).args([
+        "summary",
+        "--scale",
+        "iia",
+        "--report",
+        "ra-amsterdam-2021-nazorg",
+        "--as-of",
+        "2023-12-31",
+    ]));
+    assert_eq!(iia["overall"]["counts"]["closed_risk_accepted"], 1);
+}

@@ -1112,3 +1112,86 @@ fn a_recommendation_typed_with_a_plain_slash_is_redirected_and_a_dutch_refusal_h
     assert_eq!(refused.status, 400);
     assert!(refused.text().contains("<title>Ongeldig verzoek"), "{}", refused.text());
 }
+
+#[test]
+fn a_draft_file_uploaded_in_the_browser_is_reviewed_beside_its_quotes_and_only_a_decided_review_imports() {
+    let f = Fixture::new();
+    let anna = session_of(&f.login("Anna", PASSWORD));
+    let rita = session_of(&f.login("Rita", PASSWORD));
+    assert_eq!(f.get("/drafts", None, &[("Cookie", &rita)]).status, 403, "a reader reviews no drafts");
+    let form = f.get("/drafts", None, &[("Cookie", &anna)]);
+    assert_eq!(form.status, 200);
+    let csrf = csrf_of(&form.text());
+    // Drafts of the seed's report under a report id of their own, and one hostile line.
+    let text = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam-2017.txt");
+    let out = Command::new(env!("CARGO_BIN_EXE_followup"))
+        .args(["draft", text, "--report", "ui-2013-nazorg"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
+    lines.push(r#"{"stream":"ui-2013-nazorg","type":"context_noted","occurred":"2016","source":{"document":"D","locator":"L","quote":"<script>alert(1)</script>"},"data":{"summary":"x"},"draft":true,"confidence":0.4}"#.into());
+    let boundary = "----followup-test-boundary";
+    let multipart = |csrf: &str| {
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"drafts.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n{}\n\r\n--{boundary}--\r\n",
+            lines.join("\n")
+        )
+    };
+    let media = format!("multipart/form-data; boundary={boundary}");
+    let h = [("Content-Type", media.as_str()), ("Cookie", anna.as_str())];
+    assert_eq!(f.post("/drafts", None, &h, multipart("wrong").as_bytes()).status, 403, "the forgery token is checked");
+    let review = f.post("/drafts", None, &h, multipart(&csrf).as_bytes());
+    assert_eq!(review.status, 200);
+    let page = review.text();
+    assert!(page.contains(&format!("id=\"draft-{}\"", lines.len())), "every draft on the page");
+    assert!(page.contains(
+        "Het college gaf aan deze aanbeveling over te nemen maar plaatste hier wel enkele kanttekeningen bij."
+    ));
+    assert!(
+        !page.contains("<script>alert") && page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "quotes are escaped"
+    );
+    // The review: all accepted but the hostile line, dropped, and the report's title corrected; one left
+    // undecided first, which refuses the whole review.
+    let decide = |undecided: Option<usize>| {
+        let mut pairs = vec![("csrf".to_owned(), csrf.clone()), ("count".to_owned(), lines.len().to_string())];
+        for (i, l) in lines.iter().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            pairs.push((format!("line_{i}"), l.clone()));
+            pairs.push((format!("occurred_{i}"), v["occurred"].as_str().unwrap().to_owned()));
+            let text = if v["type"] == "report_published" {
+                "Nazorg aan gedetineerden (reviewed)".to_owned()
+            } else {
+                String::new()
+            };
+            pairs.push((format!("text_{i}"), text));
+            if Some(i) != undecided {
+                let choice = if i == lines.len() - 1 { "drop" } else { "accept" };
+                pairs.push((format!("choice_{i}"), choice.to_owned()));
+            }
+        }
+        serde_urlencoded::to_string(pairs).unwrap()
+    };
+    let h = [("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", anna.as_str())];
+    let refused = f.post("/drafts/import", None, &h, decide(Some(3)).as_bytes());
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("(drafts 4) are neither accepted nor dropped"), "{}", refused.text());
+    assert_eq!(f.head(), 79, "nothing imported");
+    let done = f.post("/drafts/import", None, &h, decide(None).as_bytes());
+    assert_eq!(done.status, 200, "{}", done.text());
+    let accepted = lines.len() - 1;
+    assert!(
+        done.text().contains(&format!("{accepted} drafts accepted: {accepted} events appended")),
+        "{}",
+        done.text()
+    );
+    assert_eq!(f.head(), 79 + accepted as u64);
+    let status = f.get("/api/v1/status?report=ui-2013-nazorg&as_of=2017-12-31", Some(&f.reader), &[]).json();
+    assert_eq!(status["recommendations"].as_array().unwrap().len(), 5);
+    let export = f.get("/api/v1/events?from=80", Some(&f.reader), &[]).text();
+    assert!(
+        export.contains("Nazorg aan gedetineerden (reviewed)") && !export.contains("\"draft\""),
+        "edited and unmarked"
+    );
+}

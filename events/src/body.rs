@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{EventId, PartialDate};
+use crate::{EventId, PartialDate, StreamId};
 
 /// One fact in a follow-up, the `type` and `data` of an event line.
 ///
@@ -18,6 +18,9 @@ pub enum Body {
     ReportPublished(ReportPublished),
     /// The report made a recommendation. Recommendation stream only; `number` equals the stream's number.
     RecommendationIssued(RecommendationIssued),
+    /// A later follow-up carries on earlier recommendations as this one: split from one, merged from several, or
+    /// reworded. Recommendation stream only; it issues the stream's recommendation, naming its predecessors.
+    RecommendationReframed(RecommendationReframed),
     /// The executive's answer to a recommendation (*bestuurlijke reactie*); `stance` is what it said, not what it did.
     ExecutiveResponded(ExecutiveResponded),
     /// The audit office commented, for example in its afterword (*nawoord*).
@@ -77,6 +80,46 @@ pub struct RecommendationIssued {
     pub owner: Option<String>,
 }
 
+/// How a recommendation carries on its predecessors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reframing {
+    /// One earlier recommendation became several; this is one of them.
+    Split,
+    /// Several earlier recommendations became this one.
+    Merged,
+    /// One earlier recommendation, worded anew.
+    Reworded,
+}
+
+impl Reframing {
+    /// The snake_case code, as on disk.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reframing::Split => "split",
+            Reframing::Merged => "merged",
+            Reframing::Reworded => "reworded",
+        }
+    }
+}
+
+/// `recommendation_reframed`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationReframed {
+    /// The recommendation's number in its report, from 1: the stream's.
+    pub number: u32,
+    /// The recommendation as now worded.
+    pub text: String,
+    /// The earlier recommendations it carries on (recommendation streams, each once, not this one).
+    pub predecessors: Vec<StreamId>,
+    /// How: split, merged or reworded.
+    pub how: Reframing,
+    /// Why, in the report's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+}
+
 /// What the executive said it would do with a recommendation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,6 +145,30 @@ pub struct ExecutiveResponded {
     /// On a report stream, the recommendations answered; empty means all of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recommendations: Vec<u32>,
+    /// On a report stream, a stance of its own for some recommendations (a response that adopts one and rejects
+    /// another); the recommendations not named take `stance`. Absent in lines written before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stances: Vec<RecommendationStance>,
+}
+
+/// One recommendation's stance within a report-level response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationStance {
+    /// The recommendation's number.
+    pub number: u32,
+    /// Its stance.
+    pub stance: Stance,
+    /// What the response says of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+impl ExecutiveResponded {
+    /// The stance taken on recommendation `number`: its own in `stances`, else `stance`.
+    pub fn stance_on(&self, number: u32) -> Stance {
+        self.stances.iter().find(|s| s.number == number).map_or(self.stance, |s| s.stance)
+    }
 }
 
 /// `auditor_commented` and `context_noted`: a summary, optionally naming recommendations.
@@ -519,6 +586,8 @@ pub enum EventType {
     ReportPublished,
     /// `recommendation_issued`: [`Body::RecommendationIssued`].
     RecommendationIssued,
+    /// `recommendation_reframed`: [`Body::RecommendationReframed`].
+    RecommendationReframed,
     /// `executive_responded`: [`Body::ExecutiveResponded`].
     ExecutiveResponded,
     /// `auditor_commented`: [`Body::AuditorCommented`].
@@ -547,9 +616,10 @@ pub enum EventType {
 
 impl EventType {
     /// Every event type, in the order [`Body`] declares them, each once.
-    pub const ALL: [EventType; 14] = [
+    pub const ALL: [EventType; 15] = [
         EventType::ReportPublished,
         EventType::RecommendationIssued,
+        EventType::RecommendationReframed,
         EventType::ExecutiveResponded,
         EventType::AuditorCommented,
         EventType::CommitteeDiscussed,
@@ -569,6 +639,7 @@ impl EventType {
         match self {
             EventType::ReportPublished => "report_published",
             EventType::RecommendationIssued => "recommendation_issued",
+            EventType::RecommendationReframed => "recommendation_reframed",
             EventType::ExecutiveResponded => "executive_responded",
             EventType::AuditorCommented => "auditor_commented",
             EventType::CommitteeDiscussed => "committee_discussed",
@@ -603,6 +674,7 @@ impl Body {
         match self {
             Body::ReportPublished(_) => EventType::ReportPublished,
             Body::RecommendationIssued(_) => EventType::RecommendationIssued,
+            Body::RecommendationReframed(_) => EventType::RecommendationReframed,
             Body::ExecutiveResponded(_) => EventType::ExecutiveResponded,
             Body::AuditorCommented(_) => EventType::AuditorCommented,
             Body::CommitteeDiscussed(_) => EventType::CommitteeDiscussed,
@@ -631,6 +703,7 @@ impl Body {
             Body::ExecutiveReported(b) => &b.recommendations,
             Body::ReportPublished(_)
             | Body::RecommendationIssued(_)
+            | Body::RecommendationReframed(_)
             | Body::StatusAssessed(_)
             | Body::EventRetracted(_)
             | Body::CommitmentRevised(_) => &[],
@@ -654,6 +727,7 @@ impl Body {
         match self {
             Body::ReportPublished(b) => &b.title,
             Body::RecommendationIssued(b) => &b.text,
+            Body::RecommendationReframed(b) => &b.text,
             Body::ExecutiveResponded(b) => &b.summary,
             Body::AuditorCommented(b) | Body::ContextNoted(b) => &b.summary,
             Body::CommitteeDiscussed(b) => &b.summary,

@@ -206,6 +206,7 @@ impl Serialize for Data<'_> {
         match self.0 {
             Body::ReportPublished(b) => b.serialize(s),
             Body::RecommendationIssued(b) => b.serialize(s),
+            Body::RecommendationReframed(b) => b.serialize(s),
             Body::ExecutiveResponded(b) => b.serialize(s),
             Body::AuditorCommented(b) | Body::ContextNoted(b) => b.serialize(s),
             Body::CommitteeDiscussed(b) => b.serialize(s),
@@ -568,6 +569,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for BodySeed {
         Ok(match self.0 {
             EventType::ReportPublished => Body::ReportPublished(Deserialize::deserialize(d)?),
             EventType::RecommendationIssued => Body::RecommendationIssued(Deserialize::deserialize(d)?),
+            EventType::RecommendationReframed => Body::RecommendationReframed(Deserialize::deserialize(d)?),
             EventType::ExecutiveResponded => Body::ExecutiveResponded(Deserialize::deserialize(d)?),
             EventType::AuditorCommented => Body::AuditorCommented(Deserialize::deserialize(d)?),
             EventType::CommitteeDiscussed => Body::CommitteeDiscussed(Deserialize::deserialize(d)?),
@@ -832,7 +834,7 @@ fn validate(
                 format!("{kind} belongs on a report stream, not on recommendation stream `{stream}`"),
             ));
         }
-        (Body::RecommendationIssued(_) | Body::StatusAssessed(_), None) => {
+        (Body::RecommendationIssued(_) | Body::RecommendationReframed(_) | Body::StatusAssessed(_), None) => {
             let what = if matches!(body, Body::StatusAssessed(_)) { "a verdict" } else { kind };
             return Err(LineError::field(
                 "stream",
@@ -841,10 +843,16 @@ fn validate(
                 ),
             ));
         }
-        (Body::RecommendationIssued(b), Some(n)) if b.number != n => {
+        (Body::RecommendationIssued(RecommendationIssued { number, .. }), Some(n))
+        | (Body::RecommendationReframed(RecommendationReframed { number, .. }), Some(n))
+            if *number != n =>
+        {
+            return Err(LineError::field("data.number", format!("is {number} but the stream is recommendation {n}")));
+        }
+        (Body::ExecutiveResponded(b), Some(_)) if !b.stances.is_empty() => {
             return Err(LineError::field(
-                "data.number",
-                format!("is {} but the stream is recommendation {n}", b.number),
+                "data.stances",
+                format!("gives stances per recommendation, which only a report-level response may do; `{stream}` is a recommendation stream"),
             ));
         }
         _ => {}
@@ -896,6 +904,63 @@ fn validate(
                 check_owner(o)?;
             }
             t
+        }
+        Body::RecommendationReframed(b) => {
+            if b.predecessors.is_empty() {
+                return Err(LineError::field(
+                    "data.predecessors",
+                    "names no recommendation: a reframed recommendation carries on at least one".to_owned(),
+                ));
+            }
+            for (i, p) in b.predecessors.iter().enumerate() {
+                let field = format!("data.predecessors[{i}]");
+                if p.recommendation().is_none() {
+                    return Err(LineError::field(
+                        field,
+                        format!("`{p}` is a report; a predecessor is a recommendation such as `{p}/1`"),
+                    ));
+                }
+                if p == stream {
+                    return Err(LineError::field(field, format!("`{p}` is this recommendation itself")));
+                }
+                if b.predecessors[..i].contains(p) {
+                    return Err(LineError::field(field, format!("names `{p}` twice")));
+                }
+            }
+            let mut t = vec![("data.text", b.text.as_str())];
+            if let Some(x) = &b.explanation {
+                t.push(("data.explanation", x));
+            }
+            t
+        }
+        Body::ExecutiveResponded(b) => {
+            for (i, s) in b.stances.iter().enumerate() {
+                if !(1..=crate::MAX_RECOMMENDATION).contains(&s.number) {
+                    return Err(LineError::field(
+                        format!("data.stances[{i}].number"),
+                        format!("{} is not a recommendation number from 1 to 9999", s.number),
+                    ));
+                }
+                if b.stances[..i].iter().any(|o| o.number == s.number) {
+                    return Err(LineError::field(
+                        format!("data.stances[{i}].number"),
+                        format!("gives recommendation {} a stance twice", s.number),
+                    ));
+                }
+                if !b.recommendations.is_empty() && !b.recommendations.contains(&s.number) {
+                    return Err(LineError::field(
+                        format!("data.stances[{i}].number"),
+                        format!(
+                            "recommendation {} is not among those the response answers (data.recommendations)",
+                            s.number
+                        ),
+                    ));
+                }
+                if let Some(x) = &s.summary {
+                    check_text("data.stances.summary", x)?;
+                }
+            }
+            vec![("data.summary", b.summary.as_str())]
         }
         Body::CommitteeDiscussed(b) => vec![("data.committee", b.committee.as_str()), ("data.summary", &b.summary)],
         Body::CouncilMotionVoted(b) => {
@@ -980,6 +1045,48 @@ mod tests {
             Line::New(e) => Ok(e),
             Line::Recorded(_) => panic!("not a new line"),
         }
+    }
+
+    #[test]
+    fn a_reframed_recommendation_names_recommendations_other_than_itself_each_once() {
+        let line = |data: &str| {
+            let l = format!(
+                r#"{{"stream":"s/1","type":"recommendation_reframed","occurred":"2021","source":{{"document":"D","locator":"1"}},"data":{data}}}"#
+            );
+            new_line(&l).and_then(|e| e.validate().map(|()| e))
+        };
+        let field = |data: &str| line(data).unwrap_err().field.unwrap_or_default();
+        assert!(line(r#"{"number":1,"text":"T","predecessors":["r/1","r/2"],"how":"merged"}"#).is_ok());
+        assert_eq!(field(r#"{"number":1,"text":"T","predecessors":[],"how":"split"}"#), "data.predecessors");
+        assert_eq!(field(r#"{"number":1,"text":"T","predecessors":["r"],"how":"split"}"#), "data.predecessors[0]");
+        assert_eq!(
+            field(r#"{"number":1,"text":"T","predecessors":["r/1","s/1"],"how":"split"}"#),
+            "data.predecessors[1]"
+        );
+        assert_eq!(
+            field(r#"{"number":1,"text":"T","predecessors":["r/1","r/1"],"how":"split"}"#),
+            "data.predecessors[1]"
+        );
+        assert_eq!(field(r#"{"number":2,"text":"T","predecessors":["r/1"],"how":"split"}"#), "data.number");
+        assert!(line(r#"{"number":1,"text":"T","predecessors":["r/1"],"how":"cut"}"#).is_err());
+    }
+
+    #[test]
+    fn stances_per_recommendation_belong_to_a_report_level_response_each_once_among_those_it_answers() {
+        let line = |stream: &str, data: &str| {
+            let l = format!(
+                r#"{{"stream":"{stream}","type":"executive_responded","occurred":"2013","source":{{"document":"D","locator":"1"}},"data":{data}}}"#
+            );
+            new_line(&l).and_then(|e| e.validate().map(|()| e))
+        };
+        let ok = r#"{"stance":"adopted","summary":"S","stances":[{"number":2,"stance":"rejected"}]}"#;
+        assert!(line("r", ok).is_ok());
+        assert_eq!(line("r/1", ok).unwrap_err().field.as_deref(), Some("data.stances"));
+        let twice = r#"{"stance":"adopted","summary":"S","stances":[{"number":2,"stance":"rejected"},{"number":2,"stance":"adopted"}]}"#;
+        assert_eq!(line("r", twice).unwrap_err().field.as_deref(), Some("data.stances[1].number"));
+        let outside =
+            r#"{"stance":"adopted","summary":"S","recommendations":[1],"stances":[{"number":2,"stance":"rejected"}]}"#;
+        assert_eq!(line("r", outside).unwrap_err().field.as_deref(), Some("data.stances[0].number"));
     }
 
     const LINE: &str = r#"{"stream":"r/1","type":"action_taken","occurred":"2015","source":{"document":"D","locator":"3"},"data":{"summary":"s","amount":{"value":500000,"currency":"EUR"}}}"#;

@@ -13,7 +13,8 @@ pub use body::minor_units_text;
 pub use body::{
     ActionTaken, Body, Claim, CommitmentMade, CommitmentRevised, CommitteeDiscussed, CouncilDecided,
     CouncilMotionVoted, EventRetracted, EventType, ExecutiveReported, ExecutiveResponded, Money, MotionResult, Noted,
-    RecommendationIssued, ReportPublished, Stance, StatusAssessed, Unanimous, Verdict, VoteCount, Votes, MAX_AMOUNT,
+    RecommendationIssued, RecommendationReframed, RecommendationStance, Reframing, ReportPublished, Stance,
+    StatusAssessed, Unanimous, Verdict, VoteCount, Votes, MAX_AMOUNT,
 };
 pub use concern::{concerned, Concerned};
 pub use date::{DateError, PartialDate, Precision, Qualifier, Season};

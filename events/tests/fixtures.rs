@@ -85,3 +85,39 @@ fn the_replay_decoder_reads_every_stored_line_as_the_checking_decoder_does() {
     let missing = first.replacen("\"version\":1,", "", 1);
     assert!(events::RecordedEvent::decode(missing.as_bytes()).is_err());
 }
+
+/// Shapes added to a type after its first release (a new optional field, a new value): each decodes to its type,
+/// and its content holds exactly what the fixture says. Named `TYPE-WHAT.json`.
+#[test]
+fn every_later_shape_decodes_to_its_type_field_for_field() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shapes");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let kind = name.split('-').next().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Line::New(event) = events::decode(text.trim().as_bytes()).unwrap_or_else(|e| panic!("{name}: {e}")) else {
+            panic!("{name}: decoded as a stored line")
+        };
+        assert_eq!(event.body.event_type().code(), kind, "{name}");
+        event.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let given: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let content: serde_json::Value = serde_json::from_slice(&event.content_bytes()).unwrap();
+        assert_eq!(content["data"], given["data"], "{name}");
+        n += 1;
+    }
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn a_line_of_an_earlier_release_keeps_its_content_id_now_that_its_types_have_optional_fields() {
+    // Fields added since (`stances`, `label`) are not written when absent, so the canonical content, and with it
+    // the derived id and every stored hash, is what the first release wrote.
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/executive_responded.json"))
+            .unwrap();
+    let Line::New(event) = events::decode(text.trim().as_bytes()).unwrap() else { panic!() };
+    let content = String::from_utf8(event.content_bytes()).unwrap();
+    assert!(!content.contains("stances") && !content.contains("label"), "{content}");
+}

@@ -60,8 +60,10 @@ pub struct RecommendationStatus {
     pub report: String,
     /// Its number in the report.
     pub number: u32,
-    /// Its wording, once issued.
+    /// Its wording, once issued (or reframed).
     pub text: Option<String>,
+    /// The earlier recommendations it carries on, when a `recommendation_reframed` issued it.
+    pub predecessors: Vec<StreamId>,
     /// Who is responsible for it now: the current owner of its latest commitment (in timeline order) that has
     /// one, else the owner named when it was issued; `None` when no event names one.
     pub owner: Option<String>,
@@ -218,9 +220,15 @@ struct Kept {
 }
 
 enum Fact {
-    Published { title: String, auditor: String, url: Option<String> },
+    Published {
+        title: String,
+        auditor: String,
+        url: Option<String>,
+    },
     Issued(String, Option<String>),
-    Stance(Stance),
+    Reframed(String, Vec<StreamId>),
+    /// A stance, and the stances of named recommendations that differ from it.
+    Stance(Stance, Vec<(u32, Stance)>),
     Council(CouncilEntry),
     Commitment(CommitmentEntry),
     Action(ActionEntry),
@@ -237,7 +245,10 @@ impl Kept {
                 Fact::Published { title: b.title.clone(), auditor: b.auditor.clone(), url: b.url.clone() }
             }
             Body::RecommendationIssued(b) => Fact::Issued(b.text.clone(), b.owner.clone()),
-            Body::ExecutiveResponded(b) => Fact::Stance(b.stance),
+            Body::RecommendationReframed(b) => Fact::Reframed(b.text.clone(), b.predecessors.clone()),
+            Body::ExecutiveResponded(b) => {
+                Fact::Stance(b.stance, b.stances.iter().map(|s| (s.number, s.stance)).collect())
+            }
             Body::CouncilDecided(b) => Fact::Council(CouncilEntry {
                 event_id: e.id,
                 occurred: occurred.clone(),
@@ -517,7 +528,10 @@ impl StatusFold {
         }
         let mut recommendations = Vec::with_capacity(recs.len());
         for ((report, number), mut list) in recs {
-            let issue = list.iter().find(|k| matches!(k.fact, Fact::Issued(..))).map(|k| (k.position, k.id));
+            let issue = list
+                .iter()
+                .find(|k| matches!(k.fact, Fact::Issued(..) | Fact::Reframed(..)))
+                .map(|k| (k.position, k.id));
             list.retain(|k| !retracted(&k.id));
             list.sort_by(|a, b| a.occurred.cmp(&b.occurred).then(a.position.cmp(&b.position)));
             let s = summarise(report.to_owned(), number, &list, &revisions_of, &kept_by);
@@ -575,6 +589,7 @@ fn summarise(
         report,
         number,
         text: None,
+        predecessors: Vec::new(),
         owner: None,
         issued: None,
         stance: None,
@@ -600,7 +615,14 @@ fn summarise(
                 s.issued = Some(k.occurred.clone());
                 issued_owner = owner.clone();
             }
-            Fact::Stance(stance) => s.stance = Some(*stance),
+            Fact::Reframed(text, predecessors) => {
+                s.text = Some(text.clone());
+                s.issued = Some(k.occurred.clone());
+                s.predecessors.clone_from(predecessors);
+            }
+            Fact::Stance(stance, per) => {
+                s.stance = Some(per.iter().find(|(n, _)| *n == number).map_or(*stance, |(_, st)| *st));
+            }
             Fact::Council(c) => s.council.push(c.clone()),
             Fact::Commitment(c) => {
                 let mut c = c.clone();
@@ -784,6 +806,40 @@ mod tests {
 
     fn check(lines: &[String], window: Window) -> Status {
         status(&log(lines), window)
+    }
+
+    #[test]
+    fn given_a_report_level_response_with_stances_of_its_own_when_folded_then_each_recommendation_takes_its_own() {
+        let mut lines = given::follow_up()[..3].to_vec();
+        lines.push(line(
+            None,
+            "r",
+            "executive_responded",
+            "2013-06",
+            r#"{"stance":"adopted","summary":"yes, the second in part","stances":[{"number":2,"stance":"partially_adopted"}]}"#,
+        ));
+        let s = check(&lines, Window::default());
+        let stance = |n: u32| s.recommendations.iter().find(|r| r.number == n).unwrap().stance;
+        assert_eq!((stance(1), stance(2)), (Some(Stance::Adopted), Some(Stance::PartiallyAdopted)));
+    }
+
+    #[test]
+    fn given_a_reframed_recommendation_when_folded_then_it_is_issued_with_its_text_and_predecessors() {
+        let mut lines = given::follow_up()[..3].to_vec();
+        lines.push(line(None, "s", "report_published", "2021-03", r#"{"title":"T2","auditor":"RA","summary":"S"}"#));
+        lines.push(line(
+            None,
+            "s/1",
+            "recommendation_reframed",
+            "2021-03",
+            r#"{"number":1,"text":"Do one and two","predecessors":["r/1","r/2"],"how":"merged"}"#,
+        ));
+        let s = check(&lines, Window::default());
+        let r = s.recommendations.iter().find(|r| r.id.as_str() == "s/1").unwrap();
+        assert_eq!(r.text.as_deref(), Some("Do one and two"));
+        assert_eq!(r.issued.as_ref().map(|d| d.to_string()), Some("2021-03".into()));
+        assert_eq!(r.predecessors.iter().map(|p| p.as_str()).collect::<Vec<_>>(), ["r/1", "r/2"]);
+        assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
     }
 
     fn day(s: &str) -> events::Date {

@@ -67,7 +67,18 @@ fn detail(body: &Body) -> String {
         Votes::Counted(c) => format!("{}-{}", c.in_favour, c.against),
     };
     match body {
-        Body::ExecutiveResponded(b) => format!("stance {}", b.stance.code()),
+        Body::ExecutiveResponded(b) if b.stances.is_empty() => format!("stance {}", b.stance.code()),
+        Body::ExecutiveResponded(b) => {
+            let each: Vec<String> = b.stances.iter().map(|s| format!("{} {}", s.number, s.stance.code())).collect();
+            format!("stance {}; {}", b.stance.code(), each.join(", "))
+        }
+        Body::RecommendationReframed(b) => {
+            let from: Vec<&str> = b.predecessors.iter().map(|p| p.as_str()).collect();
+            format!("{} from {}", b.how.code(), from.join(", "))
+        }
+        Body::StatusAssessed(b) if b.label.is_some() => {
+            format!("verdict {} as of {} (“{}”)", b.verdict.code(), b.as_of, b.label.as_deref().unwrap_or_default())
+        }
         Body::StatusAssessed(b) => format!("verdict {} as of {}", b.verdict.code(), b.as_of),
         Body::ActionTaken(b) => {
             b.amount.map(|m| format!("amount {} {}", m.currency_code(), m.value_text())).unwrap_or_default()

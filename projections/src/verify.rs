@@ -207,25 +207,33 @@ impl VerifyFold {
                 .entry(r.target)
                 .or_default()
                 .push(Retraction { position: e.position, recorded_at: e.recorded_at }),
-            Body::RecommendationIssued(_) => self.issued.entry(e.stream.clone()).or_default().push(Issue {
-                position: e.position,
-                recorded_at: e.recorded_at,
-                occurred: e.occurred.clone(),
-                id: e.id,
-            }),
+            Body::RecommendationIssued(_) | Body::RecommendationReframed(_) => {
+                self.issued.entry(e.stream.clone()).or_default().push(Issue {
+                    position: e.position,
+                    recorded_at: e.recorded_at,
+                    occurred: e.occurred.clone(),
+                    id: e.id,
+                })
+            }
             Body::ExecutiveResponded(b) => {
                 let concerned = e.concerned();
-                let numbers = match concerned {
-                    Concerned::Report => &[0],
-                    _ => concerned.numbers(),
+                let mut numbers: Vec<u32> = match concerned {
+                    Concerned::Report => vec![0],
+                    _ => concerned.numbers().to_vec(),
                 };
-                for &n in numbers {
+                // A stance of its own for a recommendation, beside the report-wide one.
+                for s in &b.stances {
+                    if !numbers.contains(&s.number) {
+                        numbers.push(s.number);
+                    }
+                }
+                for n in numbers {
                     let r = Response {
                         occurred: e.occurred.clone(),
                         position: e.position,
                         recorded_at: e.recorded_at,
                         id: e.id,
-                        stance: b.stance,
+                        stance: if n == 0 { b.stance } else { b.stance_on(n) },
                     };
                     self.stances.entry((e.stream.report().to_owned(), n)).or_default().push(r);
                 }
@@ -287,7 +295,8 @@ impl VerifyFold {
     fn stance_at(&self, stream: &StreamId, position: u64, by: &PartialDate, window: Window) -> Option<Stance> {
         let n = stream.recommendation()?;
         let report = stream.report().to_owned();
-        [n, 0]
+        // The recommendation's own entry last, so that it wins over the report-wide one of the same response.
+        [0, n]
             .iter()
             .filter_map(|k| self.stances.get(&(report.clone(), *k)))
             .flatten()
@@ -544,6 +553,36 @@ mod tests {
             .into_iter()
             .map(|v| (v.result, v.failures.iter().map(|f| f.rule).collect()))
             .collect()
+    }
+
+    #[test]
+    fn given_not_adopted_when_judged_then_it_needs_a_response_and_fails_while_the_stance_is_adopted() {
+        let base = given::follow_up()[..3].to_vec();
+        let assess = |evidence: &str| {
+            line(
+                None,
+                "r/1",
+                "status_assessed",
+                "2017-11",
+                &format!(
+                    r#"{{"verdict":"not_adopted","as_of":"2017-11","assessor":"A","rationale":"R","evidence":[{evidence}]}}"#
+                ),
+            )
+        };
+        // Resting on nothing: V3.
+        let mut lines = base.clone();
+        lines.push(assess(""));
+        assert_eq!(check(&lines, Window::default())[0].1, ["V3"]);
+        // Resting on a rejection: supported.
+        let mut lines = base.clone();
+        lines.push(line(Some(C1), "r/1", "executive_responded", "2013-05", r#"{"stance":"rejected","summary":"no"}"#));
+        lines.push(assess(&format!("\"{C1}\"")));
+        assert_eq!(check(&lines, Window::default())[0], (Judgement::Supported, vec![]));
+        // Resting on an adoption: V4.
+        let mut lines = base;
+        lines.push(line(Some(C1), "r/1", "executive_responded", "2013-05", r#"{"stance":"adopted","summary":"yes"}"#));
+        lines.push(assess(&format!("\"{C1}\"")));
+        assert_eq!(check(&lines, Window::default())[0].1, ["V4"]);
     }
 
     fn assessed(id: Option<&str>, stream: &str, verdict: &str, as_of: &str, evidence: &[&str], extra: &str) -> String {

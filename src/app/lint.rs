@@ -67,6 +67,7 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
     let mut issued_here: BTreeSet<StreamId> = BTreeSet::new();
     let mut published_here: BTreeSet<String> = BTreeSet::new();
     let mut reissued: Vec<(u64, EventId, StreamId, String)> = Vec::new();
+    let mut predecessors: Vec<(u64, EventId, usize, StreamId)> = Vec::new();
     // A few events (a record, an append) are read in this thread; an import's through the store's readers.
     let written: crate::store::EventIter<'_> = if count <= 1024 {
         Box::new(store.read_range(from, count)?.into_iter().map(Ok))
@@ -91,6 +92,12 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
             Body::ReportPublished(_) => {
                 published_here.insert(report.clone());
             }
+            Body::RecommendationReframed(b) => {
+                issued_here.insert(e.stream.clone());
+                for (i, p) in b.predecessors.iter().enumerate() {
+                    predecessors.push((e.position, e.id, i, p.clone()));
+                }
+            }
             Body::RecommendationIssued(b) => {
                 issued_here.insert(e.stream.clone());
                 // An issue at version 1 is the stream's first event: there is no earlier one to replace.
@@ -109,7 +116,7 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
             _ => {}
         }
         match e.stream.recommendation() {
-            Some(_) if !matches!(e.body, Body::RecommendationIssued(_)) => {
+            Some(_) if !matches!(e.body, Body::RecommendationIssued(_) | Body::RecommendationReframed(_)) => {
                 issued_needed.entry(e.stream.clone()).or_insert((e.position, e.id, "stream"));
             }
             Some(_) => {}
@@ -149,7 +156,8 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
         if issued_here.contains(&stream) {
             continue;
         }
-        let is_issue = |e: &RecordedEvent| matches!(e.body, Body::RecommendationIssued(_));
+        let is_issue =
+            |e: &RecordedEvent| matches!(e.body, Body::RecommendationIssued(_) | Body::RecommendationReframed(_));
         // Usually the stream's first event: read the rest only when it is not.
         let issued =
             store.stream_first(&stream)?.is_some_and(|e| is_issue(&e)) || kinds(store, &stream)?.iter().any(is_issue);
@@ -159,6 +167,19 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
                 _ => format!("names recommendation {stream}, which its report never issued"),
             };
             warnings.push(Warning { position, event_id: id, field, message });
+        }
+    }
+    // A predecessor the log does not hold (yet): the chain of follow-ups has a gap.
+    for (position, id, i, stream) in predecessors {
+        if store.stream_first(&stream)?.is_none() && !issued_here.contains(&stream) {
+            warnings.push(Warning {
+                position,
+                event_id: id,
+                field: if i == 0 { "data.predecessors[0]" } else { "data.predecessors" },
+                message: format!(
+                    "{stream} is not in the log: import the earlier follow-up to trace the recommendation back"
+                ),
+            });
         }
     }
     for (report, (position, id)) in published_needed {

@@ -386,8 +386,12 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
                 (Some((s, stance)), _) => {
                     let stance =
                         if stance == Stance::Adopted && reserved { Stance::AdoptedWithReservations } else { stance };
-                    let body =
-                        Body::ExecutiveResponded(ExecutiveResponded { stance, summary, recommendations: vec![] });
+                    let body = Body::ExecutiveResponded(ExecutiveResponded {
+                        stance,
+                        summary,
+                        recommendations: vec![],
+                        stances: vec![],
+                    });
                     push(&mut out, stream.clone(), when.clone(), source(s), body, 0.9, "stance in the response".into());
                 }
                 (None, Some(all)) if !response.is_empty() => {
@@ -395,6 +399,7 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
                         stance: Stance::Adopted,
                         summary,
                         recommendations: vec![],
+                        stances: vec![],
                     });
                     push(
                         &mut out,

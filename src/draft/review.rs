@@ -84,8 +84,54 @@ pub fn reviewed(reader: impl BufRead, accept_all: bool) -> Result<Reviewed, Impo
     Ok(out)
 }
 
+/// The `data` member that holds an event type's main text, the one a review edits: `text` of a
+/// recommendation, `rationale` of a verdict, `title` of a report, `summary` of the others.
+pub fn main_text_field(kind: &str) -> &'static str {
+    match kind {
+        "recommendation_issued" | "recommendation_reframed" => "text",
+        "status_assessed" => "rationale",
+        "report_published" => "title",
+        "event_retracted" | "commitment_revised" => "reason",
+        _ => "summary",
+    }
+}
+
+/// A draft line accepted after review: its `occurred` and main text set to what the auditor gave (when given),
+/// `"draft": false`.
+///
+/// # Errors
+/// A message when the line is not a JSON object with a `data` object.
+pub fn accept(line: &str, occurred: Option<&str>, text: Option<&str>) -> Result<String, String> {
+    let mut v: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let kind = v.get("type").and_then(|t| t.as_str()).unwrap_or("").to_owned();
+    let o = v.as_object_mut().ok_or("not a JSON object")?;
+    if let Some(d) = occurred.map(str::trim).filter(|d| !d.is_empty()) {
+        o.insert("occurred".into(), d.into());
+    }
+    if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
+        let data = o.get_mut("data").and_then(|d| d.as_object_mut()).ok_or("the line has no data object")?;
+        data.insert(main_text_field(&kind).into(), t.into());
+    }
+    o.insert("draft".into(), false.into());
+    Ok(v.to_string())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_accepted_draft_takes_the_date_and_text_given_and_is_marked_reviewed() {
+        let line = r#"{"type":"status_assessed","occurred":"2017-11","data":{"rationale":"old","verdict":"implemented"},"draft":true}"#;
+        let out: serde_json::Value =
+            serde_json::from_str(&accept(line, Some("2017-12"), Some(" new ")).unwrap()).unwrap();
+        assert_eq!(
+            (&out["occurred"], &out["data"]["rationale"], &out["draft"]),
+            (&"2017-12".into(), &"new".into(), &false.into())
+        );
+        let kept: serde_json::Value = serde_json::from_str(&accept(line, Some(""), None).unwrap()).unwrap();
+        assert_eq!((&kept["occurred"], &kept["data"]["rationale"]), (&"2017-11".into(), &"old".into()));
+        assert!(accept("[1]", None, None).is_err());
+    }
+
     use super::*;
 
     #[test]

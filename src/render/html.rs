@@ -248,6 +248,7 @@ fn mark_style(kind: EventType) -> (usize, Shape, &'static str) {
         EventType::EventRetracted => (4, Shape::Cross, "#c0392b"),
         EventType::ReportPublished
         | EventType::RecommendationIssued
+        | EventType::RecommendationReframed
         | EventType::AuditorCommented
         | EventType::ContextNoted => (5, Shape::Ring, "#8a93a3"),
     }
@@ -264,6 +265,7 @@ const KEY: &[&[EventType]] = &[
     &[
         EventType::ReportPublished,
         EventType::RecommendationIssued,
+        EventType::RecommendationReframed,
         EventType::AuditorCommented,
         EventType::ContextNoted,
     ],

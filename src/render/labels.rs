@@ -305,6 +305,7 @@ pub fn kind(lang: Lang, event_type: EventType) -> &'static str {
     match event_type {
         EventType::ReportPublished => lang.pick("report published", "rapport gepubliceerd"),
         EventType::RecommendationIssued => lang.pick("recommendation", "aanbeveling"),
+        EventType::RecommendationReframed => lang.pick("recommendation reframed", "aanbeveling herzien"),
         EventType::ExecutiveResponded => lang.pick("executive's response", "bestuurlijke reactie"),
         EventType::AuditorCommented => lang.pick("auditor's comment", "opmerking rekenkamer"),
         EventType::CommitteeDiscussed => lang.pick("committee", "raadscommissie"),
@@ -334,7 +335,21 @@ pub fn entry_detail(lang: Lang, e: &projections::TimelineEntry) -> String {
 pub fn detail(lang: Lang, body: &events::Body) -> String {
     use events::Body;
     match body {
-        Body::ExecutiveResponded(b) => stance(lang, b.stance).to_owned(),
+        Body::ExecutiveResponded(b) if b.stances.is_empty() => stance(lang, b.stance).to_owned(),
+        Body::ExecutiveResponded(b) => {
+            let each: Vec<String> =
+                b.stances.iter().map(|s| format!("{} {}", s.number, stance(lang, s.stance))).collect();
+            format!("{}; {}", stance(lang, b.stance), each.join(", "))
+        }
+        Body::RecommendationReframed(b) => {
+            let how = match b.how {
+                events::Reframing::Split => lang.pick("split from", "afgesplitst van"),
+                events::Reframing::Merged => lang.pick("merged from", "samengevoegd uit"),
+                events::Reframing::Reworded => lang.pick("reworded from", "herformuleerd van"),
+            };
+            let from: Vec<&str> = b.predecessors.iter().map(|p| p.as_str()).collect();
+            format!("{how} {}", from.join(", "))
+        }
         Body::StatusAssessed(b) => {
             format!(
                 "{} ({} {})",

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod auth;
+mod drafts;
 mod openapi;
 pub mod problem;
 pub mod ui;

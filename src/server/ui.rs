@@ -45,6 +45,13 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/summary", get(summary))
         .route("/verify", get(verify))
         .route("/report", get(report))
+        .route(
+            "/drafts",
+            get(super::drafts::form)
+                .post(super::drafts::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(super::drafts::UPLOAD_LIMIT)),
+        )
+        .route("/drafts/import", post(super::drafts::import))
         .route("/static/style.css", get(style))
         .route("/static/live.js", get(script))
 }
@@ -64,7 +71,7 @@ async fn script() -> Response {
 
 /// The language of a page: `lang` in the query, else the `followup_lang` cookie, else the browser's first
 /// choice when it is Dutch, else English.
-fn lang_of(headers: &HeaderMap, params: Option<&Params>) -> Lang {
+pub(super) fn lang_of(headers: &HeaderMap, params: Option<&Params>) -> Lang {
     if let Some(l) = params.and_then(|p| p.text("lang")).and_then(|t| Lang::parse(t).ok()) {
         return l;
     }
@@ -95,6 +102,8 @@ struct PageTemplate<'a> {
     title: &'a str,
     nav: Nav,
     admin: bool,
+    auditor: bool,
+    drafts: &'a str,
     user: &'a str,
     role: &'a str,
     csrf: Option<&'a str>,
@@ -119,7 +128,7 @@ struct LoginTemplate<'a> {
 
 /// A page: the layout around `body` (already HTML), for `caller`, with live updates from the event after
 /// `position`.
-fn page(lang: Lang, caller: &Caller, title: &str, body: &str, position: u64, path: &str) -> Response {
+pub(super) fn page(lang: Lang, caller: &Caller, title: &str, body: &str, position: u64, path: &str) -> Response {
     let other = match lang {
         Lang::En => Lang::Nl,
         Lang::Nl => Lang::En,
@@ -135,6 +144,8 @@ fn page(lang: Lang, caller: &Caller, title: &str, body: &str, position: u64, pat
             logout: lang.pick("Sign out", "Afmelden"),
         },
         admin: caller.role >= Role::Admin,
+        auditor: caller.role >= Role::Auditor,
+        drafts: lang.pick("Drafts", "Concepten"),
         user: &caller.name,
         role: caller.role.name(),
         csrf: caller.csrf(),
@@ -159,7 +170,7 @@ fn with_forms(mut r: Response) -> Response {
 }
 
 /// A problem shown as a page (a refused form, a missing recommendation): its status kept, its detail escaped.
-fn problem_page(lang: Lang, caller: &Caller, p: &Problem, path: &str) -> Response {
+pub(super) fn problem_page(lang: Lang, caller: &Caller, p: &Problem, path: &str) -> Response {
     let title = status_title(lang, p.status);
     let body = format!("<p class=\"error\" role=\"alert\">{}</p>", escape(&p.detail));
     let mut r = page(lang, caller, title, &body, 0, path);
@@ -195,10 +206,12 @@ fn percent(text: &str) -> String {
 }
 
 /// The caller of a page, or a redirect to the login form that comes back here.
-fn page_caller(headers: &HeaderMap, state: &State, path: &str) -> Result<Caller, Response> {
+pub(super) fn page_caller(headers: &HeaderMap, state: &State, path: &str) -> Result<Caller, Response> {
     match super::caller(headers, state) {
         Ok(Some(c)) => Ok(c),
-        Ok(None) | Err(_) => Err(Redirect::to(&format!("/login?next={}", percent(path))).into_response()),
+        Ok(None) => Err(Redirect::to(&format!("/login?next={}", percent(path))).into_response()),
+        // The users cannot be read (the database down): not a reason to sign in again.
+        Err(p) => Err(p.into_response()),
     }
 }
 
@@ -235,10 +248,15 @@ fn login_page(lang: Lang, error: Option<String>, next: &str, name: &str, status:
 }
 
 /// The fields of a posted form, in order; a name may repeat (a multiple choice).
-struct FormFields(Vec<(String, String)>);
+pub(super) struct FormFields(Vec<(String, String)>);
 
 impl FormFields {
     async fn read(headers: &HeaderMap, body: Body) -> Result<FormFields, Problem> {
+        FormFields::read_limited(headers, body, FORM_LIMIT).await
+    }
+
+    /// As [`FormFields::read`], with a limit of the caller's (a review form carries every draft).
+    pub(super) async fn read_limited(headers: &HeaderMap, body: Body, limit: usize) -> Result<FormFields, Problem> {
         let media = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -247,13 +265,13 @@ impl FormFields {
         if media != "application/x-www-form-urlencoded" {
             return Err(Problem::media_type(&media, "application/x-www-form-urlencoded (a form)"));
         }
-        let bytes = body_bytes(body, FORM_LIMIT).await?;
+        let bytes = body_bytes(body, limit).await?;
         serde_urlencoded::from_bytes(&bytes)
             .map(FormFields)
             .map_err(|e| Problem::param("form", format!("the form is not URL-encoded: {e}")))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(super) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
@@ -770,9 +788,12 @@ fn recommendation_body(
     body
 }
 
-/// The event types a recommendation's page records: all but the two a report's import records.
+/// The event types a recommendation's page records: all but those that issue a report or a recommendation, which
+/// a report's import records.
 fn recordable_types() -> impl Iterator<Item = EventType> {
-    EventType::ALL.into_iter().filter(|t| !matches!(t, EventType::ReportPublished | EventType::RecommendationIssued))
+    EventType::ALL.into_iter().filter(|t| {
+        !matches!(t, EventType::ReportPublished | EventType::RecommendationIssued | EventType::RecommendationReframed)
+    })
 }
 
 /// How a field of an event's data is entered.
