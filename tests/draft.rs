@@ -170,3 +170,103 @@ fn every_row_of_the_readme_table_of_date_phrases_reads_as_it_says() {
     }
     assert!(rows >= 45, "{rows} rows");
 }
+
+/// A PDF of `pages`, each a list of lines of ASCII text in Helvetica, built by hand (objects, cross-reference
+/// table and all), so that the test reads a real PDF through pdftotext without a PDF library.
+fn pdf(pages: &[&[&str]]) -> Vec<u8> {
+    let mut objects: Vec<String> = Vec::new();
+    let n = pages.len();
+    // 1 catalog, 2 pages, 3 font, then a page and its contents per page.
+    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    objects.push(format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")));
+    objects.push("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".into());
+    for (i, lines) in pages.iter().enumerate() {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * i
+        ));
+        let mut stream = String::from("BT /F1 10 Tf 14 TL 40 800 Td");
+        for l in lines.iter() {
+            let escaped = l.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+            stream.push_str(&format!(" ({escaped}) Tj T*"));
+        }
+        stream.push_str(" ET");
+        objects.push(format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()));
+    }
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn a_pdf_is_read_through_pdftotext_with_words_joined_across_its_pages_and_locators_naming_the_page() {
+    let available = Command::new("pdftotext").arg("-v").output().is_ok();
+    if !available {
+        assert!(
+            std::env::var("FOLLOWUP_REQUIRE_PDFTOTEXT").as_deref() != Ok("1"),
+            "FOLLOWUP_REQUIRE_PDFTOTEXT=1 but pdftotext is not installed (Debian: poppler-utils)"
+        );
+        eprintln!("skipped: pdftotext (poppler-utils) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("opvolging.pdf");
+    std::fs::write(
+        &file,
+        pdf(&[
+            &[
+                "De rekenkamer Amsterdam heeft in mei 2013 het rapport \"Nazorg aan gedetineerden\" gepubliceerd.",
+                "1 Aanbeveling 1",
+                "Zorg voor een centraal overzicht van lopende schuld-",
+                "hulpverleningstrajecten",
+                "Reactie college 2013",
+                "Het college heeft deze aanbeveling overgenomen.",
+                "Stand van zaken november 2017",
+                "Het college heeft in 2014 onderzoek gedaan naar de moge-",
+            ],
+            &[
+                "lijkheden om gegevens te delen. Inmiddels is er een stedelijk overzicht.",
+                "Conclusie aanbeveling 1: Niet uitgevoerd",
+                "De aanbeveling is niet opgevolgd.",
+            ],
+        ]),
+    )
+    .unwrap();
+    let out = followup(&["draft", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let drafts: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let of = |kind: &str| drafts.iter().filter(|d| d["type"] == kind).cloned().collect::<Vec<_>>();
+    assert_eq!(
+        of("recommendation_issued")[0]["data"]["text"],
+        "Zorg voor een centraal overzicht van lopende schuldhulpverleningstrajecten"
+    );
+    assert_eq!(of("executive_responded")[0]["data"]["stance"], "adopted");
+    let verdict = &of("status_assessed")[0];
+    assert_eq!(
+        (&verdict["data"]["verdict"], &verdict["data"]["as_of"]),
+        (&"not_implemented".into(), &"2017-11".into())
+    );
+    let facts = of("action_taken");
+    let research = facts.iter().find(|f| f["occurred"] == "2014").expect("the fact of 2014");
+    assert_eq!(
+        research["source"]["quote"],
+        "Het college heeft in 2014 onderzoek gedaan naar de mogelijkheden om gegevens te delen."
+    );
+    assert!(research["source"]["locator"].as_str().unwrap().contains("p. 1"), "{research}");
+    let now = facts.iter().find(|f| f["occurred"] == "2017-11").expect("the fact told in the present");
+    assert!(now["source"]["locator"].as_str().unwrap().contains("p. 2"), "{now}");
+}

@@ -1195,3 +1195,21 @@ fn a_draft_file_uploaded_in_the_browser_is_reviewed_beside_its_quotes_and_only_a
         "edited and unmarked"
     );
 }
+
+#[test]
+fn the_summary_on_another_offices_scale_is_served_and_an_unknown_scale_is_named() {
+    let f = Fixture::new();
+    let gao = f.get("/api/v1/summary?scale=gao&as_of=2017-12-31", Some(&f.reader), &[]).json();
+    assert_eq!(gao["overall"]["counts"]["closed_implemented"], 3);
+    assert_eq!(gao["overall"]["counts"]["closed_not_implemented"], 1);
+    assert_eq!(gao["overall"]["counts"]["open_partially_addressed"], 1);
+    f.get("/api/v1/summary?scale=nao", Some(&f.reader), &[]).problem(400, Some("scale"));
+    let out = Command::new(env!("CARGO_BIN_EXE_followup"))
+        .args(["--server", &f.base, "--token", &f.reader, "summary", "--scale", "eca", "--format", "json"])
+        .env_remove("FOLLOWUP_STORE")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let eca: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((eca["scale"].as_str(), &eca["overall"]["counts"]["fully_implemented"]), (Some("eca"), &3.into()));
+}

@@ -127,9 +127,17 @@ const OPS: &[Op] = &[
     Op {
         method: HttpMethod::Get,
         path: "/api/v1/summary",
-        summary: "Verdict counts, implementation rates, commitments (followup summary --format json)",
+        summary: "Verdict counts, implementation rates, commitments (followup summary --format json); with scale, \
+                  the counts on another office's scale (followup summary --scale)",
         role: "reader",
-        query: &[("report", "only this report"), WINDOW[0], WINDOW[1], STYLE[0], STYLE[1]],
+        query: &[
+            ("report", "only this report"),
+            WINDOW[0],
+            WINDOW[1],
+            ("scale", "gao, eca, ar, iia or followup: counts and rate on that scale"),
+            STYLE[0],
+            STYLE[1],
+        ],
         body: &[],
         answers: &[("200", "the summary")],
     },
