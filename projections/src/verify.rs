@@ -83,6 +83,9 @@ pub struct VerdictCheck {
     pub verdict: Verdict,
     /// The state of affairs it describes.
     pub as_of: PartialDate,
+    /// The verdict in the office's own words, when the assessment gives them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The judgement.
     pub result: Judgement,
     /// Every rule it fails, in rule order; for an undermined verdict, the retractions.
@@ -511,6 +514,7 @@ impl VerifyFold {
                 position: a.position,
                 verdict: b.verdict,
                 as_of: b.as_of.clone(),
+                label: b.label.clone(),
                 result,
                 failures,
                 superseded_by: None,

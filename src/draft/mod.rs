@@ -657,3 +657,62 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEED: &str = include_str!("../../examples/nazorg-amsterdam-2017.txt");
+
+    /// Pieces of the seed's lines and odd characters, so that generated texts hit the rules' edges.
+    fn pieces() -> impl Strategy<Value = String> {
+        let lines: Vec<String> = SEED.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
+        let line = proptest::sample::select(lines);
+        let odd = prop_oneof![
+            Just("\u{c}".to_owned()),
+            Just(" ".to_owned()),
+            Just("-".to_owned()),
+            Just("é€“”".to_owned()),
+            Just("Conclusie aanbeveling 7: in uitvoering".to_owned()),
+            Just("31 februari 2016, 1850, 2099, 2016-2014, mid-".to_owned()),
+            "[a-zA-Z0-9 ().,:;\\-]{0,40}",
+        ];
+        proptest::collection::vec(prop_oneof![3 => line, 1 => odd], 1..80).prop_map(|v| v.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+        #[test]
+        fn any_text_drafts_without_panicking_the_same_twice_and_every_draft_is_a_valid_event(text in pieces()) {
+            let a = draft(&text, &Options::default());
+            let b = draft(&text, &Options::default());
+            match (a, b) {
+                (Ok(a), Ok(b)) => {
+                    prop_assert_eq!(&a.events, &b.events);
+                    for d in &a.events {
+                        prop_assert!(d.event.validate().is_ok());
+                        prop_assert!((0.0..=1.0).contains(&d.confidence));
+                        let quote = d.event.source.quote.clone().unwrap_or_default();
+                        prop_assert!(!quote.is_empty());
+                    }
+                }
+                (Err(_), Err(_)) => {}
+                _ => prop_assert!(false, "not deterministic"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_seed_drafts_its_five_recommendations_under_a_report_id_derived_from_office_year_and_title() {
+        let d = draft(SEED, &Options::default()).unwrap();
+        let issued: Vec<&str> = d
+            .events
+            .iter()
+            .filter(|e| matches!(e.event.body, Body::RecommendationIssued(_)))
+            .map(|e| e.event.stream.as_str())
+            .collect();
+        assert_eq!(issued.len(), 5);
+        assert_eq!(issued[0], "rekenkamer-amsterdam-2013-nazorg/1");
+    }
+}

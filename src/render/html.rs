@@ -483,10 +483,10 @@ pub fn chart(status: &Status, timeline: &Timeline, lang: Lang) -> String {
                     format!("{} {}", word(lang, Word::Recommendation), r.number)
                 };
                 let current = match r.verdict {
-                    Some(v) => labels::verdict(lang, v),
-                    None => word(lang, Word::NotAssessed),
+                    Some(v) => labels::verdict_labelled(lang, v, r.verdict_label.as_deref()),
+                    None => word(lang, Word::NotAssessed).to_owned(),
                 };
-                lane_label(&mut out, y0, &name, r.text.as_deref().unwrap_or(""), Some(current));
+                lane_label(&mut out, y0, &name, r.text.as_deref().unwrap_or(""), Some(&current));
                 (r.report.as_str(), Some(r.number))
             }
         };
@@ -549,8 +549,9 @@ fn verdict_bands(
         let from = x(v.as_of.start());
         let to = standing.get(k + 1).map_or(end, |n| x(n.as_of.start()));
         let name = labels::verdict(lang, v.verdict);
+        let labelled = labels::verdict_labelled(lang, v.verdict, v.label.as_deref());
         let title = format!(
-            "{}: {name} ({} {})",
+            "{}: {labelled} ({} {})",
             word(lang, Word::Verdict),
             word(lang, Word::AsOf).to_lowercase(),
             labels::date(lang, &v.as_of)

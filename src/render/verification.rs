@@ -73,7 +73,7 @@ pub fn write_with(out: &mut impl Write, format: Format, lang: Lang, o: &Outcome,
                 Ids::Shown => format!("{}\n{}", v.recommendation, v.event_id),
                 Ids::Hidden => v.recommendation.to_string(),
             }),
-            cell(labels::verdict(lang, v.verdict)),
+            cell(labels::verdict_labelled(lang, v.verdict, v.label.as_deref())),
             cell(labels::date(lang, &v.as_of)),
             cell(match v.superseded_by {
                 Some(by) => format!(
