@@ -564,4 +564,59 @@ async fn the_flow(a: &fantoccini::Client, b: &fantoccini::Client, base: &str, dr
     )
     .await;
     assert_eq!(posted, 403, "a reader's post of the record form");
+
+    // The auditor reviews a draft file in the browser: the report and its five recommendations, drafted from the
+    // seed's text under a report id of their own. Importing before deciding on each is refused.
+    let drafted = Command::new(env!("CARGO_BIN_EXE_followup"))
+        .args(["draft", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam-2017.txt")])
+        .args(["--report", "browser-2013-nazorg"])
+        .output()
+        .unwrap();
+    let kept: Vec<&str> = std::str::from_utf8(&drafted.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"type\":\"report_published\"") || l.contains("\"type\":\"recommendation_issued\""))
+        .collect();
+    assert_eq!(kept.len(), 6);
+    let file = shots.join("browser-drafts.jsonl");
+    std::fs::write(&file, kept.join("\n") + "\n").unwrap();
+    a.goto(&format!("{base}/drafts")).await.unwrap();
+    arrives(a, "/drafts").await;
+    a.find(Css("input[type=file]")).await.unwrap().send_keys(file.to_str().unwrap()).await.unwrap();
+    a.find(Css("form.drafts-upload button")).await.unwrap().click().await.unwrap();
+    within(Duration::from_secs(10), || async {
+        js(a, "return document.querySelectorAll('fieldset.draft').length").await == 6
+    })
+    .await
+    .expect("the six drafts on the review page");
+    let quote = js(a, "return document.querySelector('#draft-2 blockquote').textContent").await;
+    assert!(quote.as_str().unwrap().starts_with("Zorg voor een centraal overzicht"), "{quote}");
+    std::fs::write(shots.join("server-drafts-review.png"), a.screenshot().await.unwrap()).unwrap();
+    a.find(Css("form.drafts button[type=submit]")).await.unwrap().click().await.unwrap();
+    within(Duration::from_secs(10), || async {
+        js(a, "return (document.querySelector('p.error') || {}).textContent || ''")
+            .await
+            .as_str()
+            .unwrap_or("")
+            .contains("neither accepted nor dropped")
+    })
+    .await
+    .expect("an undecided review is refused");
+    js(a, "document.querySelectorAll('input[value=accept]').forEach(r => r.click()); return null").await;
+    a.find(Css("form.drafts button[type=submit]")).await.unwrap().click().await.unwrap();
+    within(Duration::from_secs(10), || async {
+        js(a, "return (document.querySelector('p.done') || {}).textContent || ''")
+            .await
+            .as_str()
+            .unwrap_or("")
+            .contains("6 drafts accepted")
+    })
+    .await
+    .expect("the accepted drafts imported");
+    let shot = shots.join("server-drafts.png");
+    std::fs::write(&shot, a.screenshot().await.unwrap()).unwrap();
+    a.goto(&format!("{base}/?report=browser-2013-nazorg")).await.unwrap();
+    arrives(a, "/?report=browser-2013-nazorg").await;
+    let rows = js(a, "return document.querySelectorAll('#register tbody tr').length").await;
+    assert_eq!(rows, 5, "the drafted report's five recommendations in the register");
 }

@@ -234,6 +234,19 @@ fn tells_a_plan(text: &str) -> bool {
     [" gepland", " beoogd", "het streven", " zal ", " zullen ", " planned", " will be "].iter().any(|w| t.contains(w))
 }
 
+/// Why a sentence's dates date no fact, if they do not: a run-up (*in de aanloop naar*) says before a date,
+/// not how long before; a plan (*gepland*, *zal*) is not yet a fact.
+fn undated(text: &str) -> Option<&'static str> {
+    let t = text.to_lowercase();
+    if t.contains("aanloop naar") || t.contains("run-up to") {
+        Some("the run-up to a date: before it, how long unsaid")
+    } else if tells_a_plan(text) {
+        Some("in a sentence that tells a plan, not a fact")
+    } else {
+        None
+    }
+}
+
 /// Whether a section tells how the council and its committees treated the report: its meetings are drafted as
 /// such, and its other sentences are no facts of the follow-up (its footnotes may be).
 fn about_the_council(section: &str) -> bool {
@@ -550,24 +563,9 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         if s.place.recommendation.is_none() && about_the_council(&s.place.section) && s.kind != Kind::Footnote {
             continue;
         }
-        if s.text.to_lowercase().contains("aanloop naar") || s.text.to_lowercase().contains("run-up to") {
-            for d in dates::dates_in(&s.text).0 {
-                out.unread.push(Unread {
-                    line: s.line,
-                    phrase: d.text,
-                    why: "the run-up to a date: before it, how long unsaid",
-                });
-            }
-            continue;
-        }
-        if tells_a_plan(&s.text) {
-            for d in dates::dates_in(&s.text).0 {
-                out.unread.push(Unread {
-                    line: s.line,
-                    phrase: d.text,
-                    why: "in a sentence that tells a plan, not a fact",
-                });
-            }
+        if let Some(why) = undated(&s.text) {
+            let found = dates::dates_in(&s.text).0;
+            out.unread.extend(found.into_iter().map(|d| Unread { line: s.line, phrase: d.text, why }));
             continue;
         }
         let stand = sub.starts_with("stand van zaken") || sub.starts_with("state of affairs");

@@ -265,8 +265,8 @@ fn review_page(
              <input type=\"hidden\" name=\"line_{i}\" value=\"{line}\">\
              <label>{date_label} <input name=\"occurred_{i}\" value=\"{occurred}\" size=\"12\"></label>\
              <label class=\"wide\">{text_label} <textarea name=\"text_{i}\" rows=\"3\">{text}</textarea></label>\
-             <label><input type=\"radio\" name=\"choice_{i}\" value=\"accept\"{a}> {accept}</label> \
-             <label><input type=\"radio\" name=\"choice_{i}\" value=\"drop\"{d}> {drop}</label></fieldset>",
+             <p class=\"choice\"><label><input type=\"radio\" name=\"choice_{i}\" value=\"accept\"{a}> {accept}</label> \
+             <label><input type=\"radio\" name=\"choice_{i}\" value=\"drop\"{d}> {drop}</label></p></fieldset>",
             n = i + 1,
             kind = escape(&s("type")),
             stream = escape(&s("stream")),
