@@ -976,7 +976,7 @@ fn a_second_follow_up_reframes_recommendations_answers_each_in_its_own_way_and_j
         [
             format!(r#"{{"stream":"ra-amsterdam-2021-nazorg","type":"report_published","occurred":"2021-03",{src},"data":{{"title":"Tweede opvolging","auditor":"Rekenkamer Amsterdam","summary":"S"}}}}"#),
             format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/1","type":"recommendation_reframed","occurred":"2021-03",{src},"data":{{"number":1,"text":"Bereik kortgestraften en stuur op hun gegevens","predecessors":["ra-amsterdam-2013-nazorg/2","ra-amsterdam-2013-nazorg/5"],"how":"merged"}}}}"#),
-            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/2","type":"recommendation_reframed","occurred":"2021-03",{src},"data":{{"number":2,"text":"Maak een overzicht van schulden","predecessors":["ra-amsterdam-2013-nazorg/1","ra-amsterdam-2009-oud/4"],"how":"reworded"}}}}"#),
+            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/2","type":"recommendation_reframed","occurred":"2021-03",{src},"data":{{"number":2,"text":"Maak een overzicht van schulden","predecessors":["ra-amsterdam-2013-nazorg/1","ra-amsterdam-2009-oud/4"],"how":"merged"}}}}"#),
             format!(r#"{{"id":"00000000-0000-5000-8000-0000000000e1","stream":"ra-amsterdam-2021-nazorg","type":"executive_responded","occurred":"2021-04",{src},"data":{{"stance":"adopted","summary":"Ja, de tweede niet","stances":[{{"number":2,"stance":"rejected"}}]}}}}"#),
             format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/2","type":"status_assessed","occurred":"2023-06",{src},"data":{{"verdict":"not_adopted","as_of":"2023-06","assessor":"Rekenkamer Amsterdam","rationale":"Nooit overgenomen","evidence":["00000000-0000-5000-8000-0000000000e1"],"label":"Niet overgenomen"}}}}"#),
         ]
@@ -1005,6 +1005,29 @@ fn a_second_follow_up_reframes_recommendations_answers_each_in_its_own_way_and_j
     let judged =
         v["verdicts"].as_array().unwrap().iter().find(|x| x["recommendation"] == "ra-amsterdam-2021-nazorg/2").cloned();
     assert_eq!(judged.unwrap()["result"], "supported", "{v}");
+    // A stance for a recommendation the report never issued, and a second reframing with other words, are said.
+    let later = dir.path().join("later.jsonl");
+    std::fs::write(
+        &later,
+        [
+            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg","type":"executive_responded","occurred":"2021-05",{src},"data":{{"stance":"adopted","summary":"Ja","stances":[{{"number":9,"stance":"rejected"}}]}}}}"#),
+            format!(r#"{{"stream":"ra-amsterdam-2021-nazorg/1","type":"recommendation_reframed","occurred":"2021-06",{src},"data":{{"number":1,"text":"Andere woorden","predecessors":["ra-amsterdam-2013-nazorg/2"],"how":"reworded"}}}}"#),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = followup(dir.path()).args(["import", later.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("field `data.stances`: names recommendation ra-amsterdam-2021-nazorg/9"), "{err}");
+    assert!(err.contains("field `type`: ra-amsterdam-2021-nazorg/1 was issued before with other text"), "{err}");
+    // A label is one line of at most 120 characters.
+    let long = "x".repeat(121);
+    let bad = format!(
+        r#"{{"stream":"ra-amsterdam-2021-nazorg/1","type":"status_assessed","occurred":"2023-06",{src},"data":{{"verdict":"implemented","as_of":"2023-06","assessor":"R","rationale":"R","evidence":[],"label":"{long}"}}}}"#
+    );
+    let out = followup(dir.path()).args(["record", &bad]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("data.label"), "{out:?}");
     let iia = json(followup(dir.path()).args([
         "summary",
         "--scale",
@@ -1015,4 +1038,28 @@ fn a_second_follow_up_reframes_recommendations_answers_each_in_its_own_way_and_j
         "2023-12-31",
     ]));
     assert_eq!(iia["overall"]["counts"]["closed_risk_accepted"], 1);
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_a_query_of_the_store_quietly_too() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(followup(dir.path()).args(["import", CASE]).output().unwrap().status.success());
+    for args in [&["status", "--format", "json"][..], &["timeline", "--format", "json"], &["status"]] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("followup"))
+            .arg("--store")
+            .arg(dir.path())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 10];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let _ = child.wait();
+        assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
+    }
 }

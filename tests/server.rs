@@ -1132,7 +1132,7 @@ fn a_draft_file_uploaded_in_the_browser_is_reviewed_beside_its_quotes_and_only_a
     let mut lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_owned).collect();
     lines.push(r#"{"stream":"ui-2013-nazorg","type":"context_noted","occurred":"2016","source":{"document":"D","locator":"L","quote":"<script>alert(1)</script>"},"data":{"summary":"x"},"draft":true,"confidence":0.4}"#.into());
     let boundary = "----followup-test-boundary";
-    let multipart = |csrf: &str| {
+    let multipart = |csrf: &str, lines: &[String]| {
         format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"drafts.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n{}\n\r\n--{boundary}--\r\n",
             lines.join("\n")
@@ -1140,8 +1140,17 @@ fn a_draft_file_uploaded_in_the_browser_is_reviewed_beside_its_quotes_and_only_a
     };
     let media = format!("multipart/form-data; boundary={boundary}");
     let h = [("Content-Type", media.as_str()), ("Cookie", anna.as_str())];
-    assert_eq!(f.post("/drafts", None, &h, multipart("wrong").as_bytes()).status, 403, "the forgery token is checked");
-    let review = f.post("/drafts", None, &h, multipart(&csrf).as_bytes());
+    assert_eq!(
+        f.post("/drafts", None, &h, multipart("wrong", &lines).as_bytes()).status,
+        403,
+        "the forgery token is checked"
+    );
+    // A line that is not a JSON object refuses the file at upload, naming the line, before any review.
+    let broken = ["{\"draft\":true}".to_owned(), "not json".to_owned()];
+    let refused = f.post("/drafts", None, &h, multipart(&csrf, &broken).as_bytes());
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("line 2: not JSON"), "{}", refused.text());
+    let review = f.post("/drafts", None, &h, multipart(&csrf, &lines).as_bytes());
     assert_eq!(review.status, 200);
     let page = review.text();
     assert!(page.contains(&format!("id=\"draft-{}\"", lines.len())), "every draft on the page");

@@ -193,6 +193,9 @@ pub enum Line {
     Recorded(RecordedEvent),
 }
 
+/// The longest verdict label (`data.label`), in characters.
+pub const MAX_LABEL_CHARS: usize = 120;
+
 /// The namespace of derived event ids: `uuid5(NAMESPACE_URL, "https://followup.invalid/event")`.
 fn id_namespace() -> Uuid {
     Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://followup.invalid/event")
@@ -912,6 +915,20 @@ fn validate(
                     "names no recommendation: a reframed recommendation carries on at least one".to_owned(),
                 ));
             }
+            let fits = match b.how {
+                Reframing::Merged => b.predecessors.len() >= 2,
+                Reframing::Split | Reframing::Reworded => b.predecessors.len() == 1,
+            };
+            if !fits {
+                return Err(LineError::field(
+                    "data.how",
+                    format!(
+                        "is {} but names {} predecessors: merged carries on two or more, split and reworded one",
+                        b.how.code(),
+                        b.predecessors.len()
+                    ),
+                ));
+            }
             for (i, p) in b.predecessors.iter().enumerate() {
                 let field = format!("data.predecessors[{i}]");
                 if p.recommendation().is_none() {
@@ -1011,6 +1028,15 @@ fn validate(
                     return Err(LineError::field(format!("data.evidence[{i}]"), format!("names event {id} twice")));
                 }
             }
+            if let Some(label) = &b.label {
+                check_text("data.label", label)?;
+                if label.contains(['\n', '\r']) || label.chars().count() > MAX_LABEL_CHARS {
+                    return Err(LineError::field(
+                        "data.label",
+                        format!("is the verdict's name in the office's words: one line of at most {MAX_LABEL_CHARS} characters"),
+                    ));
+                }
+            }
             vec![("data.assessor", b.assessor.as_str()), ("data.rationale", &b.rationale)]
         }
         Body::ActionTaken(b) => {
@@ -1060,14 +1086,16 @@ mod tests {
         assert_eq!(field(r#"{"number":1,"text":"T","predecessors":[],"how":"split"}"#), "data.predecessors");
         assert_eq!(field(r#"{"number":1,"text":"T","predecessors":["r"],"how":"split"}"#), "data.predecessors[0]");
         assert_eq!(
-            field(r#"{"number":1,"text":"T","predecessors":["r/1","s/1"],"how":"split"}"#),
+            field(r#"{"number":1,"text":"T","predecessors":["r/1","s/1"],"how":"merged"}"#),
             "data.predecessors[1]"
         );
         assert_eq!(
-            field(r#"{"number":1,"text":"T","predecessors":["r/1","r/1"],"how":"split"}"#),
+            field(r#"{"number":1,"text":"T","predecessors":["r/1","r/1"],"how":"merged"}"#),
             "data.predecessors[1]"
         );
         assert_eq!(field(r#"{"number":2,"text":"T","predecessors":["r/1"],"how":"split"}"#), "data.number");
+        assert_eq!(field(r#"{"number":1,"text":"T","predecessors":["r/1"],"how":"merged"}"#), "data.how");
+        assert_eq!(field(r#"{"number":1,"text":"T","predecessors":["r/1","r/2"],"how":"split"}"#), "data.how");
         assert!(line(r#"{"number":1,"text":"T","predecessors":["r/1"],"how":"cut"}"#).is_err());
     }
 

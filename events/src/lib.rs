@@ -20,7 +20,7 @@ pub use concern::{concerned, Concerned};
 pub use date::{DateError, PartialDate, Precision, Qualifier, Season};
 pub use envelope::{
     check_recorder, decode, decode_body, line_hashes, Hash, Line, LineError, NewEvent, RecordedEvent, Source,
-    MAX_LINE_BYTES, MAX_OWNER_BYTES, MAX_RECORDER_BYTES, MAX_STORED_LINE_BYTES,
+    MAX_LABEL_CHARS, MAX_LINE_BYTES, MAX_OWNER_BYTES, MAX_RECORDER_BYTES, MAX_STORED_LINE_BYTES,
 };
 pub use ids::{EventId, IdError, StreamId, MAX_RECOMMENDATION, MAX_REPORT_ID_LEN};
 pub use jiff::civil::Date;

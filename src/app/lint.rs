@@ -94,6 +94,9 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
             }
             Body::RecommendationReframed(b) => {
                 issued_here.insert(e.stream.clone());
+                if e.version > 1 {
+                    reissued.push((e.position, e.id, e.stream.clone(), b.text.clone()));
+                }
                 for (i, p) in b.predecessors.iter().enumerate() {
                     predecessors.push((e.position, e.id, i, p.clone()));
                 }
@@ -126,6 +129,13 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
                         issued_needed.entry(s).or_insert((e.position, e.id, "data.recommendations"));
                     }
                 }
+                if let Body::ExecutiveResponded(b) = &e.body {
+                    for s in &b.stances {
+                        if let Ok(s) = StreamId::parse(&format!("{report}/{}", s.number)) {
+                            issued_needed.entry(s).or_insert((e.position, e.id, "data.stances"));
+                        }
+                    }
+                }
             }
         }
         if !matches!(e.body, Body::ReportPublished(_)) {
@@ -136,9 +146,14 @@ pub fn written(store: &dyn EventStore, from: u64, count: usize) -> Result<Vec<Wa
         Ok(store.read_stream(stream, 1)?.unwrap_or_default())
     };
     for (position, id, stream, text) in reissued {
-        let earlier = kinds(store, &stream)?
-            .into_iter()
-            .find(|e| e.position < position && matches!(&e.body, Body::RecommendationIssued(b) if b.text != text));
+        let earlier = kinds(store, &stream)?.into_iter().find(|e| {
+            e.position < position
+                && match &e.body {
+                    Body::RecommendationIssued(b) => b.text != text,
+                    Body::RecommendationReframed(b) => b.text != text,
+                    _ => false,
+                }
+        });
         if let Some(earlier) = earlier {
             warnings.push(Warning {
                 position,

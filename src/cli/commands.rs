@@ -762,14 +762,14 @@ fn report_text(file: &Path) -> Result<String, Failure> {
         match run {
             Ok(o) if o.status.success() => o.stdout,
             Ok(o) => {
-                return Err(Failure::usage(format!(
+                return Err(Failure::invalid(format!(
                     "pdftotext could not read {}: {}",
                     file.display(),
                     String::from_utf8_lossy(&o.stderr).trim()
                 )))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(Failure::usage(format!(
+                return Err(Failure::invalid(format!(
                     "{} is a PDF, and reading one needs pdftotext (Debian: apt-get install poppler-utils); or give \
                      its text, such as from `pdftotext -layout FILE`",
                     file.display()
@@ -782,8 +782,10 @@ fn report_text(file: &Path) -> Result<String, Failure> {
     };
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        Failure::usage(format!(
-            "{} is not UTF-8 text (byte {at} is not): give a PDF or a UTF-8 text file",
+        let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        Failure::invalid(format!(
+            "{} is not UTF-8 text (line {line}, byte {at} is not): give a PDF or a UTF-8 text file (`iconv -f \
+             latin1 -t utf-8` converts one in Latin-1)",
             file.display()
         ))
     })
@@ -799,7 +801,7 @@ fn draft(
 ) -> Outcome {
     let text = report_text(file)?;
     let drafted =
-        followup::draft::draft(&text, &options).map_err(|e| Failure::usage(format!("{}: {e}", file.display())))?;
+        followup::draft::draft(&text, &options).map_err(|e| Failure::invalid(format!("{}: {e}", file.display())))?;
     if let Some(reference) = compare {
         let read = std::fs::File::open(&reference)
             .map_err(|e| Failure::from(e).context(format!("could not read {}", reference.display())))?;
@@ -811,6 +813,10 @@ fn draft(
         let scores = followup::draft::compare::compare(&drafts, &reference);
         output::draft_scores(out, style, &scores, &drafted.unread)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    for u in &drafted.unread {
+        let at = if u.line > 0 { format!("line {}: ", u.line) } else { String::new() };
+        eprintln!("not drafted: {at}\"{}\" ({})", u.phrase, u.why);
     }
     let mut text = String::new();
     for d in &drafted.events {

@@ -106,7 +106,9 @@ impl From<followup::render::output::OutputError> for Failure {
     fn from(e: followup::render::output::OutputError) -> Failure {
         match e {
             followup::render::output::OutputError::Format(message) => Failure::usage(message),
-            other => Failure { kind: ErrorKind::Internal, lines: Vec::new(), error: other.into(), exit: None },
+            // Kept as what they are, so that a reader that stops early (`| head`) ends the command quietly.
+            followup::render::output::OutputError::Io(e) => e.into(),
+            followup::render::output::OutputError::Json(e) => e.into(),
         }
     }
 }

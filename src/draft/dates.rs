@@ -86,10 +86,13 @@ fn grouping(words: &str) -> Option<u8> {
 }
 
 static YEAR: LazyLock<Regex> = LazyLock::new(|| {
-    // A year of this era standing alone (or ending "mid-"): not a part of an amount (1.355.000), a code (Top600)
-    // or a longer number; optionally a second year after a dash, a span.
-    Regex::new(r"(?:^|[^\p{L}\p{N}.,€])((?:19|20)\d\d)(?:[-–]((?:19|20)\d\d))?(?:$|[^\p{L}\p{N}]|[.,][^\p{N}]|[.,]$)")
-        .unwrap()
+    // A year of 1800 to 2099 standing alone (or ending "mid-"): not a part of an amount (1.355.000), a code
+    // (Top600) or a longer number; optionally a second year after a dash or a slash, a span (`2014-2015`,
+    // `2014 - 2015`, `2016/2017`, `2016/17`).
+    Regex::new(
+        r"(?:^|[^\p{L}\p{N}.,€])((?:1[89]|20)\d\d)(?:\s?[-–/]\s?((?:1[89]|20)\d\d|\d\d))?(?:$|[^\p{L}\p{N}]|[.,][^\p{N}]|[.,]$)",
+    )
+    .unwrap()
 });
 
 /// The last words of `text` (at most `n`), each with its byte offset, lowercased and without brackets and
@@ -98,7 +101,9 @@ fn last_words(text: &str, n: usize) -> Vec<(usize, String)> {
     let mut words: Vec<(usize, String)> = Vec::new();
     let mut end = text.len();
     for (i, c) in text.char_indices().rev() {
-        if c.is_whitespace() {
+        // A slash after a date ends it: "eind 2015/begin 2016" has the words "eind", "2015", "begin".
+        let slash = c == '/' && text[..i].ends_with(|p: char| p.is_ascii_digit());
+        if c.is_whitespace() || slash {
             if i + c.len_utf8() < end {
                 words.push((i + c.len_utf8(), text[i + c.len_utf8()..end].to_owned()));
             }
@@ -124,42 +129,108 @@ fn last_words(text: &str, n: usize) -> Vec<(usize, String)> {
 const APPROXIMATE: [&str; 7] = ["rond", "omstreeks", "circa", "ca.", "ongeveer", "around", "about"];
 const UNCERTAIN: [&str; 7] =
     ["waarschijnlijk", "vermoedelijk", "mogelijk", "probably", "possibly", "likely", "wellicht"];
-const BOUNDS: [&str; 9] = ["tot", "until", "till", "voor", "vóór", "vòòr", "before", "na", "after"];
-const PREPOSITIONS: [&str; 9] = ["in", "sinds", "vanaf", "per", "op", "since", "from", "on", "at"];
+const BOUNDS: [&str; 12] = ["tot", "until", "till", "voor", "vóór", "vòòr", "before", "na", "after", "to", "t/m", "by"];
+const PREPOSITIONS: [&str; 14] = [
+    "in",
+    "sinds",
+    "vanaf",
+    "per",
+    "op",
+    "since",
+    "from",
+    "on",
+    "at",
+    "van",
+    "tussen",
+    "between",
+    "during",
+    "gedurende",
+];
+/// Nouns that say the number after them is a year.
+const YEAR_NOUNS: [&str; 10] =
+    ["jaar", "jaren", "periode", "schooljaar", "begrotingsjaar", "boekjaar", "year", "years", "period", "fiscal"];
+/// Words after a year that show the year is the sentence's time, not a count (*2014 gedetineerden*).
+const VERBS_AFTER: [&str; 20] = [
+    "is", "was", "werd", "werden", "zijn", "waren", "heeft", "hebben", "had", "hadden", "en", "of", "tot", "and", "or",
+    "has", "have", "were", "the", "de",
+];
+
+/// What a phrase turned out to be, before spans are joined.
+enum Read {
+    Date(String),
+    Bound,
+    Bad(&'static str),
+}
+
+struct Piece {
+    start: usize,
+    end: usize,
+    read: Read,
+    /// The first word of the phrase, lower case: `tussen` joins a span with `en`.
+    first: String,
+}
 
 /// The date phrases of `text`, in order, and the time phrases it met but did not read as a fact's date.
 ///
-/// A year alone is the year (`2014`); a month and year the month; a day, month and year the day; `2014-2015` an
-/// interval. Before the year may stand a grouping (begin, eind, najaar, eerste helft, ...: the README table) and
-/// a qualifier (rond `~`, waarschijnlijk `?`). "vóór 2014", "tot 2018", "na 2014" are returned as unread: they
-/// bound a time rather than date a fact.
+/// A year is read when its words say it is one: a preposition (`in`, `sinds`, `vanaf`, `per`), a month, a
+/// grouping (begin, eind, najaar, eerste helft, ...: the README table), a qualifier (rond `~`, waarschijnlijk `?`),
+/// a noun such as `jaar` or `periode`, brackets, or the start of the text; a number among other words
+/// (*2014 gedetineerden*, *artikel 2016*, *€ 2015*) is not. A day, month and year is the day; two dates joined by
+/// `/`, `-`, `tot`, `t/m`, or `tussen ... en ...` an interval (`2014/2015`, `2015-36/2016-33`). "vóór 2014",
+/// "tot 2018", "na 2014" alone are returned as unread: they bound a time rather than date a fact.
 pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
-    let mut found = Vec::new();
-    let mut unread = Vec::new();
+    let mut pieces: Vec<Piece> = Vec::new();
     for m in YEAR.captures_iter(text) {
         let year = m.get(1).expect("group 1");
-        let second = m.get(2);
-        let year_end = second.map_or(year.end(), |s| s.end());
+        let y = year.as_str();
+        let y_n: u16 = y.parse().unwrap_or(0);
+        // The second year of a span, written whole or as its last two digits after a slash (2016/17).
+        let (second, year_end) = match m.get(2) {
+            Some(s) if s.as_str().len() == 4 => (Some(s.as_str().to_owned()), s.end()),
+            Some(s)
+                if text[year.end()..s.start()].trim() == "/"
+                    && s.as_str().parse::<u16>().ok() == Some((y_n + 1) % 100) =>
+            {
+                (Some(format!("{}", y_n + 1)), s.end())
+            }
+            _ => (None, year.end()),
+        };
         let mid = text[..year.start()].ends_with("mid-");
-        let words = last_words(&text[..year.start()], 7);
-        // Read right to left: a day and month, a grouping with its filler, a qualifier, a preposition.
-        let mut i = 0;
-        let mut phrase_start = if mid { year.start() - 4 } else { year.start() };
+        let before = &text[..year.start()];
+        let bracket = before.ends_with('(');
+        let words = last_words(before, 7);
         let word = |i: usize| words.get(i).map(|(_, w)| w.as_str());
         let at = |i: usize| words.get(i).map_or(0, |(a, _)| *a);
+        // An amount: `€ 2015`, `EUR 2015`.
+        if matches!(word(0), Some("€" | "eur" | "euro")) && !bracket {
+            continue;
+        }
+        let mut i = 0;
+        let mut phrase_start = if mid { year.start() - 4 } else { year.start() };
         let (mut month_n, mut day, mut group) = (None, None, if mid { Some(38) } else { None });
+        let mut context = mid || bracket || second.is_some() || text[..year.start()].trim().is_empty();
+        let mut bad = None;
         if !mid {
             if let Some(mo) = word(i).and_then(month) {
                 month_n = Some(mo);
+                context = true;
                 phrase_start = at(i);
                 i += 1;
-                if let Some(d) = word(i).and_then(|w| w.parse::<u8>().ok()).filter(|d| (1..=31).contains(d)) {
-                    day = Some(d);
-                    phrase_start = at(i);
-                    i += 1;
+                match word(i).and_then(|w| w.parse::<u32>().ok()) {
+                    Some(d) if (1..=31).contains(&d) => {
+                        day = Some(d as u8);
+                        phrase_start = at(i);
+                        i += 1;
+                    }
+                    Some(_) => {
+                        phrase_start = at(i);
+                        i += 1;
+                        bad = Some("not a calendar date");
+                    }
+                    None => {}
                 }
             }
-            if day.is_none() {
+            if day.is_none() && month_n.is_none() {
                 // A grouping, perhaps with a filler ("najaar van", "end of") and an article before it.
                 let mut j = i;
                 if word(j).is_some_and(|w| ["van", "of", "in"].contains(&w)) {
@@ -175,26 +246,48 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
                     i = j + 1;
                     phrase_start = at(j);
                 }
-                if group.is_some() && word(i).is_some_and(|w| ["het", "de", "the"].contains(&w)) {
-                    phrase_start = at(i);
-                    i += 1;
+                if group.is_some() {
+                    context = true;
+                    if word(i).is_some_and(|w| ["het", "de", "the"].contains(&w)) {
+                        phrase_start = at(i);
+                        i += 1;
+                    }
                 }
             }
         }
+        // The second year of "tussen 2014 en 2016".
+        if matches!(word(i), Some("en" | "and"))
+            && pieces.last().is_some_and(|p| {
+                ["tussen", "between"].contains(&p.first.as_str()) && text[p.end..at(i)].trim().is_empty()
+            })
+        {
+            context = true;
+        }
         let mut suffix = "";
         let mut bound = false;
+        let mut qualified = false;
         if let Some(w) = word(i) {
-            if APPROXIMATE.contains(&w) {
+            if YEAR_NOUNS.contains(&w) && month_n.is_none() && group.is_none() {
+                // "het jaar 2015", "de periode 2014-2015": the noun says it; the words before it are not read.
+                context = true;
+            } else if APPROXIMATE.contains(&w) {
                 suffix = "~";
+                qualified = true;
                 phrase_start = at(i);
             } else if UNCERTAIN.contains(&w) {
                 suffix = "?";
+                qualified = true;
                 phrase_start = at(i);
             } else if BOUNDS.contains(&w) || (w == "in" && word(i + 1) == Some("tot")) {
                 bound = true;
                 let back = if w == "in" { i + 1 } else { i };
                 phrase_start = at(back);
+            } else if w == "met" && word(i + 1) == Some("en") && word(i + 2) == Some("tot") {
+                // "tot en met 2016": until and with.
+                bound = true;
+                phrase_start = at(i + 2);
             } else if PREPOSITIONS.contains(&w) {
+                context = true;
                 phrase_start = at(i);
                 i += 1;
                 if word(i).is_some_and(|w| BOUNDS.contains(&w)) {
@@ -203,30 +296,96 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
                 }
             }
         }
-        let phrase = text[phrase_start..year_end].to_owned();
-        if bound {
-            unread.push(Unread { text: phrase, why: "bounds a time (before, until, after): dates no fact" });
-            continue;
+        // A qualifier alone before a number followed by a noun counts things (*ongeveer 1950 gedetineerden*).
+        let next: String = text[year_end..].trim_start().chars().take_while(|c| c.is_alphabetic()).collect();
+        let counted = next.starts_with(char::is_lowercase) && !VERBS_AFTER.contains(&next.as_str());
+        if qualified && !context {
+            context = !counted;
         }
-        let y = year.as_str();
-        let edtf = match (second, group, month_n, day) {
-            (Some(s), None, None, _) => format!("{y}{suffix}/{}{suffix}", s.as_str()),
-            (Some(_), ..) => {
-                unread.push(Unread { text: phrase, why: "a span whose ends are not plain years" });
+        let first = text[phrase_start..].split_whitespace().next().unwrap_or("").to_lowercase();
+        let read = if let Some(why) = bad {
+            Read::Bad(why)
+        } else if bound {
+            Read::Bound
+        } else if !context {
+            // A number that may not be a year: not read, and not listed (counts, articles, amounts).
+            continue;
+        } else {
+            Read::Date(match (&second, group, month_n, day) {
+                (Some(s), None, None, _) => format!("{y}{suffix}/{s}{suffix}"),
+                (Some(_), ..) => {
+                    pieces.push(Piece {
+                        start: phrase_start,
+                        end: year_end,
+                        read: Read::Bad("a span whose ends are not plain years"),
+                        first,
+                    });
+                    continue;
+                }
+                (None, _, Some(mo), Some(d)) => format!("{y}-{mo:02}-{d:02}{suffix}"),
+                // "begin juni 2016": the month is the precision the text gives.
+                (None, _, Some(mo), None) => format!("{y}-{mo:02}{suffix}"),
+                (None, Some(code), None, _) => format!("{y}-{code}{suffix}"),
+                (None, None, None, _) => format!("{y}{suffix}"),
+            })
+        };
+        pieces.push(Piece { start: phrase_start, end: year_end, read, first });
+    }
+    // Spans: two dates joined by a slash or a dash, `tot` (a bound after a date), or `tussen ... en ...`.
+    let mut joined: Vec<Piece> = Vec::new();
+    for p in pieces {
+        if let Some(last) = joined.last_mut() {
+            let between = text[last.end..p.start].trim().to_lowercase();
+            let joins = match (&last.read, &p.read) {
+                (Read::Date(_), Read::Date(_)) => {
+                    ["/", "-", "–"].contains(&between.as_str())
+                        || (["en", "and"].contains(&between.as_str())
+                            && ["tussen", "between"].contains(&last.first.as_str()))
+                }
+                (Read::Date(_), Read::Bound) => {
+                    between.is_empty() && ["tot", "t/m", "to", "until", "till"].contains(&p.first.as_str())
+                }
+                _ => false,
+            };
+            let end = if joins { edtf_of(text, &p) } else { None };
+            if let (Read::Date(a), Some(b)) = (&last.read, end) {
+                last.read = Read::Date(format!("{a}/{b}"));
+                last.end = p.end;
                 continue;
             }
-            (None, _, Some(mo), Some(d)) => format!("{y}-{mo:02}-{d:02}{suffix}"),
-            // "begin juni 2016": the month is the precision the text gives.
-            (None, _, Some(mo), None) => format!("{y}-{mo:02}{suffix}"),
-            (None, Some(code), None, _) => format!("{y}-{code}{suffix}"),
-            (None, None, None, _) => format!("{y}{suffix}"),
-        };
-        match PartialDate::parse(&edtf) {
-            Ok(date) => found.push(DatePhrase { start: phrase_start, end: year_end, text: phrase, date }),
-            Err(_) => unread.push(Unread { text: phrase, why: "not a calendar date" }),
+        }
+        joined.push(p);
+    }
+    let mut found = Vec::new();
+    let mut unread = Vec::new();
+    for p in joined {
+        let phrase = text[p.start..p.end].to_owned();
+        match p.read {
+            Read::Date(edtf) => match PartialDate::parse(&edtf) {
+                Ok(date) => found.push(DatePhrase { start: p.start, end: p.end, text: phrase, date }),
+                Err(_) => unread.push(Unread { text: phrase, why: "not a calendar date" }),
+            },
+            Read::Bound => {
+                unread.push(Unread { text: phrase, why: "bounds a time (before, until, after): dates no fact" })
+            }
+            Read::Bad(why) => unread.push(Unread { text: phrase, why }),
         }
     }
     (found, unread)
+}
+
+/// The EDTF of a bound's date (`tot 2016` gives `2016`), or of a date.
+fn edtf_of(text: &str, p: &Piece) -> Option<String> {
+    match &p.read {
+        Read::Date(d) => Some(d.clone()),
+        Read::Bound => {
+            let phrase = &text[p.start..p.end];
+            let rest = phrase.split_once(char::is_whitespace).map_or(phrase, |(_, r)| r).trim_start_matches("in ");
+            let (found, _) = dates_in(&format!("in {}", rest.trim()));
+            found.into_iter().next().map(|d| d.date.to_string())
+        }
+        Read::Bad(_) => None,
+    }
 }
 
 #[cfg(test)]
@@ -308,6 +467,39 @@ mod tests {
         let (found, unread) = dates_in("in de periode vòòr 2014 en loopt door tot in 2018");
         assert!(found.is_empty(), "{found:?}");
         assert_eq!(unread.len(), 2, "{unread:?}");
+    }
+
+    #[test]
+    fn numbers_that_count_things_are_no_years_and_a_day_that_is_none_is_refused() {
+        for text in [
+            "Er zijn 2014 gedetineerden begeleid.",
+            "€ 2015 werd besteed",
+            "volgens artikel 2016 van de wet",
+            "ongeveer 1950 gedetineerden",
+        ] {
+            let (found, _) = dates_in(text);
+            assert!(found.is_empty(), "{text}: {found:?}");
+        }
+        for text in ["32 mei 2016", "0 mei 2016"] {
+            let (found, unread) = dates_in(text);
+            assert!(found.is_empty() && unread.len() == 1, "{text}: {found:?} {unread:?}");
+        }
+        assert_eq!(date("2014 was een jaar van veranderingen"), "2014");
+        assert_eq!(date("in 1850 begon het"), "1850");
+    }
+
+    #[test]
+    fn two_dates_joined_by_a_slash_a_dash_tot_or_tussen_en_are_an_interval() {
+        assert_eq!(date("in de periode 2014 - 2015"), "2014/2015");
+        assert_eq!(date("in het schooljaar 2016/2017"), "2016/2017");
+        assert_eq!(date("in 2016/17"), "2016/2017");
+        assert_eq!(date("eind 2015/begin 2016"), "2015-36/2016-33");
+        assert_eq!(date("tussen 2014 en 2016"), "2014/2016");
+        assert_eq!(date("van 2014 tot 2016"), "2014/2016");
+        assert_eq!(date("van maart 2014 tot en met juni 2015"), "2014-03/2015-06");
+        // Two years named apart stay two dates.
+        let (found, _) = dates_in("in 2015 en in 2016");
+        assert_eq!(found.len(), 2);
     }
 
     #[test]

@@ -92,6 +92,12 @@ pub enum DraftError {
     ReportId(String, String),
 }
 
+/// A verdict names at most this many facts as evidence, so that its line stays within an input line's limit.
+const MAX_EVIDENCE: usize = 200;
+
+static PUBLISHED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:published|publiceerde|heeft)\b.{0,60}?\b(?:rapport|report)\s+[“‘\x22]([^”’\x22]{4,200})[”’\x22]\s*(?:gepubliceerd\s+)?,?\s*(?:in|on)\s+(\p{L}+\s+\d{4}|\d{4})").unwrap()
+});
 static PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:heeft|has|published)\b.{0,40}?\b(?:in|on)\s+(\p{L}+\s+\d{4})\s+(?:het|the|its|a)?\s*(?:rapport|report)\s+[“‘\x22]([^”’\x22]{4,200})[”’\x22]").unwrap()
 });
@@ -110,7 +116,10 @@ fn verdict_of(line: &str) -> Option<(Verdict, String)> {
         Verdict::NoLongerRelevant
     } else if w.starts_with("niet uitgevoerd") || w.starts_with("not implemented") {
         Verdict::NotImplemented
-    } else if w.starts_with("gedeeltelijk uitgevoerd")
+    } else if w.starts_with("grotendeels uitgevoerd")
+        || w.starts_with("largely implemented")
+        || w.starts_with("substantially implemented")
+        || w.starts_with("gedeeltelijk uitgevoerd")
         || w.starts_with("deels uitgevoerd")
         || w.starts_with("partially implemented")
     {
@@ -139,6 +148,9 @@ fn capitalise(s: &str) -> String {
 fn stance_of(sentence: &str) -> Option<Stance> {
     let s = sentence.to_lowercase();
     let adopts = [
+        "accepts",
+        "agrees",
+        "adopts",
         "overgenomen",
         "over te nemen",
         "neemt de aanbeveling over",
@@ -151,6 +163,8 @@ fn stance_of(sentence: &str) -> Option<Stance> {
         "adopted",
     ];
     let rejects = [
+        "rejects",
+        "does not agree",
         "niet overgenomen",
         "niet over te nemen",
         "wijst de aanbeveling af",
@@ -234,6 +248,35 @@ fn tells_a_plan(text: &str) -> bool {
     [" gepland", " beoogd", "het streven", " zal ", " zullen ", " planned", " will be "].iter().any(|w| t.contains(w))
 }
 
+/// Whether a sub-heading opens a recommendation's state of affairs: *Stand van zaken (november 2017)*, *Stand
+/// per 2017*, *State of affairs*, *Status (as of) November 2017*.
+fn is_state_of_affairs(sub: &str) -> bool {
+    let s = sub.to_lowercase();
+    s.starts_with("stand van zaken")
+        || s.starts_with("stand per")
+        || s.starts_with("state of affairs")
+        || s.starts_with("status")
+}
+
+/// Whether a sub-heading opens the executive's response: *Reactie college*, *Bestuurlijke reactie*, *Response*.
+fn is_response(sub: &str) -> bool {
+    let s = sub.to_lowercase();
+    s.starts_with("reactie") || s.starts_with("bestuurlijke reactie") || s.starts_with("response")
+}
+
+/// The date a heading gives (`Stand van zaken november 2017`, `Reactie college 2013`): a year at a heading's end
+/// is its date, though no preposition says so.
+fn heading_date(heading: &str) -> Option<PartialDate> {
+    if let Some(d) = dates::dates_in(heading).0.into_iter().next() {
+        return Some(d.date);
+    }
+    let words: Vec<&str> = heading.split_whitespace().collect();
+    [2, 1].into_iter().filter(|n| words.len() >= *n).find_map(|n| {
+        let tail = words[words.len() - n..].join(" ");
+        dates::dates_in(&format!("per {tail}")).0.into_iter().next().map(|d| d.date)
+    })
+}
+
 /// Why a sentence's dates date no fact, if they do not: a run-up (*in de aanloop naar*) says before a date,
 /// not how long before; a plan (*gepland*, *zal*) is not yet a fact.
 fn undated(text: &str) -> Option<&'static str> {
@@ -278,14 +321,33 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         return Err(DraftError::NoRecommendations);
     }
     // The report: its title and publication date, its office.
-    let published =
-        sentences.iter().find_map(|s| PUBLISHED.captures(&s.text).map(|c| (s, c[1].to_owned(), c[2].to_owned())));
-    let publication: Option<PartialDate> =
-        published.as_ref().and_then(|(_, when, _)| dates::dates_in(when).0.into_iter().next().map(|d| d.date));
+    let published = sentences.iter().find_map(|s| {
+        PUBLISHED
+            .captures(&s.text)
+            .map(|c| (s, c[1].to_owned(), c[2].to_owned()))
+            .or_else(|| PUBLISHED_AFTER.captures(&s.text).map(|c| (s, c[2].to_owned(), c[1].to_owned())))
+    });
+    let publication: Option<PartialDate> = published
+        .as_ref()
+        .and_then(|(_, when, _)| dates::dates_in(&format!("in {when}")).0.into_iter().next().map(|d| d.date));
+    // Without a publication sentence, the recommendations are dated by the year of the first response heading.
+    let publication = match publication {
+        Some(p) => Some(p),
+        None => {
+            let fallback =
+                sentences.iter().filter(|s| is_response(&s.place.sub)).find_map(|s| heading_date(&s.place.sub));
+            let why = match fallback {
+                Some(_) => "no sentence names the report's publication (\"heeft in mei 2013 het rapport “…” gepubliceerd\", \"published the report “…” in May 2013\"): its recommendations are dated by the year of the executive's response",
+                None => "no sentence names the report's publication and no response heading gives a year: the report and its recommendations are not drafted",
+            };
+            out.unread.push(Unread { line: 0, phrase: "the report's publication".into(), why });
+            fallback
+        }
+    };
     let title = published.as_ref().map(|(_, _, t)| t.trim().to_owned());
     let auditor = sentences
         .iter()
-        .find_map(|s| AUDITOR.captures(&s.text).map(|c| format!("Rekenkamer {}", &c[1])))
+        .find_map(|s| AUDITOR.captures(&s.text).map(|c| capitalise(&c[0])))
         .unwrap_or_else(|| "the audit office".into());
     let document = options.document.clone().or_else(|| title.clone()).unwrap_or_else(|| "report".into());
     let year = publication.as_ref().map(|d| d.start().year());
@@ -311,6 +373,18 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     let push =
         |out: &mut Drafted, stream: StreamId, occurred: PartialDate, src: Source, body: Body, c: f64, rule: String| {
             let event = NewEvent::new(stream, occurred, src, body);
+            // A draft an import would refuse for its length is said, not written.
+            let length = event.to_line().len();
+            if length + 200 > events::MAX_LINE_BYTES {
+                let line = event.source.locator.rsplit("line ").next().and_then(|n| n.parse().ok()).unwrap_or(0);
+                let phrase: String = event.source.quote.as_deref().unwrap_or("").chars().take(80).collect();
+                out.unread.push(Unread {
+                    line,
+                    phrase,
+                    why: "a sentence too long for an event line (64 KiB): split it in the text to draft it",
+                });
+                return;
+            }
             if event.validate().is_ok() && !out.events.iter().any(|d| d.event.id == event.id) {
                 out.events.push(DraftEvent { event, confidence: c, rule });
             }
@@ -334,12 +408,9 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     let mut as_of: BTreeMap<u32, PartialDate> = BTreeMap::new();
     for &n in &numbers {
         let here: Vec<&Sentence> = sentences.iter().filter(|s| s.place.recommendation == Some(n)).collect();
-        let stand = here.iter().find(|s| {
-            s.place.sub.to_lowercase().starts_with("stand van zaken")
-                || s.place.sub.to_lowercase().starts_with("state of affairs")
-        });
-        if let Some(d) = stand.and_then(|s| dates::dates_in(&s.place.sub).0.into_iter().next()) {
-            let mut date = d.date;
+        let stand = here.iter().find(|s| is_state_of_affairs(&s.place.sub));
+        if let Some(d) = stand.and_then(|s| heading_date(&s.place.sub)) {
+            let mut date = d;
             // A year alone, with the month given in the text ("Op dit moment (december 2017)"): that month.
             if date.precision() == Precision::Year {
                 let now = here
@@ -370,19 +441,11 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
                 Body::RecommendationIssued(RecommendationIssued { number: n, text, explanation: None, owner: None });
             push(&mut out, stream.clone(), when.clone(), src, body, 0.9, "recommendation heading".into());
         }
-        let response: Vec<&&Sentence> = here
-            .iter()
-            .filter(|s| {
-                let sub = s.place.sub.to_lowercase();
-                s.kind == Kind::Body
-                    && (sub.starts_with("reactie")
-                        || sub.starts_with("bestuurlijke reactie")
-                        || sub.starts_with("response"))
-            })
-            .collect();
+        let response: Vec<&&Sentence> =
+            here.iter().filter(|s| s.kind == Kind::Body && is_response(&s.place.sub)).collect();
         let response_date = response
             .first()
-            .and_then(|s| dates::dates_in(&s.place.sub).0.into_iter().next().map(|d| d.date))
+            .and_then(|s| heading_date(&s.place.sub))
             .map(|d| match &occurred_default {
                 Some(p) if p.start().year() == d.start().year() => p.clone(),
                 _ => d,
@@ -544,17 +607,13 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         }
     }
     // Verdicts, then dated facts, whose ids the verdicts name as evidence.
-    let mut facts_of: BTreeMap<u32, Vec<EventId>> = BTreeMap::new();
+    let mut facts_of: BTreeMap<u32, Vec<(EventId, PartialDate)>> = BTreeMap::new();
     for (i, s) in sentences.iter().enumerate() {
         if meeting_sentences.contains(&i) || matches!(s.kind, Kind::Recommendation(_) | Kind::Conclusion(_)) {
             continue;
         }
         let sub = s.place.sub.to_lowercase();
-        if sub.starts_with("reactie")
-            || sub.starts_with("nawoord")
-            || sub.starts_with("response")
-            || sub.starts_with("afterword")
-        {
+        if is_response(&sub) || sub.starts_with("nawoord") || sub.starts_with("afterword") {
             continue;
         }
         if s.place.recommendation.is_none() && about_the_audit(&s.place.section) {
@@ -568,7 +627,7 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             out.unread.extend(found.into_iter().map(|d| Unread { line: s.line, phrase: d.text, why }));
             continue;
         }
-        let stand = sub.starts_with("stand van zaken") || sub.starts_with("state of affairs");
+        let stand = is_state_of_affairs(&sub);
         let (found, unread) = dates::dates_in(&s.text);
         out.unread.extend(unread.into_iter().map(|u| Unread { line: s.line, phrase: u.text, why: u.why }));
         let t = s.text.to_lowercase();
@@ -623,8 +682,21 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             push(&mut out, stream.clone(), date, source(s), body, confidence, rule);
             if out.events.len() > before {
                 if let Some(n) = s.place.recommendation {
-                    facts_of.entry(n).or_default().push(out.events[before].event.id);
+                    let e = &out.events[before].event;
+                    facts_of.entry(n).or_default().push((e.id, e.occurred.clone()));
                 }
+            }
+        }
+    }
+    // A conclusion about a recommendation that has no heading in the text.
+    for s in sentences.iter() {
+        if let Kind::Conclusion(n) = s.kind {
+            if !numbers.contains(&n) && !out.unread.iter().any(|u| u.line == s.line) {
+                out.unread.push(Unread {
+                    line: s.line,
+                    phrase: s.text.clone(),
+                    why: "a conclusion about a recommendation the text never heads (\"N Aanbeveling N\"): not drafted",
+                });
             }
         }
     }
@@ -632,9 +704,23 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         let Some(stream) = rec_stream(n) else { continue };
         let boxed: Vec<&Sentence> = sentences.iter().filter(|s| s.kind == Kind::Conclusion(n)).collect();
         let Some((head, (verdict, label))) = boxed.iter().find_map(|s| verdict_of(&s.text).map(|v| (*s, v))) else {
+            if let Some(first) = boxed.first() {
+                out.unread.push(Unread {
+                    line: first.line,
+                    phrase: first.text.clone(),
+                    why: "a conclusion whose verdict words this drafter does not know: no verdict drafted",
+                });
+            }
             continue;
         };
-        let Some(date) = as_of.get(&n).cloned().or_else(|| latest.clone()) else { continue };
+        let Some(date) = as_of.get(&n).cloned().or_else(|| latest.clone()) else {
+            out.unread.push(Unread {
+                line: head.line,
+                phrase: head.text.clone(),
+                why: "a verdict without a state of affairs to date it (\"Stand van zaken november 2017\"): not drafted",
+            });
+            continue;
+        };
         let rationale =
             boxed.iter().filter(|s| !std::ptr::eq(**s, head)).map(|s| s.text.as_str()).collect::<Vec<_>>().join(" ");
         let attributable = (!matches!(verdict, Verdict::Implemented | Verdict::NoLongerRelevant)).then(|| {
@@ -646,7 +732,16 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
             as_of: date.clone(),
             assessor: auditor.clone(),
             rationale: if rationale.is_empty() { head.text.clone() } else { rationale },
-            evidence: facts_of.get(&n).cloned().unwrap_or_default(),
+            // Evidence certainly of the state of affairs (rule V2): a fact dated `2017` does not certainly precede
+            // an as-of of `2017-11`. The latest facts first, at most MAX_EVIDENCE of them.
+            evidence: facts_of
+                .get(&n)
+                .map(|facts| {
+                    let by: Vec<EventId> =
+                        facts.iter().filter(|(_, d)| d.end() <= date.end()).map(|(id, _)| *id).collect();
+                    by[by.len().saturating_sub(MAX_EVIDENCE)..].to_vec()
+                })
+                .unwrap_or_default(),
             attributable,
             supersedes: None,
             label: Some(label),
@@ -699,6 +794,15 @@ mod tests {
                 _ => prop_assert!(false, "not deterministic"),
             }
         }
+    }
+
+    #[test]
+    fn a_sentence_too_long_for_an_event_line_is_said_not_drafted() {
+        let long = "woord ".repeat(12_000);
+        let text = format!("1 Aanbeveling 1\nDoe iets\nStand van zaken november 2017\nIn 2016 is {long}gedaan.\n");
+        let d = draft(&text, &Options::default()).unwrap();
+        assert!(d.events.iter().all(|e| e.event.to_line().len() < events::MAX_LINE_BYTES));
+        assert!(d.unread.iter().any(|u| u.why.starts_with("a sentence too long")), "{:?}", d.unread);
     }
 
     #[test]

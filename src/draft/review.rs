@@ -32,6 +32,8 @@ pub fn reviewed(reader: impl BufRead, accept_all: bool) -> Result<Reviewed, Impo
     for (i, line) in reader.split(b'\n').enumerate() {
         let number = i + 1;
         let line = line.map_err(ImportError::Io)?;
+        // A byte order mark before the first line (an editor on Windows writes one), as an import allows.
+        let line = if i == 0 { line.strip_prefix(b"\xef\xbb\xbf").map(<[u8]>::to_vec).unwrap_or(line) } else { line };
         let text = String::from_utf8_lossy(&line);
         if text.trim().is_empty() {
             continue;
@@ -148,6 +150,12 @@ mod tests {
             String::from_utf8(r.lines).unwrap(),
             "{\"id\":\"a\",\"type\":\"action_taken\"}\n{\"id\":\"b\",\"type\":\"context_noted\"}\n{\"id\":\"c\"}\n"
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_are_read_as_an_import_reads_them() {
+        let r = reviewed("\u{feff}{\"id\":\"a\",\"draft\":false}\r\n{\"id\":\"b\"}\r\n".as_bytes(), false).unwrap();
+        assert_eq!(String::from_utf8(r.lines).unwrap(), "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
     }
 
     #[test]

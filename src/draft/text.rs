@@ -90,7 +90,9 @@ impl Block {
             return;
         }
         if self.text.ends_with('-') && line.starts_with(|c: char| c.is_lowercase() || c == ')') {
-            let before = self.text[..self.text.len() - 1].chars().rev().take_while(|c| c.is_alphanumeric());
+            // The word's last letters (at most 40: enough to tell a prefix or an acronym, and no rescan of a long
+            // run of joined fragments).
+            let before = self.text[..self.text.len() - 1].chars().rev().take(40).take_while(|c| c.is_alphanumeric());
             let fragment: String = before.collect::<Vec<_>>().into_iter().rev().collect();
             if !keeps_hyphen(&fragment, line) {
                 self.text.pop();
@@ -104,7 +106,8 @@ impl Block {
 
     /// The original line and page of the text at `offset`.
     fn line_at(&self, offset: usize) -> (usize, Option<usize>) {
-        self.starts.iter().take_while(|(at, ..)| *at <= offset).last().map_or((0, None), |(_, n, p)| (*n, *p))
+        let i = self.starts.partition_point(|(at, ..)| *at <= offset);
+        self.starts.get(i.wrapping_sub(1)).map_or((0, None), |(_, n, p)| (*n, *p))
     }
 }
 
@@ -128,7 +131,7 @@ fn keeps_hyphen(fragment: &str, next: &str) -> bool {
 }
 
 static REC_HEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{1,3})\s+(?:Aanbeveling|Recommendation)\s+(\d{1,3})\s*$").unwrap());
+    LazyLock::new(|| Regex::new(r"^(?:(\d{1,3})\s+)?(?:Aanbeveling|Recommendation)\s+(\d{1,3})\s*:?\s*$").unwrap());
 static NUMBERED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2})*)\s+(\p{Lu}[^.;:]{2,110})$").unwrap());
 static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
@@ -137,7 +140,7 @@ static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
 static FOOTNOTE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-h]\s+\p{Lu}").unwrap());
 static SUB: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(Toelichting|Reactie (?:van het )?college(?: \d{4})?|Bestuurlijke reactie(?: \d{4})?|Nawoord(?: (?:van de )?rekenkamer)?(?: \d{4})?|Stand van zaken.*|Explanation|Response(?: of the executive)?(?: \d{4})?|State of affairs.*|Afterword(?: \d{4})?)\s*$",
+        r"(?i)^(Toelichting|Reactie (?:van het )?college(?: \d{4})?|Bestuurlijke reactie(?: \d{4})?|Nawoord(?: (?:van de )?rekenkamer)?(?: \d{4})?|Stand van zaken.*|Stand per .*|Explanation|Response(?: of the executive)?(?: \d{4})?|State of affairs.*|Status(?: as of| per)? \p{L}*\s*\d{4}|Afterword(?: \d{4})?)\s*$",
     )
     .unwrap()
 });
@@ -195,8 +198,10 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
         }
         // Headings, which end any box or footnote.
         if let Some(c) = REC_HEADING.captures(line) {
-            let (a, b) = (c[1].parse::<u32>().unwrap_or(0), c[2].parse::<u32>().unwrap_or(0));
-            if a == b {
+            let b = c[2].parse::<u32>().unwrap_or(0);
+            // "3 Aanbeveling 3" or "Aanbeveling 3"; "2 Aanbeveling 5" is a list item, not a heading.
+            let a = c.get(1).map_or(b, |a| a.as_str().parse::<u32>().unwrap_or(0));
+            if a == b && b > 0 {
                 if let Some(x) = aside.take() {
                     blocks.push(x);
                 }

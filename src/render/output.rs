@@ -362,7 +362,7 @@ pub fn scale_summary(out: &mut impl Write, style: Style, s: &projections::ScaleS
     if style.format == Format::Json {
         return json(out, s);
     }
-    let mut header = vec![format!("{} scale", s.scale.code().to_uppercase())];
+    let mut header = vec![format!("{} {}", s.scale.code().to_uppercase(), style.lang.pick("scale", "schaal"))];
     header.extend(s.reports.iter().map(|r| r.report.clone()));
     header.push(style.lang.pick("overall", "totaal").to_owned());
     let mut t = table(&header.iter().map(String::as_str).collect::<Vec<_>>());

@@ -122,10 +122,15 @@ pub async fn upload(St(state): Shared, headers: HeaderMap, request: Request<Body
         let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
             Problem::param("file", format!("the file is not UTF-8 text (byte {} is not)", e.utf8_error().valid_up_to()))
         })?;
-        let rows: Vec<Row> = text.lines().filter(|l| !l.trim().is_empty()).map(|l| Row::of(l.to_owned())).collect();
-        if rows.is_empty() {
-            return Err(Problem::param("file", "the file holds no drafts".to_owned()));
+        // Every line a JSON object with a boolean marker, or the file is refused now, naming each bad line.
+        if let Err(e) = review::reviewed(text.as_bytes(), true) {
+            let mut p = Problem::from(app::AppError::from(e));
+            p.detail =
+                format!("{}: {}", lang.pick("the draft file is refused", "het conceptbestand is geweigerd"), p.detail);
+            return Err(p);
         }
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let rows: Vec<Row> = text.lines().filter(|l| !l.trim().is_empty()).map(|l| Row::of(l.to_owned())).collect();
         Ok(review_page(lang, &caller, &rows, None, StatusCode::OK))
     }
     .await;

@@ -172,7 +172,10 @@ fn with_forms(mut r: Response) -> Response {
 /// A problem shown as a page (a refused form, a missing recommendation): its status kept, its detail escaped.
 pub(super) fn problem_page(lang: Lang, caller: &Caller, p: &Problem, path: &str) -> Response {
     let title = status_title(lang, p.status);
-    let body = format!("<p class=\"error\" role=\"alert\">{}</p>", escape(&p.detail));
+    // The lines a refused import names, each on a line of its own.
+    let text =
+        std::iter::once(p.detail.as_str()).chain(p.lines.iter().map(String::as_str)).collect::<Vec<_>>().join("\n");
+    let body = format!("<p class=\"error\" role=\"alert\">{}</p>", escape(&text).replace('\n', "<br>"));
     let mut r = page(lang, caller, title, &body, 0, path);
     *r.status_mut() = p.status;
     r
