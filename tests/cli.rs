@@ -1063,3 +1063,19 @@ fn a_reader_that_stops_early_ends_a_query_of_the_store_quietly_too() {
         assert!(!err.contains("Broken pipe"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn users_added_before_any_event_leave_a_store_that_imports_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("new");
+    let out = followup(&store)
+        .args(["user", "add", "Anna", "--role", "auditor"])
+        .write_stdin("a long password\n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = followup(&store).args(["import", CASE]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let users = followup(&store).args(["user", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&users.stdout).starts_with("Anna\tauditor"));
+}

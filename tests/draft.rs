@@ -315,3 +315,42 @@ fn a_pdf_is_read_through_pdftotext_with_words_joined_across_its_pages_and_locato
     let now = facts.iter().find(|f| f["occurred"] == "2017-11").expect("the fact told in the present");
     assert!(now["source"]["locator"].as_str().unwrap().contains("p. 2"), "{now}");
 }
+
+#[test]
+fn a_text_of_two_reports_is_refused_and_negated_stances_second_states_of_affairs_and_capital_headings_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = dir.path().join("two.txt");
+    std::fs::write(&two, "1 Aanbeveling 1\nDoe het\nReactie college 2013\nOvergenomen.\n1 Aanbeveling 1\nDoe dat\n")
+        .unwrap();
+    let out = followup(&["draft", two.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("recommendation 1 is headed twice (its words at lines 2 and 6)"),
+        "{out:?}"
+    );
+    let text = dir.path().join("one.txt");
+    std::fs::write(
+        &text,
+        "De rekenkamer Amsterdam heeft in mei 2013 het rapport \"De kosten van de zorg\" gepubliceerd.\n\
+         AANBEVELING 1\nDoe het\nReactie college 2013\nHet college onderschrijft de aanbeveling niet.\n\
+         STAND VAN ZAKEN NOVEMBER 2017\nInmiddels is er een plan.\nStand van zaken maart 2018\n\
+         In februari 2018 is het plan uitgevoerd. Inmiddels werkt het.\n\
+         Conclusie aanbeveling 1: Uitgevoerd, maar niet volledig\n",
+    )
+    .unwrap();
+    let out = followup(&["draft", text.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let drafts: Vec<Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let of = |kind: &str| drafts.iter().filter(|d| d["type"] == kind).cloned().collect::<Vec<_>>();
+    assert_eq!(of("report_published")[0]["stream"], "rekenkamer-amsterdam-2013-kosten", "articles skipped in the id");
+    assert_eq!(of("executive_responded")[0]["data"]["stance"], "rejected");
+    let verdict = &of("status_assessed")[0];
+    assert_eq!(
+        (&verdict["data"]["verdict"], &verdict["data"]["as_of"]),
+        (&"partially_implemented".into(), &"2018-03".into())
+    );
+    assert_eq!(verdict["data"]["label"], "Uitgevoerd, maar niet volledig");
+    let dates: Vec<String> = of("action_taken").iter().map(|a| a["occurred"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(dates, ["2017-11", "2018-02", "2018-03"], "each present-tense fact by its own state of affairs");
+}

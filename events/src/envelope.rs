@@ -1030,7 +1030,7 @@ fn validate(
             }
             if let Some(label) = &b.label {
                 check_text("data.label", label)?;
-                if label.contains(['\n', '\r']) || label.chars().count() > MAX_LABEL_CHARS {
+                if label.contains(['\n', '\r', '\u{2028}', '\u{2029}']) || label.chars().count() > MAX_LABEL_CHARS {
                     return Err(LineError::field(
                         "data.label",
                         format!("is the verdict's name in the office's words: one line of at most {MAX_LABEL_CHARS} characters"),

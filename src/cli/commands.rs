@@ -1012,7 +1012,14 @@ async fn shutdown_signal() {
 /// database without a store is refused (a listing never creates one).
 fn access_file(ctx: &Ctx, create: bool) -> Result<followup::access::AccessFile, Failure> {
     match ctx.location()? {
-        Location::Dir(dir) => Ok(followup::access::AccessFile::in_dir(&dir)),
+        Location::Dir(dir) => {
+            // Users of a store not yet made: the store is made first (empty, whole), so that the users file
+            // does not stand in the way of creating it later.
+            if create && !followup::SledStore::exists(&dir) {
+                drop(followup::open(&Location::Dir(dir.clone()))?);
+            }
+            Ok(followup::access::AccessFile::in_dir(&dir))
+        }
         Location::Memory => Err(Failure::usage("users live in a store's directory")),
         Location::Database(url) => {
             let store = Arc::new(followup::PgStore::open(&url, create)?);

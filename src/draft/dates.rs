@@ -81,6 +81,10 @@ fn grouping(words: &str) -> Option<u8> {
         "zomer" | "summer" => 22,
         "najaar" | "herfst" | "autumn" | "fall" | "najaarsnota" => 23,
         "winter" => 24,
+        "q1" => 33,
+        "q2" => 34,
+        "q3" => 35,
+        "q4" => 36,
         _ => return None,
     })
 }
@@ -90,7 +94,7 @@ static YEAR: LazyLock<Regex> = LazyLock::new(|| {
     // (Top600) or a longer number; optionally a second year after a dash or a slash, a span (`2014-2015`,
     // `2014 - 2015`, `2016/2017`, `2016/17`).
     Regex::new(
-        r"(?:^|[^\p{L}\p{N}.,€])((?:1[89]|20)\d\d)(?:\s?[-–/]\s?((?:1[89]|20)\d\d|\d\d))?(?:$|[^\p{L}\p{N}]|[.,][^\p{N}]|[.,]$)",
+        r"(?:^|[^\p{L}\p{N}.,€])((?:1[89]|20)\d\d)(?:\s?[-–—/]\s?((?:1[89]|20)\d\d|\d\d))?(?:$|[^\p{L}\p{N}]|[.,][^\p{N}]|[.,]$)",
     )
     .unwrap()
 });
@@ -129,7 +133,25 @@ fn last_words(text: &str, n: usize) -> Vec<(usize, String)> {
 const APPROXIMATE: [&str; 7] = ["rond", "omstreeks", "circa", "ca.", "ongeveer", "around", "about"];
 const UNCERTAIN: [&str; 7] =
     ["waarschijnlijk", "vermoedelijk", "mogelijk", "probably", "possibly", "likely", "wellicht"];
-const BOUNDS: [&str; 12] = ["tot", "until", "till", "voor", "vóór", "vòòr", "before", "na", "after", "to", "t/m", "by"];
+const BOUNDS: [&str; 15] = [
+    "tot",
+    "until",
+    "till",
+    "voor",
+    "vóór",
+    "vòòr",
+    "before",
+    "na",
+    "ná",
+    "after",
+    "to",
+    "t/m",
+    "by",
+    "uiterlijk",
+    "latest",
+];
+/// Words that join the two ends of a span within a year: `januari en maart`, `1 tot 3 juni`.
+const JOINERS: [&str; 7] = ["en", "tot", "t/m", "-", "–", "and", "to"];
 const PREPOSITIONS: [&str; 14] = [
     "in",
     "sinds",
@@ -208,10 +230,20 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
         let mut i = 0;
         let mut phrase_start = if mid { year.start() - 4 } else { year.start() };
         let (mut month_n, mut day, mut group) = (None, None, if mid { Some(38) } else { None });
+        // The start of a span within the year (`januari en maart 2016`), as EDTF.
+        let mut from: Option<String> = None;
         let mut context = mid || bracket || second.is_some() || text[..year.start()].trim().is_empty();
         let mut bad = None;
         if !mid {
-            if let Some(mo) = word(i).and_then(month) {
+            // Two months in one word: "maart-april 2016".
+            let pair = word(i).and_then(|w| w.split_once('-')).and_then(|(a, b)| month(a).zip(month(b)));
+            if let Some((m1, m2)) = pair {
+                month_n = Some(m2);
+                from = Some(format!("{y}-{m1:02}"));
+                context = true;
+                phrase_start = at(i);
+                i += 1;
+            } else if let Some(mo) = word(i).and_then(month) {
                 month_n = Some(mo);
                 context = true;
                 phrase_start = at(i);
@@ -221,13 +253,32 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
                         day = Some(d as u8);
                         phrase_start = at(i);
                         i += 1;
+                        // "1 en 2 juni 2016", "tussen 1 en 3 juni 2016": a span of days.
+                        if word(i).is_some_and(|w| JOINERS.contains(&w)) {
+                            if let Some(d1) =
+                                word(i + 1).and_then(|w| w.parse::<u8>().ok()).filter(|d| (1..=31).contains(d))
+                            {
+                                from = Some(format!("{y}-{mo:02}-{d1:02}"));
+                                phrase_start = at(i + 1);
+                                i += 2;
+                            }
+                        }
                     }
                     Some(_) => {
                         phrase_start = at(i);
                         i += 1;
                         bad = Some("not a calendar date");
                     }
-                    None => {}
+                    None => {
+                        // "januari en maart 2016", "juni tot augustus 2016": a span of months.
+                        if word(i).is_some_and(|w| JOINERS.contains(&w)) {
+                            if let Some(m1) = word(i + 1).and_then(month) {
+                                from = Some(format!("{y}-{m1:02}"));
+                                phrase_start = at(i + 1);
+                                i += 2;
+                            }
+                        }
+                    }
                 }
             }
             if day.is_none() && month_n.is_none() {
@@ -252,22 +303,38 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
                         phrase_start = at(i);
                         i += 1;
                     }
+                    // "het voorjaar en de zomer van 2016": a span of groupings.
+                    if word(i).is_some_and(|w| JOINERS.contains(&w)) {
+                        if let Some(g1) = word(i + 1).and_then(grouping) {
+                            from = Some(format!("{y}-{g1}"));
+                            phrase_start = at(i + 1);
+                            i += 2;
+                            if word(i).is_some_and(|w| ["het", "de", "the"].contains(&w)) {
+                                phrase_start = at(i);
+                                i += 1;
+                            }
+                        }
+                    }
                 }
             }
         }
-        // The second year of "tussen 2014 en 2016".
-        if matches!(word(i), Some("en" | "and"))
-            && pieces.last().is_some_and(|p| {
-                ["tussen", "between"].contains(&p.first.as_str()) && text[p.end..at(i)].trim().is_empty()
-            })
+        // The second year of "tussen 2014 en 2016", "2015 en 2016", "2015 of 2016".
+        if matches!(word(i), Some("en" | "and" | "of" | "or"))
+            && pieces.last().is_some_and(|p| matches!(p.read, Read::Date(_)) && text[p.end..at(i)].trim().is_empty())
         {
             context = true;
         }
         let mut suffix = "";
         let mut bound = false;
         let mut qualified = false;
+        let mut decade = false;
         if let Some(w) = word(i) {
-            if YEAR_NOUNS.contains(&w) && month_n.is_none() && group.is_none() {
+            if w == "jaren" && y.ends_with('0') && second.is_none() && month_n.is_none() && group.is_none() {
+                // "de jaren 1990": the decade.
+                decade = true;
+                context = true;
+                phrase_start = at(i);
+            } else if YEAR_NOUNS.contains(&w) && month_n.is_none() && group.is_none() {
                 // "het jaar 2015", "de periode 2014-2015": the noun says it; the words before it are not read.
                 context = true;
             } else if APPROXIMATE.contains(&w) {
@@ -311,7 +378,7 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
             // A number that may not be a year: not read, and not listed (counts, articles, amounts).
             continue;
         } else {
-            Read::Date(match (&second, group, month_n, day) {
+            let single = match (&second, group, month_n, day) {
                 (Some(s), None, None, _) => format!("{y}{suffix}/{s}{suffix}"),
                 (Some(_), ..) => {
                     pieces.push(Piece {
@@ -326,7 +393,12 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
                 // "begin juni 2016": the month is the precision the text gives.
                 (None, _, Some(mo), None) => format!("{y}-{mo:02}{suffix}"),
                 (None, Some(code), None, _) => format!("{y}-{code}{suffix}"),
+                (None, None, None, _) if decade => format!("{}X{suffix}", &y[..3]),
                 (None, None, None, _) => format!("{y}{suffix}"),
+            };
+            Read::Date(match from {
+                Some(f) => format!("{f}{suffix}/{single}"),
+                None => single,
             })
         };
         pieces.push(Piece { start: phrase_start, end: year_end, read, first });
@@ -347,6 +419,14 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
                 }
                 _ => false,
             };
+            // "2015 of 2016", "eind 2015 of begin 2016": one of two dates, which the text does not say.
+            if ["of", "or"].contains(&between.as_str())
+                && matches!((&last.read, &p.read), (Read::Date(_), Read::Date(_)))
+            {
+                last.read = Read::Bad("one of two dates: which, the text does not say");
+                last.end = p.end;
+                continue;
+            }
             let end = if joins { edtf_of(text, &p) } else { None };
             if let (Read::Date(a), Some(b)) = (&last.read, end) {
                 last.read = Read::Date(format!("{a}/{b}"));
@@ -356,6 +436,10 @@ pub fn dates_in(text: &str) -> (Vec<DatePhrase>, Vec<Unread>) {
         }
         joined.push(p);
     }
+    // "tussen 2000 en 2500 gedetineerden": a "tussen" without a second year counts things.
+    joined.retain(|p| {
+        !(["tussen", "between"].contains(&p.first.as_str()) && matches!(&p.read, Read::Date(d) if !d.contains('/')))
+    });
     let mut found = Vec::new();
     let mut unread = Vec::new();
     for p in joined {
@@ -500,6 +584,26 @@ mod tests {
         // Two years named apart stay two dates.
         let (found, _) = dates_in("in 2015 en in 2016");
         assert_eq!(found.len(), 2);
+    }
+
+    #[test]
+    fn spans_within_a_year_decades_quarters_and_one_of_two_dates_are_read_as_the_text_says() {
+        assert_eq!(date("tussen januari en maart 2016"), "2016-01/2016-03");
+        assert_eq!(date("in juni en juli 2016"), "2016-06/2016-07");
+        assert_eq!(date("in maart-april 2016"), "2016-03/2016-04");
+        assert_eq!(date("op 1 en 2 juni 2016"), "2016-06-01/2016-06-02");
+        assert_eq!(date("tussen 1 en 3 juni 2016"), "2016-06-01/2016-06-03");
+        assert_eq!(date("in het voorjaar en de zomer van 2016"), "2016-21/2016-22");
+        assert_eq!(date("in de jaren 1990"), "199X");
+        assert_eq!(date("in Q1 2016"), "2016-33");
+        assert_eq!(date("in 2014—2015"), "2014/2015");
+        for text in ["in 2015 of 2016", "eind 2015 of begin 2016"] {
+            let (found, unread) = dates_in(text);
+            assert!(found.is_empty() && unread.len() == 1, "{text}: {found:?} {unread:?}");
+        }
+        for text in ["tussen 2000 en 2500 gedetineerden", "uiterlijk 2015", "ná 2014"] {
+            assert!(dates_in(text).0.is_empty(), "{text}");
+        }
     }
 
     #[test]

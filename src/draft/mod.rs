@@ -87,6 +87,16 @@ pub enum DraftError {
     /// No recommendation heading ("Aanbeveling N", "Recommendation N") was found.
     #[error("the text holds no recommendation heading (a line \"N Aanbeveling N\" or \"N Recommendation N\"): is it a follow-up report?")]
     NoRecommendations,
+    /// A recommendation is headed twice: the text holds more than one report.
+    #[error("recommendation {number} is headed twice (its words at lines {first} and {second}): the text holds more than one report; draft each from a file of its own")]
+    SeveralReports {
+        /// The recommendation's number.
+        number: u32,
+        /// The line of its first heading.
+        first: usize,
+        /// The line of its second.
+        second: usize,
+    },
     /// The report's id is not a valid stream name.
     #[error("report id `{0}`: {1}")]
     ReportId(String, String),
@@ -126,6 +136,11 @@ fn verdict_of(line: &str) -> Option<(Verdict, String)> {
         Verdict::PartiallyImplemented
     } else if w.starts_with("in uitvoering") || w.starts_with("in progress") || w.starts_with("being implemented") {
         Verdict::InProgress
+    } else if (w.starts_with("uitgevoerd") || w.starts_with("implemented"))
+        && ["niet volledig", "niet geheel", "not fully", "maar niet", "but not"].iter().any(|p| w.contains(p))
+    {
+        // "Uitgevoerd, maar niet volledig": done in part.
+        Verdict::PartiallyImplemented
     } else if w.starts_with("uitgevoerd")
         || w.starts_with("volledig uitgevoerd")
         || w.starts_with("implemented")
@@ -135,7 +150,8 @@ fn verdict_of(line: &str) -> Option<(Verdict, String)> {
     } else {
         return None;
     };
-    let label: String = words.chars().take_while(|c| c.is_alphabetic() || *c == ' ').collect();
+    let label: String = words.chars().take_while(|c| c.is_alphabetic() || matches!(c, ' ' | ',')).collect();
+    let label = label.trim_end_matches([',', ' ']).to_owned();
     Some((verdict, capitalise(label.trim())))
 }
 
@@ -175,8 +191,16 @@ fn stance_of(sentence: &str) -> Option<Stance> {
     ];
     let partly = ["gedeeltelijk overgenomen", "deels overgenomen", "partially accepted", "partly accepted"];
     let reserved = ["kanttekening", "nuancering", "voorbehoud", "reservation"];
-    if rejects.iter().any(|p| s.contains(p)) {
+    let words = format!(" {} ", s.replace([',', '.', ';', ':'], " "));
+    let negated = words.contains(" niet ") || words.contains(" geen ") || words.contains(" not ");
+    let partly_negated = ["niet volledig", "niet geheel", "niet helemaal", "not fully", "not entirely"];
+    if partly_negated.iter().any(|p| s.contains(p)) && adopts.iter().any(|p| s.contains(p)) {
+        Some(Stance::PartiallyAdopted)
+    } else if rejects.iter().any(|p| s.contains(p)) || (negated && adopts.iter().any(|p| s.contains(p))) {
+        // "onderschrijft de aanbeveling niet", "neemt deze aanbeveling niet over".
         Some(Stance::Rejected)
+    } else if words.contains(" neemt ") && words.contains(" over ") {
+        Some(if negated { Stance::Rejected } else { Stance::Adopted })
     } else if partly.iter().any(|p| s.contains(p)) {
         Some(Stance::PartiallyAdopted)
     } else if adopts.iter().any(|p| s.contains(p)) {
@@ -320,6 +344,21 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     if numbers.is_empty() {
         return Err(DraftError::NoRecommendations);
     }
+    // One report a text: a recommendation headed twice means a second report follows (or the text repeats).
+    let mut headed: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut previous: Option<u32> = None;
+    for s in &sentences {
+        if let Kind::Recommendation(n) = s.kind {
+            if previous != Some(n) {
+                if let Some(first) = headed.insert(n, s.line) {
+                    return Err(DraftError::SeveralReports { number: n, first, second: s.line });
+                }
+            }
+            previous = Some(n);
+        } else {
+            previous = None;
+        }
+    }
     // The report: its title and publication date, its office.
     let published = sentences.iter().find_map(|s| {
         PUBLISHED
@@ -354,7 +393,11 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     let report = match &options.report {
         Some(r) => r.clone(),
         None => {
-            let first_word = title.as_deref().map(slug).and_then(|t| t.split('-').next().map(str::to_owned));
+            // The title's first word that is not an article or a preposition: `nazorg`, `kosten`.
+            const SMALL: [&str; 14] =
+                ["de", "het", "een", "van", "in", "en", "aan", "op", "voor", "the", "a", "an", "of", "and"];
+            let first_word =
+                title.as_deref().map(slug).and_then(|t| t.split('-').find(|w| !SMALL.contains(w)).map(str::to_owned));
             let parts = [Some(slug(&auditor)), year.map(|y| y.to_string()), first_word];
             parts.into_iter().flatten().collect::<Vec<_>>().join("-")
         }
@@ -406,26 +449,36 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
     });
     // The as-of date of each recommendation's state of affairs, for its verdict and its present-tense facts.
     let mut as_of: BTreeMap<u32, PartialDate> = BTreeMap::new();
+    let mut stand_dates: BTreeMap<(u32, String), PartialDate> = BTreeMap::new();
     for &n in &numbers {
         let here: Vec<&Sentence> = sentences.iter().filter(|s| s.place.recommendation == Some(n)).collect();
-        let stand = here.iter().find(|s| is_state_of_affairs(&s.place.sub));
-        if let Some(d) = stand.and_then(|s| heading_date(&s.place.sub)) {
-            let mut date = d;
+        // Each state of affairs of the recommendation (a later follow-up may add one) by its heading's date; the
+        // verdict's as-of date is the latest.
+        let mut subs: Vec<&str> = Vec::new();
+        for s in here.iter() {
+            for sub in [&s.place.sub, &s.place.stand] {
+                if is_state_of_affairs(sub) && !subs.contains(&sub.as_str()) {
+                    subs.push(sub);
+                }
+            }
+        }
+        for sub in subs {
+            let Some(mut date) = heading_date(sub) else { continue };
             // A year alone, with the month given in the text ("Op dit moment (december 2017)"): that month.
             if date.precision() == Precision::Year {
-                let now = here
-                    .iter()
-                    .filter(|s| s.place.sub == stand.map(|s| s.place.sub.clone()).unwrap_or_default())
-                    .find_map(|s| {
-                        let t = s.text.to_lowercase();
-                        let at = t.find("op dit moment (").or_else(|| t.find("at present ("))?;
-                        dates::dates_in(&s.text[at..]).0.into_iter().next().map(|d| d.date)
-                    });
+                let now = here.iter().filter(|s| s.place.sub == sub).find_map(|s| {
+                    let t = s.text.to_lowercase();
+                    let at = t.find("op dit moment (").or_else(|| t.find("at present ("))?;
+                    dates::dates_in(&t[at..]).0.into_iter().next().map(|d| d.date)
+                });
                 if let Some(month) = now.filter(|m| m.start().year() == date.start().year()) {
                     date = month;
                 }
             }
-            as_of.insert(n, date);
+            stand_dates.insert((n, sub.to_owned()), date.clone());
+            if as_of.get(&n).is_none_or(|d| *d < date) {
+                as_of.insert(n, date);
+            }
         }
     }
     let latest = as_of.values().max().cloned();
@@ -654,7 +707,7 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
         }
         let lead = sentences[..i].iter().rev().find(|p| p.kind != Kind::Item);
         if dated.is_empty() && stand && tells_the_present(s, lead) {
-            if let Some(d) = s.place.recommendation.and_then(|n| as_of.get(&n)) {
+            if let Some(d) = s.place.recommendation.and_then(|n| stand_dates.get(&(n, s.place.sub.clone()))) {
                 dated.push((d.clone(), "the state of affairs, told in the present".into(), 0.4));
             }
         }

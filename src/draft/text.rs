@@ -22,6 +22,9 @@ pub struct Place {
     pub section: String,
     /// The sub-heading inside it: `Reactie college 2013`, `Stand van zaken november 2017`; empty if none.
     pub sub: String,
+    /// The last state-of-affairs heading of the recommendation before this place (`Stand van zaken november
+    /// 2017`), also for its conclusion box; empty if none.
+    pub stand: String,
 }
 
 impl Place {
@@ -131,7 +134,7 @@ fn keeps_hyphen(fragment: &str, next: &str) -> bool {
 }
 
 static REC_HEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(?:(\d{1,3})\s+)?(?:Aanbeveling|Recommendation)\s+(\d{1,3})\s*:?\s*$").unwrap());
+    LazyLock::new(|| Regex::new(r"(?i)^(?:(\d{1,3})\s+)?(?:Aanbeveling|Recommendation)\s+(\d{1,3})\s*:?\s*$").unwrap());
 static NUMBERED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d{1,2}(?:\.\d{1,2})*)\s+(\p{Lu}[^.;:]{2,110})$").unwrap());
 static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
@@ -174,7 +177,10 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
                 blocks.push(a);
             }
         }
-        let line = raw.trim();
+        // Footnote marks glued to words go first, so that they do not decide what a line is.
+        let unglued = GLUED_LETTER.replace_all(raw.trim(), "$1");
+        let unglued = GLUED_AFTER.replace_all(&unglued, "$1$2");
+        let line = unglued.trim();
         if line.is_empty() {
             continue;
         }
@@ -187,7 +193,9 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
                 blocks.push(a);
             }
         }
-        if RUNNING_HEADER.is_match(line)
+        let heading_words = REC_HEADING.is_match(line) || SUB.is_match(line) || CONCLUSION.is_match(line);
+        if !heading_words
+            && RUNNING_HEADER.is_match(line)
             && line.chars().any(char::is_alphabetic)
             && line.split_whitespace().count() >= 3
         {
@@ -209,6 +217,7 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
                     recommendation: Some(a),
                     section: line.split_whitespace().collect::<Vec<_>>().join(" "),
                     sub: String::new(),
+                    stand: String::new(),
                 };
                 chapter = a;
                 flush(&mut body, &mut blocks, &place, Kind::Recommendation(a));
@@ -222,6 +231,10 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
             }
             in_recommendation_words = None;
             place.sub = c[1].split_whitespace().collect::<Vec<_>>().join(" ");
+            let lower = place.sub.to_lowercase();
+            if ["stand ", "state of affairs", "status"].iter().any(|w| lower.starts_with(w)) {
+                place.stand = place.sub.clone();
+            }
             flush(&mut body, &mut blocks, &place, Kind::Body);
             continue;
         }
@@ -240,6 +253,7 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
                     recommendation: None,
                     section: line.split_whitespace().collect::<Vec<_>>().join(" "),
                     sub: String::new(),
+                    stand: String::new(),
                 };
                 flush(&mut body, &mut blocks, &place, Kind::Body);
                 continue;
@@ -295,9 +309,12 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
             continue;
         }
         let ends_sentence = body.text.is_empty() || body.text.ends_with(['.', ':', '”', '"', ';', '?', '!']);
+        // A short line between sentences, with no sentence inside it and no bracket or quote at its end: a
+        // sub-heading (or a table row, which holds figures).
         let looks_like_heading = line.chars().count() < 70
             && line.starts_with(char::is_uppercase)
-            && !line.ends_with(['.', ',', ';', ':', '-'])
+            && !line.ends_with(['.', ',', ';', ':', '-', ')', ']', '”', '"', '’'])
+            && !line.contains(". ")
             && ends_sentence;
         if looks_like_heading {
             flush(&mut body, &mut blocks, &place, Kind::Body);
@@ -324,7 +341,10 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
 }
 
 static GLUED_LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[a-h](\p{Lu}\p{Ll})").unwrap());
-static GLUED_AFTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"([.)”’])(?:\d{1,2}|[a-h])(\s|$)").unwrap());
+static GLUED_AFTER: LazyLock<Regex> =
+    // A footnote number or letter after a word's final period, bracket or quote (`KSZ.2`, `keten”.6`, `(2009)d`);
+    // not the parts of a section number (`7.1.1`).
+    LazyLock::new(|| Regex::new(r"((?:\p{L}|[)”’])\.|[)”’])(?:\d{1,2}|[a-h])(\s|$)").unwrap());
 static MARK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*\(•\)|\(\s*\)").unwrap());
 static SPACES: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s{2,}").unwrap());
 
@@ -367,7 +387,7 @@ fn split(block: &Block) -> Vec<Sentence> {
             let abbreviation =
                 word.contains('.') || (word.chars().count() <= 2 && word.chars().all(char::is_alphabetic));
             if abbreviation
-                || ["dr", "drs", "mr", "ir", "ca", "nr", "blz", "p", "pp", "art"]
+                || ["dr", "drs", "mr", "ir", "ca", "nr", "blz", "p", "pp", "art", "resp", "incl", "excl", "jl", "jo"]
                     .contains(&word.to_lowercase().as_str())
             {
                 continue;
