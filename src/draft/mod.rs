@@ -78,6 +78,8 @@ pub struct Drafted {
     pub events: Vec<DraftEvent>,
     /// Time phrases met but not read as dates.
     pub unread: Vec<Unread>,
+    /// The ids drafted so far: the same fact drafted twice (two rules, one sentence) is kept once.
+    ids: std::collections::HashSet<EventId>,
 }
 
 /// Why a text gave no drafts.
@@ -428,7 +430,7 @@ pub fn draft(text: &str, options: &Options) -> Result<Drafted, DraftError> {
                 });
                 return;
             }
-            if event.validate().is_ok() && !out.events.iter().any(|d| d.event.id == event.id) {
+            if event.validate().is_ok() && out.ids.insert(event.id) {
                 out.events.push(DraftEvent { event, confidence: c, rule });
             }
         };
