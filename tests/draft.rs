@@ -8,6 +8,16 @@ use serde_json::Value;
 const TEXT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam-2017.txt");
 const CASE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/nazorg-amsterdam.jsonl");
 
+/// The drafts a `draft` run wrote, one JSON object a line.
+fn drafts_of(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// The drafts of one event type.
+fn of_type(drafts: &[Value], kind: &str) -> Vec<Value> {
+    drafts.iter().filter(|d| d["type"] == kind).cloned().collect()
+}
+
 fn followup(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_followup"))
         .args(args)
@@ -170,9 +180,8 @@ fn an_english_report_with_plain_headings_is_drafted_and_what_is_not_drafted_is_s
     .unwrap();
     let out = followup(&["draft", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let drafts: Vec<Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let of = |kind: &str| drafts.iter().filter(|d| d["type"] == kind).cloned().collect::<Vec<_>>();
+    let drafts = drafts_of(&out);
+    let of = |kind: &str| of_type(&drafts, kind);
     assert_eq!(of("report_published")[0]["occurred"], "2019-05");
     assert_eq!(of("report_published")[0]["data"]["auditor"], "Court of Audit Utrecht");
     assert_eq!(of("recommendation_issued").len(), 2, "a heading without a section number too");
@@ -292,9 +301,8 @@ fn a_pdf_is_read_through_pdftotext_with_words_joined_across_its_pages_and_locato
     .unwrap();
     let out = followup(&["draft", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let drafts: Vec<Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let of = |kind: &str| drafts.iter().filter(|d| d["type"] == kind).cloned().collect::<Vec<_>>();
+    let drafts = drafts_of(&out);
+    let of = |kind: &str| of_type(&drafts, kind);
     assert_eq!(
         of("recommendation_issued")[0]["data"]["text"],
         "Zorg voor een centraal overzicht van lopende schuldhulpverleningstrajecten"
@@ -340,9 +348,8 @@ fn a_text_of_two_reports_is_refused_and_negated_stances_second_states_of_affairs
     .unwrap();
     let out = followup(&["draft", text.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let drafts: Vec<Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let of = |kind: &str| drafts.iter().filter(|d| d["type"] == kind).cloned().collect::<Vec<_>>();
+    let drafts = drafts_of(&out);
+    let of = |kind: &str| of_type(&drafts, kind);
     assert_eq!(of("report_published")[0]["stream"], "rekenkamer-amsterdam-2013-kosten", "articles skipped in the id");
     assert_eq!(of("executive_responded")[0]["data"]["stance"], "rejected");
     let verdict = &of("status_assessed")[0];

@@ -3,7 +3,7 @@
 
 use std::io::BufRead;
 
-use crate::import::{ImportError, LineProblem};
+use crate::import::{ImportError, LineProblem, Lines};
 
 /// The members a draft carries beside its event, removed before import.
 pub const DRAFT_MEMBERS: [&str; 3] = ["draft", "confidence", "rule"];
@@ -29,15 +29,17 @@ pub struct Reviewed {
 pub fn reviewed(reader: impl BufRead, accept_all: bool) -> Result<Reviewed, ImportError> {
     let mut out = Reviewed { lines: Vec::new(), drafts: 0, accepted_unreviewed: 0 };
     let mut problems = Vec::new();
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let number = i + 1;
-        let line = line.map_err(ImportError::Io)?;
-        // A byte order mark before the first line (an editor on Windows writes one), as an import allows.
-        let line = if i == 0 { line.strip_prefix(b"\xef\xbb\xbf").map(<[u8]>::to_vec).unwrap_or(line) } else { line };
-        let text = String::from_utf8_lossy(&line);
-        if text.trim().is_empty() {
+    // Read as an import reads (a byte order mark, CRLF line ends, blank lines skipped, the line limit).
+    for item in Lines::new(reader, |_| {}) {
+        let (number, line) = item.map_err(ImportError::Io)?;
+        let Some(line) = line else {
+            problems.push(LineProblem {
+                line: number,
+                message: format!("the line is longer than the limit of {} bytes", events::MAX_STORED_LINE_BYTES),
+            });
             continue;
-        }
+        };
+        let text = String::from_utf8_lossy(&line);
         let mut value: serde_json::Value = match serde_json::from_str(text.trim()) {
             Ok(v) => v,
             Err(e) => {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Request, State as St};
+use axum::extract::{FromRequest, Multipart, RawQuery, Request, State as St};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
@@ -31,16 +31,15 @@ const DRAFT_FILE_LIMIT: usize = 8 << 20;
 pub const UPLOAD_LIMIT: usize = DRAFT_FILE_LIMIT + (64 << 10);
 
 /// GET /drafts: the upload form.
-pub async fn form(St(state): Shared, headers: HeaderMap) -> Response {
-    let path = "/drafts";
-    let caller = match page_caller(&headers, &state, path) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let lang = super::ui::lang_of(&headers, None);
-    if let Err(p) = caller.needs(Role::Auditor) {
-        return problem_page(lang, &caller, &p, path);
-    }
+pub async fn form(St(state): Shared, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    super::ui::guarded(&headers, &state, "/drafts", q.as_deref(), &["lang"], async |caller, _, lang| {
+        caller.needs(Role::Auditor)?;
+        Ok(upload_form(lang, &caller))
+    })
+    .await
+}
+
+fn upload_form(lang: Lang, caller: &super::Caller) -> Response {
     let mut body = String::new();
     let _ = write!(
         body,
@@ -55,12 +54,14 @@ pub async fn form(St(state): Shared, headers: HeaderMap) -> Response {
         escape(lang.pick("Draft file", "Conceptbestand")),
         escape(lang.pick("Review", "Beoordelen")),
     );
-    page(lang, &caller, lang.pick("Drafts", "Concepten"), &body, 0, path)
+    page(lang, caller, lang.pick("Drafts", "Concepten"), &body, 0, "/drafts")
 }
 
 /// One draft on the review page: its line and what the reviewer chose and typed.
 struct Row {
     line: String,
+    /// The line, parsed (`Null` when it is not JSON).
+    value: serde_json::Value,
     choice: Option<bool>,
     occurred: String,
     text: String,
@@ -72,7 +73,7 @@ impl Row {
         let kind = v["type"].as_str().unwrap_or("");
         let text = v["data"][review::main_text_field(kind)].as_str().unwrap_or("").to_owned();
         let choice = (v["draft"] == serde_json::Value::Bool(false)).then_some(true);
-        Row { occurred: v["occurred"].as_str().unwrap_or("").to_owned(), text, choice, line }
+        Row { occurred: v["occurred"].as_str().unwrap_or("").to_owned(), text, choice, line, value: v }
     }
 }
 
@@ -259,7 +260,7 @@ fn review_page(
         rows.len()
     );
     for (i, r) in rows.iter().enumerate() {
-        let v: serde_json::Value = serde_json::from_str(&r.line).unwrap_or_default();
+        let v = &r.value;
         let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
         let confidence = v["confidence"].as_f64().map_or(String::new(), |c| format!("{:.0}%", c * 100.0));
         let checked = |want: bool| if r.choice == Some(want) { " checked" } else { "" };

@@ -439,7 +439,7 @@ impl WindowParams {
 }
 
 /// Runs a page's handler, showing its problem as a page.
-async fn guarded(
+pub(super) async fn guarded(
     headers: &HeaderMap,
     state: &Arc<State>,
     path: &str,
